@@ -1,0 +1,195 @@
+"""figcheck's command line: argument parsing only; the work happens in the engine."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip().upper() for c in text.split(",") if c.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="figcheck", description="Quantitative consistency checker for news reporting.")
+    p.add_argument("--version", action="version", version=f"figcheck {__import__('figcheck').__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp):
+        sp.add_argument("files", nargs="*", help="figures files (default: [tool.figcheck] files)")
+        sp.add_argument("--select", type=_codes, help="only these rule codes or prefixes, comma-separated")
+        sp.add_argument("--ignore", type=_codes, help="skip these rule codes or prefixes")
+        sp.add_argument("--about-margin", type=float, help="widen 'about' by this factor (>= 1)")
+        sp.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    c = sub.add_parser("check", help="check figures files and print findings")
+    common(c)
+    c.add_argument("--format", "-f", default="text", choices=["text", "json", "sarif", "github", "junit"])
+    c.add_argument("--output", "-o", help="write to this file instead of stdout")
+    c.add_argument("--baseline", help="accepted findings; only new ones fail")
+    c.add_argument("--fail-on", choices=["info", "warning", "error"], help="lowest severity that fails (default warning)")
+    c.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+
+    r = sub.add_parser("report", help="write reports/ (index.html, report.md, charts)")
+    common(r)
+    r.add_argument("--output-dir", "-o", default="reports")
+
+    ru = sub.add_parser("rules", help="list rules, or explain one")
+    ru.add_argument("code", nargs="?")
+    ru.add_argument("--format", "-f", default="text", choices=["text", "json"])
+
+    b = sub.add_parser("baseline", help="accept today's findings")
+    common(b)
+    b.add_argument("--baseline", help="the baseline file to write")
+    b.add_argument("--prune", action="store_true", help="only drop entries that are no longer found")
+    return p
+
+
+def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("figcheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _main(argv) -> int:
+    from .load import LoadError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "rules":
+            return cmd_rules(args)
+        from .config import load_settings
+
+        settings = load_settings()
+        if getattr(args, "about_margin", None) is not None:
+            if not args.about_margin >= 1.0 or args.about_margin == float("inf"):
+                raise UsageError("--about-margin must be a number >= 1")
+            settings.about_margin = args.about_margin
+        files = args.files or [str(settings.root / f) for f in settings.files]
+        if not files:
+            raise UsageError("no figures files given and none in [tool.figcheck] files")
+        if args.command == "check":
+            return cmd_check(args, settings, files)
+        if args.command == "report":
+            return cmd_report(args, settings, files)
+        if args.command == "baseline":
+            return cmd_baseline(args, settings, files)
+    except LoadError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        n = len(exc.problems)
+        print(f"figcheck: {n} problem{'s' if n != 1 else ''} in the input; nothing was checked", file=sys.stderr)
+        return EXIT_INPUT
+    except (UsageError, ValueError) as exc:
+        print(f"figcheck: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_INPUT
+
+
+def _run(args, settings, files):
+    from .engine import check
+
+    return check(files, settings, select=args.select, ignore=args.ignore)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        from .baseline import atomic_write
+
+        atomic_write(Path(output), text)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_check(args, settings, files) -> int:
+    from .formats import render
+    from .rules import Severity
+
+    result = _run(args, settings, files)
+    baseline_path = args.baseline or settings.baseline
+    if args.baseline or (baseline_path and (settings.root / baseline_path).exists()):
+        from .baseline import apply_baseline, read_baseline
+
+        path = Path(args.baseline) if args.baseline else settings.root / baseline_path
+        apply_baseline(result, read_baseline(path))
+    options = {}
+    if args.format == "text":
+        from .formats.text_format import use_colour
+
+        force = {"always": True, "never": False}.get(args.color)
+        options["colour"] = use_colour(sys.stdout, force) and not args.output
+    _write(render(args.format, result, **options), args.output)
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else settings.fail_on
+    failing = [f for f in result.findings if f.new and f.severity >= fail_on]
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def cmd_report(args, settings, files) -> int:
+    from .report import write_report
+
+    result = _run(args, settings, files)
+    written = write_report(result, Path(args.output_dir))
+    if not args.quiet:
+        print(f"figcheck: wrote {len(written)} files to {args.output_dir}/", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_baseline(args, settings, files) -> int:
+    from .baseline import write_baseline
+
+    result = _run(args, settings, files)
+    target = args.baseline or settings.baseline
+    if not target:
+        raise UsageError("no baseline path: give --baseline FILE or set [tool.figcheck] baseline")
+    path = Path(target) if args.baseline else settings.root / target
+    n = write_baseline(result, path, prune=args.prune)
+    print(f"figcheck: {n} accepted finding{'s' if n != 1 else ''} in {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_rules(args) -> int:
+    import json
+
+    from .engine import discover
+
+    rules = discover()
+    if args.code:
+        code = args.code.upper()
+        if code not in rules:
+            print(f"figcheck: no rule {args.code!r} (see `figcheck rules`)", file=sys.stderr)
+            return EXIT_INPUT
+        r = rules[code]
+        if args.format == "json":
+            print(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
+            return EXIT_OK
+        print(f"{r.code} {r.name} ({r.severity.name}, {r.family})\n\n{r.summary}\n\n{r.explanation}\n")
+        print("Failing example:\n" + _indent(r.failing.figures))
+        print("Passing example:\n" + _indent(r.passing.figures))
+        return EXIT_OK
+    if args.format == "json":
+        print(json.dumps([r.to_json() for r in rules.values()], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(r.name) for r in rules.values())
+    for r in rules.values():
+        print(f"{r.code}  {r.name:<{width}}  {r.severity.name:<7}  {r.summary}")
+    return EXIT_OK
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.strip().splitlines()) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""What a stated number means: the interval table, and sound interval arithmetic over arrays.
+
+Every interval is four arrays: low, high, low_open, high_open. Infinite ends are always open.
+Arithmetic is sound: for any points drawn inside the operands, the result of the same
+operation on those points lies inside the result interval, open ends included.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .numbers import QUALIFIERS
+
+QUALIFIER_CODE = {q: i for i, q in enumerate(QUALIFIERS)}
+EXACT, ABOUT, MORE_THAN, AT_LEAST, LESS_THAN, UP_TO, ALMOST = range(len(QUALIFIERS))
+
+
+def qualifier_codes(qualifiers) -> np.ndarray:
+    """Qualifier names → small ints (a column operation through pandas' categorical codes)."""
+    import pandas as pd
+
+    cat = pd.Categorical(qualifiers, categories=list(QUALIFIERS))
+    return np.asarray(cat.codes, dtype=np.int8)
+
+
+def read_intervals(qualifier, low, high, written_half, about_half, about_margin=1.0):
+    """The interval table of DESIGN.md, as one column operation.
+
+    `low`/`high` are the stated value (or range), `written_half` the half-unit the writing
+    implies (decimals, scale word, fraction word), `about_half` the half-unit of the last
+    non-zero digit. "about" widens by about_half × about_margin; counts are never negative.
+    """
+    q = np.asarray(qualifier)
+    low = np.asarray(low, dtype=float)
+    high = np.asarray(high, dtype=float)
+    wh = np.asarray(written_half, dtype=float)
+    ah = np.maximum(np.asarray(about_half, dtype=float) * about_margin, wh)
+    inf = np.full(low.shape, np.inf)
+    zero = np.zeros(low.shape)
+    lo = np.select(
+        [q == EXACT, q == ABOUT, q == MORE_THAN, q == AT_LEAST, q == ALMOST],
+        [low - wh, low - ah, low, low, low - ah],
+        default=zero,  # less_than, up_to
+    )
+    hi = np.select(
+        [q == EXACT, q == ABOUT, (q == MORE_THAN) | (q == AT_LEAST)],
+        [high + wh, high + ah, inf],
+        default=high,  # less_than, up_to, almost
+    )
+    lo_open = q == MORE_THAN
+    hi_open = (q == LESS_THAN) | (q == ALMOST) | np.isinf(hi)
+    return lo, hi, lo_open, hi_open
+
+
+@dataclass
+class Intervals:
+    """A column of intervals. Operations are element-wise over the whole column."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    lo_open: np.ndarray
+    hi_open: np.ndarray
+
+    @classmethod
+    def of(cls, lo, hi, lo_open=False, hi_open=False) -> "Intervals":
+        lo = np.atleast_1d(np.asarray(lo, dtype=float))
+        hi = np.atleast_1d(np.asarray(hi, dtype=float))
+        lo_open = np.broadcast_to(np.asarray(lo_open, dtype=bool), lo.shape) | np.isinf(lo)
+        hi_open = np.broadcast_to(np.asarray(hi_open, dtype=bool), hi.shape) | np.isinf(hi)
+        return cls(lo, hi, np.array(lo_open), np.array(hi_open))
+
+    @classmethod
+    def point(cls, value, n: int = 1) -> "Intervals":
+        v = np.full(n, float(value))
+        return cls.of(v, v)
+
+    def __len__(self) -> int:
+        return len(self.lo)
+
+    def take(self, index) -> "Intervals":
+        return Intervals(self.lo[index], self.hi[index], self.lo_open[index], self.hi_open[index])
+
+    def scale(self, factor) -> "Intervals":
+        """Multiply by a positive factor (unit conversion); keeps openness."""
+        f = np.asarray(factor, dtype=float)
+        return Intervals(self.lo * f, self.hi * f, self.lo_open.copy(), self.hi_open.copy())
+
+    def __neg__(self) -> "Intervals":
+        return Intervals(-self.hi, -self.lo, self.hi_open.copy(), self.lo_open.copy())
+
+    def __add__(self, other: "Intervals") -> "Intervals":
+        with np.errstate(invalid="ignore"):
+            return Intervals.of(self.lo + other.lo, self.hi + other.hi,
+                                self.lo_open | other.lo_open, self.hi_open | other.hi_open)
+
+    def __sub__(self, other: "Intervals") -> "Intervals":
+        return self + (-other)
+
+    def __mul__(self, other: "Intervals") -> "Intervals":
+        # The extremes of a product lie at endpoint pairs. An extreme is open unless some pair
+        # reaching it is made of closed ends, or of a closed zero (0 × anything is 0).
+        ends_a = [(self.lo, self.lo_open), (self.hi, self.hi_open)]
+        ends_b = [(other.lo, other.lo_open), (other.hi, other.hi_open)]
+        values, opens = [], []
+        with np.errstate(invalid="ignore"):
+            for a, ao in ends_a:
+                for b, bo in ends_b:
+                    p = a * b
+                    zero_a = (a == 0) & ~ao
+                    zero_b = (b == 0) & ~bo
+                    p = np.where(zero_a | zero_b, 0.0, p)  # 0 × ∞ is never reached: it is 0
+                    values.append(p)
+                    opens.append((ao | bo) & ~(zero_a | zero_b))
+        values = np.stack(values)
+        opens = np.stack(opens)
+        lo = values.min(axis=0)
+        hi = values.max(axis=0)
+        lo_open = np.all(opens | (values != lo), axis=0)
+        hi_open = np.all(opens | (values != hi), axis=0)
+        return Intervals.of(lo, hi, lo_open, hi_open)
+
+    def reciprocal(self) -> "Intervals":
+        """1/x over the interval, without the point 0 (where x/0 has no value)."""
+        lo, hi = self.lo, self.hi
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_lo = np.where(np.isinf(hi), 0.0, 1.0 / hi)
+            r_hi = np.where(np.isinf(lo), 0.0, 1.0 / lo)
+        r_lo_open = self.hi_open.copy()
+        r_hi_open = self.lo_open.copy()
+        positive_from_zero = (lo == 0) & (hi > 0)
+        negative_to_zero = (hi == 0) & (lo < 0)
+        straddles = (lo < 0) & (hi > 0)
+        r_hi = np.where(positive_from_zero, np.inf, r_hi)
+        r_lo = np.where(negative_to_zero, -np.inf, r_lo)
+        r_lo = np.where(straddles, -np.inf, r_lo)
+        r_hi = np.where(straddles, np.inf, r_hi)
+        only_zero = (lo == 0) & (hi == 0)
+        r_lo = np.where(only_zero, np.nan, r_lo)
+        r_hi = np.where(only_zero, np.nan, r_hi)
+        return Intervals.of(r_lo, r_hi, r_lo_open, r_hi_open)
+
+    def __truediv__(self, other: "Intervals") -> "Intervals":
+        return self * other.reciprocal()
+
+    @property
+    def empty(self) -> np.ndarray:
+        """Undefined (NaN, e.g. a division by exactly zero) or an empty interval."""
+        return (np.isnan(self.lo) | np.isnan(self.hi) | (self.lo > self.hi)
+                | ((self.lo == self.hi) & (self.lo_open | self.hi_open)))
+
+    def contains(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        above = np.where(self.lo_open, x > self.lo, x >= self.lo)
+        below = np.where(self.hi_open, x < self.hi, x <= self.hi)
+        return above & below
+
+    def hull(self, other: "Intervals") -> "Intervals":
+        lo = np.minimum(self.lo, other.lo)
+        hi = np.maximum(self.hi, other.hi)
+        lo_open = np.where(self.lo < other.lo, self.lo_open,
+                           np.where(other.lo < self.lo, other.lo_open, self.lo_open & other.lo_open))
+        hi_open = np.where(self.hi > other.hi, self.hi_open,
+                           np.where(other.hi > self.hi, other.hi_open, self.hi_open & other.hi_open))
+        return Intervals.of(lo, hi, lo_open, hi_open)
+
+
+def meet(a: Intervals, b: Intervals) -> np.ndarray:
+    """A == B: the intervals share a point."""
+    lo_is_a = (a.lo > b.lo) | ((a.lo == b.lo) & a.lo_open)
+    lo = np.where(lo_is_a, a.lo, b.lo)
+    lo_open = np.where(lo_is_a, a.lo_open, b.lo_open)
+    hi_is_a = (a.hi < b.hi) | ((a.hi == b.hi) & a.hi_open)
+    hi = np.where(hi_is_a, a.hi, b.hi)
+    hi_open = np.where(hi_is_a, a.hi_open, b.hi_open)
+    return (lo < hi) | ((lo == hi) & ~lo_open & ~hi_open)
+
+
+def some_less(a: Intervals, b: Intervals, or_equal: bool = False) -> np.ndarray:
+    """A < B (or <=): some point of A lies below (or at) some point of B."""
+    strict = a.lo < b.hi
+    if not or_equal:
+        return strict
+    return strict | ((a.lo == b.hi) & ~a.lo_open & ~b.hi_open)
+
+
+def holds(op: str, a: Intervals, b: Intervals) -> np.ndarray:
+    if op == "==":
+        return meet(a, b)
+    if op == "<":
+        return some_less(a, b)
+    if op == "<=":
+        return some_less(a, b, or_equal=True)
+    if op == ">":
+        return some_less(b, a)
+    if op == ">=":
+        return some_less(b, a, or_equal=True)
+    raise ValueError(f"unknown comparison {op!r}")
+
+
+def gap(a: Intervals, b: Intervals) -> tuple[np.ndarray, np.ndarray]:
+    """How far apart two intervals are: (absolute, relative to the larger near end); 0 if they meet."""
+    with np.errstate(invalid="ignore"):
+        below = np.maximum(b.lo - a.hi, 0.0)   # a lies below b
+        above = np.maximum(a.lo - b.hi, 0.0)   # a lies above b
+        absolute = np.nan_to_num(np.maximum(below, above), nan=0.0, posinf=np.inf)
+        near = np.where(below > 0, np.maximum(np.abs(a.hi), np.abs(b.lo)),
+                        np.maximum(np.abs(a.lo), np.abs(b.hi)))
+        relative = np.where(near > 0, absolute / np.where(near > 0, near, 1.0), 0.0)
+    return absolute, relative

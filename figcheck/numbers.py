@@ -1,0 +1,436 @@
+"""Reading numbers and hedges as a language writes them.
+
+One reader serves the loader (a figure's ``value`` written as a string), the provenance rules
+(the number inside a quote) and extraction (every mention in a source text), so the encoded
+interval and the text always agree on one reading.
+
+Digits go through babel in strict mode (German ``2.5`` is ambiguous and an error, never 25);
+Swiss papers print an ASCII apostrophe where babel's de_CH expects U+2019, so apostrophe
+grouping is checked here. Number words go through text2num; fraction words ("zweieinhalb",
+"two and a half", "ein Drittel") and hedges are small tables of our own: no library has them.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+QUALIFIERS = ("exact", "about", "more_than", "at_least", "less_than", "up_to", "almost")
+
+
+class NumberReadError(ValueError):
+    """A number that cannot be read unambiguously in its language."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One number as written: its value or range and the precision its writing implies."""
+
+    low: float
+    high: float
+    written_half: float      # half a unit implied by the writing (decimals, scale word, fraction)
+    about_half: float        # half-width when hedged "about" (last non-zero digit, lone 1 rule)
+    qualifier: str = "exact"
+    text: str = ""           # the mention as written, hedge included
+    start: int = 0
+    end: int = 0
+    is_range: bool = False
+    vague: bool = False      # "Tausende", "several thousand": a mention, not a checkable value
+    number_start: int = 0    # where the number itself begins (after the hedge)
+
+    @property
+    def value(self) -> float:
+        return self.low
+
+
+# --- hedges -----------------------------------------------------------------------------------
+
+HEDGES = {
+    "de": {
+        "etwa": "about", "rund": "about", "ca.": "about", "ca": "about", "circa": "about",
+        "zirka": "about", "ungefähr": "about", "geschätzt": "about", "annähernd": "about",
+        "knapp": "almost", "fast": "almost", "beinahe": "almost", "nahezu": "almost",
+        "mehr als": "more_than", "über": "more_than", "gut": "more_than",
+        "mindestens": "at_least", "wenigstens": "at_least",
+        "weniger als": "less_than", "unter": "less_than",
+        "bis zu": "up_to", "höchstens": "up_to",
+    },
+    "en": {
+        "about": "about", "around": "about", "roughly": "about", "approximately": "about",
+        "some": "about", "an estimated": "about", "circa": "about", "ca.": "about",
+        "nearly": "almost", "almost": "almost", "just under": "almost",
+        "more than": "more_than", "over": "more_than", "upwards of": "more_than",
+        "at least": "at_least", "no fewer than": "at_least",
+        "less than": "less_than", "fewer than": "less_than", "under": "less_than",
+        "up to": "up_to", "as many as": "up_to", "at most": "up_to",
+    },
+}
+RANGE_OPENERS = {"de": ("zwischen",), "en": ("between",)}
+RANGE_SEPARATORS = {"de": ("bis", "-", "–", "—"), "en": ("to", "-", "–", "—")}
+RANGE_AND = {"de": "und", "en": "and"}
+
+SCALES = {
+    "de": {"tausend": 1e3, "million": 1e6, "millionen": 1e6, "mio": 1e6,
+           "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "billion": 1e12, "billionen": 1e12},
+    "en": {"thousand": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "m": 1e6,
+           "billion": 1e9, "billions": 1e9, "bn": 1e9, "trillion": 1e12},
+}
+# Words that name a vague count: a mention worth listing, never a checkable value.
+VAGUE = {
+    "de": {"tausende": 1e3, "tausenden": 1e3, "hunderte": 1e2, "hunderten": 1e2,
+           "zehntausende": 1e4, "hunderttausende": 1e5, "millionen": 1e6},
+    "en": {"thousands": 1e3, "hundreds": 1e2, "millions": 1e6, "dozens": 12},
+}
+VAGUE_PREFIX = {"de": ("mehrere", "einige", "viele"), "en": ("several", "some", "many")}
+
+FRACTIONS = {
+    "de": {"halb": 0.5, "hälfte": 0.5, "drittel": 1 / 3, "viertel": 0.25, "fünftel": 0.2,
+           "achtel": 0.125, "zehntel": 0.1},
+    "en": {"half": 0.5, "halves": 0.5, "third": 1 / 3, "thirds": 1 / 3, "quarter": 0.25,
+           "quarters": 0.25, "fifth": 0.2, "fifths": 0.2, "tenth": 0.1, "tenths": 0.1},
+}
+ARTICLE_ONE = {"de": ("ein", "eine", "einen", "einem", "einer", "die"), "en": ("a", "an", "one")}
+# Words text2num would read as 1 but which are mostly articles: never a mention on their own.
+NOT_A_NUMBER = {"ein", "eine", "einen", "einem", "einer", "eines", "eins", "a", "an", "one"}
+
+_WORD_STEMS = {
+    "de": re.compile(r"(ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig"
+                     r"|dreißig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend)"),
+    "en": re.compile(r"(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen"
+                     r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)"),
+}
+
+_TOKEN = re.compile(r"\d+(?:[.,'’]\d+)*|[^\W\d_]+|[$€£]|[-–—]|[^\s\w]", re.UNICODE)
+_APOSTROPHE_GROUPED = re.compile(r"^\d{1,3}(?:['’]\d{3})+(?:[.,]\d+)?$")
+
+
+def base_language(language: str) -> str:
+    """"de-CH", "de_AT" → "de"; unknown languages read as English digits."""
+    lang = (language or "en").replace("-", "_").split("_")[0].lower()
+    return lang if lang in HEDGES else "en"
+
+
+def babel_locale(language: str) -> str:
+    lang = (language or "en").replace("-", "_")
+    return lang if base_language(lang) == lang.split("_")[0].lower() else "en"
+
+
+# --- digits -----------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def parse_digits(token: str, language: str) -> tuple[float, int]:
+    """A digit token → (value, decimals). Raises NumberReadError when ambiguous."""
+    if _APOSTROPHE_GROUPED.match(token):
+        # Swiss grouping with ' or ’; whatever mark follows the groups is the decimal mark.
+        plain = token.replace("'", "").replace("’", "")
+        integer, _, frac = plain.replace(",", ".").partition(".")
+        return float(integer + ("." + frac if frac else "")), len(frac)
+    if "'" in token or "’" in token:
+        raise NumberReadError(f"{token!r}: apostrophes must group digits in threes")
+    from babel.numbers import NumberFormatError, get_decimal_symbol, parse_decimal
+
+    locale = babel_locale(language)
+    try:
+        number: Decimal = parse_decimal(token, locale=locale, strict=True)
+    except NumberFormatError as exc:
+        hint = ""
+        if getattr(exc, "suggestions", None):
+            hint = " (could be " + " or ".join(exc.suggestions) + ")"
+        raise NumberReadError(f"{token!r} is ambiguous in {language!r}{hint}") from None
+    mark = get_decimal_symbol(locale)
+    decimals = len(token.rsplit(mark, 1)[1]) if mark in token else 0
+    return float(number), decimals
+
+
+def integer_about_half(value: float) -> float:
+    """Half a unit of the last non-zero digit; a lone leading 1 is read with the next digit."""
+    v = abs(value)
+    if v == 0 or not math.isfinite(v) or v != int(v):
+        return 0.5
+    n = int(round(v))
+    digits = str(n)
+    stripped = digits.rstrip("0")
+    unit = 10 ** (len(digits) - len(stripped))
+    if stripped == "1" and unit >= 10:
+        unit //= 10
+    return unit / 2
+
+
+def digit_reading(value: float, decimals: int, scale: float = 1.0) -> tuple[float, float]:
+    """(written_half, about_half) of a digit number, scaled by the scale word after it."""
+    if decimals > 0 or scale != 1.0:
+        half = 0.5 * 10.0 ** (-decimals) * scale
+        return half, half
+    return 0.0, integer_about_half(value)
+
+
+def reading_of_value(value: float, text: str | None = None) -> Reading:
+    """A plain TOML number: an int is taken at face value, a float by its shortest repr."""
+    if isinstance(value, bool):
+        raise NumberReadError("a boolean is not a number")
+    if isinstance(value, int) or (text is None and float(value).is_integer()):
+        written, about = digit_reading(float(value), 0)
+    else:
+        r = repr(float(value))
+        decimals = len(r.split(".")[1]) if "." in r and "e" not in r else 0
+        written, about = digit_reading(float(value), decimals)
+    return Reading(float(value), float(value), written, about, text=text or str(value))
+
+
+# --- the mention scanner ----------------------------------------------------------------------
+
+@dataclass
+class _Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+def _tokens(text: str) -> list[_Tok]:
+    return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _match_phrase(toks: list[_Tok], i: int, table) -> tuple[str | None, int]:
+    """Longest phrase of `table` starting at token i (words, "ca." with its dot)."""
+    best, best_j = None, i
+    for phrase in table:
+        words = phrase.split()
+        j = i
+        ok = True
+        for w in words:
+            dotted = w.endswith(".")
+            core = w[:-1] if dotted else w
+            if j >= len(toks) or toks[j].low != core:
+                ok = False
+                break
+            j += 1
+            if dotted:
+                if j < len(toks) and toks[j].text == "." and toks[j].start == toks[j - 1].end:
+                    j += 1
+                else:
+                    ok = False
+                    break
+        if ok and j - i > best_j - i:
+            best, best_j = phrase, j
+    return best, best_j
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_value(word: str, lang: str) -> tuple[float, float] | None:
+    """A number word → (value, written_half), or None. "zweieinhalb" → (2.5, 0.25)."""
+    w = word.lower()
+    if w in NOT_A_NUMBER or not _WORD_STEMS[lang].search(w):
+        if lang == "de" and w in ("anderthalb", "eineinhalb"):
+            return 1.5, 0.25
+        return None
+    if lang == "de":
+        if w in ("anderthalb", "eineinhalb"):
+            return 1.5, 0.25
+        if w.endswith("einhalb") and len(w) > len("einhalb"):
+            whole = _word_value(w[: -len("einhalb")], lang)
+            if whole is not None:
+                return whole[0] + 0.5, 0.25
+    from text_to_num import text2num
+
+    try:
+        return float(text2num(w, lang)), 0.0
+    except (ValueError, TypeError, AssertionError):
+        return None
+
+
+def _fraction_at(toks, i, lang):
+    """A fraction phrase at i: "ein Drittel", "two and a half", "a third" → (value, half, j)."""
+    def frac_at(k):
+        if k < len(toks) and toks[k].low in FRACTIONS[lang]:
+            f = FRACTIONS[lang][toks[k].low]
+            return f, k + 1
+        return None
+
+    # "ein Drittel", "a third", "die Hälfte"
+    if i < len(toks) and toks[i].low in ARTICLE_ONE[lang]:
+        got = frac_at(i + 1)
+        if got:
+            return got[0], got[0] / 2, got[1]
+    # "zwei Drittel", "two thirds", "two and a half"
+    if i < len(toks):
+        whole = _word_value(toks[i].text, lang) if toks[i].text.isalpha() else None
+        if whole is not None and whole[1] == 0:
+            got = frac_at(i + 1)
+            if got and lang == "de" or (got and toks[i + 1].low.endswith("s")):
+                return whole[0] * got[0], got[0] / 2, got[1]
+            if (lang == "en" and i + 3 < len(toks) + 1 and i + 1 < len(toks)
+                    and toks[i + 1].low == "and" and i + 2 < len(toks)
+                    and toks[i + 2].low in ("a", "one")):
+                got = frac_at(i + 3)
+                if got:
+                    return whole[0] + got[0], got[0] / 2, got[1]
+    return None
+
+
+def _number_at(toks, i, lang, language):
+    """A number (digits or words) at i → (value, written_half, about_half, decimals, j) or None.
+
+    Raises NumberReadError for a digit token that is ambiguous in the language.
+    """
+    if i >= len(toks):
+        return None
+    t = toks[i]
+    if t.text[0].isdigit():
+        value, decimals = parse_digits(t.text, language)
+        written, about = digit_reading(value, decimals)
+        return value, written, about, decimals, i + 1
+    frac = _fraction_at(toks, i, lang)
+    if frac:
+        value, half, j = frac
+        return value, half, half, 1, j
+    if t.text.isalpha():
+        got = _word_value(t.text, lang)
+        if got is not None:
+            value, half = got
+            about = half if half else integer_about_half(value)
+            return value, half, about, (1 if half else 0), i + 1
+    return None
+
+
+def _scale_at(toks, i, lang):
+    if i < len(toks) and toks[i].low in SCALES[lang]:
+        j = i + 1
+        if j < len(toks) and toks[j].text == "." and toks[i].low in ("mio", "mrd"):
+            j += 1
+        if toks[i].low == "m" and (i == 0 or toks[i - 1].end != toks[i].start):
+            return None  # "m" alone is metres; only "$5m" is a million
+        return SCALES[lang][toks[i].low], j
+    return None
+
+
+def _scaled(num, scale):
+    value, written, about, decimals, _ = num
+    if scale == 1.0:
+        return value, written, about
+    half = (written or 0.5 * 10.0 ** (-decimals)) * scale
+    return value * scale, half, half
+
+
+def _mention_at(toks, i, lang, language, text):
+    """Try to read one mention starting at token i → (Reading, next index) or None."""
+    start_i = i
+    hedge, j = _match_phrase(toks, i, HEDGES[lang])
+    qualifier = HEDGES[lang][hedge] if hedge else "exact"
+    range_intent = False
+    if not hedge:
+        opener, j2 = _match_phrase(toks, i, RANGE_OPENERS[lang])
+        if opener:
+            range_intent, j = True, j2
+    if j < len(toks) and toks[j].text in "$€£" and toks[j].text:
+        j += 1
+    number_tok = j
+    # vague counts: "Tausende", "mehrere tausend", "thousands of"
+    vague_prefix, jv = _match_phrase(toks, j, VAGUE_PREFIX[lang])
+    if vague_prefix and jv < len(toks) and toks[jv].low in SCALES[lang] and SCALES[lang][toks[jv].low] <= 1e3:
+        scale = SCALES[lang][toks[jv].low]
+        return _vague(toks, start_i, j, jv + 1, scale, qualifier, text), jv + 1
+    if j < len(toks) and toks[j].low in VAGUE[lang] and not (j > 0 and toks[j - 1].text[0].isdigit()):
+        if not (toks[j].low in SCALES[lang] and j > start_i and toks[j - 1].text[0].isalnum()
+                and _word_value(toks[j - 1].text, lang)):
+            return _vague(toks, start_i, j, j + 1, VAGUE[lang][toks[j].low], qualifier, text), j + 1
+    num = _number_at(toks, j, lang, language)
+    if num is None:
+        return None
+    k = num[4]
+    scaled = _scale_at(toks, k, lang)
+    scale1 = 1.0
+    if scaled:
+        scale1, k = scaled
+    # a range: "3 bis 5 Millionen", "between 3 and 5 million", "3-5"
+    seps = (RANGE_AND[lang],) if range_intent else RANGE_SEPARATORS[lang]
+    if k < len(toks) and toks[k].low in seps and not (hedge and qualifier == "up_to"):
+        num2 = _number_at(toks, k + 1, lang, language) if toks[k].low != "bis" or not (
+            k + 1 < len(toks) and toks[k + 1].low == "zu") else None
+        if num2 is not None:
+            k2 = num2[4]
+            scale2 = 1.0
+            sc2 = _scale_at(toks, k2, lang)
+            if sc2:
+                scale2, k2 = sc2
+            if scale1 == 1.0:
+                scale1 = scale2  # "3 bis 5 Millionen": the scale word serves both ends
+            lo, _, a1 = _scaled(num, scale1)
+            hi, _, a2 = _scaled(num2, scale2)
+            if lo <= hi:
+                end = toks[k2 - 1].end
+                return Reading(lo, hi, 0.0, min(a1, a2), qualifier, text[toks[start_i].start:end],
+                               toks[start_i].start, end, is_range=True,
+                               number_start=toks[number_tok].start), k2
+    value, written, about = _scaled(num, scale1)
+    end = toks[k - 1].end
+    return Reading(value, value, written, about, qualifier, text[toks[start_i].start:end],
+                   toks[start_i].start, end, number_start=toks[number_tok].start), k
+
+
+def _vague(toks, start_i, j, k, scale, qualifier, text):
+    end = toks[k - 1].end
+    return Reading(2 * scale, 10 * scale, 0.0, 0.0, qualifier, text[toks[start_i].start:end],
+                   toks[start_i].start, end, is_range=True, vague=True,
+                   number_start=toks[j].start)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A digit token the language cannot read unambiguously (German "2.5")."""
+
+    text: str
+    start: int
+    end: int
+    reason: str
+
+
+def find_numbers(text: str, language: str) -> list[Reading | Unreadable]:
+    """Every numeric mention in `text`, in order, with its hedge and span."""
+    lang = base_language(language)
+    toks = _tokens(text)
+    found: list[Reading | Unreadable] = []
+    i = 0
+    while i < len(toks):
+        try:
+            got = _mention_at(toks, i, lang, language, text)
+        except NumberReadError as exc:
+            # find the offending digit token from i on, report it, go past it
+            k = i
+            while k < len(toks) and not toks[k].text[0].isdigit():
+                k += 1
+            k = min(k, len(toks) - 1)
+            found.append(Unreadable(toks[k].text, toks[k].start, toks[k].end, str(exc)))
+            i = k + 1
+            continue
+        if got is None:
+            i += 1
+            continue
+        reading, i = got
+        found.append(reading)
+    return found
+
+
+def read_value(text: str, language: str) -> Reading:
+    """A figure's value written as a string: exactly one number, a hedge and unit words allowed."""
+    mentions = find_numbers(text, language)
+    bad = [m for m in mentions if isinstance(m, Unreadable)]
+    if bad:
+        raise NumberReadError(bad[0].reason)
+    good = [m for m in mentions if not m.vague]
+    if not good:
+        raise NumberReadError(f"no number in {text!r}")
+    if len(good) > 1:
+        raise NumberReadError(f"{text!r} holds more than one number; write a range as [low, high]")
+    m = good[0]
+    if text[: m.start].strip():
+        raise NumberReadError(f"{text!r}: unexpected words before the number")
+    tail = text[m.end:].strip()
+    if tail and not re.fullmatch(r"[^\W\d_]+(?:[\s/][^\W\d_]+)*\.?", tail):
+        raise NumberReadError(f"{text!r}: unexpected text after the number")
+    return replace(m, text=text.strip())

@@ -1,0 +1,158 @@
+"""Rules, their examples, the findings they produce, and the one registry.
+
+A rule is a function with its metadata beside it (the @rule decorator); the docstring's first
+line is the summary, the rest the explanation. Codes are chosen once and never reused.
+"""
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+CODE = re.compile(r"^[PAXST]\d{3}$")
+NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Severity(enum.IntEnum):
+    info = 0
+    warning = 1
+    error = 2
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().lower()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (info, warning, error)") from None
+
+
+EXAMPLE_SOURCE = """\
+[[source]]
+id = "s1"
+file = "article.txt"
+title = "Beispiel"
+published = 2025-01-15
+language = "de"
+"""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small figures file (without its [[source]] s1, added by the harness) and its article."""
+
+    figures: str
+    text: str
+
+    def files(self) -> dict[str, str]:
+        return {"figures.toml": EXAMPLE_SOURCE + "\n" + self.figures, "article.txt": self.text}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule says about one inconsistency; the engine turns it into a Finding."""
+
+    message: str
+    figures: tuple[str, ...] = ()
+    relation: str | None = None
+    details: tuple[str, ...] = ()     # the arithmetic, the quotes, the explanation: one line each
+    data: dict = field(default_factory=dict)   # structured fields for JSON/SARIF
+    severity: Severity | None = None  # a rule may lower or raise its default for one hit
+    headline: str = ""                # a sentence an editor understands
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    figures: tuple[str, ...]
+    relation: str | None
+    file: str
+    line: int
+    details: tuple[str, ...] = ()
+    data: dict = field(default_factory=dict, compare=False)
+    headline: str = ""
+    fingerprint: str = ""
+    new: bool = True
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code, "name": self.name, "severity": self.severity.name,
+            "message": self.message, "headline": self.headline or self.message,
+            "figures": list(self.figures), "relation": self.relation,
+            "file": self.file, "line": self.line, "fingerprint": self.fingerprint,
+            "new": self.new, "details": list(self.details), "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    explanation: str
+    failing: Example
+    passing: Example
+    check: Callable
+    family: str
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "severity": self.severity.name,
+                "family": self.family, "summary": self.summary, "explanation": self.explanation,
+                "failing": self.failing.figures, "passing": self.passing.figures}
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, severity: str, failing: Example, passing: Example):
+    """Register a rule: `@rule("A001", "relation-does-not-hold", "error", failing=..., passing=...)`."""
+    if not CODE.match(code):
+        raise ValueError(f"rule code {code!r}: a family letter and three digits")
+    if not NAME.match(name):
+        raise ValueError(f"rule name {name!r}: kebab-case")
+
+    def register(func: Callable[["Context"], Iterable[Hit]]):
+        doc = (func.__doc__ or "").strip()
+        if not doc:
+            raise ValueError(f"rule {code} needs a docstring: summary line, then explanation")
+        summary, _, explanation = doc.partition("\n")
+        if code in REGISTRY and REGISTRY[code].check.__qualname__ != func.__qualname__:
+            raise ValueError(f"rule code {code} registered twice")
+        module = func.__module__.rsplit(".", 1)[-1]
+        REGISTRY[code] = Rule(code, name, Severity.parse(severity), summary.strip(),
+                              _dedent(explanation), failing, passing, func, module)
+        return func
+
+    return register
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text).strip()
+
+
+class Context:
+    """What a rule sees: the corpus, the figure table, the settings, shared derived results."""
+
+    def __init__(self, corpus, table, settings=None):
+        self.corpus = corpus
+        self.table = table
+        self.settings = settings or {}
+
+    @functools.cached_property
+    def relation_results(self):
+        from .relations import evaluate_all
+
+        return evaluate_all(self.corpus, self.table)
+
+    def figure(self, fid: str):
+        return self.corpus.figures[fid]
+
+    def source_of(self, fid: str):
+        return self.corpus.sources[self.corpus.figures[fid].source]
