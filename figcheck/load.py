@@ -6,11 +6,15 @@ model at load time and report all failures at once, not only the first.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from .model import KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, Where
 from .numbers import QUALIFIERS, HEDGES, NumberReadError, base_language, find_numbers, read_value, reading_of_value
@@ -94,6 +98,69 @@ class LineIndex:
         return self.keys.get((kind, name, key), self.table(kind, name))
 
 
+class LazyLineIndex:
+    """LineIndex's answers for a file without multi-line strings, found without a scan per line.
+
+    Table headers come from one regex pass over the whole text; a key's line is looked up
+    between its table's header and the next header only when asked for. Every figure asks
+    for its `id` line, usually the line after its header, so this costs a few lines each.
+    """
+
+    _HEADER = re.compile(
+        r"^[ \t]*(?:\[\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\]\]"
+        r"|\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\.[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[\w.-]+)[ \t]*\])",
+        re.MULTILINE)
+
+    def __init__(self, text: str):
+        self.text = text
+        self.line_list = text.splitlines()
+        starts = [m.start() for m in self._HEADER.finditer(text)]
+        headers = list(self._HEADER.finditer(text))
+        newlines = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 10) if starts else []
+        numbers = np.searchsorted(newlines, np.array(starts, dtype=np.int64), side="right") + 1 if starts else []
+        self.tables: dict[tuple, int] = {}
+        self.header_lines: list[int] = []
+        counts: dict[str, int] = {}
+        for m, number in zip(headers, numbers):
+            number = int(number)
+            if m.group(1):
+                kind = m.group(1)
+                current = (kind, counts.get(kind, 0))
+                counts[kind] = current[1] + 1
+            else:
+                current = (m.group(2), m.group(3).strip("\"'"))
+            self.tables[current] = number
+            self.header_lines.append(number)
+
+    def table(self, kind, name) -> int:
+        return self.tables.get((kind, name), 1)
+
+    def key(self, kind, name, key) -> int:
+        header = self.tables.get((kind, name))
+        if header is None:
+            return 1
+        lines = self.line_list
+        # the next header bounds the search; headers are few per table, so bisect
+        import bisect
+
+        nxt = bisect.bisect_right(self.header_lines, header)
+        stop = self.header_lines[nxt] - 1 if nxt < len(self.header_lines) else len(lines)
+        for number in range(header + 1, stop + 1):
+            m = _KEY.match(lines[number - 1])
+            if m and m.group(1).strip('"') == key:
+                return number
+        return header
+
+
+def line_index(text: str):
+    """The lazy index where it gives the same answers (no multi-line strings), else the full scan."""
+    odd_breaks = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+    if ('"""' in text or "'''" in text or text.count("\r") != text.count("\r\n")
+            or any(b in text for b in odd_breaks)):
+        return LineIndex(text)
+    return LazyLineIndex(text)
+
+
 # --- small readers ----------------------------------------------------------------------------
 
 _YEAR = re.compile(r"^(\d{4})$")
@@ -166,8 +233,15 @@ def read_toml_text(path: Path, display: str) -> str:
 
 
 def parse_toml(text: str, display: str) -> dict:
+    """rtoml (compiled, ~6x faster) first; on any failure tomllib, whose message has file:line."""
     import tomllib
 
+    try:
+        import rtoml
+
+        return rtoml.loads(text)
+    except Exception:
+        pass
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -183,13 +257,13 @@ def parse_toml(text: str, display: str) -> dict:
 class _FileLoader:
     """Validates one figures file; cross-file references are checked by `load` afterwards."""
 
-    def __init__(self, path: Path, display: str):
+    def __init__(self, path: Path, display: str, text: str | None = None, data: dict | None = None):
         self.path = path
         self.display = display
         self.problems: list[Problem] = []
-        self.text = read_toml_text(path, display)
-        self.data = parse_toml(self.text, display)
-        self.lines = LineIndex(self.text)
+        self.text = read_toml_text(path, display) if text is None else text
+        self.data = parse_toml(self.text, display) if data is None else data
+        self.lines = line_index(self.text)
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.display, line, message))
@@ -213,18 +287,22 @@ class _FileLoader:
                 return []
             items = list(enumerate(raw))
         out = []
+        required, optional = KEYS[kind]
+        allowed = required | optional
+        lines = self.lines
         for name, table in items:
-            header = self.lines.table(kind, name)
             if not isinstance(table, dict):
-                self.problem(header, f"{kind} {name!r}: a table expected, not {_type_name(table)}")
+                self.problem(lines.table(kind, name), f"{kind} {name!r}: a table expected, not {_type_name(table)}")
                 continue
-            required, optional = KEYS[kind]
-            for key in sorted(required - table.keys()):
-                self.problem(header, f"{kind}: missing key {key!r}")
-            for key in sorted(table.keys() - required - optional):
-                self.problem(self.lines.key(kind, name, key),
-                             f"{kind}: unknown key {key!r} (allowed: {', '.join(sorted(required | optional))})")
-            out.append((name, table, lambda key, _n=name: self.lines.key(kind, _n, key)))
+            keys = table.keys()
+            if not (required <= keys <= allowed):
+                header = lines.table(kind, name)
+                for key in sorted(required - keys):
+                    self.problem(header, f"{kind}: missing key {key!r}")
+                for key in sorted(keys - allowed):
+                    self.problem(lines.key(kind, name, key),
+                                 f"{kind}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+            out.append((name, table, functools.partial(lines.key, kind, name)))
         return out
 
     def string(self, table, key, line_of, required=True, default=""):
@@ -276,206 +354,539 @@ def _figure_reading(raw, quote: str, language: str):
     raise NumberReadError(f"value must be a number, a string or [low, high], not {_type_name(raw)}")
 
 
-def load_file(path: Path, display: str, about_margin: float = 1.0):
-    """One file → (partial corpus pieces, problems). Raises LoadError for unreadable files."""
-    from .units import UnitError, unit_info
+@dataclass
+class Part:
+    """What one input (a figures file or a columnar archive) contributes, before cross-checks.
 
-    f = _FileLoader(path, display)
-    for key in sorted(f.data.keys() - TOP_LEVEL):
-        f.problem(_top_key_line(f.text, key), f"unknown top-level key {key!r} (allowed: {', '.join(sorted(TOP_LEVEL))})")
+    Sources carry no text yet: texts are read on every run (a cached part must not hide an
+    edited or deleted article). `source_file_lines` says where each source's `file` is written.
+    """
 
-    sources: dict[str, Source] = {}
-    for name, t, line_of in f.entries("source"):
-        sid = f.string(t, "id", line_of)
-        file = f.string(t, "file", line_of)
-        language = f.string(t, "language", line_of)
-        published = t.get("published")
-        if sid is None or file is None or language is None:
-            continue
-        if not KEY_ID.match(sid):
-            f.problem(line_of("id"), f"source id {sid!r}: letters, digits, _ . - only")
-        if sid in sources:
-            f.problem(line_of("id"), f"duplicate source id {sid!r} (first at line {sources[sid].where.line})")
-            continue
-        if language and base_language(language) != language.replace("-", "_").split("_")[0].lower():
-            f.problem(line_of("language"), f"unsupported language {language!r} (supported: {', '.join(HEDGES)})")
-        pub = None
-        if published is not None:
-            if isinstance(published, dt.datetime):
-                published = published.date()
-            if not isinstance(published, dt.date):
-                f.problem(line_of("published"), f"'published' must be a TOML date like 2025-04-28, not {_type_name(published)}")
-            else:
-                pub = published
-        resolved = (path.parent / file)
-        text = ""
-        try:
-            text = resolved.read_bytes().decode("utf-8")
-        except FileNotFoundError:
-            f.problem(line_of("file"), f"source file {file!r} not found (looked at {resolved})")
-        except UnicodeDecodeError:
-            f.problem(line_of("file"), f"source file {file!r} is not UTF-8")
-        except OSError as exc:
-            f.problem(line_of("file"), f"source file {file!r} cannot be read: {exc.strerror or exc}")
-        extras = {k: t[k] for k in ("title", "publisher", "url", "note") if k in t}
-        for k, v in extras.items():
-            if not isinstance(v, str):
-                f.problem(line_of(k), f"{k!r} must be a string, not {_type_name(v)}")
-                extras[k] = ""
-        sources[sid] = Source(sid, file, str(resolved), extras.get("title", ""), pub, language, text,
-                              f.where(line_of("id")), extras.get("publisher", ""), extras.get("url", ""),
-                              extras.get("note", ""))
+    sources: dict
+    quantities: dict
+    figures: pd.DataFrame
+    relations: pd.DataFrame
+    rates: list
+    skips: list
+    problems: list
+    source_file_lines: dict
 
-    quantities: dict[str, Quantity] = {}
-    for key, t, line_of in f.entries("quantity"):
-        kind = f.string(t, "kind", line_of)
-        unit = f.string(t, "unit", line_of)
-        if kind is None or unit is None:
-            continue
-        if not KEY_ID.match(key):
-            f.problem(f.lines.table("quantity", key), f"quantity key {key!r}: letters, digits, _ . - only")
-        if kind not in KINDS:
-            f.problem(line_of("kind"), f"kind {kind!r} is not one of {', '.join(KINDS)}")
-        try:
-            unit_info(unit)
-        except UnitError as exc:
-            f.problem(line_of("unit"), str(exc))
-        part_of = t.get("part_of")
-        if part_of is not None and not isinstance(part_of, str):
-            f.problem(line_of("part_of"), f"'part_of' must be a quantity key, not {_type_name(part_of)}")
-            part_of = None
-        exhaustive = t.get("exhaustive", False)
-        if not isinstance(exhaustive, bool):
-            f.problem(line_of("exhaustive"), "'exhaustive' must be true or false")
-            exhaustive = False
-        description = t.get("description", "")
-        if not isinstance(description, str):
-            f.problem(line_of("description"), "'description' must be a string")
-            description = ""
-        quantities[key] = Quantity(key, description, kind, unit, f.where(f.lines.table("quantity", key)),
-                                   part_of, exhaustive)
 
-    figures: dict[str, Figure] = {}
-    for n, t, line_of in f.entries("figure"):
-        fid = f.string(t, "id", line_of)
-        sid = f.string(t, "source", line_of)
-        quote = f.string(t, "quote", line_of)
-        unit = f.string(t, "unit", line_of)
-        qkey = f.string(t, "quantity", line_of)
-        if None in (fid, sid, quote, unit, qkey) or "value" not in t:
-            continue
-        where = f.where(line_of("id"))
-        if not FIGURE_ID.match(fid):
-            f.problem(line_of("id"), f"figure id {fid!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
-        if fid in figures:
-            f.problem(line_of("id"), f"duplicate figure id {fid!r} (first at line {figures[fid].where.line})")
-            continue
-        qualifier = t.get("qualifier", "exact")
-        if qualifier not in QUALIFIERS:
-            f.problem(line_of("qualifier"), f"qualifier {qualifier!r} is not one of {', '.join(QUALIFIERS)}")
-            qualifier = "exact"
-        modality = t.get("modality", "reported")
-        if modality not in MODALITIES:
-            f.problem(line_of("modality"), f"modality {modality!r} is not one of {', '.join(MODALITIES)}")
-            modality = "reported"
-        try:
-            unit_info(unit)
-        except UnitError as exc:
-            f.problem(line_of("unit"), str(exc))
-        source = sources.get(sid)
-        language = source.language if source else "de"
-        try:
-            value_text, reading = _figure_reading(t["value"], quote, language)
-        except NumberReadError as exc:
-            f.problem(line_of("value"), f"value: {exc}")
-            continue
-        if "qualifier" not in t and reading.qualifier != "exact":
-            qualifier = reading.qualifier
-        period = None
-        if "as_of" in t:
+class Entries:
+    """Validates the small tables (sources, quantities, rates, skips) the same way for TOML and
+    columnar input: each entry is (name, table dict, line-of-key function)."""
+
+    def __init__(self, display: str, base: Path):
+        self.display = display
+        self.base = base
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.display, line, message))
+
+    def where(self, line: int) -> Where:
+        return Where(self.display, line)
+
+    def string(self, table, key, line_of, required=True, default=""):
+        value = table.get(key)
+        if value is None:
+            return None if required else default
+        if not isinstance(value, str):
+            self.problem(line_of(key), f"{key!r} must be a string, not {_type_name(value)}")
+            return None
+        return value
+
+    def sources(self, entries) -> tuple[dict, dict]:
+        f = self
+        sources: dict[str, Source] = {}
+        file_lines: dict[str, int] = {}
+        for name, t, line_of in entries:
+            sid = f.string(t, "id", line_of)
+            file = f.string(t, "file", line_of)
+            language = f.string(t, "language", line_of)
+            published = t.get("published")
+            if sid is None or file is None or language is None:
+                continue
+            if not KEY_ID.match(sid):
+                f.problem(line_of("id"), f"source id {sid!r}: letters, digits, _ . - only")
+            if sid in sources:
+                f.problem(line_of("id"), f"duplicate source id {sid!r} (first at line {sources[sid].where.line})")
+                continue
+            if language and base_language(language) != language.replace("-", "_").split("_")[0].lower():
+                f.problem(line_of("language"), f"unsupported language {language!r} (supported: {', '.join(HEDGES)})")
+            pub = None
+            if published is not None:
+                if isinstance(published, dt.datetime):
+                    published = published.date()
+                if not isinstance(published, dt.date):
+                    f.problem(line_of("published"), f"'published' must be a TOML date like 2025-04-28, not {_type_name(published)}")
+                else:
+                    pub = published
+            resolved = self.base / file
+            extras = {k: t[k] for k in ("title", "publisher", "url", "note") if k in t}
+            for k, v in extras.items():
+                if not isinstance(v, str):
+                    f.problem(line_of(k), f"{k!r} must be a string, not {_type_name(v)}")
+                    extras[k] = ""
+            sources[sid] = Source(sid, file, str(resolved), extras.get("title", ""), pub, language, "",
+                                  f.where(line_of("id")), extras.get("publisher", ""), extras.get("url", ""),
+                                  extras.get("note", ""))
+            file_lines[sid] = line_of("file")
+        return sources, file_lines
+
+    def quantities(self, entries, header_line) -> dict:
+        from .units import UnitError, unit_info
+
+        f = self
+        quantities: dict[str, Quantity] = {}
+        for key, t, line_of in entries:
+            kind = f.string(t, "kind", line_of)
+            unit = f.string(t, "unit", line_of)
+            if kind is None or unit is None:
+                continue
+            if not KEY_ID.match(key):
+                f.problem(header_line(key), f"quantity key {key!r}: letters, digits, _ . - only")
+            if key in quantities:   # only in columnar input: a TOML table key is unique
+                f.problem(header_line(key), f"duplicate quantity {key!r} (first at line {quantities[key].where.line})")
+                continue
+            if kind not in KINDS:
+                f.problem(line_of("kind"), f"kind {kind!r} is not one of {', '.join(KINDS)}")
             try:
-                period = parse_period(t["as_of"])
+                unit_info(unit)
+            except UnitError as exc:
+                f.problem(line_of("unit"), str(exc))
+            part_of = t.get("part_of")
+            if part_of is not None and not isinstance(part_of, str):
+                f.problem(line_of("part_of"), f"'part_of' must be a quantity key, not {_type_name(part_of)}")
+                part_of = None
+            exhaustive = t.get("exhaustive", False)
+            if not isinstance(exhaustive, bool):
+                f.problem(line_of("exhaustive"), "'exhaustive' must be true or false")
+                exhaustive = False
+            description = t.get("description", "")
+            if not isinstance(description, str):
+                f.problem(line_of("description"), "'description' must be a string")
+                description = ""
+            quantities[key] = Quantity(key, description, kind, unit, f.where(header_line(key)),
+                                       part_of, exhaustive)
+        return quantities
+
+    def rates(self, entries, header_line) -> list:
+        from .units import UnitError, unit_info
+
+        f = self
+        rates = []
+        for n, t, line_of in entries:
+            value = t.get("value")
+            ok = True
+            for key in ("from", "to", "source"):
+                if key in t and not isinstance(t[key], str):
+                    f.problem(line_of(key), f"{key!r} must be a string")
+                    ok = False
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+                f.problem(line_of("value"), "rate value must be a positive finite number")
+                ok = False
+            try:
+                as_of = parse_period(t.get("as_of")).start
             except ValueError as exc:
                 f.problem(line_of("as_of"), str(exc))
-                continue
-        elif source is not None and source.published is not None:
-            period = parse_period(source.published)
-        elif source is not None:
-            f.problem(where.line, f"figure {fid!r} has no as_of and its source {sid!r} no published date")
-            continue
-        since = None
-        if "since" in t:
-            try:
-                since = parse_period(t["since"])
-            except ValueError as exc:
-                f.problem(line_of("since"), str(exc))
-        extras = {}
-        for k in ("attributed_to", "note", "of", "part"):
-            v = t.get(k, "")
-            if not isinstance(v, str):
-                f.problem(line_of(k), f"{k!r} must be a string, not {_type_name(v)}")
-                v = ""
-            extras[k] = v
-        figures[fid] = Figure(
-            fid, sid, quote, value_text, reading.low, reading.high, reading.written_half,
-            reading.about_half, unit, qualifier, qkey, period or parse_period("1970"), where,
-            extras["attributed_to"], modality, extras["note"], since, extras["of"] or None,
-            extras["part"] or None,
-        )
-
-    relations: dict[str, Relation] = {}
-    from .relations import RelationSyntaxError, parse_relation
-
-    for n, t, line_of in f.entries("relation"):
-        rid = f.string(t, "id", line_of)
-        sid = f.string(t, "source", line_of)
-        expr = f.string(t, "expr", line_of)
-        quote = f.string(t, "quote", line_of, required=False)
-        if None in (rid, sid, expr, quote):
-            continue
-        if not KEY_ID.match(rid):
-            f.problem(line_of("id"), f"relation id {rid!r}: letters, digits, _ . - only")
-        if rid in relations:
-            f.problem(line_of("id"), f"duplicate relation id {rid!r} (first at line {relations[rid].where.line})")
-            continue
-        try:
-            tree = parse_relation(expr)
-        except RelationSyntaxError as exc:
-            f.problem(line_of("expr"), f"relation {rid!r}: {exc}")
-            continue
-        relations[rid] = Relation(rid, sid, expr, quote, f.where(line_of("id")), tree, t.get("note", "") or "")
-
-    rates = []
-    for n, t, line_of in f.entries("rate"):
-        value = t.get("value")
-        ok = True
-        for key in ("from", "to", "source"):
-            if key in t and not isinstance(t[key], str):
-                f.problem(line_of(key), f"{key!r} must be a string")
                 ok = False
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-            f.problem(line_of("value"), "rate value must be a positive finite number")
-            ok = False
+            if ok and {"from", "to", "source"} <= t.keys():
+                for key in ("from", "to"):
+                    try:
+                        unit_info(t[key])
+                    except UnitError as exc:
+                        f.problem(line_of(key), str(exc))
+                rates.append(Rate(t["from"], t["to"], float(value), as_of, t["source"], f.where(header_line(n))))
+        return rates
+
+    def skips(self, entries, header_line) -> list:
+        skips = []
+        for n, t, line_of in entries:
+            vals = [self.string(t, k, line_of) for k in ("source", "quote", "reason")]
+            if None not in vals:
+                skips.append(Skip(*vals, self.where(header_line(n))))
+        return skips
+
+
+# --- figures, validated as columns ----------------------------------------------------------------
+
+FIGURE_STRINGS = ("id", "source", "quote", "unit", "quantity")
+
+
+def _per_distinct(keys, compute):
+    """compute(i) for the first row i of each distinct key, gathered back to every row."""
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object) if not isinstance(keys, pd.Series) else keys)
+    first = np.full(len(uniques), -1, dtype=np.int64)
+    seen = codes >= 0
+    order = np.flatnonzero(seen)
+    first_of = pd.Series(order).groupby(codes[seen]).first() if len(order) else pd.Series(dtype=np.int64)
+    first[first_of.index.to_numpy()] = first_of.to_numpy()
+    results = [compute(int(i)) for i in first]
+    return codes, results
+
+
+def _hashable(value):
+    return (type(value).__name__, tuple(value) if isinstance(value, list) else value)
+
+
+def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources: dict, problems: list,
+                     columnar: bool = False) -> pd.DataFrame:
+    """Raw figure columns (lists or Series, None where a key is absent) → the figure frame.
+
+    `line_of(i, key)` is where row i writes `key` (asked only for problems); `id_line` the
+    line of every row's id. The messages are the TOML loader's, one per problem, and a row is
+    dropped exactly where the TOML loader skipped a figure. Work is per column, or per
+    distinct value (units, values as written, periods), never per figure where avoidable.
+    """
+    from .frames import figure_frame
+    from .units import UnitError, unit_info
+
+    def problem(i, key, message):
+        problems.append(Problem(display, line_of(int(i), key) if key else int(id_line[i]), message))
+
+    keep = np.ones(n, dtype=bool)
+    column = {}
+    for key in FIGURE_STRINGS:
+        values = cols.get(key)
+        if values is None:
+            keep[:] = False
+            continue
+        if columnar:
+            column[key] = values
+            keep &= (values != "").to_numpy()
+            continue
+        values = list(values)
+        is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=n)
+        absent = np.fromiter((v is None for v in values), dtype=bool, count=n)
+        for i in np.flatnonzero(~is_str & ~absent):
+            problem(i, key, f"{key!r} must be a string, not {_type_name(values[i])}")
+        keep &= is_str
+        column[key] = pd.Series(values, dtype=object)
+    raw_value = cols.get("value")
+    if raw_value is None:
+        keep[:] = False
+        raw_value = [None] * n
+    if not columnar:
+        keep &= np.fromiter((v is not None for v in raw_value), dtype=bool, count=n)
+    if not keep.any():
+        from .frames import empty_figures
+
+        return empty_figures()
+    ids = column["id"]
+    sids = column["source"]
+    bad_id = keep & ~ids.astype(str).str.fullmatch(FIGURE_ID.pattern).fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad_id):
+        problem(i, "id", f"figure id {ids.iloc[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
+    kept_ids = ids[keep]
+    dup = kept_ids.duplicated(keep="first")
+    if dup.any():
+        first_row = {fid: i for i, fid in zip(np.flatnonzero(keep)[::-1], kept_ids.iloc[::-1])}
+        for i in np.flatnonzero(keep)[dup.to_numpy()]:
+            fid = ids.iloc[i]
+            problem(i, "id", f"duplicate figure id {fid!r} (first at line {int(id_line[first_row[fid]])})")
+        keep[np.flatnonzero(keep)[dup.to_numpy()]] = False
+
+    def choice(key, allowed, default):
+        values = cols.get(key)
+        if values is None:
+            return np.full(n, default, dtype=object), np.zeros(n, dtype=bool)
+        series = pd.Series(values, dtype=object)
+        given = series.notna().to_numpy() & (series != "").to_numpy()
+        ok = series.isin(allowed).to_numpy()
+        for i in np.flatnonzero(keep & given & ~ok):
+            problem(i, key, f"{key} {series.iloc[i]!r} is not one of {', '.join(allowed)}")
+        return np.where(given & ok, series.to_numpy(dtype=object), default), given
+
+    qualifier, qualifier_given = choice("qualifier", QUALIFIERS, "exact")
+    modality, _ = choice("modality", MODALITIES, "reported")
+
+    units = column["unit"]
+    unit_codes, unit_errors = _per_distinct(units, lambda i: _unit_problem(units.iloc[i]))
+    unit_errors = np.array(unit_errors + [None], dtype=object)[unit_codes]
+    for i in np.flatnonzero(keep & pd.notna(unit_errors)):
+        problem(i, "unit", unit_errors[i])
+
+    language_of = {sid: src.language for sid, src in sources.items()}
+    language = sids.map(language_of).fillna("de").to_numpy(dtype=object)
+    quotes = column["quote"]
+    raw = list(raw_value) if not columnar else None
+    if columnar:
+        value_high = cols.get("value_high")
+        keys = raw_value + "\x1f" + (value_high if value_high is not None else "") + "\x1f" + language
+        if value_high is not None:
+            has_high = (value_high != "").to_numpy()
+
+        def reading_at(i):
+            v = raw_value.iloc[i]
+            if value_high is not None and has_high[i]:
+                v = [v, value_high.iloc[i]]
+            return _safe_reading(v, "", language[i])
+    else:
+        keys = [(_hashable(v), quotes.iloc[i] if type(v) in (int, float) else None, language[i]) if keep[i] else None
+                for i, v in enumerate(raw)]
+        keys = [repr(k) for k in keys]
+
+        def reading_at(i):
+            return _safe_reading(raw[i], quotes.iloc[i] if isinstance(quotes.iloc[i], str) else "", language[i])
+    codes, readings = _per_distinct(keys, reading_at)
+    r_error = np.array([r[0] for r in readings], dtype=object)[codes]
+    for i in np.flatnonzero(keep & pd.notna(r_error)):
+        problem(i, "value", f"value: {r_error[i]}")
+    keep &= pd.isna(r_error)
+    value_text = np.array([r[1] for r in readings], dtype=object)[codes]
+    numbers = np.array([r[2] for r in readings], dtype=float).reshape(-1, 4)[codes]
+    read_qualifier = np.array([r[3] for r in readings], dtype=object)[codes]
+    qualifier = np.where(~qualifier_given & (read_qualifier != "exact") & pd.notna(read_qualifier),
+                         read_qualifier, qualifier)
+
+    # periods: as_of as written, else the (same-file) source's publication date
+    published = {sid: src.published for sid, src in sources.items()}
+    as_of = cols.get("as_of")
+    as_of_given = (np.zeros(n, dtype=bool) if as_of is None else
+                   np.fromiter((v is not None and v != "" for v in as_of), dtype=bool, count=n))
+    as_of_values = list(as_of) if as_of is not None else [None] * n
+    src_known = sids.isin(language_of.keys()).to_numpy()
+    src_published = sids.map(published).to_numpy(dtype=object)
+    no_date = keep & ~as_of_given & src_known & pd.isna(src_published)
+    for i in np.flatnonzero(no_date):
+        problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
+    keep &= ~no_date
+    period_keys = [repr(_hashable(v)) if g else ("published", p) if k else ("none",)
+                   for v, g, p, k in zip(as_of_values, as_of_given, src_published, src_known)]
+    period_keys = [k if isinstance(k, str) else repr(k) for k in period_keys]
+
+    def period_at(i):
+        if as_of_given[i]:
+            return _safe_period(as_of_values[i])
+        if src_known[i]:
+            return _safe_period(src_published[i])
+        return _safe_period("1970")
+    codes, periods = _per_distinct(period_keys, period_at)
+    p_error = np.array([p[0] for p in periods], dtype=object)[codes]
+    for i in np.flatnonzero(keep & as_of_given & pd.notna(p_error)):
+        problem(i, "as_of", p_error[i])
+    keep &= pd.isna(p_error)
+    p_start = np.array([p[1] for p in periods], dtype="datetime64[D]")[codes]
+    p_end = np.array([p[2] for p in periods], dtype="datetime64[D]")[codes]
+    p_text = np.array([p[3] for p in periods], dtype=object)[codes]
+
+    since = cols.get("since")
+    since_given = (np.zeros(n, dtype=bool) if since is None else
+                   np.fromiter((v is not None and v != "" for v in since), dtype=bool, count=n))
+    s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    s_end = s_start.copy()
+    s_text = np.full(n, None, dtype=object)
+    if since_given.any():
+        since_values = list(since)
+        for i in np.flatnonzero(since_given):
+            err, a, b, text = _safe_period(since_values[i])
+            if err:
+                if keep[i]:
+                    problem(i, "since", err)
+            else:
+                s_start[i], s_end[i], s_text[i] = a, b, text
+
+    extras = {}
+    for key in ("attributed_to", "note", "of", "part"):
+        values = cols.get(key)
+        if values is None:
+            extras[key] = np.full(n, "", dtype=object)
+            continue
+        if columnar:
+            extras[key] = values.to_numpy(dtype=object)
+            continue
+        values = list(values)
+        out = np.empty(n, dtype=object)
+        for i, v in enumerate(values):
+            if v is None:
+                out[i] = ""
+            elif type(v) is str:
+                out[i] = v
+            else:
+                if keep[i]:
+                    problem(i, key, f"{key!r} must be a string, not {_type_name(v)}")
+                out[i] = ""
+        extras[key] = out
+
+    rows = np.flatnonzero(keep)
+    frame = {
+        "id": ids.to_numpy(dtype=object)[rows], "source": sids.to_numpy(dtype=object)[rows],
+        "quote": quotes.to_numpy(dtype=object)[rows], "value_text": value_text[rows],
+        "low": numbers[rows, 0], "high": numbers[rows, 1],
+        "written_half": numbers[rows, 2], "about_half": numbers[rows, 3],
+        "unit": units.to_numpy(dtype=object)[rows], "qualifier": qualifier[rows],
+        "quantity": column["quantity"].to_numpy(dtype=object)[rows],
+        "period_start": p_start[rows], "period_end": p_end[rows], "period_text": p_text[rows],
+        "file": np.full(len(rows), display, dtype=object), "line": np.asarray(id_line)[rows],
+        "attributed_to": extras["attributed_to"][rows], "modality": modality[rows], "note": extras["note"][rows],
+        "since_start": s_start[rows], "since_end": s_end[rows], "since_text": s_text[rows],
+        "of": extras["of"][rows], "part": extras["part"][rows],
+    }
+    return figure_frame(frame)
+
+
+def _unit_problem(unit) -> str | None:
+    from .units import UnitError, unit_info
+
+    try:
+        unit_info(unit)
+    except UnitError as exc:
+        return str(exc)
+    return None
+
+
+def _safe_reading(raw, quote, language):
+    """(error, value text, (low, high, written half, about half), qualifier of the reading)."""
+    try:
+        text, reading = _figure_reading(raw, quote, language)
+    except NumberReadError as exc:
+        return str(exc), None, (np.nan,) * 4, None
+    return None, text, (reading.low, reading.high, reading.written_half, reading.about_half), reading.qualifier
+
+
+def _safe_period(value):
+    try:
+        p = parse_period(value)
+    except ValueError as exc:
+        return str(exc), None, None, None
+    return None, p.start, p.end, p.text
+
+
+# --- relations, validated as columns ----------------------------------------------------------
+
+def validate_relations(cols: dict, n: int, display: str, line_of, id_line, problems: list,
+                       columnar: bool = False) -> pd.DataFrame:
+    """Raw relation columns → the relation frame (id, source, expr, quote, note, file, line,
+    expr_line). Syntax is checked once every file is in (load), grouped by shape."""
+    def problem(i, key, message):
+        problems.append(Problem(display, line_of(int(i), key), message))
+
+    keep = np.ones(n, dtype=bool)
+    column = {}
+    for key, required in (("id", True), ("source", True), ("expr", True), ("quote", False), ("note", False)):
+        values = cols.get(key)
+        if values is None:
+            if required:
+                keep[:] = False
+            column[key] = np.full(n, "", dtype=object)
+            continue
+        if columnar:
+            column[key] = values.to_numpy(dtype=object)
+            if required:
+                keep &= column[key] != ""
+            continue
+        values = list(values)
+        out = np.empty(n, dtype=object)
+        for i, v in enumerate(values):
+            if v is None:
+                out[i] = ""
+                if required:
+                    keep[i] = False
+            elif type(v) is str:
+                out[i] = v
+            elif key == "note":
+                out[i] = v or ""   # as before: a note is only kept, never read
+            else:
+                problem(i, key, f"{key!r} must be a string, not {_type_name(v)}")
+                keep[i] = False
+        column[key] = out
+    ids = pd.Series(column["id"], dtype=object)
+    bad = keep & ~ids.astype(str).str.fullmatch(KEY_ID.pattern).fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad):
+        problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
+    dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+    if dup.any():
+        first_row = {}
+        for i in np.flatnonzero(keep):
+            first_row.setdefault(ids.iloc[i], i)
+        for i in np.flatnonzero(dup):
+            problem(i, "id", f"duplicate relation id {ids.iloc[i]!r} (first at line {int(id_line[first_row[ids.iloc[i]]])})")
+        keep &= ~dup
+    rows = np.flatnonzero(keep)
+    expr_line = np.array([line_of(int(i), "expr") for i in rows], dtype=np.int64) if not columnar else np.asarray(id_line)[rows]
+    return relation_frame({
+        "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
+        "quote": column["quote"][rows], "note": column["note"][rows],
+        "file": np.full(len(rows), display, dtype=object), "line": np.asarray(id_line)[rows], "expr_line": expr_line,
+    })
+
+
+def relation_frame(columns: dict) -> pd.DataFrame:
+    df = pd.DataFrame(columns)
+    for c in ("line", "expr_line"):
+        df[c] = df[c].astype(np.int64)
+    return df
+
+
+def empty_relations() -> pd.DataFrame:
+    return relation_frame({c: [] for c in ("id", "source", "expr", "quote", "note", "file", "line", "expr_line")})
+
+
+# --- one TOML file ----------------------------------------------------------------------------
+
+def parse_file(path: Path, display: str, text: str | None = None) -> Part:
+    """One figures file → its Part (cacheable: depends only on the file's bytes and path)."""
+    f = _FileLoader(path, display, text)
+    for key in sorted(f.data.keys() - TOP_LEVEL):
+        f.problem(_top_key_line(f.text, key), f"unknown top-level key {key!r} (allowed: {', '.join(sorted(TOP_LEVEL))})")
+    e = Entries(display, path.parent)
+    e.problems = problems = f.problems     # one list: LoadError sorts them by file and line
+    sources, file_lines = e.sources(f.entries("source"))
+    quantities = e.quantities(f.entries("quantity"), lambda key: f.lines.table("quantity", key))
+
+    def columns_of(kind, keys):
+        entries = f.entries(kind)
+        tables = [t for _, t, _ in entries]
+        names = [name for name, _, _ in entries]
+        cols = {k: [t.get(k) for t in tables] for k in keys}
+        key_line = f.lines.key
+
+        def line_of(i, key):
+            return key_line(kind, names[i], key)
+        id_line = np.array([key_line(kind, name, "id") for name in names], dtype=np.int64)
+        return cols, len(tables), line_of, id_line
+
+    required, optional = KEYS["figure"]
+    cols, n, line_of, id_line = columns_of("figure", required | optional)
+    figures = validate_figures(cols, n, display, line_of, id_line, sources, problems)
+    required, optional = KEYS["relation"]
+    cols, n, line_of, id_line = columns_of("relation", required | optional)
+    relations = validate_relations(cols, n, display, line_of, id_line, problems)
+    rates = e.rates(f.entries("rate"), lambda n: f.lines.table("rate", n))
+    skips = e.skips(f.entries("skip"), lambda n: f.lines.table("skip", n))
+    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines)
+
+
+def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
+    """The sources of a part with their texts read, and the problems reading them."""
+    from dataclasses import replace
+
+    problems = []
+    out = {}
+    for sid, src in part.sources.items():
+        text = ""
+        line = part.source_file_lines.get(sid, src.where.line)
         try:
-            as_of = parse_period(t.get("as_of")).start
-        except ValueError as exc:
-            f.problem(line_of("as_of"), str(exc))
-            ok = False
-        if ok and {"from", "to", "source"} <= t.keys():
-            for key in ("from", "to"):
-                try:
-                    unit_info(t[key])
-                except UnitError as exc:
-                    f.problem(line_of(key), str(exc))
-            rates.append(Rate(t["from"], t["to"], float(value), as_of, t["source"], f.where(f.lines.table("rate", n))))
+            text = Path(src.path).read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            problems.append(Problem(src.where.file, line, f"source file {src.file!r} not found (looked at {src.path})"))
+        except UnicodeDecodeError:
+            problems.append(Problem(src.where.file, line, f"source file {src.file!r} is not UTF-8"))
+        except OSError as exc:
+            problems.append(Problem(src.where.file, line, f"source file {src.file!r} cannot be read: {exc.strerror or exc}"))
+        out[sid] = replace(src, text=text)
+    return out, problems
 
-    skips = []
-    for n, t, line_of in f.entries("skip"):
-        vals = [f.string(t, k, line_of) for k in ("source", "quote", "reason")]
-        if None not in vals:
-            skips.append(Skip(*vals, f.where(f.lines.table("skip", n))))
 
-    return sources, quantities, figures, relations, rates, skips, f.problems
+def load_file(path: Path, display: str, about_margin: float = 1.0):
+    """One file → (sources, quantities, figures, relations, rates, skips, problems)."""
+    from .frames import FigureFrame, RelationFrame
+
+    part = parse_file(path, display)
+    sources, problems = read_source_texts(part, display)
+    return (sources, part.quantities, FigureFrame(part.figures), RelationFrame(part.relations),
+            part.rates, part.skips, part.problems + problems)
 
 
 def _top_key_line(text: str, key: str) -> int:
@@ -493,77 +904,204 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load(paths, about_margin: float = 1.0) -> Corpus:
-    """Load and validate figures files; raise LoadError listing every problem."""
-    from .units import unit_info
+def is_columnar(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in (".csv", ".parquet")
+
+
+def read_part(path: Path, display: str, use_cache: bool = True) -> Part:
+    """A file or archive → its Part: from the parse cache when the bytes are unchanged."""
+    if is_columnar(path):
+        from .columnar import read_archive
+
+        return read_archive(path, display)
+    data = read_toml_bytes(path, display)
+    cache = None
+    if use_cache:
+        from . import cache as cache_module
+
+        cache = cache_module.open_cache()
+    key = None
+    if cache is not None:
+        key = cache.key(str(path.resolve()), display, data)
+        part = cache.get(key)
+        if isinstance(part, Part):
+            return part
+    part = parse_file(path, display, decode_toml(data, display))
+    if cache is not None:
+        cache.put(key, part)
+    return part
+
+
+def read_toml_bytes(path: Path, display: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError([Problem(display, 1, "file not found")]) from None
+    except IsADirectoryError:
+        raise LoadError([Problem(display, 1, "is a directory")]) from None
+    except OSError as exc:
+        raise LoadError([Problem(display, 1, f"cannot read: {exc.strerror or exc}")]) from None
+    return data
+
+
+def decode_toml(data: bytes, display: str) -> str:
+    if not data.strip():
+        raise LoadError([Problem(display, 1, "empty figures file")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LoadError([Problem(display, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
+
+
+def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None) -> Corpus:
+    """Load and validate figures files (TOML) and archives (CSV/Parquet); raise LoadError
+    listing every problem. Figures and relations stay columns (figcheck.frames)."""
+    from .frames import FigureFrame, RelationFrame, empty_figures
+    from .relations import group_relations
 
     problems: list[Problem] = []
-    sources, quantities, figures, relations = {}, {}, {}, {}
+    sources, quantities = {}, {}
+    figure_parts, relation_parts = [], []
     rates, skips, files = [], [], []
+    paths = list(paths)
     for p in paths:
         path = Path(p)
         display = display_path(path)
         files.append(display)
         try:
-            s, q, fg, r, rt, sk, probs = load_file(path, display, about_margin)
+            part = read_part(path, display, use_cache)
         except LoadError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(probs)
-        for table, new, what in ((sources, s, "source"), (quantities, q, "quantity"),
-                                 (figures, fg, "figure"), (relations, r, "relation")):
+        finally:
+            if progress is not None:
+                progress.advance()
+        part_sources, text_problems = read_source_texts(part, display)
+        problems.extend(part.problems)
+        problems.extend(text_problems)
+        for table, new, what in ((sources, part_sources, "source"), (quantities, part.quantities, "quantity")):
             for key, item in new.items():
                 if key in table:
                     problems.append(Problem(item.where.file, item.where.line,
                                             f"duplicate {what} {key!r} (also at {table[key].where})"))
                 else:
                     table[key] = item
-        rates.extend(rt)
-        skips.extend(sk)
+        figure_parts.append(part.figures)
+        relation_parts.append(part.relations)
+        rates.extend(part.rates)
+        skips.extend(part.skips)
 
-    # references, checked once every file is in
+    figures = pd.concat(figure_parts, ignore_index=True) if figure_parts else empty_figures()
+    relations = pd.concat(relation_parts, ignore_index=True) if relation_parts else empty_relations()
+    figures, relations = _cross_file(figures, relations, problems, "figure", "relation")
+    groups, syntax = group_relations(relations["expr"]) if len(relations) else ([], {})
+    for row, message in sorted(syntax.items()):
+        r = relations.iloc[row]
+        problems.append(Problem(r["file"], int(r["expr_line"]), f"relation {r['id']!r}: {message}"))
+    parsed = np.ones(len(relations), dtype=bool)
+    parsed[list(syntax)] = False
+    problems.extend(_check_references(figures, relations[parsed], sources, quantities, rates, skips))
+    problems.extend(_check_relation_names(relations, groups, figures))
+    if problems:
+        raise LoadError(problems)
+    return Corpus(tuple(files), sources, quantities, FigureFrame(figures),
+                  RelationFrame(relations, groups), tuple(rates), tuple(skips))
+
+
+def _cross_file(figures, relations, problems, *whats):
+    """Ids repeated across files: the first stays, each repeat is a problem (as per file)."""
+    out = []
+    for frame, what in zip((figures, relations), whats):
+        dup = frame["id"].duplicated(keep="first")
+        if dup.any():
+            first = frame[~dup].set_index("id")
+            for r in frame[dup].itertuples(index=False):
+                f = first.loc[r.id]
+                problems.append(Problem(r.file, int(r.line),
+                                        f"duplicate {what} {r.id!r} (also at {f['file']}:{int(f['line'])})"))
+            frame = frame[~dup.to_numpy()].reset_index(drop=True)
+        out.append(frame)
+    return out
+
+
+def _check_references(figures, relations, sources, quantities, rates, skips) -> list[Problem]:
+    """References between files, once every file is in: column operations over the frames."""
+    from .units import unit_info
+
+    problems = []
     for q in quantities.values():
         if q.part_of is not None and q.part_of not in quantities:
             problems.append(Problem(q.where.file, q.where.line, f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
         if q.part_of == q.key:
             problems.append(Problem(q.where.file, q.where.line, f"quantity {q.key!r} cannot be part of itself"))
-    for fig in figures.values():
-        w = fig.where
-        if fig.source not in sources:
-            problems.append(Problem(w.file, w.line, f"figure {fig.id!r}: unknown source {fig.source!r}"))
-        if fig.quantity not in quantities:
-            problems.append(Problem(w.file, w.line, f"figure {fig.id!r}: unknown quantity {fig.quantity!r}"))
-        else:
-            qty = quantities[fig.quantity]
+
+    def each(mask, message):
+        for r in figures[mask].itertuples(index=False):
+            problems.append(Problem(r.file, int(r.line), message(r)))
+
+    each(~figures["source"].isin(sources.keys()).to_numpy(),
+         lambda r: f"figure {r.id!r}: unknown source {r.source!r}")
+    known_quantity = figures["quantity"].isin(quantities.keys()).to_numpy()
+    each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}")
+    # a figure's unit must have its quantity's dimension: checked once per distinct pair
+    quantity_unit = figures["quantity"].map({k: q.unit for k, q in quantities.items()})
+    pairs = pd.DataFrame({"unit": figures["unit"], "qunit": quantity_unit})[known_quantity]
+    if len(pairs):
+        distinct = pairs.drop_duplicates()
+        bad = []
+        for u, qu in distinct.itertuples(index=False):
             try:
-                fu, qu = unit_info(fig.unit), unit_info(qty.unit)
-                if fu.dimension != qu.dimension:
-                    problems.append(Problem(w.file, w.line,
-                        f"figure {fig.id!r}: unit {fig.unit!r} has dimension {fu.dimension}, "
-                        f"but quantity {qty.key!r} is measured in {qty.unit!r} ({qu.dimension})"))
+                fu, qi = unit_info(u), unit_info(qu)
             except ValueError:
-                pass  # already reported where the unit is written
-        for key in ("of", "part"):
-            ref = getattr(fig, key)
-            if ref is not None and ref not in figures:
-                problems.append(Problem(w.file, w.line, f"figure {fig.id!r}: {key} {ref!r} is not a figure id"))
-    for rel in relations.values():
-        w = rel.where
-        if rel.source not in sources:
-            problems.append(Problem(w.file, w.line, f"relation {rel.id!r}: unknown source {rel.source!r}"))
-        for name in rel.tree.names():
-            if name not in figures:
-                try:
-                    unit_info(name)
-                except ValueError:
-                    problems.append(Problem(w.file, w.line,
-                        f"relation {rel.id!r}: {name!r} is neither a figure id nor a unit"))
+                continue  # already reported where the unit is written
+            if fu.dimension != qi.dimension:
+                bad.append((u, qu, fu.dimension, qi.dimension))
+        for u, qu, fd, qd in bad:
+            mask = known_quantity & (figures["unit"] == u).to_numpy() & (quantity_unit == qu).to_numpy()
+            each(mask, lambda r, u=u, qu=qu, fd=fd, qd=qd:
+                 f"figure {r.id!r}: unit {u!r} has dimension {fd}, but quantity {r.quantity!r} is measured in {qu!r} ({qd})")
+    ids = figures["id"]
+    for key in ("of", "part"):
+        ref = figures[key]
+        given = ref.notna().to_numpy() & (ref != "").to_numpy()
+        if given.any():
+            missing = given & ~ref.isin(ids).to_numpy()
+            each(missing, lambda r, key=key: f"figure {r.id!r}: {key} {getattr(r, key)!r} is not a figure id")
+    for r in relations[~relations["source"].isin(sources.keys()).to_numpy()].itertuples(index=False):
+        problems.append(Problem(r.file, int(r.line), f"relation {r.id!r}: unknown source {r.source!r}"))
     for rate in rates:
         if rate.source not in sources:
             problems.append(Problem(rate.where.file, rate.where.line, f"rate: unknown source {rate.source!r}"))
     for skip in skips:
         if skip.source not in sources:
             problems.append(Problem(skip.where.file, skip.where.line, f"skip: unknown source {skip.source!r}"))
-    if problems:
-        raise LoadError(problems)
-    return Corpus(tuple(files), sources, quantities, figures, relations, tuple(rates), tuple(skips))
+    return problems
+
+
+def _check_relation_names(relations, groups, figures) -> list[Problem]:
+    """Every name in a relation is a figure id or a unit (units resolved once per name)."""
+    from .units import unit_info
+
+    index = pd.Index(figures["id"])
+    bad_rows: dict[int, list[str]] = {}
+    for g in groups:
+        for leaf, column in zip(g.tree.leaves(), g.leaves):
+            if leaf.kind != "name":
+                continue
+            unknown = index.get_indexer(column) < 0
+            if not unknown.any():
+                continue
+            for name in pd.unique(column[unknown]):
+                try:
+                    unit_info(name)
+                except ValueError:
+                    for row in g.rows[unknown & (column == name)]:
+                        bad_rows.setdefault(int(row), []).append(name)
+    problems = []
+    for row, names in bad_rows.items():
+        r = relations.iloc[row]
+        for name in names:
+            problems.append(Problem(r["file"], int(r["line"]),
+                                    f"relation {r['id']!r}: {name!r} is neither a figure id nor a unit"))
+    return problems

@@ -10,6 +10,7 @@ import ast
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .intervals import Intervals, holds
 
@@ -135,22 +136,25 @@ class Evaluated:
 
 
 def _eval(node, slots, counter, dims_of):
-    """Walk the shape tree once; every slot is a column over the group."""
+    """Walk the shape tree once; every slot is a column over the group.
+
+    Returns (intervals, dimension exponents, bad rows, {row: (dimension a, dimension b)}).
+    """
     if isinstance(node, Leaf):
         k = next(counter)
         iv, dim = slots[k]
-        return iv, dim, np.zeros(len(iv), bool), [None] * len(iv)
+        return iv, dim, np.zeros(len(iv), bool), {}
     if node.op == "neg":
         iv, dim, bad, at = _eval(node.args[0], slots, counter, dims_of)
         return -iv, dim, bad, at
     a, da, bad_a, at_a = _eval(node.args[0], slots, counter, dims_of)
     b, db, bad_b, at_b = _eval(node.args[1], slots, counter, dims_of)
     bad = bad_a | bad_b
-    at = [x or y for x, y in zip(at_a, at_b)]
+    at = {**at_b, **at_a}
     if node.op in "+-":
         unlike = np.any(da != db, axis=1)
         for i in np.flatnonzero(unlike & ~bad):
-            at[i] = (dims_of(da[i]), dims_of(db[i]))
+            at[int(i)] = (dims_of(da[i]), dims_of(db[i]))
         return (a + b if node.op == "+" else a - b), da, bad | unlike, at
     if node.op == "*":
         return a * b, da + db, bad, at
@@ -163,10 +167,13 @@ def evaluate_group(shape_tree: Comparison, ids: list[str], slots, dims_of) -> Ev
     left, ld, bad_l, at_l = _eval(shape_tree.left, slots, counter, dims_of)
     right, rd, bad_r, at_r = _eval(shape_tree.right, slots, counter, dims_of)
     bad = bad_l | bad_r
-    at = [x or y for x, y in zip(at_l, at_r)]
+    at_rows = {**at_r, **at_l}
     unlike = np.any(ld != rd, axis=1)
     for i in np.flatnonzero(unlike & ~bad):
-        at[i] = (dims_of(ld[i]), dims_of(rd[i]))
+        at_rows[int(i)] = (dims_of(ld[i]), dims_of(rd[i]))
+    at = [None] * len(ids)
+    for i, pair in at_rows.items():
+        at[i] = pair
     mismatch = bad | unlike
     ok = holds(shape_tree.op, left, right) & ~left.empty & ~right.empty
     return Evaluated(ids, shape_tree.op, left, right, ld, rd, mismatch, at, ok)
@@ -204,22 +211,154 @@ def render(node, names=lambda s: s) -> str:
     return f"({a} {node.op} {b})" if node.op in "+-" else f"{a} {node.op} {b}"
 
 
+# --- grouping by shape, as columns -------------------------------------------------------------
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
+
+
+@dataclass
+class ShapeGroup:
+    """Relations of one expression shape: `tree`'s k-th leaf is column k of `leaves`.
+
+    A name column holds figure ids or unit names (strings); a number column floats.
+    """
+
+    tree: Comparison
+    rows: np.ndarray            # positions in the relation frame
+    leaves: list                # one array per leaf, in the tree's leaf order
+
+
+def _template_tree(template: str) -> Comparison | None:
+    """The tree of a template like "@*@==@" (@ a name, # a number), or None if it is not one."""
+    text = template.replace("@", " _n ").replace("#", " 1 ")
+    try:
+        tree = parse_relation(text)
+    except RelationSyntaxError:
+        return None
+    if len(tree.leaves()) != template.count("@") + template.count("#"):
+        return None
+    return tree
+
+
+def _extractor(template: str) -> str:
+    parts = []
+    for ch in template:
+        if ch == "@":
+            parts.append(rf"\s*({_NAME})")
+        elif ch == "#":
+            parts.append(rf"\s*({_NUMBER})")
+        else:
+            parts.append(r"\s*" + ("\\" + ch if ch in "+*()/.-<>=" else ch))
+    return "^" + "".join(parts) + r"\s*$"
+
+
+def group_relations(exprs: pd.Series) -> tuple[list[ShapeGroup], dict[int, str]]:
+    """Parse a column of expressions once per distinct shape: (groups, {row: syntax error}).
+
+    Names and numbers are replaced by slots (a column operation: pyarrow's regex kernels when
+    pandas has them), each distinct template is parsed once, and the slots are extracted with
+    one regex per template. Anything the templates do not cover exactly (unicode names,
+    1e5, 0x10, a syntax error) is parsed row by row, which also gives its exact message.
+    """
+    exprs = exprs.reset_index(drop=True).astype(str)
+    templates = (exprs.str.replace(_NAME, "@", regex=True)
+                 .str.replace(_NUMBER, "#", regex=True)
+                 .str.replace(r"\s+", "", regex=True))
+    codes, uniques = pd.factorize(templates)
+    groups: list[ShapeGroup] = []
+    leftover: list[np.ndarray] = []
+    for k, template in enumerate(uniques):
+        rows = np.flatnonzero(codes == k) if len(uniques) > 1 else np.arange(len(exprs))
+        tree = _template_tree(template) if len(template) <= MAX_LENGTH else None
+        if tree is None:
+            leftover.append(rows)
+            continue
+        slots = exprs.iloc[rows].str.extract(_extractor(template))
+        ok = slots.notna().all(axis=1).to_numpy()
+        if not ok.all():
+            leftover.append(rows[~ok])
+            rows, slots = rows[ok], slots[ok]
+        leaves = []
+        for leaf, col in zip(tree.leaves(), slots.columns):
+            values = slots[col]
+            leaves.append(values.to_numpy(dtype=object) if leaf.kind == "name" else values.astype(float).to_numpy())
+        groups.append(ShapeGroup(tree, rows, leaves))
+    errors: dict[int, str] = {}
+    by_shape: dict[str, tuple] = {}
+    for row in (np.concatenate(leftover) if leftover else []):
+        try:
+            tree = parse_relation(exprs.iloc[row])
+        except RelationSyntaxError as exc:
+            errors[int(row)] = str(exc)
+            continue
+        by_shape.setdefault(_shape_key(tree), (tree, []))[1].append((int(row), tree))
+    for tree, members in by_shape.values():
+        groups.append(groups_of_trees(tree, members))
+    return groups, errors
+
+
+def _shape_key(tree: Comparison) -> tuple:
+    """Shape and leaf kinds: a group's columns hold one kind each (names or numbers)."""
+    return tree.shape(), tuple(leaf.kind for leaf in tree.leaves())
+
+
+def groups_of_trees(tree: Comparison, members: list[tuple[int, Comparison]]) -> ShapeGroup:
+    """One shape group from parsed trees (the row-by-row path and hand-built corpora)."""
+    rows = np.array([row for row, _ in members], dtype=np.int64)
+    leaf_lists = [t.leaves() for _, t in members]
+    leaves = []
+    for k, leaf in enumerate(tree.leaves()):
+        column = [ls[k] for ls in leaf_lists]
+        if leaf.kind == "name":
+            leaves.append(np.array([x.text for x in column], dtype=object))
+        else:
+            leaves.append(np.array([x.value for x in column], dtype=float))
+    return ShapeGroup(tree, rows, leaves)
+
+
+def shape_groups(relations) -> tuple[list[str], list[ShapeGroup]]:
+    """(relation ids in row order, shape groups) for a RelationFrame or a dict of Relations."""
+    from .frames import RelationFrame
+
+    if isinstance(relations, RelationFrame):
+        return relations.df["id"].tolist(), relations.groups
+    ids = list(relations)
+    by_shape: dict[str, tuple] = {}
+    for row, rel in enumerate(relations.values()):
+        by_shape.setdefault(_shape_key(rel.tree), (rel.tree, []))[1].append((row, rel.tree))
+    return ids, [groups_of_trees(tree, members) for tree, members in by_shape.values()]
+
+
 def evaluate_all(corpus, table) -> list[Evaluated]:
     """Every relation of the corpus, grouped by shape and evaluated as columns."""
     from .units import unit_info
 
-    groups: dict[str, list] = {}
-    for rel in corpus.relations.values():
-        groups.setdefault(rel.tree.shape(), []).append(rel)
+    ids, groups = shape_groups(corpus.relations)
+    ids = np.array(ids, dtype=object)
+    figure_index = pd.Index(table.df["id"])
     base_dims = list(table.base_dims)
-    extra = sorted({d for rels in groups.values() for r in rels for leaf in r.tree.leaves()
-                    if leaf.kind == "name" and leaf.text not in table.row
-                    for d, _ in unit_info(leaf.text).exponents} - set(base_dims))
+    # names that are not figures are units (the loader checked): resolved once per distinct name
+    unit_names: set[str] = set()
+    positions = []
+    for g in groups:
+        per_leaf = []
+        for leaf, column in zip(g.tree.leaves(), g.leaves):
+            if leaf.kind != "name":
+                per_leaf.append(None)
+                continue
+            pos = figure_index.get_indexer(column)
+            if (pos < 0).any():
+                unit_names.update(pd.unique(column[pos < 0]).tolist())
+            per_leaf.append(pos)
+        positions.append(per_leaf)
+    units = {u: unit_info(u) for u in sorted(unit_names)}
+    extra = sorted({d for info in units.values() for d, _ in info.exponents} - set(base_dims))
     all_dims = base_dims + extra
     width = len(all_dims)
+    col = {d: i for i, d in enumerate(all_dims)}
     fig_exp = np.zeros((len(table), width), dtype=np.int16)
     fig_exp[:, : len(base_dims)] = table.exponents
-    col = {d: i for i, d in enumerate(all_dims)}
     figure_iv = table.intervals
 
     def dims_of(row) -> str:
@@ -228,34 +367,31 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
         return dimension_key(tuple((all_dims[i], int(p)) for i, p in enumerate(row) if p))
 
     results = []
-    for shape, rels in groups.items():
-        trees = [r.tree.leaves() for r in rels]
+    for g, per_leaf in zip(groups, positions):
+        n = len(g.rows)
         slots = []
-        for k in range(len(trees[0])):
-            leaves = [t[k] for t in trees]
-            lo = np.empty(len(rels))
-            hi = np.empty(len(rels))
-            lo_open = np.zeros(len(rels), bool)
-            hi_open = np.zeros(len(rels), bool)
-            exp = np.zeros((len(rels), width), dtype=np.int16)
-            is_fig = np.array([leaf.kind == "name" and leaf.text in table.row for leaf in leaves])
-            rows = np.array([table.row[leaf.text] if f else 0 for leaf, f in zip(leaves, is_fig)], dtype=np.int64)
-            if is_fig.any():
-                sel = rows[is_fig]
-                lo[is_fig] = figure_iv.lo[sel]
-                hi[is_fig] = figure_iv.hi[sel]
-                lo_open[is_fig] = figure_iv.lo_open[sel]
-                hi_open[is_fig] = figure_iv.hi_open[sel]
-                exp[is_fig] = fig_exp[sel]
-            for i in np.flatnonzero(~is_fig):  # constants: numbers and unit names, few
-                leaf = leaves[i]
-                if leaf.kind == "number":
-                    lo[i] = hi[i] = leaf.value
-                else:
-                    info = unit_info(leaf.text)
-                    lo[i] = hi[i] = info.factor
-                    for d, p in info.exponents:
-                        exp[i, col[d]] = p
+        for leaf, column, pos in zip(g.tree.leaves(), g.leaves, per_leaf):
+            if pos is None:     # a number
+                slots.append((Intervals.of(column, column), np.zeros((n, width), dtype=np.int16)))
+                continue
+            is_fig = pos >= 0
+            sel = np.where(is_fig, pos, 0)
+            lo = figure_iv.lo[sel].copy()
+            hi = figure_iv.hi[sel].copy()
+            lo_open = figure_iv.lo_open[sel] & is_fig
+            hi_open = figure_iv.hi_open[sel] & is_fig
+            exp = fig_exp[sel].copy()
+            if not is_fig.all():   # unit names used as constants: few distinct
+                names = column[~is_fig]
+                codes, uniq = pd.factorize(names)
+                factor = np.array([units[u].factor for u in uniq])[codes]
+                unit_exp = np.zeros((len(uniq), width), dtype=np.int16)
+                for i, u in enumerate(uniq):
+                    for d, p in units[u].exponents:
+                        unit_exp[i, col[d]] = p
+                lo[~is_fig] = factor
+                hi[~is_fig] = factor
+                exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
-        results.append(evaluate_group(rels[0].tree, [r.id for r in rels], slots, dims_of))
+        results.append(evaluate_group(g.tree, ids[g.rows].tolist(), slots, dims_of))
     return results

@@ -1,0 +1,125 @@
+"""The parse cache: a figures file already parsed (same bytes, same path, same figcheck) is not
+parsed again. Entries live under the user's cache directory, one per file and content hash.
+
+An entry is a pickle, and unpickling runs code: so every entry is signed with HMAC-SHA256
+under a random key kept in the cache directory (readable by its owner only), and an entry
+whose signature does not verify — truncated, edited, planted, or from another figcheck — is
+ignored and the file parsed again. A cache that cannot be written never stops a check.
+
+FIGCHECK_CACHE_DIR moves it; FIGCHECK_CACHE_DIR=off (or --no-cache) turns it off.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+_SIGNATURE = 32
+
+
+def cache_root() -> Path | None:
+    configured = os.environ.get("FIGCHECK_CACHE_DIR")
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0", "no") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "figcheck"
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> bytes:
+    """What a parse depends on besides the file: figcheck's version, the loader's code, the units."""
+    import figcheck
+
+    h = hashlib.sha256(figcheck.__version__.encode())
+    package = resources.files("figcheck")
+    for name in ("load.py", "numbers.py", "frames.py", "model.py", "relations.py", "units.py", "units.txt"):
+        try:
+            h.update((package / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+    return h.digest()
+
+
+class ParseCache:
+    def __init__(self, root: Path, secret: bytes):
+        self.root = root
+        self.secret = secret
+
+    def key(self, resolved: str, display: str, data: bytes) -> str:
+        h = hashlib.sha256(code_version())
+        for piece in (resolved.encode(), display.encode(), data):
+            h.update(len(piece).to_bytes(8, "little"))
+            h.update(piece)
+        return h.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str):
+        try:
+            blob = self._path(key).read_bytes()
+        except OSError:
+            return None
+        signature, payload = blob[:_SIGNATURE], blob[_SIGNATURE:]
+        expected = hmac.new(self.secret, key.encode() + payload, hashlib.sha256).digest()
+        if len(signature) != _SIGNATURE or not hmac.compare_digest(signature, expected):
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:   # a signed entry from an incompatible library version
+            return None
+
+    def put(self, key: str, value) -> None:
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            signature = hmac.new(self.secret, key.encode() + payload, hashlib.sha256).digest()
+            path = self._path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(signature + payload)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except Exception:   # a full disk or a read-only home must not fail the check
+            return
+
+
+def _secret(root: Path) -> bytes | None:
+    path = root / "key"
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        data = secrets.token_bytes(32)
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=".key.")
+        with os.fdopen(fd, "wb") as out:   # mkstemp creates it 0600
+            out.write(data)
+        os.replace(tmp, path)
+        data = path.read_bytes()   # another process may have won the race: use its key
+        return data if len(data) == 32 else None
+    except OSError:
+        return None
+
+
+def open_cache() -> ParseCache | None:
+    root = cache_root()
+    if root is None:
+        return None
+    secret = _secret(root)
+    return ParseCache(root, secret) if secret else None

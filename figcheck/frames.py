@@ -1,0 +1,149 @@
+"""The figures and relations of a corpus held as columns, with records made only on demand.
+
+An archive of a million figures must not become a million Python objects: the loaders (TOML
+and columnar) produce one frame per kind, the figure table is built from the columns, and
+`corpus.figures[fid]` / `corpus.relations[rid]` build a Figure or Relation when a rule or an
+output asks for one. Both classes are read-only Mappings, so rules see the same interface as
+a dict of records.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .model import Figure, Period, Relation, Where
+
+# The figure frame's columns: the model's fields, periods split into start/end/text.
+FIGURE_COLUMNS = (
+    "id", "source", "quote", "value_text", "low", "high", "written_half", "about_half", "unit",
+    "qualifier", "quantity", "period_start", "period_end", "period_text", "file", "line",
+    "attributed_to", "modality", "note", "since_start", "since_end", "since_text", "of", "part",
+)
+RELATION_COLUMNS = ("id", "source", "expr", "quote", "note", "file", "line")
+_FLOATS = ("low", "high", "written_half", "about_half")
+_DATES = ("period_start", "period_end", "since_start", "since_end")
+
+
+def empty_figures() -> pd.DataFrame:
+    return figure_frame({c: [] for c in FIGURE_COLUMNS})
+
+
+def figure_frame(columns: dict) -> pd.DataFrame:
+    """Columns (lists or arrays) → the figure frame with its dtypes."""
+    df = pd.DataFrame({c: columns[c] for c in FIGURE_COLUMNS})
+    for c in _FLOATS:
+        df[c] = df[c].astype(float)
+    for c in _DATES:
+        df[c] = df[c].astype("datetime64[s]")
+    df["line"] = df["line"].astype(np.int64)
+    return df
+
+
+def _date(value) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+class FigureFrame(Mapping):
+    """{figure id: Figure}, backed by the figure frame."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df.reset_index(drop=True)
+
+    @functools.cached_property
+    def index(self) -> pd.Index:
+        return pd.Index(self.df["id"])
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def __iter__(self):
+        return iter(self.df["id"].tolist())
+
+    def __contains__(self, fid) -> bool:
+        return fid in self.index
+
+    def position(self, fid: str) -> int:
+        return int(self.index.get_loc(fid))
+
+    def __getitem__(self, fid: str) -> Figure:
+        try:
+            i = self.index.get_loc(fid)
+        except (KeyError, TypeError):
+            raise KeyError(fid) from None
+        return self.record(int(i))
+
+    def record(self, i: int) -> Figure:
+        row = self.df.iloc[i]
+        since = None
+        if isinstance(row["since_text"], str) and row["since_text"]:
+            since = Period(_date(row["since_start"]), _date(row["since_end"]), row["since_text"])
+        return Figure(
+            row["id"], row["source"], row["quote"], row["value_text"], float(row["low"]), float(row["high"]),
+            float(row["written_half"]), float(row["about_half"]), row["unit"], row["qualifier"], row["quantity"],
+            Period(_date(row["period_start"]), _date(row["period_end"]), row["period_text"]),
+            Where(row["file"], int(row["line"])), row["attributed_to"] or "", row["modality"], row["note"] or "",
+            since, row["of"] or None, row["part"] or None,
+        )
+
+    def values(self):
+        return (self.record(i) for i in range(len(self.df)))
+
+    def items(self):
+        return ((f.id, f) for f in self.values())
+
+    def __repr__(self) -> str:
+        return f"<FigureFrame of {len(self)} figures>"
+
+
+class RelationFrame(Mapping):
+    """{relation id: Relation}, backed by the relation frame; a tree is parsed when asked for.
+
+    `groups` holds the relations grouped by expression shape, as the loader found them: the
+    evaluation runs one group at a time over arrays (figcheck.relations.evaluate_all).
+    """
+
+    def __init__(self, df: pd.DataFrame, groups: list | None = None):
+        self.df = df.reset_index(drop=True)
+        self.groups = groups or []
+
+    @functools.cached_property
+    def index(self) -> pd.Index:
+        return pd.Index(self.df["id"])
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def __iter__(self):
+        return iter(self.df["id"].tolist())
+
+    def __contains__(self, rid) -> bool:
+        return rid in self.index
+
+    def __getitem__(self, rid: str) -> Relation:
+        try:
+            i = self.index.get_loc(rid)
+        except (KeyError, TypeError):
+            raise KeyError(rid) from None
+        return self.record(int(i))
+
+    def record(self, i: int) -> Relation:
+        from .relations import parse_relation
+
+        row = self.df.iloc[i]
+        return Relation(row["id"], row["source"], row["expr"], row["quote"] or "",
+                        Where(row["file"], int(row["line"])), parse_relation(row["expr"]), row["note"] or "")
+
+    def values(self):
+        return (self.record(i) for i in range(len(self.df)))
+
+    def items(self):
+        return ((r.id, r) for r in self.values())
+
+    def __repr__(self) -> str:
+        return f"<RelationFrame of {len(self)} relations>"
