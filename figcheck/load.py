@@ -592,7 +592,9 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         if values is None:
             return np.full(n, default, dtype=object), np.zeros(n, dtype=bool)
         series = pd.Series(values, dtype=object)
-        given = series.notna().to_numpy() & (series != "").to_numpy()
+        given = series.notna().to_numpy().copy()
+        if columnar:   # an empty cell is an absent key
+            given &= (series != "").to_numpy()
         ok = series.isin(allowed).to_numpy()
         for i in np.flatnonzero(keep & given & ~ok):
             problem(i, key, f"{key} {series.iloc[i]!r} is not one of {', '.join(allowed)}")
@@ -644,7 +646,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     published = {sid: src.published for sid, src in sources.items()}
     as_of = cols.get("as_of")
     as_of_given = (np.zeros(n, dtype=bool) if as_of is None else
-                   np.fromiter((v is not None and v != "" for v in as_of), dtype=bool, count=n))
+                   (as_of != "").to_numpy() if columnar else
+                   np.fromiter((v is not None for v in as_of), dtype=bool, count=n))
     as_of_values = list(as_of) if as_of is not None else [None] * n
     src_known = sids.isin(language_of.keys()).to_numpy()
     src_published = sids.map(published).to_numpy(dtype=object)
@@ -673,7 +676,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
 
     since = cols.get("since")
     since_given = (np.zeros(n, dtype=bool) if since is None else
-                   np.fromiter((v is not None and v != "" for v in since), dtype=bool, count=n))
+                   (since != "").to_numpy() if columnar else
+                   np.fromiter((v is not None for v in since), dtype=bool, count=n))
     s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     s_end = s_start.copy()
     s_text = np.full(n, None, dtype=object)

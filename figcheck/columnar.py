@@ -1,0 +1,210 @@
+"""Columnar input for archives: the figures file's tables as CSV (or Parquet) files in one folder.
+
+    archive/
+      sources.csv      id, file, title, published, language, publisher, url, note
+      quantities.csv   key, kind, unit, description, part_of, exhaustive
+      figures.csv      id, source, quote, value, value_high, unit, qualifier, quantity, as_of,
+                       attributed_to, modality, note, since, of, part
+      relations.csv    id, source, expr, quote, note
+      rates.csv        from, to, value, as_of, source, note
+      skips.csv        source, quote, reason, note
+
+Only figures.csv is required. Every cell is text as the TOML file would write it; an empty
+cell is an absent key. `value` is the number as written in the source's language ("11.000",
+"10 Millionen"); a range of two numbers puts its high end in `value_high`. Positions in
+messages are `file:row`, the header being row 1 (for CSV without line breaks inside cells,
+the line number). The columns are read whole and validated per column; figures and relations
+are never turned into one Python object each.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .load import (KEYS, Entries, LoadError, Part, Problem, display_path, empty_relations,
+                   validate_figures, validate_relations)
+
+KINDS_FILES = {"source": "sources", "quantity": "quantities", "figure": "figures",
+               "relation": "relations", "rate": "rates", "skip": "skips"}
+# columns beyond the TOML keys: a quantity's key is its table name in TOML; value_high is the
+# second end of a TOML [low, high]
+EXTRA_COLUMNS = {"quantity": {"key"}, "figure": {"value_high"}}
+FIRST_ROW = 2   # the header is row 1
+
+
+def archive_files(path: Path) -> tuple[Path, str]:
+    """(folder, suffix) of an archive given as its folder or any of its files."""
+    if path.is_dir():
+        for suffix in (".parquet", ".csv"):
+            if (path / f"figures{suffix}").exists():
+                return path, suffix
+        raise LoadError([Problem(display_path(path), 1, "no figures.csv or figures.parquet in this folder")])
+    return path.parent, path.suffix.lower()
+
+
+def read_table(path: Path, display: str) -> pd.DataFrame:
+    """Every column as text; empty cells as ''."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise LoadError([Problem(display, 1, "reading Parquet needs pyarrow (pip install pyarrow)")]) from None
+            df = pd.read_parquet(path)
+            for c in df.columns:
+                if pd.api.types.is_datetime64_any_dtype(df[c]):
+                    df[c] = df[c].dt.strftime("%Y-%m-%d")
+            return df.astype(str).where(df.notna(), "")
+        engine = "pyarrow" if _has_pyarrow() else "c"
+        return pd.read_csv(path, dtype=str, keep_default_na=False, engine=engine, encoding="utf-8")
+    except LoadError:
+        raise
+    except FileNotFoundError:
+        raise LoadError([Problem(display, 1, "file not found")]) from None
+    except UnicodeDecodeError:
+        raise LoadError([Problem(display, 1, "not UTF-8")]) from None
+    except Exception as exc:   # parser errors of pandas / pyarrow: one line, no traceback
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise LoadError([Problem(display, 1, f"cannot read table: {message}")]) from None
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _check_columns(kind: str, df: pd.DataFrame, display: str, problems: list) -> bool:
+    required, optional = KEYS[kind]
+    extra = EXTRA_COLUMNS.get(kind, set())
+    if kind == "quantity":
+        required = required | {"key"}
+    allowed = required | optional | extra
+    columns = set(df.columns)
+    for c in sorted(required - columns):
+        problems.append(Problem(display, 1, f"{kind}: missing column {c!r}"))
+    for c in sorted(columns - allowed):
+        problems.append(Problem(display, 1, f"{kind}: unknown column {c!r} (allowed: {', '.join(sorted(allowed))})"))
+    return required <= columns
+
+
+def _empty_required(kind: str, df: pd.DataFrame, display: str, problems: list) -> None:
+    required, _ = KEYS[kind]
+    for c in sorted(required & set(df.columns)):
+        for row in np.flatnonzero((df[c] == "").to_numpy()):
+            problems.append(Problem(display, int(row) + FIRST_ROW, f"{kind}: missing value for {c!r}"))
+
+
+def _entries(df: pd.DataFrame, typed=None):
+    """Rows of a small table as TOML-like entries: (name, {column: value}, line-of-key)."""
+    rows = df.to_dict("records")
+    out = []
+    for i, row in enumerate(rows):
+        table = {k: v for k, v in row.items() if v != ""}
+        if typed:
+            table = typed(table)
+        line = i + FIRST_ROW
+        out.append((i, table, lambda key, line=line: line))
+    return out
+
+
+def _date_or_text(value):
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _number_or_text(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return number if math.isfinite(number) else value
+
+
+def read_archive(path: Path, display: str) -> Part:
+    folder, suffix = archive_files(path)
+    problems: list[Problem] = []
+    tables: dict[str, tuple[pd.DataFrame, str]] = {}
+    for kind, name in KINDS_FILES.items():
+        file = folder / f"{name}{suffix}"
+        if not file.exists():
+            if kind == "figure":
+                raise LoadError([Problem(display_path(file), 1, "file not found")])
+            continue
+        shown = display_path(file)
+        df = read_table(file, shown)
+        if _check_columns(kind, df, shown, problems):
+            _empty_required(kind, df, shown, problems)
+            tables[kind] = (df, shown)
+
+    def small(kind, typed=None):
+        if kind not in tables:
+            return Entries("", folder), []
+        df, shown = tables[kind]
+        e = Entries(shown, folder)
+        e.problems = problems
+        return e, _entries(df, typed)
+
+    def typed_source(t):
+        if "published" in t:
+            t["published"] = _date_or_text(t["published"])
+        return t
+
+    e, entries = small("source", typed_source)
+    sources, file_lines = e.sources(entries)
+
+    def typed_quantity(t):
+        if "exhaustive" in t:
+            t["exhaustive"] = {"true": True, "false": False}.get(t["exhaustive"].strip().lower(), t["exhaustive"])
+        return t
+
+    quantities = {}
+    if "quantity" in tables:
+        df, shown = tables["quantity"]
+        e = Entries(shown, folder)
+        e.problems = problems
+        entries = [(t.pop("key", ""), t, line_of) for _, t, line_of in _entries(df, typed_quantity)]
+        lines = {i: i + FIRST_ROW for i in range(len(entries))}
+        by_name = {}
+        for i, (name, _, _) in enumerate(entries):
+            by_name.setdefault(name, lines[i])
+        quantities = e.quantities([x for x in entries if x[0]], lambda key: by_name.get(key, 1))
+
+    def typed_rate(t):
+        if "value" in t:
+            t["value"] = _number_or_text(t["value"])
+        return t
+
+    e, entries = small("rate", typed_rate)
+    rates = e.rates(entries, lambda n: n + FIRST_ROW)
+    e, entries = small("skip")
+    skips = e.skips(entries, lambda n: n + FIRST_ROW)
+
+    figures_df, figures_shown = tables.get("figure", (None, display_path(folder / f"figures{suffix}")))
+    if figures_df is not None:
+        n = len(figures_df)
+        rows = np.arange(n, dtype=np.int64) + FIRST_ROW
+        cols = {c: figures_df[c] for c in figures_df.columns}
+        figures = validate_figures(cols, n, figures_shown, lambda i, key: int(rows[i]), rows, sources,
+                                   problems, columnar=True)
+    else:
+        from .frames import empty_figures
+
+        figures = empty_figures()
+    if "relation" in tables:
+        df, shown = tables["relation"]
+        n = len(df)
+        rows = np.arange(n, dtype=np.int64) + FIRST_ROW
+        relations = validate_relations({c: df[c] for c in df.columns}, n, shown, lambda i, key: int(rows[i]),
+                                       rows, problems, columnar=True)
+    else:
+        relations = empty_relations()
+    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines)
