@@ -203,8 +203,8 @@ def read_archive(path: Path, display: str) -> Part:
         df, shown = tables["relation"]
         n = len(df)
         rows = np.arange(n, dtype=np.int64) + FIRST_ROW
-        relations = validate_relations({c: df[c] for c in df.columns}, n, shown, lambda i, key: int(rows[i]),
-                                       rows, problems, columnar=True)
+        groups, relations = validate_relations({c: df[c] for c in df.columns}, n, shown, lambda i, key: int(rows[i]),
+                                               rows, problems, columnar=True)
     else:
-        relations = empty_relations()
-    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines)
+        groups, relations = [], empty_relations()
+    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups)

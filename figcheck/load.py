@@ -11,6 +11,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 import numpy as np
@@ -140,16 +141,18 @@ class LazyLineIndex:
         if header is None:
             return 1
         lines = self.line_list
-        # the next header bounds the search; headers are few per table, so bisect
-        import bisect
-
-        nxt = bisect.bisect_right(self.header_lines, header)
-        stop = self.header_lines[nxt] - 1 if nxt < len(self.header_lines) else len(lines)
-        for number in range(header + 1, stop + 1):
-            m = _KEY.match(lines[number - 1])
-            if m and m.group(1).strip('"') == key:
-                return number
+        stop = self.next_header.get(header, len(lines) + 1)
+        for number in range(header + 1, stop):
+            line = lines[number - 1]
+            if key in line:   # a cheap test before the regex
+                m = _KEY.match(line)
+                if m and m.group(1).strip('"') == key:
+                    return number
         return header
+
+    @functools.cached_property
+    def next_header(self) -> dict[int, int]:
+        return dict(zip(self.header_lines, self.header_lines[1:]))
 
 
 def line_index(text: str):
@@ -290,6 +293,13 @@ class _FileLoader:
         required, optional = KEYS[kind]
         allowed = required | optional
         lines = self.lines
+        if kind in ("figure", "relation") and all(type(t) is dict for _, t in items):
+            # the common case, checked as a whole: every table has only allowed keys and all
+            # required ones; otherwise the loop below says which table lacks what
+            tables = [t for _, t in items]
+            if set().union(*tables) <= allowed and all(
+                    sum(1 for t in tables if k in t) == len(tables) for k in required):
+                return [(name, table, None) for name, table in items]
         for name, table in items:
             if not isinstance(table, dict):
                 self.problem(lines.table(kind, name), f"{kind} {name!r}: a table expected, not {_type_name(table)}")
@@ -370,6 +380,7 @@ class Part:
     skips: list
     problems: list
     source_file_lines: dict
+    relation_groups: list = dc_field(default_factory=list)   # figcheck.relations.ShapeGroup, rows of `relations`
 
 
 class Entries:
@@ -619,18 +630,23 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         if value_high is not None:
             has_high = (value_high != "").to_numpy()
 
-        def reading_at(i):
-            v = raw_value.iloc[i]
-            if value_high is not None and has_high[i]:
-                v = [v, value_high.iloc[i]]
-            return _safe_reading(v, "", language[i])
-    else:
-        keys = [(_hashable(v), quotes.iloc[i] if type(v) in (int, float) else None, language[i]) if keep[i] else None
-                for i, v in enumerate(raw)]
-        keys = [repr(k) for k in keys]
+        value_list = raw_value.tolist()
+        high_list = value_high.tolist() if value_high is not None else None
 
         def reading_at(i):
-            return _safe_reading(raw[i], quotes.iloc[i] if isinstance(quotes.iloc[i], str) else "", language[i])
+            v = value_list[i]
+            if high_list is not None and has_high[i]:
+                v = [v, high_list[i]]
+            return _safe_reading(v, "", language[i])
+    else:
+        quote_of = quotes.tolist()
+        keys = [repr((_hashable(v), quote_of[i] if type(v) in (int, float) else None, language[i])) if keep[i] else ""
+                for i, v in enumerate(raw)]
+
+        quote_list = quotes.tolist()
+
+        def reading_at(i):
+            return _safe_reading(raw[i], quote_list[i] if isinstance(quote_list[i], str) else "", language[i])
     codes, readings = _per_distinct(keys, reading_at)
     r_error = np.array([r[0] for r in readings], dtype=object)[codes]
     for i in np.flatnonzero(keep & pd.notna(r_error)):
@@ -742,6 +758,18 @@ def _unit_problem(unit) -> str | None:
 
 def _safe_reading(raw, quote, language):
     """(error, value text, (low, high, written half, about half), qualifier of the reading)."""
+    if type(raw) is str:
+        return _safe_string_reading(raw, language)
+    return _safe_reading_uncached(raw, quote, language)
+
+
+@functools.lru_cache(maxsize=65536)
+def _safe_string_reading(raw: str, language: str):
+    # a value written as a string reads the same in every file: read it once per process
+    return _safe_reading_uncached(raw, "", language)
+
+
+def _safe_reading_uncached(raw, quote, language):
     try:
         text, reading = _figure_reading(raw, quote, language)
     except NumberReadError as exc:
@@ -750,6 +778,17 @@ def _safe_reading(raw, quote, language):
 
 
 def _safe_period(value):
+    if type(value) is str:
+        return _safe_period_text(value)
+    return _safe_period_uncached(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _safe_period_text(value: str):
+    return _safe_period_uncached(value)
+
+
+def _safe_period_uncached(value):
     try:
         p = parse_period(value)
     except ValueError as exc:
@@ -760,9 +799,9 @@ def _safe_period(value):
 # --- relations, validated as columns ----------------------------------------------------------
 
 def validate_relations(cols: dict, n: int, display: str, line_of, id_line, problems: list,
-                       columnar: bool = False) -> pd.DataFrame:
+                       columnar: bool = False) -> tuple[list, pd.DataFrame]:
     """Raw relation columns → the relation frame (id, source, expr, quote, note, file, line,
-    expr_line). Syntax is checked once every file is in (load), grouped by shape."""
+    syntax checked per shape)."""
     def problem(i, key, message):
         problems.append(Problem(display, line_of(int(i), key), message))
 
@@ -807,24 +846,39 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
         for i in np.flatnonzero(dup):
             problem(i, "id", f"duplicate relation id {ids.iloc[i]!r} (first at line {int(id_line[first_row[ids.iloc[i]]])})")
         keep &= ~dup
+    # syntax, per shape: a relation that does not parse is reported where its expr is written
+    from .relations import group_relations
+
+    from .relations import filter_groups
+
     rows = np.flatnonzero(keep)
-    expr_line = np.array([line_of(int(i), "expr") for i in rows], dtype=np.int64) if not columnar else np.asarray(id_line)[rows]
-    return relation_frame({
+    groups = []
+    if len(rows):
+        exprs = cols["expr"] if columnar and keep.all() else pd.Series(column["expr"][rows], dtype=object)
+        groups, syntax = group_relations(exprs)
+        parsed = np.ones(len(rows), dtype=bool)
+        for k, message in sorted(syntax.items()):
+            i = rows[k]
+            problem(i, "expr", f"relation {column['id'][i]!r}: {message}")
+            keep[i] = False
+            parsed[k] = False
+        groups = filter_groups(groups, parsed)
+        rows = np.flatnonzero(keep)
+    return groups, relation_frame({
         "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
         "quote": column["quote"][rows], "note": column["note"][rows],
-        "file": np.full(len(rows), display, dtype=object), "line": np.asarray(id_line)[rows], "expr_line": expr_line,
+        "file": np.full(len(rows), display, dtype=object), "line": np.asarray(id_line)[rows],
     })
 
 
 def relation_frame(columns: dict) -> pd.DataFrame:
     df = pd.DataFrame(columns)
-    for c in ("line", "expr_line"):
-        df[c] = df[c].astype(np.int64)
+    df["line"] = df["line"].astype(np.int64)
     return df
 
 
 def empty_relations() -> pd.DataFrame:
-    return relation_frame({c: [] for c in ("id", "source", "expr", "quote", "note", "file", "line", "expr_line")})
+    return relation_frame({c: [] for c in ("id", "source", "expr", "quote", "note", "file", "line")})
 
 
 # --- one TOML file ----------------------------------------------------------------------------
@@ -856,10 +910,10 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
     figures = validate_figures(cols, n, display, line_of, id_line, sources, problems)
     required, optional = KEYS["relation"]
     cols, n, line_of, id_line = columns_of("relation", required | optional)
-    relations = validate_relations(cols, n, display, line_of, id_line, problems)
+    relation_groups, relations = validate_relations(cols, n, display, line_of, id_line, problems)
     rates = e.rates(f.entries("rate"), lambda n: f.lines.table("rate", n))
     skips = e.skips(f.entries("skip"), lambda n: f.lines.table("skip", n))
-    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines)
+    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, relation_groups)
 
 
 def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
@@ -962,11 +1016,11 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     """Load and validate figures files (TOML) and archives (CSV/Parquet); raise LoadError
     listing every problem. Figures and relations stay columns (figcheck.frames)."""
     from .frames import FigureFrame, RelationFrame, empty_figures
-    from .relations import group_relations
+    from .relations import filter_groups, merge_groups
 
     problems: list[Problem] = []
     sources, quantities = {}, {}
-    figure_parts, relation_parts = [], []
+    figure_parts, relation_parts, group_parts = [], [], []
     rates, skips, files = [], [], []
     paths = list(paths)
     for p in paths:
@@ -993,19 +1047,23 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
                     table[key] = item
         figure_parts.append(part.figures)
         relation_parts.append(part.relations)
+        group_parts.append(part.relation_groups)
         rates.extend(part.rates)
         skips.extend(part.skips)
 
-    figures = pd.concat(figure_parts, ignore_index=True) if figure_parts else empty_figures()
-    relations = pd.concat(relation_parts, ignore_index=True) if relation_parts else empty_relations()
-    figures, relations = _cross_file(figures, relations, problems, "figure", "relation")
-    groups, syntax = group_relations(relations["expr"]) if len(relations) else ([], {})
-    for row, message in sorted(syntax.items()):
-        r = relations.iloc[row]
-        problems.append(Problem(r["file"], int(r["expr_line"]), f"relation {r['id']!r}: {message}"))
-    parsed = np.ones(len(relations), dtype=bool)
-    parsed[list(syntax)] = False
-    problems.extend(_check_references(figures, relations[parsed], sources, quantities, rates, skips))
+    figures = pd.concat(figure_parts, ignore_index=True) if len(figure_parts) != 1 else figure_parts[0]
+    if not figure_parts:
+        figures = empty_figures()
+    relations = pd.concat(relation_parts, ignore_index=True) if len(relation_parts) != 1 else relation_parts[0]
+    if not relation_parts:
+        relations = empty_relations()
+    # every relation parsed in its file, grouped by shape there: the groups of the corpus are
+    # those of its files, renumbered
+    offsets = np.cumsum([0] + [len(r) for r in relation_parts])
+    groups = merge_groups(list(zip(group_parts, offsets)))
+    figures, relations, kept = _cross_file(figures, relations, problems, "figure", "relation")
+    groups = filter_groups(groups, kept)
+    problems.extend(_check_references(figures, relations, sources, quantities, rates, skips))
     problems.extend(_check_relation_names(relations, groups, figures))
     if problems:
         raise LoadError(problems)
@@ -1016,8 +1074,11 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
 def _cross_file(figures, relations, problems, *whats):
     """Ids repeated across files: the first stays, each repeat is a problem (as per file)."""
     out = []
+    kept = np.ones(len(relations), dtype=bool)
     for frame, what in zip((figures, relations), whats):
         dup = frame["id"].duplicated(keep="first")
+        if what == "relation":
+            kept = ~dup.to_numpy()
         if dup.any():
             first = frame[~dup].set_index("id")
             for r in frame[dup].itertuples(index=False):
@@ -1026,7 +1087,7 @@ def _cross_file(figures, relations, problems, *whats):
                                         f"duplicate {what} {r.id!r} (also at {f['file']}:{int(f['line'])})"))
             frame = frame[~dup.to_numpy()].reset_index(drop=True)
         out.append(frame)
-    return out
+    return (*out, kept)
 
 
 def _check_references(figures, relations, sources, quantities, rates, skips) -> list[Problem]:

@@ -7,6 +7,7 @@ Grammar: figure ids, numbers, unit names, + - * / ( ), unary minus, exactly one 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,8 +214,10 @@ def render(node, names=lambda s: s) -> str:
 
 # --- grouping by shape, as columns -------------------------------------------------------------
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+# A token is a run of name-or-number characters; the template keeps only the operators.
+_TOKEN = r"\s*[A-Za-z0-9_.]+\s*"
 
 
 @dataclass
@@ -229,66 +232,156 @@ class ShapeGroup:
     leaves: list                # one array per leaf, in the tree's leaf order
 
 
-def _template_tree(template: str) -> Comparison | None:
-    """The tree of a template like "@*@==@" (@ a name, # a number), or None if it is not one."""
-    text = template.replace("@", " _n ").replace("#", " 1 ")
+def _template_tree(template: str, kinds) -> Comparison | None:
+    """The tree of a template like "@*@==@" with its slots of the given kinds, or None."""
+    parts = template.split("@")
+    if len(parts) - 1 != len(kinds):
+        return None
+    text = parts[0] + "".join((" _n " if kind == "name" else " 1 ") + rest for kind, rest in zip(kinds, parts[1:]))
     try:
         tree = parse_relation(text)
     except RelationSyntaxError:
         return None
-    if len(tree.leaves()) != template.count("@") + template.count("#"):
+    if [leaf.kind for leaf in tree.leaves()] != list(kinds):
         return None
     return tree
 
 
 def _extractor(template: str) -> str:
-    parts = []
+    out = []
+    slot = 0
     for ch in template:
         if ch == "@":
-            parts.append(rf"\s*({_NAME})")
-        elif ch == "#":
-            parts.append(rf"\s*({_NUMBER})")
+            out.append(rf"\s*(?P<s{slot}>[A-Za-z0-9_.]+)\s*")
+            slot += 1
+        elif ch.isspace():
+            out.append(r"\s*")
         else:
-            parts.append(r"\s*" + ("\\" + ch if ch in "+*()/.-<>=" else ch))
-    return "^" + "".join(parts) + r"\s*$"
+            out.append(re.escape(ch))
+    return "^" + "".join(out) + "$"
 
 
-def group_relations(exprs: pd.Series) -> tuple[list[ShapeGroup], dict[int, str]]:
+def _columns_arrow(exprs: list[str]):
+    """(template per row, extract(rows, template) -> list of token lists) using pyarrow's kernels."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = exprs if isinstance(exprs, (pa.Array, pa.ChunkedArray)) else pa.array(exprs, type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = array.cast(pa.string()).fill_null("")
+    templates = pc.replace_substring_regex(array, _TOKEN, "@").to_numpy(zero_copy_only=False)
+
+    def extract(rows, template):
+        found = pc.extract_regex(array.take(pa.array(rows)), _extractor(template))
+        valid = found.is_valid().to_numpy(zero_copy_only=False)
+        columns, kinds = [], []
+        for k in range(found.type.num_fields):
+            col = found.field(k)
+            is_name = pc.match_substring_regex(col, "^" + _NAME.pattern + "$").fill_null(False)
+            name = is_name.to_numpy(zero_copy_only=False)
+            if name.all():   # the common case: a column of figure ids
+                kinds.append(np.ones(len(name), dtype=np.int8))
+            else:
+                is_number = pc.match_substring_regex(col, "^" + _NUMBER.pattern + "$").fill_null(False)
+                kinds.append(np.where(name, 1, np.where(is_number.to_numpy(zero_copy_only=False), 2, 0)).astype(np.int8))
+            columns.append(col.to_numpy(zero_copy_only=False))
+        return valid, columns, kinds
+    return templates, extract
+
+
+def _columns_python(exprs: list[str]):
+    token = re.compile(_TOKEN)
+    templates = np.array([token.sub("@", e) for e in exprs], dtype=object)
+
+    def extract(rows, template):
+        pattern = re.compile(_extractor(template))
+        matches = [pattern.match(exprs[i]) for i in rows]
+        valid = np.array([m is not None for m in matches], dtype=bool)
+        k = template.count("@")
+        columns = [np.array([m.group(j + 1) if m else "" for m in matches], dtype=object) for j in range(k)]
+        kinds = [np.array([1 if _NAME.fullmatch(t) else 2 if _NUMBER.fullmatch(t) else 0 for t in col], dtype=np.int8)
+                 for col in columns]
+        return valid, columns, kinds
+    return templates, extract
+
+
+class _LazyList:
+    """Row access into an arrow column, for the few rows parsed one by one."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, i):
+        value = self.array[int(i)].as_py()
+        return value if isinstance(value, str) else ""
+
+
+def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
     """Parse a column of expressions once per distinct shape: (groups, {row: syntax error}).
 
-    Names and numbers are replaced by slots (a column operation: pyarrow's regex kernels when
-    pandas has them), each distinct template is parsed once, and the slots are extracted with
-    one regex per template. Anything the templates do not cover exactly (unicode names,
-    1e5, 0x10, a syntax error) is parsed row by row, which also gives its exact message.
+    Each expression's tokens (names, numbers) are replaced by slots — one regex kernel over
+    the column (pyarrow's where installed) — every distinct template is parsed once, the tokens
+    are extracted with one regex per template, and each token column is classified as names or
+    numbers. What the templates do not cover exactly (unicode names, 1e-5, a syntax error) is
+    parsed row by row, which also gives the exact message.
     """
-    exprs = exprs.reset_index(drop=True).astype(str)
-    templates = (exprs.str.replace(_NAME, "@", regex=True)
-                 .str.replace(_NUMBER, "#", regex=True)
-                 .str.replace(r"\s+", "", regex=True))
+    n = len(exprs)
+    if n == 0:
+        return [], {}
+    try:
+        import pyarrow as pa
+
+        arrow = None
+        if isinstance(exprs, pd.Series) and isinstance(exprs.dtype, pd.StringDtype) and exprs.dtype.storage == "pyarrow":
+            arrow = pa.array(exprs.array)   # the column as it is, no copy through Python
+        exprs = [e if isinstance(e, str) else "" for e in (exprs.tolist() if hasattr(exprs, "tolist") else list(exprs))] \
+            if arrow is None else exprs
+        templates, extract = _columns_arrow(arrow if arrow is not None else exprs)
+        if arrow is not None:
+            exprs = _LazyList(arrow)
+    except ImportError:
+        exprs = [e if isinstance(e, str) else "" for e in (exprs.tolist() if hasattr(exprs, "tolist") else list(exprs))]
+        templates, extract = _columns_python(exprs)
     codes, uniques = pd.factorize(templates)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     groups: list[ShapeGroup] = []
     leftover: list[np.ndarray] = []
     for k, template in enumerate(uniques):
-        rows = np.flatnonzero(codes == k) if len(uniques) > 1 else np.arange(len(exprs))
-        tree = _template_tree(template) if len(template) <= MAX_LENGTH else None
-        if tree is None:
+        rows = order[bounds[k]:bounds[k + 1]]
+        if len(template) > MAX_LENGTH or template.count("@") == 0:
             leftover.append(rows)
             continue
-        slots = exprs.iloc[rows].str.extract(_extractor(template))
-        ok = slots.notna().all(axis=1).to_numpy()
-        if not ok.all():
-            leftover.append(rows[~ok])
-            rows, slots = rows[ok], slots[ok]
-        leaves = []
-        for leaf, col in zip(tree.leaves(), slots.columns):
-            values = slots[col]
-            leaves.append(values.to_numpy(dtype=object) if leaf.kind == "name" else values.astype(float).to_numpy())
-        groups.append(ShapeGroup(tree, rows, leaves))
+        valid, columns, kinds = extract(rows, template)
+        if not valid.all():
+            leftover.append(rows[~valid])
+            rows = rows[valid]
+            columns = [c[valid] for c in columns]
+            kinds = [c[valid] for c in kinds]
+        if not len(rows):
+            continue
+        # each row's kinds (1 a name, 2 a number, 0 neither: 1e-5, a.b go row by row) as one code
+        kind_code = np.zeros(len(rows), dtype=np.int64)
+        for j, col in enumerate(kinds):
+            kind_code = kind_code * 3 + col
+        pattern_codes, patterns = pd.factorize(kind_code)
+        for p, pattern in enumerate(patterns):
+            kind_row = [(int(pattern) // 3 ** (len(kinds) - 1 - j)) % 3 for j in range(len(kinds))]
+            members = np.flatnonzero(pattern_codes == p) if len(patterns) > 1 else np.arange(len(rows))
+            tree = None if 0 in kind_row else _template_tree(
+                template, ["name" if x == 1 else "number" for x in kind_row])
+            if tree is None:
+                leftover.append(rows[members])
+                continue
+            leaves = [columns[j][members].astype(object) if kind_row[j] == 1 else columns[j][members].astype(float)
+                      for j in range(len(columns))]
+            groups.append(ShapeGroup(tree, rows[members], leaves))
     errors: dict[int, str] = {}
-    by_shape: dict[str, tuple] = {}
-    for row in (np.concatenate(leftover) if leftover else []):
+    by_shape: dict[tuple, tuple] = {}
+    for row in (np.sort(np.concatenate(leftover)) if leftover else []):
         try:
-            tree = parse_relation(exprs.iloc[row])
+            tree = parse_relation(exprs[row])
         except RelationSyntaxError as exc:
             errors[int(row)] = str(exc)
             continue
@@ -301,6 +394,35 @@ def group_relations(exprs: pd.Series) -> tuple[list[ShapeGroup], dict[int, str]]
 def _shape_key(tree: Comparison) -> tuple:
     """Shape and leaf kinds: a group's columns hold one kind each (names or numbers)."""
     return tree.shape(), tuple(leaf.kind for leaf in tree.leaves())
+
+
+def merge_groups(parts) -> list[ShapeGroup]:
+    """Groups of several frames, (groups, row offset) each, as groups of their concatenation:
+    one group per shape and leaf kinds."""
+    merged: dict[tuple, list] = {}
+    for groups, offset in parts:
+        for g in groups:
+            merged.setdefault(_shape_key(g.tree), []).append((g, offset))
+    out = []
+    for members in merged.values():
+        tree = members[0][0].tree
+        rows = np.concatenate([g.rows + offset for g, offset in members])
+        leaves = [np.concatenate([g.leaves[k] for g, _ in members]) for k in range(len(members[0][0].leaves))]
+        out.append(ShapeGroup(tree, rows, leaves))
+    return out
+
+
+def filter_groups(groups: list[ShapeGroup], keep: np.ndarray) -> list[ShapeGroup]:
+    """The groups of the rows `keep` selects, renumbered to the kept frame."""
+    if keep.all():
+        return groups
+    new_index = np.cumsum(keep) - 1
+    out = []
+    for g in groups:
+        sel = keep[g.rows]
+        if sel.any():
+            out.append(ShapeGroup(g.tree, new_index[g.rows[sel]], [leaf[sel] for leaf in g.leaves]))
+    return out
 
 
 def groups_of_trees(tree: Comparison, members: list[tuple[int, Comparison]]) -> ShapeGroup:
