@@ -58,9 +58,19 @@ def read_table(path: Path, display: str) -> pd.DataFrame:
             for c in df.columns:
                 if pd.api.types.is_datetime64_any_dtype(df[c]):
                     df[c] = df[c].dt.strftime("%Y-%m-%d")
-            return df.astype(str).where(df.notna(), "")
-        engine = "pyarrow" if _has_pyarrow() else "c"
-        return pd.read_csv(path, dtype=str, keep_default_na=False, engine=engine, encoding="utf-8")
+            return pd.DataFrame({c: pd.Series(df[c].astype(str).where(df[c].notna(), "").to_numpy(dtype=object),
+                                              dtype=object) for c in df.columns})
+        if _has_pyarrow():
+            import pyarrow.csv as pv
+
+            header = _csv_header(path)
+            table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
+                                convert_options=pv.ConvertOptions(column_types={c: "string" for c in header},
+                                                                  strings_can_be_null=False))
+            return pd.DataFrame({c: pd.Series(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
+                                 for c in table.column_names})
+        df = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8")
+        return df.astype(object)
     except LoadError:
         raise
     except FileNotFoundError:
@@ -70,6 +80,13 @@ def read_table(path: Path, display: str) -> pd.DataFrame:
     except Exception as exc:   # parser errors of pandas / pyarrow: one line, no traceback
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise LoadError([Problem(display, 1, f"cannot read table: {message}")]) from None
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        return next(csv.reader(f), [])
 
 
 def _has_pyarrow() -> bool:
@@ -103,10 +120,10 @@ def _empty_required(kind: str, df: pd.DataFrame, display: str, problems: list) -
 
 def _entries(df: pd.DataFrame, typed=None):
     """Rows of a small table as TOML-like entries: (name, {column: value}, line-of-key)."""
-    rows = df.to_dict("records")
+    names = list(df.columns)
     out = []
-    for i, row in enumerate(rows):
-        table = {k: v for k, v in row.items() if v != ""}
+    for i, values in enumerate(zip(*(df[c].tolist() for c in names))):
+        table = {k: v for k, v in zip(names, values) if v != ""}
         if typed:
             table = typed(table)
         line = i + FIRST_ROW
@@ -127,6 +144,29 @@ def _number_or_text(value):
     except (TypeError, ValueError):
         return value
     return number if math.isfinite(number) else value
+
+
+def _clean_quantities(df: pd.DataFrame, shown: str):
+    """The quantities as records when every row is valid (checked per column), else None."""
+    from .load import KEY_ID, _unit_problem
+    from .model import KINDS, Quantity, Where
+
+    n = len(df)
+    column = {c: (df[c].to_numpy(dtype=object) if c in df.columns else np.full(n, "", dtype=object))
+              for c in ("key", "kind", "unit", "description", "part_of", "exhaustive", "note")}
+    keys = pd.Series(column["key"], dtype=object)
+    exhaustive = pd.Series(column["exhaustive"], dtype=object).str.strip().str.lower()
+    units = pd.unique(column["unit"])
+    ok = (keys.str.fullmatch(KEY_ID.pattern).fillna(False).all() and not keys.duplicated().any()
+          and pd.Series(column["kind"]).isin(KINDS).all() and exhaustive.isin(["", "true", "false"]).all()
+          and all(u != "" and _unit_problem(u) is None for u in units))
+    if not ok:
+        return None
+    flags = (exhaustive == "true").to_numpy()
+    part_of = column["part_of"]
+    return {k: Quantity(k, d, kind, u, Where(shown, i + FIRST_ROW), p or None, bool(x))
+            for i, (k, d, kind, u, p, x) in enumerate(zip(column["key"], column["description"], column["kind"],
+                                                          column["unit"], part_of, flags))}
 
 
 def read_archive(path: Path, display: str) -> Part:
@@ -169,6 +209,8 @@ def read_archive(path: Path, display: str) -> Part:
     quantities = {}
     if "quantity" in tables:
         df, shown = tables["quantity"]
+        quantities = _clean_quantities(df, shown)
+    if "quantity" in tables and quantities is None:   # some row has a problem: say which, entry by entry
         e = Entries(shown, folder)
         e.problems = problems
         entries = [(t.pop("key", ""), t, line_of) for _, t, line_of in _entries(df, typed_quantity)]

@@ -586,7 +586,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         return empty_figures()
     ids = column["id"]
     sids = column["source"]
-    bad_id = keep & ~ids.astype(str).str.fullmatch(FIGURE_ID.pattern).fillna(False).to_numpy(dtype=bool)
+    bad_id = keep & ~fullmatch(ids, FIGURE_ID)
     for i in np.flatnonzero(bad_id):
         problem(i, "id", f"figure id {ids.iloc[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
     kept_ids = ids[keep]
@@ -664,16 +664,20 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     as_of_given = (np.zeros(n, dtype=bool) if as_of is None else
                    (as_of != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in as_of), dtype=bool, count=n))
-    as_of_values = list(as_of) if as_of is not None else [None] * n
+    as_of_values = (as_of.to_numpy(dtype=object) if columnar else list(as_of)) if as_of is not None else [None] * n
     src_known = sids.isin(language_of.keys()).to_numpy()
     src_published = sids.map(published).to_numpy(dtype=object)
     no_date = keep & ~as_of_given & src_known & pd.isna(src_published)
     for i in np.flatnonzero(no_date):
         problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
     keep &= ~no_date
-    period_keys = [repr(_hashable(v)) if g else ("published", p) if k else ("none",)
-                   for v, g, p, k in zip(as_of_values, as_of_given, src_published, src_known)]
-    period_keys = [k if isinstance(k, str) else repr(k) for k in period_keys]
+    if columnar:   # every as_of is text: the key is the text, or the source's date
+        published_text = {sid: "\x00" + str(p) for sid, p in published.items()}
+        fallback = sids.map(published_text).fillna("\x01").to_numpy(dtype=object)
+        period_keys = np.where(as_of_given, np.asarray(as_of_values, dtype=object), fallback)
+    else:
+        period_keys = [repr(_hashable(v)) if g else repr(("published", p)) if k else "none"
+                       for v, g, p, k in zip(as_of_values, as_of_given, src_published, src_known)]
 
     def period_at(i):
         if as_of_given[i]:
@@ -744,6 +748,22 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "of": extras["of"][rows], "part": extras["part"][rows],
     }
     return figure_frame(frame)
+
+
+def fullmatch(values, pattern: re.Pattern) -> np.ndarray:
+    """Which values (text; anything else is False) match `pattern` whole: one regex kernel
+    over the column where pyarrow is installed."""
+    values = np.asarray(values, dtype=object)
+    is_text = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+    text = np.where(is_text, values, "")
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.match_substring_regex(pa.array(text, type=pa.string()), f"^(?:{pattern.pattern.strip('^$')})$")
+        return found.to_numpy(zero_copy_only=False) & is_text
+    except ImportError:
+        return np.fromiter((bool(pattern.fullmatch(v)) for v in text), dtype=bool, count=len(values)) & is_text
 
 
 def _unit_problem(unit) -> str | None:
@@ -835,7 +855,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
                 keep[i] = False
         column[key] = out
     ids = pd.Series(column["id"], dtype=object)
-    bad = keep & ~ids.astype(str).str.fullmatch(KEY_ID.pattern).fillna(False).to_numpy(dtype=bool)
+    bad = keep & ~fullmatch(ids, KEY_ID)
     for i in np.flatnonzero(bad):
         problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
     dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
@@ -872,9 +892,9 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
 
 
 def relation_frame(columns: dict) -> pd.DataFrame:
-    df = pd.DataFrame(columns)
-    df["line"] = df["line"].astype(np.int64)
-    return df
+    return pd.DataFrame({c: (np.asarray(v, dtype=np.int64) if c == "line" else
+                             pd.Series(np.asarray(v, dtype=object), dtype=object))
+                         for c, v in columns.items()})
 
 
 def empty_relations() -> pd.DataFrame:
@@ -1151,10 +1171,14 @@ def _check_relation_names(relations, groups, figures) -> list[Problem]:
     index = pd.Index(figures["id"])
     bad_rows: dict[int, list[str]] = {}
     for g in groups:
+        g.positions = []   # each name's row in the figure frame (-1: a unit), reused by evaluate_all
         for leaf, column in zip(g.tree.leaves(), g.leaves):
             if leaf.kind != "name":
+                g.positions.append(None)
                 continue
-            unknown = index.get_indexer(column) < 0
+            position = index.get_indexer(column)
+            g.positions.append(position)
+            unknown = position < 0
             if not unknown.any():
                 continue
             for name in pd.unique(column[unknown]):

@@ -230,6 +230,7 @@ class ShapeGroup:
     tree: Comparison
     rows: np.ndarray            # positions in the relation frame
     leaves: list                # one array per leaf, in the tree's leaf order
+    positions: list | None = None   # per name leaf, its figure's row in the corpus's figure frame
 
 
 def _template_tree(template: str, kinds) -> Comparison | None:
@@ -456,9 +457,14 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
     """Every relation of the corpus, grouped by shape and evaluated as columns."""
     from .units import unit_info
 
+    from .frames import FigureFrame
+
     ids, groups = shape_groups(corpus.relations)
     ids = np.array(ids, dtype=object)
-    figure_index = pd.Index(table.df["id"])
+    # the table's rows are the figure frame's (build_columns keeps the order): positions the
+    # loader found are valid here
+    same_rows = isinstance(corpus.figures, FigureFrame) and len(corpus.figures) == len(table)
+    figure_index = table.index
     base_dims = list(table.base_dims)
     # names that are not figures are units (the loader checked): resolved once per distinct name
     unit_names: set[str] = set()
@@ -469,7 +475,8 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
             if leaf.kind != "name":
                 per_leaf.append(None)
                 continue
-            pos = figure_index.get_indexer(column)
+            k = len(per_leaf)
+            pos = g.positions[k] if same_rows and g.positions is not None else figure_index.get_indexer(column)
             if (pos < 0).any():
                 unit_names.update(pd.unique(column[pos < 0]).tolist())
             per_leaf.append(pos)
