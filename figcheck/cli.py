@@ -28,6 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--ignore", type=_codes, help="skip these rule codes or prefixes")
         sp.add_argument("--about-margin", type=float, help="widen 'about' by this factor (>= 1)")
         sp.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+        sp.add_argument("--no-cache", action="store_true",
+                        help="parse every figures file again (the parse cache lives in ~/.cache/figcheck)")
+        sp.add_argument("--engine", choices=["memory", "dask"], default="memory",
+                        help="where per-quantity rules run: in this process, or partitioned on Dask")
+        sp.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: an existing Dask scheduler (default: a local cluster)")
+        sp.add_argument("--timings", action="store_true", help="print the time of each stage on stderr")
 
     c = sub.add_parser("check", help="check figures files and print findings")
     common(c)
@@ -100,8 +107,24 @@ def _main(argv) -> int:
 
 def _run(args, settings, files):
     from .engine import check
+    from .progress import progress_for
 
-    return check(files, settings, select=args.select, ignore=args.ignore)
+    if args.scheduler and args.engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
+    with progress_for(args.quiet) as progress:
+        result = check(files, settings, select=args.select, ignore=args.ignore, engine=args.engine,
+                       scheduler=args.scheduler, progress=progress, use_cache=not args.no_cache)
+    return result
+
+
+def _print_timings(args, result, output_seconds: float | None = None) -> None:
+    if not getattr(args, "timings", False):
+        return
+    timings = dict(result.timings)
+    if output_seconds is not None:
+        timings["output"] = output_seconds
+    for stage, seconds in timings.items():
+        print(f"figcheck: timing {stage} {seconds:.3f} s", file=sys.stderr)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -130,7 +153,11 @@ def cmd_check(args, settings, files) -> int:
 
         force = {"always": True, "never": False}.get(args.color)
         options["colour"] = use_colour(sys.stdout, force) and not args.output
+    import time
+
+    t0 = time.perf_counter()
     _write(render(args.format, result, **options), args.output)
+    _print_timings(args, result, time.perf_counter() - t0)
     fail_on = Severity.parse(args.fail_on) if args.fail_on else settings.fail_on
     failing = [f for f in result.findings if f.new and f.severity >= fail_on]
     return EXIT_FINDINGS if failing else EXIT_OK

@@ -50,13 +50,70 @@ def fingerprint(finding: Finding, corpus) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
-def run(corpus, table, rules: list[Rule], settings=None) -> list[Finding]:
+ENGINES = ("memory", "dask")
+
+
+def hits_of(rules: list[Rule], ctx: Context, progress=None, timings=None) -> dict[str, list]:
+    """{rule code: its hits} — each rule's check over the context, timed per family."""
+    import time
+
+    out = {}
+    for r in rules:
+        if progress is not None:
+            progress.step(f"rule {r.code} {r.name}")
+        t0 = time.perf_counter()
+        out[r.code] = list(r.check(ctx) or ())
+        if timings is not None:
+            key = f"rules.{r.family}"
+            timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
+    return out
+
+
+def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory", scheduler: str | None = None,
+        progress=None, timings=None) -> list[Finding]:
+    """Run the rules; with engine="dask" the per-quantity rules run per partition on a cluster.
+
+    Either way the same rule functions run and the findings are made and sorted here, so both
+    engines give identical findings.
+    """
+    import time
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     ctx = Context(corpus, table, settings)
+    if rules and len(corpus.relations):
+        if progress is not None:
+            progress.stage("relations")
+        t0 = time.perf_counter()
+        ctx.relation_results   # evaluated once, shared by every rule; timed on its own
+        if timings is not None:
+            timings["relations"] = time.perf_counter() - t0
+    if progress is not None:
+        progress.stage("rules", total=len(rules))
+    hits: dict[str, list] = {}
+    if engine == "dask":
+        from .distributed import run_partitioned
+
+        partitioned = [r for r in rules if r.partition == "quantity"]
+        t0 = time.perf_counter()
+        hits.update(run_partitioned(corpus, table, partitioned, settings, scheduler))
+        if timings is not None:
+            timings["rules.dask"] = time.perf_counter() - t0
+        if progress is not None:
+            progress.advance(len(partitioned))
+        rules_here = [r for r in rules if r.partition != "quantity"]
+    else:
+        rules_here = rules
+    hits.update(hits_of(rules_here, ctx, progress, timings))
+    return findings_of(corpus, rules, hits, settings)
+
+
+def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None) -> list[Finding]:
     severities = (settings or {}).get("severity", {})
     findings: list[Finding] = []
     for r in rules:
         default = severities.get(r.code, r.severity)
-        for hit in r.check(ctx) or ():
+        for hit in hits.get(r.code, ()):
             where = None
             if hit.relation and hit.relation in corpus.relations:
                 where = corpus.relations[hit.relation].where
@@ -69,7 +126,9 @@ def run(corpus, table, rules: list[Rule], settings=None) -> list[Finding]:
             f = Finding(r.code, r.name, Severity(sev), hit.message, tuple(hit.figures), hit.relation,
                         file, line, tuple(hit.details), dict(hit.data), hit.headline)
             findings.append(replace(f, fingerprint=fingerprint(f, corpus)))
-    findings.sort(key=lambda f: (-f.severity, f.file, f.line, f.code, f.figures))
+    # a total order: the same findings sort the same whichever engine found them in which order
+    findings.sort(key=lambda f: (-f.severity, f.file, f.line, f.code, f.figures, f.relation or "", f.message,
+                                 f.details))
     return findings
 
 
@@ -91,21 +150,29 @@ class CheckResult:
         return out
 
 
-def check(paths, settings, select=None, ignore=None) -> CheckResult:
+def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", scheduler: str | None = None,
+          progress=None, use_cache: bool = True) -> CheckResult:
     """Load, build the table, run the selected rules. Raises LoadError / ValueError on bad input."""
     import time
 
     from .load import load
     from .table import FigureTable
 
+    timings: dict[str, float] = {}
+    paths = list(paths)
+    if progress is not None:
+        progress.stage("loading", total=len(paths))
     t0 = time.perf_counter()
-    corpus = load(paths, settings.about_margin)
+    corpus = load(paths, settings.about_margin, use_cache=use_cache, progress=progress)
     t1 = time.perf_counter()
+    if progress is not None:
+        progress.stage("figure table")
     table = FigureTable.from_corpus(corpus, settings.about_margin)
     t2 = time.perf_counter()
     rules = selected(discover(), select if select is not None else settings.select,
                      ignore if ignore is not None else settings.ignore)
-    findings = run(corpus, table, rules, {"severity": settings.severity, "settings": settings})
+    findings = run(corpus, table, rules, {"severity": settings.severity, "settings": settings},
+                   engine=engine, scheduler=scheduler, progress=progress, timings=timings)
     t3 = time.perf_counter()
-    return CheckResult(corpus, table, rules, findings,
-                       timings={"load": t1 - t0, "table": t2 - t1, "rules": t3 - t2})
+    timings = {"load": t1 - t0, "table": t2 - t1, **timings, "rules": t3 - t2}
+    return CheckResult(corpus, table, rules, findings, timings=timings)

@@ -99,18 +99,32 @@ class Rule:
     passing: Example
     check: Callable
     family: str
+    # "quantity": the rule looks at one quantity (with its parts and whole) at a time, so its
+    # check may run on a partition of the figure table holding whole quantity families (the
+    # Dask engine); None: it needs the whole corpus (relations across quantities).
+    partition: str | None = None
 
     def to_json(self) -> dict:
         return {"code": self.code, "name": self.name, "severity": self.severity.name,
                 "family": self.family, "summary": self.summary, "explanation": self.explanation,
-                "failing": self.failing.figures, "passing": self.passing.figures}
+                "failing": self.failing.figures, "passing": self.passing.figures,
+                "partition": self.partition}
 
 
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: str, failing: Example, passing: Example):
-    """Register a rule: `@rule("A001", "relation-does-not-hold", "error", failing=..., passing=...)`."""
+PARTITIONS = (None, "quantity")
+
+
+def rule(code: str, name: str, severity: str, failing: Example, passing: Example, partition: str | None = None):
+    """Register a rule: `@rule("A001", "relation-does-not-hold", "error", failing=..., passing=...)`.
+
+    `partition="quantity"` declares that the rule only ever compares figures of one quantity
+    family (a quantity, its parts and its whole): the Dask engine then runs it per partition.
+    """
+    if partition not in PARTITIONS:
+        raise ValueError(f"rule {code}: partition must be one of {PARTITIONS}")
     if not CODE.match(code):
         raise ValueError(f"rule code {code!r}: a family letter and three digits")
     if not NAME.match(name):
@@ -125,7 +139,7 @@ def rule(code: str, name: str, severity: str, failing: Example, passing: Example
             raise ValueError(f"rule code {code} registered twice")
         module = func.__module__.rsplit(".", 1)[-1]
         REGISTRY[code] = Rule(code, name, Severity.parse(severity), summary.strip(),
-                              _dedent(explanation), failing, passing, func, module)
+                              _dedent(explanation), failing, passing, func, module, partition)
         return func
 
     return register
