@@ -54,12 +54,18 @@ def read_table(path: Path, display: str) -> pd.DataFrame:
                 import pyarrow  # noqa: F401
             except ImportError:
                 raise LoadError([Problem(display, 1, "reading Parquet needs pyarrow (pip install pyarrow)")]) from None
-            df = pd.read_parquet(path)
-            for c in df.columns:
-                if pd.api.types.is_datetime64_any_dtype(df[c]):
-                    df[c] = df[c].dt.strftime("%Y-%m-%d")
-            return pd.DataFrame({c: pd.Series(df[c].astype(str).where(df[c].notna(), "").to_numpy(dtype=object),
-                                              dtype=object) for c in df.columns})
+            import pyarrow as pa
+            import pyarrow.compute as pc
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            columns = {}
+            for name, col in zip(table.column_names, table.columns):
+                if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
+                    col = pc.strftime(col, format="%Y-%m-%d")
+                columns[name] = pd.Series(col.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False),
+                                          dtype=object)
+            return pd.DataFrame(columns)
         if _has_pyarrow():
             import pyarrow.csv as pv
 
@@ -234,7 +240,7 @@ def read_archive(path: Path, display: str) -> Part:
     if figures_df is not None:
         n = len(figures_df)
         rows = np.arange(n, dtype=np.int64) + FIRST_ROW
-        cols = {c: figures_df[c] for c in figures_df.columns}
+        cols = {c: figures_df[c] for c in figures_df.columns}   # every cell is text here
         figures = validate_figures(cols, n, figures_shown, lambda i, key: int(rows[i]), rows, sources,
                                    problems, columnar=True)
     else:

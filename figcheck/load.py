@@ -586,7 +586,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         return empty_figures()
     ids = column["id"]
     sids = column["source"]
-    bad_id = keep & ~fullmatch(ids, FIGURE_ID)
+    bad_id = keep & ~fullmatch(ids, FIGURE_ID, all_text=columnar)
     for i in np.flatnonzero(bad_id):
         problem(i, "id", f"figure id {ids.iloc[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
     kept_ids = ids[keep]
@@ -750,12 +750,15 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     return figure_frame(frame)
 
 
-def fullmatch(values, pattern: re.Pattern) -> np.ndarray:
+def fullmatch(values, pattern: re.Pattern, all_text: bool = False) -> np.ndarray:
     """Which values (text; anything else is False) match `pattern` whole: one regex kernel
     over the column where pyarrow is installed."""
     values = np.asarray(values, dtype=object)
-    is_text = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
-    text = np.where(is_text, values, "")
+    if all_text:
+        is_text, text = np.ones(len(values), dtype=bool), values
+    else:
+        is_text = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+        text = np.where(is_text, values, "")
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -855,7 +858,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
                 keep[i] = False
         column[key] = out
     ids = pd.Series(column["id"], dtype=object)
-    bad = keep & ~fullmatch(ids, KEY_ID)
+    bad = keep & ~fullmatch(ids, KEY_ID, all_text=columnar)
     for i in np.flatnonzero(bad):
         problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
     dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
@@ -940,13 +943,27 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     """The sources of a part with their texts read, and the problems reading them."""
     from dataclasses import replace
 
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(path):
+        try:
+            return Path(path).read_bytes(), None
+        except OSError as exc:
+            return None, exc
+
+    # many small files: reading releases the GIL, so a few threads overlap the system calls
+    items = list(part.sources.items())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        contents = list(pool.map(read, [src.path for _, src in items], chunksize=256))
     problems = []
     out = {}
-    for sid, src in part.sources.items():
+    for (sid, src), (data, error) in zip(items, contents):
         text = ""
         line = part.source_file_lines.get(sid, src.where.line)
         try:
-            text = Path(src.path).read_bytes().decode("utf-8")
+            if error is not None:
+                raise error
+            text = data.decode("utf-8")
         except FileNotFoundError:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} not found (looked at {src.path})"))
         except UnicodeDecodeError:
