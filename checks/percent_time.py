@@ -162,7 +162,7 @@ def percent_versus_percentage_points(ctx):
     unit = "percentage_point" (or "40" percent).
     """
     figures = [f for f in ctx.corpus.figures.values() if f.between and f.unit.strip() in
-               ("percent", "%", "percentage_point", "pp")]
+               ("percent", "%", "percentage_point")]
     if not figures:
         return
     iv = ctx.table.intervals
@@ -171,7 +171,7 @@ def percent_versus_percentage_points(ctx):
     stated = iv.take(_rows(ctx, [f.id for f in figures]))
     points = after - before                       # base unit: a plain fraction
     relative = (after - before) / before
-    in_points = np.array([f.unit.strip() in ("percentage_point", "pp") for f in figures])
+    in_points = np.array([f.unit.strip() == "percentage_point" for f in figures])
     own = Intervals(np.where(in_points, points.lo, relative.lo), np.where(in_points, points.hi, relative.hi),
                     np.where(in_points, points.lo_open, relative.lo_open), np.where(in_points, points.hi_open, relative.hi_open))
     other = Intervals(np.where(in_points, relative.lo, points.lo), np.where(in_points, relative.hi, points.hi),
