@@ -387,8 +387,9 @@ def load_file(path: Path, display: str, about_margin: float = 1.0):
         try:
             value_text, reading = _figure_reading(t["value"], quote, language)
         except NumberReadError as exc:
+            # keep going: the figure's other keys and references are still checked
             f.problem(line_of("value"), f"value: {exc}")
-            continue
+            value_text, reading = "?", reading_of_value(0)
         if "qualifier" not in t and reading.qualifier != "exact":
             qualifier = reading.qualifier
         period = None
@@ -397,12 +398,10 @@ def load_file(path: Path, display: str, about_margin: float = 1.0):
                 period = parse_period(t["as_of"])
             except ValueError as exc:
                 f.problem(line_of("as_of"), str(exc))
-                continue
         elif source is not None and source.published is not None:
             period = parse_period(source.published)
         elif source is not None:
             f.problem(where.line, f"figure {fid!r} has no as_of and its source {sid!r} no published date")
-            continue
         since = None
         if "since" in t:
             try:
