@@ -85,7 +85,7 @@ class FindingView:
     details: list
     explanation: str | None  # the gap's likely explanation, when the rule found one
     rule_summary: str
-    rule_explanation: str
+    rule_sections: list      # [(heading, [paragraph, ...])]; a paragraph is [(is_code, text), ...]
     figures: list
     relation: RelationView | None
     charts: list             # (anchor, title) of charts showing its figures
@@ -300,13 +300,51 @@ def _finding_view(number, f, rules, figure_views, relation_views, chart_of) -> F
         if chart is not None and (chart.anchor, chart.title) not in charts:
             charts.append((chart.anchor, chart.title))
     headline = f.headline or f.message
+    explanation = _explanation(f.data)
+    # the report shows each quote with its source below, and the explanation on its own:
+    # detail lines repeating them are left out
+    shown = [f"«{fig.quote}»" for fig in figures] + ([relation.quote] if relation else [])
+    details = [str(d) for d in f.details
+               if not any(text and text in str(d) for text in shown)
+               and not (explanation and explanation in str(d))]
     return FindingView(
         number=number, anchor=f"finding-{number}", severity=f.severity.name,
         severity_word=SEVERITY_WORDS[f.severity.name], code=f.code, name=f.name,
         headline=headline, message=f.message if f.message != headline else "",
-        details=[str(d) for d in f.details], explanation=_explanation(f.data),
-        rule_summary=rule.summary if rule else "", rule_explanation=rule.explanation if rule else "",
+        details=details, explanation=explanation,
+        rule_summary=rule.summary if rule else "", rule_sections=rule_sections(rule.explanation if rule else ""),
         figures=figures, relation=relation, charts=charts, where=f"{f.file}:{f.line}", new=f.new)
+
+
+def rule_sections(explanation: str) -> list:
+    """A rule's explanation ("## What it does" … ) as headed sections of paragraphs, with
+    `code` spans kept apart so each output shows them its own way."""
+    sections: list = []
+    heading, lines = "", []
+
+    def close():
+        text = "\n".join(lines).strip()
+        if text:
+            paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+            sections.append((heading, [_code_spans(p) for p in paragraphs]))
+
+    for line in explanation.splitlines():
+        if line.startswith("#"):
+            close()
+            heading, lines = line.lstrip("#").strip(), []
+            if heading and heading[-1] not in ".?!:":
+                heading += "."
+        else:
+            lines.append(line)
+    close()
+    return sections
+
+
+def _code_spans(paragraph: str) -> list:
+    parts = paragraph.split("`")
+    if len(parts) % 2 == 0:          # an unmatched backtick: keep the text as it is
+        return [(False, paragraph)]
+    return [(i % 2 == 1, part) for i, part in enumerate(parts) if part]
 
 
 def _explanation(data) -> str | None:
