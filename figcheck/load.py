@@ -247,7 +247,7 @@ def _figure_reading(raw, quote: str, language: str):
         # The written precision comes from the number in the quote, never from a TOML float.
         for m in find_numbers(quote, language):
             if hasattr(m, "low") and not m.vague and not m.is_range and math.isclose(m.low, raw, rel_tol=1e-9):
-                return m.text, m
+                return quote[m.number_start:m.end], m
         return str(raw), reading_of_value(raw)
     if isinstance(raw, str):
         return raw, read_value(raw, language)
