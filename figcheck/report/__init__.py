@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..baseline import atomic_write
 from .content import build
-from .escape import Trusted, markdown_code
+from .escape import Trusted, markdown_code, markdown_code_block
 from .templating import html_env, markdown_env
 
 CHART_GLOB = "chart-*.svg"
@@ -29,7 +29,7 @@ def write_report(result, out_dir: Path) -> list[Path]:
         written.append(path)
     html = html_env().get_template("index.html.j2").render(report=report)
     atomic_write(out_dir / "index.html", html)
-    md = markdown_env().get_template("report.md.j2").render(report=report, code=markdown_code, T=Trusted)
+    md = markdown_env().get_template("report.md.j2").render(report=report, code=markdown_code, code_block=markdown_code_block)
     atomic_write(out_dir / "report.md", md)
     written += [out_dir / "index.html", out_dir / "report.md"]
     keep = {p.name for p in written}

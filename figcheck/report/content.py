@@ -23,7 +23,7 @@ VERDICTS = {
     "consistent": "nothing we checked contradicts its numbers",
 }
 # where a rule puts the explanation of a gap in Finding.data (the first one present is shown)
-EXPLANATION_KEYS = ("explanation", "gap_explanation", "explained_by", "likely_explanation", "slip")
+EXPLANATION_KEYS = ("explanation", "gap_explanation", "explained_by", "likely_explanation")
 
 
 @dataclass
@@ -246,7 +246,8 @@ def _relation_views(corpus, table, sources, figure_views) -> dict[str, _Evaluate
             id=rid, quote=rel.quote, language=sources[rel.source].language if rel.source in sources else "",
             source=sources.get(rel.source), claim=_claim(rel.tree, corpus),
             left=side(group.left), right=side(group.right),
-            comparison=display.COMPARISON_WORDS[group.op], where=str(rel.where),
+            comparison=(display.COMPARISON_WORDS if group.holds[i] else display.NEGATED_COMPARISON_WORDS)[group.op],
+            where=str(rel.where),
             figures=[f for f in figs if f is not None])
         views[rid] = _Evaluated(bool(group.holds[i]), view)
     return views
@@ -300,7 +301,7 @@ def _finding_view(number, f, rules, figure_views, relation_views, chart_of) -> F
         if chart is not None and (chart.anchor, chart.title) not in charts:
             charts.append((chart.anchor, chart.title))
     headline = f.headline or f.message
-    explanation = _explanation(f.data)
+    explanation = _explanation(f.data, f.details)
     # the report shows each quote with its source below, and the explanation on its own:
     # detail lines repeating them are left out
     shown = [f"«{fig.quote}»" for fig in figures] + ([relation.quote] if relation else [])
@@ -347,7 +348,17 @@ def _code_spans(paragraph: str) -> list:
     return [(i % 2 == 1, part) for i, part in enumerate(parts) if part]
 
 
-def _explanation(data) -> str | None:
+def _explanation(data, details=()) -> str | None:
+    """The gap's explanation a rule found: a sum of other figures, a common slip, the closest passage."""
+    data = data or {}
+    slip = data.get("slip")
+    if isinstance(slip, str) and slip:
+        reason = str(data.get("slip_reason", ""))
+        line = next((str(d) for d in details if slip in str(d) and reason in str(d)), None)
+        return line or f"{reason}: it would hold with {slip}".strip(": ")
+    closest = data.get("closest")
+    if isinstance(closest, str) and closest.strip():
+        return f"the closest passage in the article reads “{closest.strip()}”"
     for key in EXPLANATION_KEYS:
         value = (data or {}).get(key)
         if isinstance(value, str) and value.strip():

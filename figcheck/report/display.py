@@ -20,6 +20,8 @@ QUALIFIER_WORDS = {
 }
 COMPARISON_WORDS = {"==": "matches", "<": "is below", "<=": "is at most", ">": "is above",
                     ">=": "is at least"}
+NEGATED_COMPARISON_WORDS = {"==": "does not match", "<": "is not below", "<=": "is above",
+                            ">": "is not above", ">=": "is below"}
 COMPARISON_SYMBOLS = {"==": "=", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
 # Scales an editor reads at a glance; below a million every digit is shown ("28,000").

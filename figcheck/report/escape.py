@@ -50,6 +50,16 @@ def markdown_code(text) -> Trusted:
     return Trusted(f"{fence} {line} {fence}")
 
 
+def markdown_code_block(lines) -> Trusted:
+    """Lines shown verbatim, spacing kept, in a fenced code block no line can close: the fence
+    is longer than any run of backticks inside."""
+    clean = ["".join(ch if ch.isprintable() else "\ufffd" for ch in str(line).replace("\t", "    "))
+             for line in lines]
+    longest = max((len(run) for line in clean for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Trusted("\n".join([fence + "text", *clean, fence]))
+
+
 def web_link(url: str) -> str | None:
     """An http(s) URL made safe for an href or a Markdown link destination; None for others
     (javascript:, data:, file: and relative URLs from a figures file are shown, never linked)."""
