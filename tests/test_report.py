@@ -15,7 +15,7 @@ from figcheck.cli import main
 from figcheck.config import load_settings
 from figcheck.engine import check, discover, run
 from figcheck.report import display, write_report
-from figcheck.report.escape import markdown as md_escape, web_link, file_link
+from figcheck.report.escape import file_link, markdown as md_escape, markdown_code_block, web_link
 from figcheck.table import FigureTable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,7 +251,7 @@ def _with_hostile_id(result, old: str, new: str):
     from figcheck.rules import Finding, Severity
 
     findings.append(Finding("X001", "sources-disagree", Severity.warning, "message " + MIXED, (new,), None,
-                            "figures.toml", 1, (SCRIPT, SVG_BREAK, MD_LINK), {"explanation": SVG_BREAK + MD_LINK},
+                            "figures.toml", 1, (SCRIPT, SVG_BREAK, MD_LINK, "````" + SCRIPT, "  = 2 × 3"), {"explanation": SVG_BREAK + MD_LINK},
                             "headline " + SCRIPT + MD_LINK))
     result.corpus, result.table, result.findings = corpus, table, findings
     return result
@@ -357,6 +357,18 @@ def _render_inline(markdown_text: str) -> str:
 def test_markdown_escape_shows_any_text_literally(text):
     expected = " ".join("".join(ch if ch.isprintable() or ch.isspace() else "\ufffd" for ch in text).split())
     assert _render_inline(md_escape(text)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")), max_size=30),
+                min_size=1, max_size=4))
+def test_markdown_code_block_keeps_lines_verbatim(lines):
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark", {"html": True}).render(markdown_code_block(lines) + "\n\nafter")
+    page = _Page.of(html)
+    assert page.tags == {"pre", "code", "p"}
+    assert "".join(page.chunks).rstrip("\n").removesuffix("after").rstrip("\n") == "\n".join(lines).rstrip("\n")
 
 
 @pytest.mark.parametrize("text", ["# heading", "1. item", "2) item", "- item", "+ item", "=== ", "---",

@@ -7,6 +7,7 @@ wrote is marked `Trusted`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import quote, urlsplit
 
 
@@ -23,6 +24,8 @@ _INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _LINE_START = re.compile(r"^(\s*)([#=+-]|\d+(?=[.)](?:\s|$)))")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _WHITESPACE = re.compile(r"\s+")
+# controls, format characters, line and paragraph separators, surrogates, unassigned: shown as �
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 
 
 def markdown(text) -> str:
@@ -53,8 +56,8 @@ def markdown_code(text) -> Trusted:
 def markdown_code_block(lines) -> Trusted:
     """Lines shown verbatim, spacing kept, in a fenced code block no line can close: the fence
     is longer than any run of backticks inside."""
-    clean = ["".join(ch if ch.isprintable() else "\ufffd" for ch in str(line).replace("\t", "    "))
-             for line in lines]
+    clean = ["".join("\ufffd" if unicodedata.category(ch) in _INVISIBLE else ch
+                     for ch in str(line).replace("\t", "    ")) for line in lines]
     longest = max((len(run) for line in clean for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return Trusted("\n".join([fence + "text", *clean, fence]))
