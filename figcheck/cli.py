@@ -140,7 +140,10 @@ def cmd_report(args, settings, files) -> int:
     from .report import write_report
 
     result = _run(args, settings, files)
-    written = write_report(result, Path(args.output_dir))
+    try:
+        written = write_report(result, Path(args.output_dir))
+    except OSError as exc:   # an unwritable folder, or a file where the folder should be
+        raise UsageError(f"cannot write the report to {args.output_dir}: {exc.strerror or exc}") from None
     if not args.quiet:
         print(f"figcheck: wrote {len(written)} files to {args.output_dir}/", file=sys.stderr)
     return EXIT_OK

@@ -24,13 +24,19 @@ REGENERATE = "figcheck report"
 
 # --- the committed reports/ is what `figcheck report` writes today ----------------------------
 
-def _fresh_report(tmp_path: Path, monkeypatch) -> Path:
-    """`figcheck report` in a copy of the repository's corpus, so relative links match reports/."""
+def _copy_of_corpus(tmp_path: Path) -> Path:
+    """The shipped corpus in a fresh folder, so relative links come out as in reports/."""
     work = tmp_path / "repo"
     work.mkdir()
     for name in ("pyproject.toml", "figures.toml"):
         shutil.copy(ROOT / name, work / name)
     shutil.copytree(ROOT / "seeds", work / "seeds")
+    return work
+
+
+def _fresh_report(tmp_path: Path, monkeypatch) -> Path:
+    """`figcheck report` in a copy of the repository's corpus."""
+    work = _copy_of_corpus(tmp_path)
     monkeypatch.chdir(work)
     assert main(["report", "--quiet"]) == 0
     return work / "reports"
@@ -44,6 +50,28 @@ def test_committed_reports_equal_a_fresh_run(tmp_path, monkeypatch):
         f"reports/ holds other files than a fresh run: regenerate with `{REGENERATE}`"
     stale = [name for name in fresh_files if (committed / name).read_bytes() != (fresh / name).read_bytes()]
     assert not stale, f"reports/ is stale ({', '.join(stale)}): regenerate with `{REGENERATE}`"
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path):
+    """A separate process with a fixed PYTHONHASHSEED writes what this process (a random seed) does."""
+    import os
+    import subprocess
+    import sys
+
+    work = _copy_of_corpus(tmp_path)
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "figcheck.cli", "report", "--quiet"], cwd=work, env=env, check=True)
+    for path in (work / "reports").iterdir():
+        assert path.read_bytes() == (ROOT / "reports" / path.name).read_bytes(), path.name
+
+
+def test_unwritable_output_is_a_clear_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["report", "--quiet", "-o", str(blocker / "reports")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the report to" in err and "Traceback" not in err
 
 
 def test_same_input_gives_byte_identical_output(tmp_path, monkeypatch):
