@@ -94,10 +94,10 @@ def build_charts(corpus, table, sources, marks) -> list[Chart]:
     sizes = df.groupby("quantity", sort=False).size()
     shared = [q for q in corpus.quantities if sizes.get(q, 0) >= 2]
     names = file_names(shared)
+    groups = dict(tuple(df[df["quantity"].isin(shared)].groupby("quantity", sort=False)))
     charts = []
     for q in shared:
-        rows = df[df["quantity"] == q]
-        chart = _chart(corpus.quantities[q], rows, sources, marks, names[q])
+        chart = _chart(corpus.quantities[q], groups[q], sources, marks, names[q])
         chart.svg = Markup(template.render(chart=chart, width=WIDTH, margin=MARGIN, axis_y=chart.height - AXIS,
                                            top=TOP).strip())
         charts.append(chart)

@@ -183,6 +183,8 @@ class _FigureViews:
     def __init__(self, corpus, table, sources):
         self.corpus, self.table, self.sources = corpus, table, sources
         self.cache: dict[str, FigureView] = {}
+        df = table.df   # columns pulled out once: a row lookup in pandas costs ~0.3 ms
+        self.columns = {c: df[c].to_numpy() for c in ("unit_low", "unit_high", "low_open", "high_open")}
 
     def get(self, fid: str) -> FigureView | None:
         if fid in self.cache:
@@ -190,7 +192,8 @@ class _FigureViews:
         fig = self.corpus.figures.get(fid)
         if fig is None or fid not in self.table.row:
             return None
-        row = self.table.df.iloc[self.table.row[fid]]
+        i = self.table.row[fid]
+        row = {c: values[i] for c, values in self.columns.items()}
         qty = self.corpus.quantities.get(fig.quantity)
         view = FigureView(
             id=fid, quote=fig.quote, language=self.sources[fig.source].language,
