@@ -24,12 +24,20 @@ def _rule(rule) -> dict:
         "Passing example:\n" + rule.passing.figures.strip(),
         f"Explain it locally: figcheck rules {rule.code}",
     ) if part)
+    # Rule metadata is figcheck's own text (not article text), written as Markdown.
+    help_markdown = "\n\n".join(part for part in (
+        f"**{rule.summary}**",
+        rule.explanation,
+        "Failing example:\n\n```toml\n" + rule.failing.figures.strip() + "\n```",
+        "Passing example:\n\n```toml\n" + rule.passing.figures.strip() + "\n```",
+        f"Explain it locally: `figcheck rules {rule.code}`",
+    ) if part)
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.explanation or rule.summary},
-        "help": {"text": help_text},
+        "help": {"text": help_text, "markdown": help_markdown},
         "defaultConfiguration": {"level": LEVELS[rule.severity.name]},
         "properties": {"tags": ["figcheck", rule.family]},
     }
