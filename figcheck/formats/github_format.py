@@ -16,6 +16,16 @@ from . import location_path
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
+
+
+def clean(text: str) -> str:
+    """Unicode line breaks become newlines (then escaped); other control characters, such as
+    terminal escapes in a quote, become U+FFFD so they cannot reach the log raw."""
+    return "".join(ch if ch.isprintable() or ch in "\n\r\t" else "\ufffd"
+                   for ch in str(text).translate(_LINE_BREAKS))
+
+
 def escape_data(text: str) -> str:
     return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -29,11 +39,11 @@ def annotation(finding, root=None) -> str:
     if finding.details:
         message += "\n" + "\n".join(finding.details)
     props = ",".join(f"{key}={escape_property(value)}" for key, value in (
-        ("file", location_path(finding.file, root)),
+        ("file", clean(location_path(finding.file, root))),
         ("line", max(1, int(finding.line))),
         ("title", f"{finding.code} {finding.name}"),
     ))
-    return f"::{COMMANDS[finding.severity.name]} {props}::{escape_data(message)}"
+    return f"::{COMMANDS[finding.severity.name]} {props}::{escape_data(clean(message))}"
 
 
 def render(result, root=None, **options) -> str:
@@ -47,12 +57,14 @@ def render(result, root=None, **options) -> str:
 
 # --- the job summary --------------------------------------------------------------------------
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# < > & " ' are left to html.escape: a backslash before an entity would show the entity.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
 def markdown_text(text: str) -> str:
     """Untrusted text inside a Markdown table cell: no markup, no HTML, no line breaks."""
-    flat = " ".join(str(text).split())
+    printable = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    flat = " ".join(printable.split())
     return html.escape(_MARKDOWN.sub(r"\\\1", flat), quote=True)
 
 

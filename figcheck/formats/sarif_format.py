@@ -81,7 +81,6 @@ def render(result, root=None, **options) -> str:
             "semanticVersion": __version__,
             "rules": [_rule(r) for r in rules],
         }},
-        "columnKind": "unicodeCodePoints",
         "results": [_result(f, rule_index, root, baseline_applied) for f in result.findings],
         "properties": {"counts": result.counts(), "fixed": [dict(e) for e in result.fixed]},
     }
