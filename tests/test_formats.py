@@ -17,7 +17,7 @@ from sarif_pydantic import Sarif
 from figcheck.baseline import apply_baseline
 from figcheck.engine import CheckResult
 from figcheck.formats import relative_uri, render
-from figcheck.formats.github_format import clean, escape_data, write_step_summary
+from figcheck.formats.github_format import clean, escape_data, step_summary, write_step_summary
 from figcheck.model import Corpus
 from figcheck.rules import Example, Finding, Rule, Severity
 
@@ -189,7 +189,7 @@ def test_step_summary_lists_every_finding_and_escapes_article_text(result, tmp_p
     assert text.startswith("earlier step\n## figcheck")            # appended, not replaced
     rows = [line for line in text.splitlines() if line.startswith("| new") or line.startswith("| known")]
     assert len(rows) == len(result.findings)
-    assert [r.split(" | ")[0] for r in rows] == ["| known", "| new", "| new", "| new", "| new"]
+    assert [r.split(" | ")[0] for r in rows] == ["| new", "| new", "| new", "| new", "| known"]
     for row in rows:   # six unescaped cell borders: nothing in the text split the row
         assert len(re.findall(r"(?<!\\)\|", row)) == 6
     for raw in ("<script>", "**bold**", "[link](", "`code`", "\x1b", "\r"):
@@ -259,3 +259,16 @@ def test_json_carries_new_and_fixed(result):
     doc = json.loads(render("json", result))
     assert [f["new"] for f in doc["findings"]] == [False, True, True, True, True]
     assert doc["summary"]["new"] == 4 and [e["code"] for e in doc["fixed"]] == ["S001"]
+
+
+def test_step_summary_stays_within_githubs_size_limit(result):
+    many = [replace(result.findings[i % 5], line=i + 1, message="x" * 500, fingerprint=f"{i:08x}")
+            for i in range(5000)]
+    result.findings = many
+    with_baseline(result, *[("A001", f"{i:08x}") for i in range(2500, 5000)])
+    text = step_summary(result, limit=100_000)
+    rows = [line for line in text.splitlines() if line.startswith("| new") or line.startswith("| known")]
+    assert 100_000 * 0.9 < sum(len(r) + 1 for r in rows) <= 100_000
+    assert all(r.startswith("| new") for r in rows)          # the failing ones are kept
+    assert f"and {5000 - len(rows)} more findings" in text
+    assert len(step_summary(result).encode("utf-8")) < 1024 * 1024

@@ -68,7 +68,11 @@ def markdown_text(text: str) -> str:
     return html.escape(_MARKDOWN.sub(r"\\\1", flat), quote=True)
 
 
-def step_summary(result, root=None) -> str:
+# GitHub refuses a step summary over 1 MiB; leave room for the header and the fixed list.
+SUMMARY_BYTES = 900_000
+
+
+def step_summary(result, root=None, limit: int = SUMMARY_BYTES) -> str:
     counts = result.counts()
     new = sum(f.new for f in result.findings)
     out = ["## figcheck", ""]
@@ -78,11 +82,21 @@ def step_summary(result, root=None) -> str:
     out.append("")
     if result.findings:
         out += ["| | Severity | Rule | Where | Finding |", "|---|---|---|---|---|"]
-        for f in result.findings:
+        used = 0
+        # New findings first: if the table must be cut, the ones that fail the job stay.
+        ordered = [f for f in result.findings if f.new] + [f for f in result.findings if not f.new]
+        for shown, f in enumerate(ordered):
             where = f"{location_path(f.file, root)}:{f.line}"
-            out.append(f"| {'new' if f.new else 'known'} | {f.severity.name} | "
-                       f"{markdown_text(f.code)} {markdown_text(f.name)} | {markdown_text(where)} | "
-                       f"{markdown_text(f.message)} |")
+            row = (f"| {'new' if f.new else 'known'} | {f.severity.name} | "
+                   f"{markdown_text(f.code)} {markdown_text(f.name)} | {markdown_text(where)} | "
+                   f"{markdown_text(f.message)} |")
+            used += len(row.encode("utf-8")) + 1
+            if used > limit:
+                out.append("")
+                out.append(f"… and {len(ordered) - shown} more findings, left out to stay within the "
+                           f"job summary's size limit (see the SARIF or `--format json` output).")
+                break
+            out.append(row)
         out.append("")
     if result.fixed:
         out += ["Fixed (accepted in the baseline, no longer found; `figcheck baseline --prune` drops them):", ""]
