@@ -230,6 +230,16 @@ as_of = "2024"
 attributed_to = {_toml(MD_LINK)}
 
 [[figure]]
+id = "sent_c"
+source = "a"
+quote = "Rund 500 Leute"
+value = "500"
+unit = "soldier"
+qualifier = "about"
+quantity = "troops-x.y"
+as_of = "2025-01"
+
+[[figure]]
 id = "people_a"
 source = "a"
 quote = "Rund 500 Leute"
@@ -262,7 +272,7 @@ def hostile_report(tmp_path, monkeypatch):
     monkeypatch.chdir(corpus_dir)
     result = check(["figures.toml"], load_settings(corpus_dir))
     # The loader only accepts plain ids; a figure id holding HTML is still escaped if one gets in.
-    result = _with_hostile_id(result, "people_a", SCRIPT + SVG_BREAK)
+    result = _with_hostile_id(result, "sent_c", SCRIPT + SVG_BREAK)
     out = tmp_path / "out"
     write_report(result, out)
     return result, out
@@ -367,6 +377,7 @@ def test_hostile_text_is_escaped_in_svg_files(hostile_report):
                                                            "polygon", "circle"}
     text = "".join(root.itertext())
     assert SVG_BREAK in text and SCRIPT in text
+    assert SCRIPT + SVG_BREAK in {g.get("data-figure") for g in root.iter("{http://www.w3.org/2000/svg}g")}
 
 
 # --- escaping and display, piece by piece ----------------------------------------------------
