@@ -253,10 +253,16 @@ def sources_disagree(ctx):
             message += f"; {terms} = {display.num(df['value_low'].iat[b])} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
-                  headline=(f"{ctx.corpus.sources[A.source].title or A.source} and "
-                            f"{ctx.corpus.sources[B.source].title or B.source} disagree on "
-                            f"{ctx.corpus.quantities[A.quantity].description or A.quantity}: "
-                            f"{display.stated(A)} vs {display.stated(B)}."))
+                  headline=(f"Two sources disagree on {ctx.corpus.quantities[A.quantity].description or A.quantity} "
+                            f"({A.period}): {display.stated(A)} ({_short_who(ctx, A)}) vs "
+                            f"{display.stated(B)} ({_short_who(ctx, B)})."))
+
+
+def _short_who(ctx, figure) -> str:
+    """"südkoreanischer Geheimdienst, 2025-04-28" — who says it and when, for a headline."""
+    source = ctx.corpus.sources[figure.source]
+    date = source.published.isoformat() if source.published else source.id
+    return f"{figure.attributed_to}, {date}" if figure.attributed_to else f"{source.id}, {date}"
 
 
 def _timeline(ctx, kind: str):
