@@ -47,6 +47,9 @@ def fingerprint(finding: Finding, corpus) -> str:
             continue
         parts.append(json.dumps([fid, f.low, f.high, f.unit, f.qualifier, str(f.period),
                                  str(f.since or ""), f.modality, f.quantity]))
+    if finding.data.get("identity"):
+        # hits tied to no figure (an uncovered mention) carry their own stable identity
+        parts.append(str(finding.data["identity"]))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
@@ -57,10 +60,10 @@ def run(corpus, table, rules: list[Rule], settings=None) -> list[Finding]:
     for r in rules:
         default = severities.get(r.code, r.severity)
         for hit in r.check(ctx) or ():
-            where = None
-            if hit.relation and hit.relation in corpus.relations:
+            where = hit.where     # a hit tied to no figure may locate itself (a source entry)
+            if where is None and hit.relation and hit.relation in corpus.relations:
                 where = corpus.relations[hit.relation].where
-            elif hit.figures:
+            elif where is None and hit.figures:
                 where = corpus.figures[hit.figures[0]].where if hit.figures[0] in corpus.figures else None
             file, line = (where.file, where.line) if where else (corpus.files[0] if corpus.files else "", 1)
             sev = hit.severity if hit.severity is not None else default

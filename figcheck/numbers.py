@@ -80,7 +80,10 @@ SCALES = {
 # Words that name a vague count: a mention worth listing, never a checkable value.
 VAGUE = {
     "de": {"tausende": 1e3, "tausenden": 1e3, "hunderte": 1e2, "hunderten": 1e2,
-           "zehntausende": 1e4, "hunderttausende": 1e5, "millionen": 1e6},
+           "zehntausende": 1e4, "hunderttausende": 1e5, "millionen": 1e6,
+           # genitive plural: "mit der Unterstützung Tausender Soldaten"
+           "tausender": 1e3, "hunderter": 1e2, "zehntausender": 1e4, "hunderttausender": 1e5,
+           "dutzende": 12.0, "dutzenden": 12.0},
     "en": {"thousands": 1e3, "hundreds": 1e2, "millions": 1e6, "dozens": 12},
 }
 VAGUE_PREFIX = {"de": ("mehrere", "einige", "viele"), "en": ("several", "some", "many")}

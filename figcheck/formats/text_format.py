@@ -47,4 +47,8 @@ def render(result, colour: bool = False, **options) -> str:
                f"{len(corpus.sources)} sources; {len(result.rules)} rules")
     colour_of = "error" if counts["error"] else "warning" if counts["warning"] else "green"
     lines.append(f"{c[colour_of]}{summary}{c['reset']}")
+    if corpus.sources:
+        from ..coverage import corpus_coverage, summary_line
+
+        lines.append(_clean(summary_line(corpus_coverage(corpus))))
     return "\n".join(lines) + "\n"
