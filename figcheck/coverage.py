@@ -187,6 +187,8 @@ def _line_starts(text: str):
 def _non_claim_spans(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     spans = []
     for kind, why, pattern in _PATTERNS:
+        if why == "day.month." and lang != "de":
+            continue          # "1.12." is a date in German, a decimal and a full stop in English
         for m in pattern.finditer(text):
             if _DIGITS.search(m.group()) and _plausible(kind, why, m.group()):
                 spans.append((m.start(), m.end(), kind, why))
@@ -318,6 +320,9 @@ def unit_guess(text: str, pos: int, lang: str) -> str:
     noun, k = "", 0
     while k < len(tokens) and k < 4:
         t = tokens[k]
+        if t in _QUOTE_CHARS:
+            k += 1                              # „3.000“ Soldaten
+            continue
         if not _WORD.fullmatch(t):
             break                               # punctuation ends the phrase
         if t.lower() in _PER[lang]:
@@ -626,17 +631,22 @@ def _context(text: str, m: Mention, width: int = 50) -> str:
 
 # --- stubs ------------------------------------------------------------------------------------
 
+# Where a clause ends: a full stop (not an ordinal's), ; : ( ), a dash between spaces, ", ".
+_BOUNDARY = re.compile(r"(?<!\d)[.!?](?=\s+[^\W\d_]|[^\S\n]*$)|[;:()]|\s[–—-]\s|,\s", re.M)
+
+
 def fragment(text: str, m: Mention, max_words: int = 10) -> str:
     """The clause around a mention, verbatim and on one line: a quote for a stub."""
     line_start = text.rfind("\n", 0, m.start) + 1
     line_end = text.find("\n", m.end)
     line_end = len(text) if line_end < 0 else line_end
-    boundary = re.compile(r"(?<!\d)[.!?](?=\s+[^\W\d_])|[;:()]|\s[–—-]\s|,\s")
     start = line_start
-    for b in boundary.finditer(text, line_start, m.start):
+    for b in _BOUNDARY.finditer(text, line_start, line_end):
+        if b.end() > m.start:
+            break
         start = b.end()
     end = line_end
-    b = boundary.search(text, m.end, line_end)
+    b = _BOUNDARY.search(text, m.end, line_end)
     if b:
         end = b.start()
     before = text[start:m.start].split(" ")
