@@ -385,50 +385,18 @@ def pint_unit_guess(guess: str) -> str:
 
 # --- locating quotes --------------------------------------------------------------------------
 
-_FOLD = str.maketrans({**{q: '"' for q in "„“”«»‹›"}, **{q: "'" for q in "‚‘’`´"},
-                       "–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " ", "\u202f": " "})
+def locate(quote: str, text: str) -> list[tuple[int, int]]:
+    """Every place `quote` stands in `text`, matched as the provenance rules match it
+    (figcheck.quotes: whitespace, hyphenation, quote marks and dashes do not count)."""
+    from .quotes import normalise
 
-
-def _normalised(text: str) -> tuple[str, list[int]]:
-    """Whitespace runs → one space, quote marks and dashes folded, soft hyphens and line-end
-    hyphenation ("Artillerie-\\ngranaten") removed; with each kept character's original offset."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\u00ad":
-            i += 1
-            continue
-        if ch in "-‐" and i + 1 < n and text[i + 1] == "\n":
-            j = i + 1
-            while j < n and text[j].isspace():
-                j += 1
-            if j < n and text[j].islower() and i > 0 and text[i - 1].isalpha():
-                i = j
-                continue
-        if ch.isspace():
-            if chars and chars[-1] == " ":
-                i += 1
-                continue
-            ch = " "
-        chars.append(ch.translate(_FOLD))
-        offsets.append(i)
-        i += 1
-    return "".join(chars), offsets
-
-
-def locate(quote: str, text: str, _cache: dict | None = None) -> list[tuple[int, int]]:
-    """Every place `quote` stands in `text`, insensitive to whitespace, quote marks and dashes."""
-    norm_text, offsets = _cache["norm"] if _cache and "norm" in _cache else _normalised(text)
-    if _cache is not None:
-        _cache["norm"] = (norm_text, offsets)
-    needle = _normalised(quote)[0].strip()
+    norm_text, where = normalise(text)
+    needle, _ = normalise(quote)
     if not needle:
         return []
     found, at = [], norm_text.find(needle)
     while at >= 0:
-        found.append((offsets[at], offsets[at + len(needle) - 1] + 1))
+        found.append((where[at], where[at + len(needle) - 1] + 1))
         at = norm_text.find(needle, at + 1)
     return found
 
@@ -476,11 +444,10 @@ class SourceCoverage:
 def source_coverage(source, figures, skips) -> SourceCoverage:
     """Match the claims of one source to its figures' quotes, then to its skips' quotes."""
     found = mentions(source)
-    cache: dict = {}
     status: dict[int, tuple[str, str]] = {}
     claims = [i for i, m in enumerate(found) if m.needs_look]
     for fig in figures:
-        for q_start, q_end in locate(fig.quote, source.text, cache):
+        for q_start, q_end in locate(fig.quote, source.text):
             inside = [i for i in claims if q_start <= found[i].number_start
                       and _number_end(found[i]) <= q_end]
             if len(inside) > 1:
@@ -490,7 +457,7 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
                 status.setdefault(i, (ENCODED, fig.id))
     result = SourceCoverage(source.id)
     for skip in skips:
-        places = locate(skip.quote, source.text, cache)
+        places = locate(skip.quote, source.text)
         if not places:
             result.unmatched_skips.append(skip)
             continue

@@ -99,12 +99,14 @@ def test_the_shipped_corpus_is_fully_covered(corpus):
 
 def test_check_shows_full_coverage(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
-    assert main(["check", "--format", "text", "--color", "never"]) == 0
+    main(["check", "--format", "text", "--color", "never"])    # other rules' findings may fail it
     out = capsys.readouterr().out
+    assert "P004" not in out
     assert "coverage: s000 4/4 (4 encoded), s001 5/5 (2 encoded, 3 skipped)" in out
     assert "; 100 % of 28 claim mentions encoded or skipped" in out
-    assert main(["check", "--format", "json"]) == 0
+    assert main(["check", "--format", "json", "--select", "P004", "--fail-on", "info"]) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert doc["findings"] == []
     assert doc["summary"]["coverage"]["percent"] == 100.0
     assert doc["summary"]["coverage"]["sources"]["s004"] == {
         "claims": 11, "encoded": 10, "skipped": 1, "open": 0,
@@ -358,3 +360,15 @@ def test_extract_reads_a_standalone_text_and_rejects_bad_items(tmp_path, monkeyp
     assert "date" in out
     assert main(["extract", str(path), "s9"]) == 2
     assert "neither a source id" in capsys.readouterr().err
+
+
+def test_coverage_setting_is_read_and_checked(tmp_path):
+    from figcheck.config import load_settings
+    from figcheck.load import LoadError
+
+    (tmp_path / "pyproject.toml").write_text('[tool.figcheck]\ncoverage = "warning"\n', encoding="utf-8")
+    assert load_settings(tmp_path).coverage == "warning"
+    (tmp_path / "pyproject.toml").write_text('[tool.figcheck]\nfiles = []\ncoverage = "loud"\n', encoding="utf-8")
+    with pytest.raises(LoadError) as exc:
+        load_settings(tmp_path)
+    assert "pyproject.toml:3: [tool.figcheck] coverage: unknown severity 'loud'" in str(exc.value)
