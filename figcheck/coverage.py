@@ -390,6 +390,13 @@ def locate(quote: str, text: str) -> list[tuple[int, int]]:
     (figcheck.quotes: whitespace, hyphenation, quote marks and dashes do not count)."""
     from .quotes import normalise
 
+    if quote and quote in text:
+        # verbatim, as most quotes are: no need to normalise the whole article
+        found, at = [], text.find(quote)
+        while at >= 0:
+            found.append((at, at + len(quote)))
+            at = text.find(quote, at + 1)
+        return found
     norm_text, where = normalise(text)
     needle, _ = normalise(quote)
     if not needle:
@@ -484,6 +491,17 @@ def _agrees(m: Mention, fig) -> bool:
         return False
     return any(math.isclose(v, w, rel_tol=1e-9, abs_tol=1e-12)
                for v in (m.low, m.high) for w in (fig.low, fig.high))
+
+
+COVERAGE_RULE = "P004"
+
+
+def coverage_of(result) -> dict[str, SourceCoverage] | None:
+    """The coverage of a check run, or None when its rule was not selected (`--ignore P004`
+    skips reading every source text, which a very large archive may want)."""
+    if not result.corpus.sources or not any(r.code == COVERAGE_RULE for r in result.rules):
+        return None
+    return corpus_coverage(result.corpus)
 
 
 _COVERAGE_CACHE: list[tuple[object, dict]] = []

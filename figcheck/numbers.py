@@ -184,25 +184,44 @@ def reading_of_value(value: float, text: str | None = None) -> Reading:
 
 # --- the mention scanner ----------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Tok:
     text: str
     start: int
     end: int
+    low: str = ""        # lower-cased once: every token is compared with the phrase tables
 
-    @property
-    def low(self) -> str:
-        return self.text.lower()
+    def __post_init__(self):
+        self.low = self.text.lower()
 
 
 def _tokens(text: str) -> list[_Tok]:
     return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
+_PHRASES_BY_FIRST_WORD: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}
+
+
+def _phrases_starting(table, word: str) -> tuple[str, ...]:
+    """The phrases of `table` whose first word is `word`: most tokens start none, and a scan of
+    a whole article asks at every token (indexed once per table)."""
+    entry = _PHRASES_BY_FIRST_WORD.get(id(table))
+    if entry is None or entry[0] is not table:
+        index: dict[str, list[str]] = {}
+        for phrase in table:
+            first = phrase.split()[0]
+            index.setdefault(first[:-1] if first.endswith(".") else first, []).append(phrase)
+        entry = (table, {k: tuple(v) for k, v in index.items()})
+        _PHRASES_BY_FIRST_WORD[id(table)] = entry
+    return entry[1].get(word, ())
+
+
 def _match_phrase(toks: list[_Tok], i: int, table) -> tuple[str | None, int]:
     """Longest phrase of `table` starting at token i (words, "ca." with its dot)."""
     best, best_j = None, i
-    for phrase in table:
+    if i >= len(toks):
+        return best, best_j
+    for phrase in _phrases_starting(table, toks[i].low):
         words = phrase.split()
         j = i
         ok = True
@@ -393,13 +412,29 @@ class Unreadable:
     reason: str
 
 
+@functools.lru_cache(maxsize=8)
+def _starters(lang: str) -> frozenset[str]:
+    """Lower-case words a mention can start with, besides digits and number words: a hedge's or
+    range opener's first word, a vague prefix or count, an article before a fraction, a
+    fraction word, a currency sign, and the fraction words text2num does not know."""
+    firsts = {p.split()[0].rstrip(".") for p in (*HEDGES[lang], *RANGE_OPENERS[lang], *VAGUE_PREFIX[lang])}
+    return frozenset(firsts | set(VAGUE[lang]) | set(ARTICLE_ONE[lang]) | set(FRACTIONS[lang])
+                     | {"$", "€", "£", "anderthalb", "eineinhalb"})
+
+
 def find_numbers(text: str, language: str) -> list[Reading | Unreadable]:
     """Every numeric mention in `text`, in order, with its hedge and span."""
     lang = base_language(language)
     toks = _tokens(text)
     found: list[Reading | Unreadable] = []
+    starters = _starters(lang)
+    stems = _WORD_STEMS[lang]
     i = 0
     while i < len(toks):
+        tok = toks[i]
+        if not (tok.text[0].isdigit() or tok.low in starters or stems.search(tok.low)):
+            i += 1        # no mention starts here (_mention_at would return None): skip it fast
+            continue
         try:
             got = _mention_at(toks, i, lang, language, text)
         except NumberReadError as exc:

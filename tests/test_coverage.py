@@ -372,3 +372,11 @@ def test_coverage_setting_is_read_and_checked(tmp_path):
     with pytest.raises(LoadError) as exc:
         load_settings(tmp_path)
     assert "pyproject.toml:3: [tool.figcheck] coverage: unknown severity 'loud'" in str(exc.value)
+
+
+def test_ignoring_p004_skips_coverage(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    main(["check", "--ignore", "P004", "--color", "never"])
+    assert "coverage:" not in capsys.readouterr().out
+    main(["check", "--ignore", "P004", "--format", "json"])
+    assert "coverage" not in json.loads(capsys.readouterr().out)["summary"]

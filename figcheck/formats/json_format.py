@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..coverage import corpus_coverage, summary as coverage_summary
+from ..coverage import coverage_of, summary as coverage_summary
 
 
 def render(result, **options) -> str:
@@ -16,7 +16,9 @@ def render(result, **options) -> str:
             "relations": len(result.corpus.relations), "files": list(result.corpus.files),
             "rules": [r.code for r in result.rules], **result.counts(),
             "new": sum(f.new for f in result.findings),
-            "coverage": coverage_summary(corpus_coverage(result.corpus)),
         },
     }
+    coverage = coverage_of(result)
+    if coverage is not None:
+        doc["summary"]["coverage"] = coverage_summary(coverage)
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
