@@ -173,6 +173,9 @@ def _mention(text, starts, source_id, start, end, number_start, number_end, low,
     line = bisect.bisect_right(starts, start)
     column = start - starts[line - 1] + 1
     unit = unit_guess(text, number_end, lang) if kind in NEEDS_LOOK else ""
+    sign = next((c for c in text[start:number_start] if c in "$€£"), "")
+    if sign and kind in NEEDS_LOOK:
+        unit = f"{sign} {unit}".strip()          # "$2,000 a month"
     return Mention(source_id, line, column, start, end, text[start:end],
                    text[number_start:number_end], low, high, qualifier, unit, kind, why,
                    vague, is_range and low != high, number_start)
@@ -306,6 +309,8 @@ def _quoted_title(text: str, r: Reading) -> bool:
 # --- the noun after the number -----------------------------------------------------------------
 
 _PER = {"de": ("pro", "je", "im", "am"), "en": ("per", "a", "each", "every")}
+_PRONOUNS = frozenset({"them", "us", "you", "whom", "him", "me", "one", "ones"})
+CURRENCY_SIGNS = {"$": "USD", "€": "EUR"}
 _SKIP_BEFORE_NOUN = {"de": frozenset({"von", "unserer", "seiner", "ihrer", "der", "des"}),
                      "en": frozenset({"of", "the", "our", "their", "his", "her", "its"})}
 
@@ -315,6 +320,8 @@ def unit_guess(text: str, pos: int, lang: str) -> str:
     compound = re.match(r"-([^\W\d_]+)", text[pos:pos + 40])
     if compound:
         return compound.group(1)              # "44-sekündige Video": the unit is in the compound
+    if re.match(r"[^\S\n]?%", text[pos:pos + 2]):
+        return "%"
     words = re.findall(r"[^\S\n]+([^\W\d_]+)|([^\s\w])", text[pos:pos + 120])[:6]
     tokens = [w or p for w, p in words]
     noun, k = "", 0
@@ -336,6 +343,8 @@ def unit_guess(text: str, pos: int, lang: str) -> str:
                     noun, k = tokens[k + 1], k + 1
                 k += 1
                 break
+        elif t.lower() in EN_AFTER_YEAR or t.lower() in _PRONOUNS:
+            break                               # "300,000 in 2023", "two thirds of them"
         elif t.lower() not in _SKIP_BEFORE_NOUN["en"]:
             noun = t
             if k + 1 < len(tokens) and _WORD.fullmatch(tokens[k + 1]) and tokens[k + 1].endswith("s") \
@@ -359,7 +368,7 @@ UNIT_ENDINGS = (
     ("personen", "person"), ("zivilisten", "person"), ("toten", "person"), ("tote", "person"),
     ("people", "person"), ("männer", "person"), ("frauen", "person"), ("kinder", "person"),
     ("dollar", "USD"), ("dollars", "USD"), ("euro", "EUR"), ("prozent", "percent"),
-    ("percent", "percent"), ("jahre", "year"), ("jahren", "year"), ("jahr", "year"), ("years", "year"),
+    ("percent", "percent"), ("%", "percent"), ("$", "USD"), ("€", "EUR"), ("jahre", "year"), ("jahren", "year"), ("jahr", "year"), ("years", "year"),
     ("monate", "month"), ("monaten", "month"), ("months", "month"), ("wochen", "week"), ("weeks", "week"),
     ("tage", "day"), ("tagen", "day"), ("days", "day"), ("stunden", "hour"), ("hours", "hour"),
     ("minuten", "minute"), ("minutes", "minute"), ("sekunden", "second"), ("sekündig", "second"),

@@ -380,3 +380,21 @@ def test_ignoring_p004_skips_coverage(monkeypatch, capsys):
     assert "coverage:" not in capsys.readouterr().out
     main(["check", "--ignore", "P004", "--format", "json"])
     assert "coverage" not in json.loads(capsys.readouterr().out)["summary"]
+
+
+@pytest.mark.parametrize("text, language, guess, unit", [
+    ("Russland feuert täglich etwa 28.000 Artilleriegranaten ab", "de", "Artilleriegranaten", "shell"),
+    ("auf nur 3 bis 5 Millionen Granaten pro Jahr geschätzt", "de", "Granaten pro Jahr", "shell/year"),
+    ("Kosten in Höhe von 240 Millionen Dollar pro Jahr", "de", "Dollar pro Jahr", "USD/year"),
+    ("fast 5.000 von Kims Soldaten in Kursk", "de", "Soldaten", "soldier"),
+    ("das 44-sekündige Video", "de", "sekündige", "second"),
+    ("etwa 12 % der Stimmen", "de", "%", "percent"),
+    ("about 2,000 artillery shells", "en", "shells", "shell"),
+    ("$2,000 a month", "en", "$ a month", "USD/month"),
+    ("up from 300,000 in 2023", "en", "", ""),
+])
+def test_unit_guesses(text, language, guess, unit):
+    from figcheck.coverage import pint_unit_guess
+
+    m = next(m for m in mentions_in_text(text, language) if m.needs_look)
+    assert (m.unit_guess, pint_unit_guess(m.unit_guess)) == (guess, unit)
