@@ -629,8 +629,9 @@ def _context(text: str, m: Mention, width: int = 50) -> str:
 _BOUNDARY = re.compile(r"(?<!\d)[.!?](?=\s+[^\W\d_]|[^\S\n]*$)|[;:()]|\s[–—-]\s|,\s", re.M)
 
 
-def fragment(text: str, m: Mention, max_words: int = 10) -> str:
-    """The clause around a mention, verbatim and on one line: a quote for a stub."""
+def fragment(text: str, m: Mention, max_words: int = 10, others=()) -> str:
+    """The clause around a mention, verbatim and on one line: a quote for a stub. It stops
+    short of the `others` (the source's other mentions), so that it holds one number."""
     line_start = text.rfind("\n", 0, m.start) + 1
     line_end = text.find("\n", m.end)
     line_end = len(text) if line_end < 0 else line_end
@@ -643,23 +644,30 @@ def fragment(text: str, m: Mention, max_words: int = 10) -> str:
     b = _BOUNDARY.search(text, m.end, line_end)
     if b:
         end = b.start()
+    for o in others:
+        if o.end <= m.start:
+            start = max(start, o.end)
+        elif o.start >= m.end:
+            end = min(end, o.start)
     before = text[start:m.start].split(" ")
     after = text[m.end:end].split(" ")
     if len(before) > max_words + 1:
         start = m.start - len(" ".join(before[-(max_words + 1):]))
     if len(after) > max_words + 1:
         end = m.end + len(" ".join(after[:max_words + 1]))
-    return text[start:end].strip()
+    return text[start:end].strip(" \t,;:–—-")
 
 
-def stubs(source, entries, figures_file_dir=None) -> str:
-    """TOML for the open claims of one source: [[figure]] stubs, [[skip]] stubs for vague ones."""
+def stubs(source, entries, others=None) -> str:
+    """TOML for the open claims of one source: [[figure]] stubs, [[skip]] stubs for vague ones.
+    `others`: every mention of the source (default: those of `entries`), kept out of quotes."""
     import tomli_w
 
     blocks = []
+    neighbours = [e.mention for e in entries] if others is None else list(others)
     for e in entries:
         m = e.mention
-        quote = fragment(source.text, m)
+        quote = fragment(source.text, m, others=neighbours)
         if m.vague:
             table = {"skip": [{"source": source.id, "quote": quote,
                                "reason": f"vague amount ({m.text}), not a checkable figure"}]}

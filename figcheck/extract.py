@@ -10,6 +10,7 @@ from .coverage import OPEN, SourceCoverage, corpus_coverage, source_coverage, st
 from .formats.text_format import _clean
 from .load import display_path, load
 from .model import Corpus, Source, Where
+from .numbers import base_language
 
 
 def resolve_sources(figures_files, wanted, language, about_margin=1.0):
@@ -39,6 +40,8 @@ def resolve_sources(figures_files, wanted, language, about_margin=1.0):
             continue
         if not language:
             raise ValueError(f"{item}: not a source of the figures files; give --language (de, en, de-CH)")
+        if base_language(language) != language.replace("-", "_").split("_")[0].lower():
+            raise ValueError(f"--language {language!r} is not supported (de, en, and their regions such as de-CH)")
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
@@ -113,7 +116,7 @@ def _stubs(sources, coverage) -> str:
             continue
         parts.append(f"# {source.id}: {len(open_entries)} open mention{'s' if len(open_entries) != 1 else ''}"
                      " (figcheck extract --stubs); finish by hand\n")
-        parts.append(stubs(source, open_entries))
+        parts.append(stubs(source, open_entries, [e.mention for e in coverage[source.id].entries]))
     if not parts:
         return "# figcheck extract --stubs: every claim mention is encoded or skipped\n"
     return "\n".join(parts)

@@ -398,3 +398,14 @@ def test_unit_guesses(text, language, guess, unit):
 
     m = next(m for m in mentions_in_text(text, language) if m.needs_look)
     assert (m.unit_guess, pint_unit_guess(m.unit_guess)) == (guess, unit)
+
+
+def test_stub_quotes_hold_one_number_each():
+    text = "Es kamen etwa 3.000 Soldaten und 12 Panzer am 3. Mai 2024 an.\n"
+    found = mentions_in_text(text, "de", "s1")
+    claims = [m for m in found if m.needs_look]
+    src = _Src(text)
+    src.id = "s1"
+    doc = tomllib.loads(stubs(src, [_Entry(m) for m in claims], found))
+    quotes = [f["quote"] for f in doc["figure"]]
+    assert quotes == ["Es kamen etwa 3.000 Soldaten und", "Soldaten und 12 Panzer am"]
