@@ -38,6 +38,8 @@ MONTH_WORDS = frozenset(m.lower() for m in MONTHS_DE + MONTHS_EN + MONTH_ABBREVI
 _MONTH = "|".join(sorted(MONTHS_DE + MONTHS_EN, key=len, reverse=True))
 _MONTH_SHORT = "|".join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))
 _ANY_MONTH = rf"(?:{_MONTH}|(?:{_MONTH_SHORT})\.?)"
+_EN_MONTH = "|".join(sorted(MONTHS_EN + ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
+                                         "Oct", "Nov", "Dec"), key=len, reverse=True))
 
 # Words right before a four-digit number that make it a year whatever follows.
 YEAR_CUES = frozenset(MONTH_WORDS | {
@@ -78,7 +80,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern], ...] = tuple(
                              r"(?:\d{4}|\d{2})?(?![\d])", 0),
         (DATE, "day and month", rf"(?<![\d.,'’])(?:[12]\d|3[01]|0?[1-9])\.?\s+{_ANY_MONTH}"
                                 rf"(?![\w])(?:,?\s+\d{{4}}(?![\d]))?", 0),
-        (DATE, "month and day", rf"\b{_ANY_MONTH}\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+        (DATE, "month and day", rf"\b(?:{_EN_MONTH})\.?\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
                                 rf"(?![\w.,'’]\d)(?![\w])(?:,?\s+\d{{4}}(?![\d]))?", 0),
         (YEAR, "years", r"(?<![\d.,'’])(?:1[89]\d\d|20\d\d)\s?[-–—/]\s?(?:\d{2}|1[89]\d\d|20\d\d)"
                         r"(?![\d.,'’]?\d)", 0),
@@ -193,15 +195,22 @@ def _non_claim_spans(text: str, lang: str) -> list[tuple[int, int, str, str]]:
         if why == "day.month." and lang != "de":
             continue          # "1.12." is a date in German, a decimal and a full stop in English
         for m in pattern.finditer(text):
-            if _DIGITS.search(m.group()) and _plausible(kind, why, m.group()):
+            if _DIGITS.search(m.group()) and _plausible(why, m.group(), lang):
                 spans.append((m.start(), m.end(), kind, why))
     if lang == "en":
         spans.extend((m.start(), m.end(), TIME, "clock time") for m in _EN_TIME.finditer(text))
     return spans
 
 
-def _plausible(kind: str, why: str, found: str) -> bool:
+def _plausible(why: str, found: str, lang: str) -> bool:
     """Pattern matches the regex alone cannot rule out."""
+    if lang == "de" and why in ("day and month", "month and day"):
+        # German writes "2. November"; "im November 12 Soldaten" and "12 Mai-Kundgebungen"
+        # are counts, unless an English-style date carries its year ("October 13, 2024")
+        has_year = re.search(r"\d{4}$", found) is not None
+        if why == "day and month":
+            return has_year or re.match(r"\d+\.", found) is not None
+        return has_year or re.search(r"\d(?:st|nd|rd|th)\b", found) is not None
     if why == "years":
         first, second = re.split(r"\s?[-–—/]\s?", found)
         if len(second) == 2:

@@ -135,6 +135,10 @@ def test_check_shows_full_coverage(monkeypatch, capsys):
     ("they sent 2000 soldiers", "en", "2000", CLAIM),
     ("Sie schickten 300. Danach kamen mehr", "de", "300", CLAIM),
     ("10km vor der Front", "de", "10", CLAIM),
+    ("im November 12 Soldaten", "de", "12", CLAIM),
+    ("am 12 Mai 2024 in Kiew", "de", "12 Mai 2024", DATE),
+    ("on October 13 they left", "en", "October 13", DATE),
+    ("Sendung “France 24” berichtete", "de", "24", NAME),
 ])
 def test_kinds(text, language, number, kind):
     found = mentions_in_text(text, language)
