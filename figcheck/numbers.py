@@ -380,15 +380,21 @@ def _mention_at(toks, i, lang, language, text):
             sc2 = _scale_at(toks, k2, lang)
             if sc2:
                 scale2, k2 = sc2
-            if scale1 == 1.0:
-                scale1 = scale2  # "3 bis 5 Millionen": the scale word serves both ends
-            lo, _, a1 = _scaled(num, scale1)
             hi, _, a2 = _scaled(num2, scale2)
-            if lo <= hi:
-                end = toks[k2 - 1].end
-                return Reading(lo, hi, 0.0, min(a1, a2), qualifier, text[toks[start_i].start:end],
-                               toks[start_i].start, end, is_range=True,
-                               number_start=toks[number_tok].start), k2
+            # "3 bis 5 Millionen": the scale word serves both ends, unless the range would then
+            # run backwards: "960.000 bis 1,5 Millionen" is read unshared when both ends are of
+            # one order of magnitude. Otherwise it is no range, and the first number keeps its
+            # own scale.
+            shared = scale2 if scale1 == 1.0 else scale1
+            firsts = [_scaled(num, shared)]
+            if shared != scale1:
+                firsts.append(_scaled(num, scale1))      # unshared
+            for n_try, (lo, _, a1) in enumerate(firsts):
+                if lo <= hi and (n_try == 0 or lo * 10 >= hi):
+                    end = toks[k2 - 1].end
+                    return Reading(lo, hi, 0.0, min(a1, a2), qualifier, text[toks[start_i].start:end],
+                                   toks[start_i].start, end, is_range=True,
+                                   number_start=toks[number_tok].start), k2
     value, written, about = _scaled(num, scale1)
     end = toks[k - 1].end
     return Reading(value, value, written, about, qualifier, text[toks[start_i].start:end],

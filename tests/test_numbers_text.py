@@ -53,3 +53,17 @@ def test_reference_readings_still_hold(case):
     assert bool(lo_open[0]) == (case["low_open"] == "true")
     if math.isfinite(hi[0]):            # intervals.py marks an infinite end open; the csv leaves it
         assert bool(hi_open[0]) == (case["high_open"] == "true")
+
+
+@pytest.mark.parametrize("text, language, readings", [
+    # a scale word serves both ends of a range …
+    ("3 bis 5 Millionen", "de", [(3e6, 5e6)]),
+    ("between 3 and 5 million", "en", [(3e6, 5e6)]),
+    # … unless the range would run backwards: then both ends keep their own scale
+    ("960.000 bis 1,5 Millionen Granaten", "de", [(960_000, 1.5e6)]),
+    ("860,000 to 1.4 million shells", "en", [(860_000, 1.4e6)]),
+    # ends of different orders of magnitude are no range; the first keeps its own value
+    ("5 bis 3 Millionen", "de", [(5, 5), (3e6, 3e6)]),
+])
+def test_ranges_with_one_scale_word(text, language, readings):
+    assert [(r.low, r.high) for r in find_numbers(text, language)] == readings
