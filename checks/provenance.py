@@ -217,9 +217,10 @@ def hedge_differs_from_quote(ctx):
         if verbatim_hedge(figure, _language(corpus, figure)) == figure.qualifier:
             continue
         readings, _ = _readings(corpus, figure)
-        m = _matching_mention(figure, readings)
-        if m is None or m.qualifier == figure.qualifier:
-            continue
+        matching = [m for m in readings if _matching_mention(figure, [m])]
+        if not matching or any(m.qualifier == figure.qualifier for m in matching):
+            continue  # no number to compare (P002's business), or one mention hedged as encoded
+        m = matching[0]
         said = QUALIFIER_WORDS[m.qualifier].strip() or "no hedge"
         encoded = figure.qualifier
         yield Hit(f"figure {figure.id!r}: the quote says «{m.text}» ({m.qualifier}), the file says {encoded}",

@@ -36,6 +36,6 @@ def test_fast_path_never_contradicts_the_full_reader(case, qualifier):
     if fast is None:
         return  # the caller reads the quote in full
     readings = [m for m in find_numbers(quote, "de") if isinstance(m, Reading) and not m.vague]
-    match = _matching_mention(figure, readings)
-    assert match is not None, (quote, written)
-    assert match.qualifier == fast, (quote, written, fast, match)
+    matching = [m for m in readings if _matching_mention(figure, [m])]
+    assert matching, (quote, written)
+    assert fast in {m.qualifier for m in matching}, (quote, written, fast, matching)
