@@ -29,7 +29,7 @@ _TEXT = ("Im vergangenen Jahr wurden etwa 11.000 Soldaten entsandt. "
 [[skip]]
 source = "s1"
 quote = "weitere 3.000 Soldaten"
-reason = "not part of this check; looked at on 2025-05-02"
+reason = "a later deployment, encoded in the 2025 figures file"
 """, _TEXT))
 def uncovered_mention(ctx):
     """A number in a source is neither encoded as a figure nor skipped.

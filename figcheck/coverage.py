@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .numbers import Reading, Unreadable, base_language, find_numbers
@@ -145,16 +146,16 @@ def mentions_in_text(text: str, language: str, source_id: str = "") -> list[Ment
     """Every numeric mention of `text`, read in `language`, each with its kind."""
     lang = base_language(language)
     spans = _non_claim_spans(text, lang)
-    starts = [ix for ix, _ in _line_starts(text)]
+    starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
     out: list[Mention] = []
-    merged_into: dict[int, int] = {}   # non-claim span index → index in out
+    merged: set[int] = set()            # non-claim spans already listed
     for found in find_numbers(text, language):
         span_ix = _covering_span(spans, found)
         if span_ix is not None:
             s_start, s_end, kind, why = spans[span_ix]
-            if span_ix in merged_into:
+            if span_ix in merged:
                 continue          # "October 13, 2024": one date, however many numbers inside
-            merged_into[span_ix] = len(out)
+            merged.add(span_ix)
             low = found.low if isinstance(found, Reading) else None
             out.append(_mention(text, starts, source_id, s_start, s_end, s_start, s_end,
                                 low, low, "exact", kind, why, lang))
@@ -181,12 +182,6 @@ def _mention(text, starts, source_id, start, end, number_start, number_end, low,
     return Mention(source_id, line, column, start, end, text[start:end],
                    text[number_start:number_end], low, high, qualifier, unit, kind, why,
                    vague, is_range and low != high, number_start)
-
-
-def _line_starts(text: str):
-    yield 0, 1
-    for n, m in enumerate(re.finditer(r"\n", text), start=2):
-        yield m.end(), n
 
 
 def _non_claim_spans(text: str, lang: str) -> list[tuple[int, int, str, str]]:
@@ -405,7 +400,8 @@ def pint_unit_guess(guess: str) -> str:
 
 def locate(quote: str, text: str) -> list[tuple[int, int]]:
     """Every place `quote` stands in `text`, matched as the provenance rules match it
-    (figcheck.quotes: whitespace, hyphenation, quote marks and dashes do not count)."""
+    (figcheck.quotes: whitespace, hyphenation, quote marks and dashes do not count). A quote
+    found verbatim is taken at its verbatim places only."""
     from .quotes import normalise
 
     if quote and quote in text:
@@ -454,10 +450,7 @@ class SourceCoverage:
         return [e for e in self.entries if e.status == OPEN]
 
     def kinds(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for e in self.entries:
-            out[e.mention.kind] = out.get(e.mention.kind, 0) + 1
-        return out
+        return dict(Counter(e.mention.kind for e in self.entries))
 
     def to_json(self) -> dict:
         return {"claims": self.claims, "encoded": self.count(ENCODED), "skipped": self.count(SKIPPED),
@@ -474,7 +467,7 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
     for fig in figures:
         for q_start, q_end in locate(fig.quote, source.text):
             inside = [i for i in claims if q_start <= found[i].number_start
-                      and _number_end(found[i]) <= q_end]
+                      and found[i].end <= q_end]
             if len(inside) > 1:
                 # a quote with several numbers encodes those whose value it states
                 inside = [i for i in inside if _agrees(found[i], fig)]
@@ -489,7 +482,7 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
         used = False
         for q_start, q_end in places:
             for i in claims:
-                if q_start <= found[i].number_start and _number_end(found[i]) <= q_end:
+                if q_start <= found[i].number_start and found[i].end <= q_end:
                     used = True
                     status.setdefault(i, (SKIPPED, str(skip.where)))
         if not used:
@@ -498,10 +491,6 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
         st, by = status.get(i, (OPEN, "")) if m.needs_look else ("", "")
         result.entries.append(Covered(m, st, by))
     return result
-
-
-def _number_end(m: Mention) -> int:
-    return m.end
 
 
 def _agrees(m: Mention, fig) -> bool:
