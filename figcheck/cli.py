@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument("code", nargs="?")
     ru.add_argument("--format", "-f", default="text", choices=["text", "json"])
 
+    e = sub.add_parser("extract", help="list every numeric mention of sources and whether it is covered")
+    e.add_argument("items", nargs="*", metavar="SOURCE",
+                   help="source ids, source text files or figures files (.toml); "
+                        "default: every source of the [tool.figcheck] files")
+    e.add_argument("--stubs", action="store_true",
+                   help="print TOML stubs ([[figure]], or [[skip]] for vague amounts) for the open claims")
+    e.add_argument("--claims", action="store_true", help="list claims only, not dates, years, times, ordinals, names")
+    e.add_argument("--language", help="language of text files that are not a source of the figures files")
+    e.add_argument("--format", "-f", default="text", choices=["text", "json"])
+
     b = sub.add_parser("baseline", help="accept today's findings")
     common(b)
     b.add_argument("--baseline", help="the baseline file to write")
@@ -84,6 +94,8 @@ def _main(argv) -> int:
             if not args.about_margin >= 1.0 or args.about_margin == float("inf"):
                 raise UsageError("--about-margin must be a number >= 1")
             settings.about_margin = args.about_margin
+        if args.command == "extract":
+            return cmd_extract(args, settings)
         files = args.files or [str(settings.root / f) for f in settings.files]
         if not files:
             raise UsageError("no figures files given and none in [tool.figcheck] files")
@@ -101,6 +113,11 @@ def _main(argv) -> int:
         return EXIT_INPUT
     except (UsageError, ValueError) as exc:
         print(f"figcheck: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        raise
+    except OSError as exc:            # e.g. --output into a folder that cannot be written
+        print(f"figcheck: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
     return EXIT_INPUT
 
@@ -147,18 +164,25 @@ def cmd_check(args, settings, files) -> int:
 
         path = Path(args.baseline) if args.baseline else settings.root / baseline_path
         apply_baseline(result, read_baseline(path))
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else settings.fail_on
     options = {}
     if args.format == "text":
         from .formats.text_format import use_colour
 
         force = {"always": True, "never": False}.get(args.color)
         options["colour"] = use_colour(sys.stdout, force) and not args.output
+    if args.format == "junit":
+        options["fail_on"] = fail_on
     import time
 
     t0 = time.perf_counter()
     _write(render(args.format, result, **options), args.output)
     _print_timings(args, result, time.perf_counter() - t0)
-    fail_on = Severity.parse(args.fail_on) if args.fail_on else settings.fail_on
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.format == "github" and summary:
+        from .formats.github_format import write_step_summary
+
+        write_step_summary(result, summary)
     failing = [f for f in result.findings if f.new and f.severity >= fail_on]
     return EXIT_FINDINGS if failing else EXIT_OK
 
@@ -167,7 +191,10 @@ def cmd_report(args, settings, files) -> int:
     from .report import write_report
 
     result = _run(args, settings, files)
-    written = write_report(result, Path(args.output_dir))
+    try:
+        written = write_report(result, Path(args.output_dir))
+    except OSError as exc:   # an unwritable folder, or a file where the folder should be
+        raise UsageError(f"cannot write the report to {args.output_dir}: {exc.strerror or exc}") from None
     if not args.quiet:
         print(f"figcheck: wrote {len(written)} files to {args.output_dir}/", file=sys.stderr)
     return EXIT_OK
@@ -182,7 +209,21 @@ def cmd_baseline(args, settings, files) -> int:
         raise UsageError("no baseline path: give --baseline FILE or set [tool.figcheck] baseline")
     path = Path(target) if args.baseline else settings.root / target
     n = write_baseline(result, path, prune=args.prune)
-    print(f"figcheck: {n} accepted finding{'s' if n != 1 else ''} in {path}", file=sys.stderr)
+    if not args.quiet:
+        print(f"figcheck: {n} accepted finding{'s' if n != 1 else ''} in {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_extract(args, settings) -> int:
+    from .extract import render_extract, resolve_sources
+
+    figures_files = [i for i in args.items if i.lower().endswith(".toml")]
+    wanted = [i for i in args.items if not i.lower().endswith(".toml")]
+    if not figures_files:
+        figures_files = [str(settings.root / f) for f in settings.files]
+    sources, coverage = resolve_sources(figures_files, wanted, args.language, settings.about_margin)
+    sys.stdout.write(render_extract(sources, coverage, stubs=args.stubs, claims_only=args.claims,
+                                    fmt=args.format))
     return EXIT_OK
 
 

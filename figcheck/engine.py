@@ -36,7 +36,14 @@ def selected(rules: dict[str, Rule], select=None, ignore=None) -> list[Rule]:
 
 def fingerprint(finding: Finding, corpus) -> str:
     """Stable across moves, reorders and reformatting; changes with any number, unit,
-    qualifier or date involved. Never built from line numbers."""
+    qualifier or date involved. Never built from line numbers.
+
+    Built from what the finding is about, in canonical form: the rule, the relation's
+    expression without whitespace, and per figure (sorted by id) its interval as read, its
+    written precision, its unit without whitespace, qualifier, period as [start, end) days
+    (so "2024" and "2024-01/2024-12" agree), modality and quantity. Provenance findings are
+    about the quote, so they also carry it, whitespace-collapsed. A hit tied to no figure (an
+    uncovered mention, P004) names itself in data["identity"]."""
     parts = [finding.code, finding.relation or ""]
     if finding.relation and finding.relation in corpus.relations:
         parts.append("".join(corpus.relations[finding.relation].expr.split()))
@@ -45,9 +52,19 @@ def fingerprint(finding: Finding, corpus) -> str:
         if f is None:
             parts.append(fid)
             continue
-        parts.append(json.dumps([fid, f.low, f.high, f.unit, f.qualifier, str(f.period),
-                                 str(f.since or ""), f.modality, f.quantity]))
+        fields = [fid, f.low, f.high, f.written_half, "".join(f.unit.split()), f.qualifier,
+                  _days(f.period), _days(f.since), f.modality, f.quantity]
+        if finding.code.startswith("P"):
+            fields.append(" ".join(f.quote.split()))
+        parts.append(json.dumps(fields, ensure_ascii=False))
+    if finding.data.get("identity"):
+        # hits tied to no figure (an uncovered mention) carry their own stable identity
+        parts.append(str(finding.data["identity"]))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def _days(period) -> list[str] | None:
+    return None if period is None else [period.start.isoformat(), period.end.isoformat()]
 
 
 ENGINES = ("memory", "dask")
@@ -114,10 +131,10 @@ def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None)
     for r in rules:
         default = severities.get(r.code, r.severity)
         for hit in hits.get(r.code, ()):
-            where = None
-            if hit.relation and hit.relation in corpus.relations:
+            where = hit.where     # a hit tied to no figure may locate itself (a source entry)
+            if where is None and hit.relation and hit.relation in corpus.relations:
                 where = corpus.relations[hit.relation].where
-            elif hit.figures:
+            elif where is None and hit.figures:
                 where = corpus.figures[hit.figures[0]].where if hit.figures[0] in corpus.figures else None
             file, line = (where.file, where.line) if where else (corpus.files[0] if corpus.files else "", 1)
             sev = hit.severity if hit.severity is not None else default
@@ -141,6 +158,7 @@ class CheckResult:
         self.rules = rules
         self.findings = findings
         self.fixed = list(fixed)          # baseline entries no longer found
+        self.baseline_applied = False     # set by baseline.apply_baseline: `new` then means "not accepted"
         self.timings = timings or {}
 
     def counts(self) -> dict[str, int]:

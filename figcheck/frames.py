@@ -22,6 +22,7 @@ FIGURE_COLUMNS = (
     "id", "source", "quote", "value_text", "low", "high", "written_half", "about_half", "unit",
     "qualifier", "quantity", "period_start", "period_end", "period_text", "file", "line",
     "attributed_to", "modality", "note", "since_start", "since_end", "since_text", "of", "part",
+    "between_a", "between_b",
 )
 RELATION_COLUMNS = ("id", "source", "expr", "quote", "note", "file", "line")
 _FLOATS = ("low", "high", "written_half", "about_half")
@@ -97,6 +98,7 @@ class FigureFrame(Mapping):
             Period(_date(row["period_start"]), _date(row["period_end"]), row["period_text"]),
             Where(row["file"], int(row["line"])), row["attributed_to"] or "", row["modality"], row["note"] or "",
             since, row["of"] or None, row["part"] or None,
+            (row["between_a"], row["between_b"]) if row["between_a"] else None,
         )
 
     def values(self):

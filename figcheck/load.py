@@ -28,7 +28,7 @@ KEYS = {
     "source": ({"id", "file", "published", "language"}, {"title", "publisher", "url", "note"}),
     "quantity": ({"kind", "unit"}, {"description", "part_of", "exhaustive", "note"}),
     "figure": ({"id", "source", "quote", "value", "unit", "quantity"},
-               {"qualifier", "as_of", "attributed_to", "modality", "note", "since", "of", "part"}),
+               {"qualifier", "as_of", "attributed_to", "modality", "note", "since", "of", "part", "between"}),
     "relation": ({"id", "source", "expr"}, {"quote", "note"}),
     "rate": ({"from", "to", "value", "as_of", "source"}, {"note"}),
     "skip": ({"source", "quote", "reason"}, {"note"}),
@@ -335,7 +335,7 @@ def _figure_reading(raw, quote: str, language: str):
         # The written precision comes from the number in the quote, never from a TOML float.
         for m in find_numbers(quote, language):
             if hasattr(m, "low") and not m.vague and not m.is_range and math.isclose(m.low, raw, rel_tol=1e-9):
-                return m.text, m
+                return quote[m.number_start:m.end], m
         return str(raw), reading_of_value(raw)
     if isinstance(raw, str):
         return raw, read_value(raw, language)
@@ -651,10 +651,14 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     r_error = np.array([r[0] for r in readings], dtype=object)[codes]
     for i in np.flatnonzero(keep & pd.notna(r_error)):
         problem(i, "value", f"value: {r_error[i]}")
-    keep &= pd.isna(r_error)
-    value_text = np.array([r[1] for r in readings], dtype=object)[codes]
-    numbers = np.array([r[2] for r in readings], dtype=float).reshape(-1, 4)[codes]
-    read_qualifier = np.array([r[3] for r in readings], dtype=object)[codes]
+    # an unreadable value is reported and the figure kept (with "?" as 0): its other keys and
+    # references are still checked
+    value_text = np.array([r[1] if r[0] is None else "?" for r in readings], dtype=object)[codes]
+    unreadable = reading_of_value(0)
+    numbers = np.array([r[2] if r[0] is None else (unreadable.low, unreadable.high, unreadable.written_half,
+                                                   unreadable.about_half) for r in readings],
+                       dtype=float).reshape(-1, 4)[codes]
+    read_qualifier = np.array([r[3] if r[0] is None else "exact" for r in readings], dtype=object)[codes]
     qualifier = np.where(~qualifier_given & (read_qualifier != "exact") & pd.notna(read_qualifier),
                          read_qualifier, qualifier)
 
@@ -670,7 +674,6 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     no_date = keep & ~as_of_given & src_known & pd.isna(src_published)
     for i in np.flatnonzero(no_date):
         problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
-    keep &= ~no_date
     if columnar:   # every as_of is text: the key is the text, or the source's date
         published_text = {sid: "\x00" + str(p) for sid, p in published.items()}
         fallback = sids.map(published_text).fillna("\x01").to_numpy(dtype=object)
@@ -682,14 +685,16 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     def period_at(i):
         if as_of_given[i]:
             return _safe_period(as_of_values[i])
-        if src_known[i]:
+        if src_known[i] and src_published[i] is not None and not pd.isna(src_published[i]):
             return _safe_period(src_published[i])
         return _safe_period("1970")
     codes, periods = _per_distinct(period_keys, period_at)
     p_error = np.array([p[0] for p in periods], dtype=object)[codes]
     for i in np.flatnonzero(keep & as_of_given & pd.notna(p_error)):
         problem(i, "as_of", p_error[i])
-    keep &= pd.isna(p_error)
+    # a figure without a period (reported above) reads as 1970, as the loader always did
+    none = _safe_period("1970")
+    periods = [p if p[0] is None else none for p in periods]
     p_start = np.array([p[1] for p in periods], dtype="datetime64[D]")[codes]
     p_end = np.array([p[2] for p in periods], dtype="datetime64[D]")[codes]
     p_text = np.array([p[3] for p in periods], dtype=object)[codes]
@@ -733,6 +738,21 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 out[i] = ""
         extras[key] = out
 
+    between_a = np.full(n, "", dtype=object)
+    between_b = np.full(n, "", dtype=object)
+    between = cols.get("between")
+    if between is not None:
+        message = "'between' must be two figure ids: [\"before\", \"after\"]"
+        for i, v in enumerate(between.tolist() if hasattr(between, "tolist") else between):
+            if v is None or (columnar and v == ""):
+                continue
+            pair = v.split() if columnar and isinstance(v, str) else v
+            if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair):
+                if keep[i]:
+                    problem(i, "between", message)
+                continue
+            between_a[i], between_b[i] = pair
+
     rows = np.flatnonzero(keep)
     frame = {
         "id": ids.to_numpy(dtype=object)[rows], "source": sids.to_numpy(dtype=object)[rows],
@@ -746,6 +766,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "attributed_to": extras["attributed_to"][rows], "modality": modality[rows], "note": extras["note"][rows],
         "since_start": s_start[rows], "since_end": s_end[rows], "since_text": s_text[rows],
         "of": extras["of"][rows], "part": extras["part"][rows],
+        "between_a": between_a[rows], "between_b": between_b[rows],
     }
     return figure_frame(frame)
 
@@ -1164,12 +1185,13 @@ def _check_references(figures, relations, sources, quantities, rates, skips) -> 
             each(mask, lambda r, u=u, qu=qu, fd=fd, qd=qd:
                  f"figure {r.id!r}: unit {u!r} has dimension {fd}, but quantity {r.quantity!r} is measured in {qu!r} ({qd})")
     ids = figures["id"]
-    for key in ("of", "part"):
-        ref = figures[key]
+    for key, column in (("of", "of"), ("part", "part"), ("between", "between_a"), ("between", "between_b")):
+        ref = figures[column]
         given = ref.notna().to_numpy() & (ref != "").to_numpy()
         if given.any():
             missing = given & ~ref.isin(ids).to_numpy()
-            each(missing, lambda r, key=key: f"figure {r.id!r}: {key} {getattr(r, key)!r} is not a figure id")
+            each(missing, lambda r, key=key, column=column:
+                 f"figure {r.id!r}: {key} {getattr(r, column)!r} is not a figure id")
     for r in relations[~relations["source"].isin(sources.keys()).to_numpy()].itertuples(index=False):
         problems.append(Problem(r.file, int(r.line), f"relation {r.id!r}: unknown source {r.source!r}"))
     for rate in rates:

@@ -44,9 +44,10 @@ class Example:
 
     figures: str
     text: str
+    extra: dict = field(default_factory=dict, hash=False)   # more source files: name → text
 
     def files(self) -> dict[str, str]:
-        return {"figures.toml": EXAMPLE_SOURCE + "\n" + self.figures, "article.txt": self.text}
+        return {"figures.toml": EXAMPLE_SOURCE + "\n" + self.figures, "article.txt": self.text, **self.extra}
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Hit:
     data: dict = field(default_factory=dict)   # structured fields for JSON/SARIF
     severity: Severity | None = None  # a rule may lower or raise its default for one hit
     headline: str = ""                # a sentence an editor understands
+    where: object | None = None       # a figcheck.model.Where when no figure or relation locates it
 
 
 @dataclass(frozen=True)

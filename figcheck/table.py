@@ -62,6 +62,8 @@ def build_columns(corpus: Corpus) -> pd.DataFrame:
             "since_end": np.array([x.since.end if x.since else None for x in figs], dtype="datetime64[D]"),
             "since_text": [x.since.text if x.since else None for x in figs],
             "of": [x.of or "" for x in figs], "part": [x.part or "" for x in figs],
+            "between_a": [x.between[0] if x.between else "" for x in figs],
+            "between_b": [x.between[1] if x.between else "" for x in figs],
         })
     kinds = {k: q.kind for k, q in corpus.quantities.items()}
     published = pd.Series({k: s.published for k, s in corpus.sources.items()}, dtype=object)
