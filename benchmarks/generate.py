@@ -259,9 +259,10 @@ def generate(n_figures: int, seed: int = 1, planted_rate: float = 0.01, figures_
             k = size()
             n_periods = 2 if rng.random() < 0.2 else 1
             year = int(rng.integers(2020, 2025))
+            base_truth = truth_for(fam)
             for p in range(n_periods):
                 period = periods_of(kind, year + p)
-                truth = truth_for(fam) * (1 + p)
+                truth = base_truth * (1 + p)   # a later period: more (cumulative counts never fall)
                 srcs = rng.integers(0, n_sources, size=max(2, k // n_periods))
                 ids = [add_figure(key, fam, period, truth, int(s)) for s in srcs]
                 for a, b in zip(ids, ids[1:]):

@@ -126,7 +126,8 @@ def _unit_text(unit) -> str:
 def _natural_units(ctx, relation):
     from figcheck.relations import unit_of
 
-    units = {fid: f.unit for fid, f in ctx.corpus.figures.items()}
+    figures = ctx.corpus.figures   # only the relation's own figures: a corpus may hold a million
+    units = {fid: figures[fid].unit for fid in relation.tree.names() if fid in figures}
     try:
         return unit_of(relation.tree.left, units), unit_of(relation.tree.right, units)
     except Exception:  # a unit pint cannot combine: the message falls back to base units

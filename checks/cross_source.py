@@ -299,7 +299,7 @@ as_of = "2025-08"
 
 @rule("X002", "cumulative-falls", "error",
       failing=_cumulative_example("3.000"),
-      passing=_cumulative_example("5.000"))
+      passing=_cumulative_example("5.000"), partition="quantity")
 def cumulative_falls(ctx):
     """A running total is lower at a later date than at an earlier one.
 
@@ -377,7 +377,7 @@ as_of = "2024-11"
 
 @rule("X003", "flow-exceeds-containing-period", "error",
       failing=_flow_example("12.000"),
-      passing=_flow_example("2.000"))
+      passing=_flow_example("2.000"), partition="quantity")
 def flow_exceeds_containing_period(ctx):
     """A flow over a period is larger than the same flow over a longer period that contains it.
 

@@ -57,7 +57,7 @@ def part_whole_pairs(ctx):
 
 @rule("S001", "part-exceeds-whole", "error",
       failing=_part_example("7.000"),
-      passing=_part_example("1.000"))
+      passing=_part_example("1.000"), partition="quantity")
 def part_exceeds_whole(ctx):
     """A part is stated larger than its whole.
 
@@ -163,7 +163,7 @@ quantity = "support"
 
 @rule("S002", "parts-do-not-sum-to-whole", "error",
       failing=_exhaustive_example("3.000"),
-      passing=_exhaustive_example("2.000"))
+      passing=_exhaustive_example("2.000"), partition="quantity")
 def parts_do_not_sum_to_whole(ctx):
     """The parts of an exhaustive whole do not add up to it.
 

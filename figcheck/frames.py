@@ -52,12 +52,6 @@ def figure_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _date(value) -> dt.date | None:
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).date()
-
-
 class FigureFrame(Mapping):
     """{figure id: Figure}, backed by the figure frame."""
 
@@ -87,18 +81,29 @@ class FigureFrame(Mapping):
             raise KeyError(fid) from None
         return self.record(int(i))
 
+    @functools.cached_property
+    def _columns(self) -> dict:
+        """Each column as a plain array: a record reads 26 cells, not a pandas row."""
+        return {c: self.df[c].to_numpy() for c in FIGURE_COLUMNS}
+
     def record(self, i: int) -> Figure:
-        row = self.df.iloc[i]
+        c = self._columns
+
+        def date(column):
+            value = c[column][i]
+            return None if pd.isna(value) else pd.Timestamp(value).date()
+
         since = None
-        if isinstance(row["since_text"], str) and row["since_text"]:
-            since = Period(_date(row["since_start"]), _date(row["since_end"]), row["since_text"])
+        if isinstance(c["since_text"][i], str) and c["since_text"][i]:
+            since = Period(date("since_start"), date("since_end"), c["since_text"][i])
+        between_a = c["between_a"][i]
         return Figure(
-            row["id"], row["source"], row["quote"], row["value_text"], float(row["low"]), float(row["high"]),
-            float(row["written_half"]), float(row["about_half"]), row["unit"], row["qualifier"], row["quantity"],
-            Period(_date(row["period_start"]), _date(row["period_end"]), row["period_text"]),
-            Where(row["file"], int(row["line"])), row["attributed_to"] or "", row["modality"], row["note"] or "",
-            since, row["of"] or None, row["part"] or None,
-            (row["between_a"], row["between_b"]) if row["between_a"] else None,
+            c["id"][i], c["source"][i], c["quote"][i], c["value_text"][i], float(c["low"][i]), float(c["high"][i]),
+            float(c["written_half"][i]), float(c["about_half"][i]), c["unit"][i], c["qualifier"][i],
+            c["quantity"][i], Period(date("period_start"), date("period_end"), c["period_text"][i]),
+            Where(c["file"][i], int(c["line"][i])), c["attributed_to"][i] or "", c["modality"][i],
+            c["note"][i] or "", since, c["of"][i] or None, c["part"][i] or None,
+            (between_a, c["between_b"][i]) if between_a else None,
         )
 
     def values(self):
