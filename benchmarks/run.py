@@ -115,6 +115,8 @@ def main(argv=None) -> int:
     p.add_argument("--data", type=Path, default=ROOT / "data")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best is reported)")
     p.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
+    p.add_argument("--select", default="A",
+                   help="rules to run (default A: the relation rules; 'all' for every rule)")
     args = p.parse_args(argv)
 
     d100k = ensure_data(args.data, "100k", 100_000)
@@ -123,7 +125,7 @@ def main(argv=None) -> int:
     base_env = {**os.environ, "PYTHONPATH": str(REPO)}
     no_cache = {**base_env, "FIGCHECK_CACHE_DIR": "off"}
     with_cache = {**base_env, "FIGCHECK_CACHE_DIR": str(cache)}
-    common = ["--format", "json", "--timings", "--quiet"]
+    common = ["--format", "json", "--timings", "--quiet"] + ([] if args.select == "all" else ["--select", args.select])
     toml = lambda d: sorted(str(f) for f in (d / "toml").glob("*.toml"))  # noqa: E731
 
     results = {}
@@ -145,14 +147,14 @@ def main(argv=None) -> int:
     print("interval-and-units stage vs a pint loop (100k figures) ...", file=sys.stderr)
     units = units_versus_pint(d100k / "csv")
 
-    report = render(results, units)
+    report = render(results, units, args.select)
     print(report)
     if args.write:
         (ROOT / "RESULTS.md").write_text(report, encoding="utf-8")
     return 0
 
 
-def render(results: dict, units: dict) -> str:
+def render(results: dict, units: dict, select: str = "all") -> str:
     def row(key, target=""):
         r = results[key]
         return (f"| {r['label']} | {r['wall']:.2f} s | {r['cpu']:.2f} s | {r['peak_mb']:.0f} MB | {target} |")
@@ -167,6 +169,7 @@ def render(results: dict, units: dict) -> str:
         f"{platform.machine()}. Corpora from `benchmarks/generate.py` (seed 1, 1 % planted inconsistencies).",
         "Each end-to-end figure is the best of several runs of `figcheck check ... --format json` "
         "in a child process (start-up included); CPU is user + system of that child, peak its ru_maxrss.",
+        f"Rules run: {'all' if select == 'all' else '--select ' + select}.",
         "",
         "| run | wall | CPU | peak memory | target |",
         "|---|---|---|---|---|",
