@@ -44,9 +44,10 @@ class Example:
 
     figures: str
     text: str
+    extra: dict = field(default_factory=dict, hash=False)   # more source files: name → text
 
     def files(self) -> dict[str, str]:
-        return {"figures.toml": EXAMPLE_SOURCE + "\n" + self.figures, "article.txt": self.text}
+        return {"figures.toml": EXAMPLE_SOURCE + "\n" + self.figures, "article.txt": self.text, **self.extra}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,185 @@
+"""Provenance (P): every quote is in its source, and says the number and hedge the file encodes."""
+from __future__ import annotations
+
+import math
+
+from figcheck import display
+from figcheck.numbers import Reading, Unreadable, find_numbers
+from figcheck.quotes import closest_passage, locate
+from figcheck.rules import Example, Hit, rule
+
+_TEXT = "Laut Geheimdienst wurden im vergangenen Jahr etwa 11.000 Soldaten entsandt."
+
+_FIGURE = '''
+[quantity.sent]
+kind = "flow"
+unit = "soldier"
+
+[[figure]]
+id = "sent_2024"
+source = "s1"
+quote = "{quote}"
+value = "{value}"
+qualifier = "{qualifier}"
+unit = "soldier"
+quantity = "sent"
+as_of = "2024"
+'''
+
+
+def _example(quote="etwa 11.000 Soldaten entsandt", value="11.000", qualifier="about"):
+    return Example(_FIGURE.format(quote=quote, value=value, qualifier=qualifier), _TEXT)
+
+
+def _quoted_items(corpus):
+    """Everything that carries a quote: figures, relations, skips."""
+    for f in corpus.figures.values():
+        yield "figure", f.id, f, f.where
+    for r in corpus.relations.values():
+        if r.quote:
+            yield "relation", r.id, r, r.where
+    for s in corpus.skips:
+        yield "skip", None, s, s.where
+
+
+@rule("P001", "quote-not-in-source", "error",
+      failing=_example(quote="etwa 12.000 Soldaten entsandt", value="12.000"),
+      passing=_example(quote="etwa  11.000\\nSoldaten entsandt"))
+def quote_not_in_source(ctx):
+    """The quote is not in the source text.
+
+    ## What it does
+    Looks for every figure's, relation's and skip's quote in its source article. Whitespace
+    and line breaks, soft hyphens, hyphenation at a line break and the kind of quotation
+    marks, apostrophes and dashes are ignored; everything else must match.
+
+    ## Why is this bad?
+    A figure is only as good as its quote: a quote that is not in the article was mistyped,
+    paraphrased or taken from another version, and the number may be too.
+
+    ## Example
+    quote = "etwa 12.000 Soldaten entsandt" where the article says "etwa 11.000 Soldaten entsandt".
+
+    ## Use instead
+    Copy the words from the article; the message shows the closest passage.
+    """
+    corpus = ctx.corpus
+    for kind, item_id, item, where in _quoted_items(corpus):
+        source = corpus.sources.get(item.source)
+        if source is None or not source.text:
+            continue
+        if locate(source.text, item.quote) is not None:
+            continue
+        passage, ratio = closest_passage(source.text, item.quote)
+        name = f"{kind} {item_id!r}" if item_id else kind
+        hint = f"; closest passage ({ratio:.0%} alike): «{passage}»" if ratio >= 0.5 else ""
+        figures = (item_id,) if kind == "figure" else ()
+        yield Hit(f"{name}: quote «{item.quote}» is not in {source.file}{hint}",
+                  figures=figures, relation=item_id if kind == "relation" else None,
+                  details=(f"quote:   «{item.quote}»", f"closest: «{passage}» ({ratio:.0%} alike)",
+                           f"source:  {display.source_label(source)} — {source.file}"),
+                  data={"closest": passage, "similarity": round(ratio, 3), "kind": kind},
+                  headline=f"A quote attributed to {source.title or source.id} is not in the article.")
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _matching_mention(figure, mentions):
+    """The mention in the quote that states the figure's value, or None."""
+    for m in mentions:
+        if m.is_range == figure.is_range and _close(m.low, figure.low) and _close(m.high, figure.high):
+            return m
+    return None
+
+
+def _readings(corpus, figure):
+    source = corpus.sources.get(figure.source)
+    language = source.language if source else "de"
+    found = find_numbers(figure.quote, language)
+    readings = [m for m in found if isinstance(m, Reading) and not m.vague]
+    unreadable = [m for m in found if isinstance(m, Unreadable)]
+    return readings, unreadable
+
+
+@rule("P002", "number-differs-from-quote", "error",
+      failing=_example(value="11.500"),
+      passing=_example())
+def number_differs_from_quote(ctx):
+    """The number in the quote, read in the source's language, is not the encoded value.
+
+    ## What it does
+    Reads every number in a figure's quote as the source's language writes it (German
+    `28.000`, `2,5`, Swiss `650'000`, `3 bis 5 Millionen`, `zweieinhalb`) and checks that one
+    of them is the figure's value, or its range's two ends.
+
+    ## Why is this bad?
+    A typo in the figures file (`11.500` for `11.000`, `10 Millionen` for `10 Milliarden`)
+    silently changes every check that uses the figure.
+
+    ## Example
+    quote = "etwa 11.000 Soldaten entsandt", value = "11.500".
+
+    ## Use instead
+    value = "11.000", the number as the quote writes it.
+    """
+    corpus = ctx.corpus
+    for figure in corpus.figures.values():
+        readings, unreadable = _readings(corpus, figure)
+        if _matching_mention(figure, readings):
+            continue
+        if figure.is_range and any(_close(m.low, figure.low) for m in readings) \
+                and any(_close(m.high, figure.high) for m in readings):
+            continue  # "nennen 8000, andere halten bis zu 15.000": the range's ends stated apart
+        read = ", ".join(f"{m.text} = {display.num(m.low)}" + (f"–{display.num(m.high)}" if m.is_range else "")
+                         for m in readings) or "no number"
+        if unreadable:
+            read += "; ambiguous: " + "; ".join(u.reason for u in unreadable)
+        encoded = display.num(figure.low) + (f"–{display.num(figure.high)}" if figure.is_range else "")
+        yield Hit(f"figure {figure.id!r}: the file says {figure.value_text} ({encoded}), the quote reads {read}",
+                  figures=(figure.id,),
+                  details=(display.quote_line(corpus, figure),
+                           f"encoded: {display.stated(figure)} = {encoded}", f"read:    {read}"),
+                  data={"encoded": [figure.low, figure.high], "read": [[m.low, m.high] for m in readings]},
+                  headline=f"The figures file does not say what the quote says: {figure.value_text} vs «{figure.quote}».")
+
+
+@rule("P003", "hedge-differs-from-quote", "error",
+      failing=_example(qualifier="exact"),
+      passing=_example())
+def hedge_differs_from_quote(ctx):
+    """The hedge in the quote ("etwa", "mehr als", "bis zu") is not the encoded qualifier.
+
+    ## What it does
+    Reads the hedge word before the number in the quote (etwa, rund, ca., knapp, fast,
+    mehr als, über, bis zu, mindestens, weniger als, about, nearly, more than, up to, …) and
+    compares it with the figure's `qualifier`.
+
+    ## Why is this bad?
+    The hedge decides the interval: "etwa 11.000" is [10,500, 11,500], "11.000" is exactly
+    11,000, "mehr als 11.000" has no upper end. A wrong qualifier makes checks too strict or
+    too lenient.
+
+    ## Example
+    quote = "etwa 11.000 Soldaten entsandt", qualifier = "exact".
+
+    ## Use instead
+    qualifier = "about".
+    """
+    from figcheck.display import QUALIFIER_WORDS
+
+    corpus = ctx.corpus
+    for figure in corpus.figures.values():
+        readings, _ = _readings(corpus, figure)
+        m = _matching_mention(figure, readings)
+        if m is None or m.qualifier == figure.qualifier:
+            continue
+        said = QUALIFIER_WORDS[m.qualifier].strip() or "no hedge"
+        encoded = figure.qualifier
+        yield Hit(f"figure {figure.id!r}: the quote says «{m.text}» ({m.qualifier}), the file says {encoded}",
+                  figures=(figure.id,),
+                  details=(display.quote_line(corpus, figure),
+                           f"quote hedge: {said} ({m.qualifier}); encoded qualifier: {encoded}"),
+                  data={"quote_qualifier": m.qualifier, "encoded_qualifier": encoded},
+                  headline=f"The figures file hedges «{m.text}» differently from the article.")
