@@ -276,11 +276,22 @@ def _figure_reading(raw, quote: str, language: str):
     raise NumberReadError(f"value must be a number, a string or [low, high], not {_type_name(raw)}")
 
 
-def load_file(path: Path, display: str, about_margin: float = 1.0):
-    """One file → (partial corpus pieces, problems). Raises LoadError for unreadable files."""
+def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: dict | None = None):
+    """One file → (partial corpus pieces, problems). Raises LoadError for unreadable files.
+
+    `key_lines`, when given, is filled with {(kind, identity, key): line} for the keys that
+    name other things (source, quantity, unit, expr, ...): a reference checked across files
+    later is reported at the key that makes it, not at its table. The identity is the id, or
+    for rates and skips (which have none) their Where.
+    """
     from .units import UnitError, unit_info
 
     f = _FileLoader(path, display)
+    key_lines = {} if key_lines is None else key_lines
+
+    def remember(kind, identity, line_of, *keys):
+        for key in keys:
+            key_lines[(kind, identity, key)] = line_of(key)
     for key in sorted(f.data.keys() - TOP_LEVEL):
         f.problem(_top_key_line(f.text, key), f"unknown top-level key {key!r} (allowed: {', '.join(sorted(TOP_LEVEL))})")
 
@@ -354,6 +365,7 @@ def load_file(path: Path, display: str, about_margin: float = 1.0):
             description = ""
         quantities[key] = Quantity(key, description, kind, unit, f.where(f.lines.table("quantity", key)),
                                    part_of, exhaustive)
+        remember("quantity", key, line_of, "unit", "part_of")
 
     figures: dict[str, Figure] = {}
     for n, t, line_of in f.entries("figure"):
@@ -422,6 +434,7 @@ def load_file(path: Path, display: str, about_margin: float = 1.0):
             extras["attributed_to"], modality, extras["note"], since, extras["of"] or None,
             extras["part"] or None,
         )
+        remember("figure", fid, line_of, "source", "quantity", "unit", "of", "part")
 
     relations: dict[str, Relation] = {}
     from .relations import RelationSyntaxError, parse_relation
@@ -444,6 +457,7 @@ def load_file(path: Path, display: str, about_margin: float = 1.0):
             f.problem(line_of("expr"), f"relation {rid!r}: {exc}")
             continue
         relations[rid] = Relation(rid, sid, expr, quote, f.where(line_of("id")), tree, t.get("note", "") or "")
+        remember("relation", rid, line_of, "source", "expr")
 
     rates = []
     for n, t, line_of in f.entries("rate"):
@@ -468,12 +482,14 @@ def load_file(path: Path, display: str, about_margin: float = 1.0):
                 except UnitError as exc:
                     f.problem(line_of(key), str(exc))
             rates.append(Rate(t["from"], t["to"], float(value), as_of, t["source"], f.where(f.lines.table("rate", n))))
+            remember("rate", rates[-1].where, line_of, "source")
 
     skips = []
     for n, t, line_of in f.entries("skip"):
         vals = [f.string(t, k, line_of) for k in ("source", "quote", "reason")]
         if None not in vals:
             skips.append(Skip(*vals, f.where(f.lines.table("skip", n))))
+            remember("skip", skips[-1].where, line_of, "source")
 
     return sources, quantities, figures, relations, rates, skips, f.problems
 
@@ -500,16 +516,19 @@ def load(paths, about_margin: float = 1.0) -> Corpus:
     problems: list[Problem] = []
     sources, quantities, figures, relations = {}, {}, {}, {}
     rates, skips, files = [], [], []
+    key_where: dict[tuple, Where] = {}
     for p in paths:
         path = Path(p)
         display = display_path(path)
         files.append(display)
+        file_keys: dict[tuple, int] = {}
         try:
-            s, q, fg, r, rt, sk, probs = load_file(path, display, about_margin)
+            s, q, fg, r, rt, sk, probs = load_file(path, display, about_margin, file_keys)
         except LoadError as exc:
             problems.extend(exc.problems)
             continue
         problems.extend(probs)
+        accepted = {("rate", x.where) for x in rt} | {("skip", x.where) for x in sk}
         for table, new, what in ((sources, s, "source"), (quantities, q, "quantity"),
                                  (figures, fg, "figure"), (relations, r, "relation")):
             for key, item in new.items():
@@ -518,52 +537,62 @@ def load(paths, about_margin: float = 1.0) -> Corpus:
                                             f"duplicate {what} {key!r} (also at {table[key].where})"))
                 else:
                     table[key] = item
+                    accepted.add((what, key))
+        # a duplicate's key lines must not replace those of the item that was kept
+        for (kind, identity, key), line in file_keys.items():
+            if (kind, identity) in accepted:
+                key_where[(kind, identity, key)] = Where(display, line)
         rates.extend(rt)
         skips.extend(sk)
+
+    def at(kind, identity, key, fallback: Where, message: str) -> None:
+        """A problem at the key that makes the reference (its table, if the key is not found)."""
+        w = key_where.get((kind, identity, key), fallback)
+        problems.append(Problem(w.file, w.line, message))
 
     # references, checked once every file is in
     for q in quantities.values():
         if q.part_of is not None and q.part_of not in quantities:
-            problems.append(Problem(q.where.file, q.where.line, f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
+            at("quantity", q.key, "part_of", q.where, f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity")
         if q.part_of == q.key:
-            problems.append(Problem(q.where.file, q.where.line, f"quantity {q.key!r} cannot be part of itself"))
+            at("quantity", q.key, "part_of", q.where, f"quantity {q.key!r} cannot be part of itself")
     for fig in figures.values():
         w = fig.where
         if fig.source not in sources:
-            problems.append(Problem(w.file, w.line, f"figure {fig.id!r}: unknown source {fig.source!r}"))
+            at("figure", fig.id, "source", w, f"figure {fig.id!r}: unknown source {fig.source!r}")
         if fig.quantity not in quantities:
-            problems.append(Problem(w.file, w.line, f"figure {fig.id!r}: unknown quantity {fig.quantity!r}"))
+            at("figure", fig.id, "quantity", w, f"figure {fig.id!r}: unknown quantity {fig.quantity!r}")
         else:
             qty = quantities[fig.quantity]
             try:
                 fu, qu = unit_info(fig.unit), unit_info(qty.unit)
                 if fu.dimension != qu.dimension:
-                    problems.append(Problem(w.file, w.line,
-                        f"figure {fig.id!r}: unit {fig.unit!r} has dimension {fu.dimension}, "
-                        f"but quantity {qty.key!r} is measured in {qty.unit!r} ({qu.dimension})"))
+                    at("figure", fig.id, "unit", w,
+                       f"figure {fig.id!r}: unit {fig.unit!r} has dimension {fu.dimension}, "
+                       f"but quantity {qty.key!r} is measured in {qty.unit!r} ({qu.dimension})")
             except ValueError:
                 pass  # already reported where the unit is written
         for key in ("of", "part"):
             ref = getattr(fig, key)
             if ref is not None and ref not in figures:
-                problems.append(Problem(w.file, w.line, f"figure {fig.id!r}: {key} {ref!r} is not a figure id"))
+                at("figure", fig.id, key, w, f"figure {fig.id!r}: {key} {ref!r} is not a figure id")
     for rel in relations.values():
         w = rel.where
         if rel.source not in sources:
-            problems.append(Problem(w.file, w.line, f"relation {rel.id!r}: unknown source {rel.source!r}"))
+            at("relation", rel.id, "source", w, f"relation {rel.id!r}: unknown source {rel.source!r}")
         for name in rel.tree.names():
             if name not in figures:
                 try:
                     unit_info(name)
                 except ValueError:
-                    problems.append(Problem(w.file, w.line,
-                        f"relation {rel.id!r}: {name!r} is neither a figure id nor a unit"))
+                    at("relation", rel.id, "expr", w,
+                       f"relation {rel.id!r}: {name!r} is neither a figure id nor a unit")
     for rate in rates:
         if rate.source not in sources:
-            problems.append(Problem(rate.where.file, rate.where.line, f"rate: unknown source {rate.source!r}"))
+            at("rate", rate.where, "source", rate.where, f"rate: unknown source {rate.source!r}")
     for skip in skips:
         if skip.source not in sources:
-            problems.append(Problem(skip.where.file, skip.where.line, f"skip: unknown source {skip.source!r}"))
+            at("skip", skip.where, "source", skip.where, f"skip: unknown source {skip.source!r}")
     if problems:
         raise LoadError(problems)
     return Corpus(tuple(files), sources, quantities, figures, relations, tuple(rates), tuple(skips))
