@@ -126,7 +126,10 @@ def parse_digits(token: str, language: str) -> tuple[float, int]:
         # Swiss grouping with ' or ’; whatever mark follows the groups is the decimal mark.
         plain = token.replace("'", "").replace("’", "")
         integer, _, frac = plain.replace(",", ".").partition(".")
-        return float(integer + ("." + frac if frac else "")), len(frac)
+        value = float(integer + ("." + frac if frac else ""))
+        if not math.isfinite(value):
+            raise NumberReadError(f"{token!r} is too large to be a reported number")
+        return value, len(frac)
     if "'" in token or "’" in token:
         raise NumberReadError(f"{token!r}: apostrophes must group digits in threes")
     from babel.numbers import NumberFormatError, get_decimal_symbol, parse_decimal
@@ -139,9 +142,16 @@ def parse_digits(token: str, language: str) -> tuple[float, int]:
         if getattr(exc, "suggestions", None):
             hint = " (could be " + " or ".join(exc.suggestions) + ")"
         raise NumberReadError(f"{token!r} is ambiguous in {language!r}{hint}") from None
+    except ArithmeticError:
+        # babel's strict check re-formats the number in the default decimal context (28 digits)
+        # and raises decimal.InvalidOperation beyond it: "1.000.000.…" with 30 groups
+        raise NumberReadError(f"{token!r} has too many digits to be a reported number") from None
+    value = float(number)
+    if not math.isfinite(value):
+        raise NumberReadError(f"{token!r} is too large to be a reported number")
     mark = get_decimal_symbol(locale)
     decimals = len(token.rsplit(mark, 1)[1]) if mark in token else 0
-    return float(number), decimals
+    return value, decimals
 
 
 def integer_about_half(value: float) -> float:
