@@ -120,6 +120,8 @@ def parse_period(value) -> Period:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
+        if value == dt.date.max:  # its end, the next day, is past what dates can hold
+            raise ValueError(f"bad date {value.isoformat()}: the last day a date can hold has no end")
         return Period(value, value + dt.timedelta(days=1), value.isoformat())
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -135,10 +137,13 @@ def parse_period(value) -> Period:
                 raise ValueError(f"period {text!r} ends before it starts")
         else:
             start, end = _point_period(text)
+    except OverflowError:  # 9999-12-31 + one day
+        raise ValueError(f"bad date {text!r}: dates end with the year 9999") from None
     except ValueError as exc:
-        if "day is out of range" in str(exc) or "month must be" in str(exc):
-            raise ValueError(f"bad date {text!r}: {exc}") from None
-        raise
+        if str(exc).startswith(("bad date", "period")):
+            raise
+        # datetime's own reasons: "month must be in 1..12", "year 0 is out of range", ...
+        raise ValueError(f"bad date {text!r}: {exc}") from None
     return Period(start, end, text)
 
 
@@ -243,7 +248,7 @@ def _figure_reading(raw, quote: str, language: str):
         raise NumberReadError("a boolean is not a number")
     if isinstance(raw, (int, float)):
         if not math.isfinite(raw):
-            raise NumberReadError(f"value must be finite, not {raw}")
+            raise NumberReadError(f"must be finite, not {raw}")
         # The written precision comes from the number in the quote, never from a TOML float.
         for m in find_numbers(quote, language):
             if hasattr(m, "low") and not m.vague and not m.is_range and math.isclose(m.low, raw, rel_tol=1e-9):
@@ -296,6 +301,7 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
         f.problem(_top_key_line(f.text, key), f"unknown top-level key {key!r} (allowed: {', '.join(sorted(TOP_LEVEL))})")
 
     sources: dict[str, Source] = {}
+    unusable_published: set[str] = set()  # already reported; figures relying on it stay quiet
     for name, t, line_of in f.entries("source"):
         sid = f.string(t, "id", line_of)
         file = f.string(t, "file", line_of)
@@ -316,8 +322,14 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
                 published = published.date()
             if not isinstance(published, dt.date):
                 f.problem(line_of("published"), f"'published' must be a TOML date like 2025-04-28, not {_type_name(published)}")
+                unusable_published.add(sid)
             else:
-                pub = published
+                try:
+                    parse_period(published)
+                    pub = published
+                except ValueError as exc:
+                    f.problem(line_of("published"), f"published: {exc}")
+                    unusable_published.add(sid)
         resolved = (path.parent / file)
         text = ""
         try:
@@ -328,6 +340,8 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
             f.problem(line_of("file"), f"source file {file!r} is not UTF-8")
         except OSError as exc:
             f.problem(line_of("file"), f"source file {file!r} cannot be read: {exc.strerror or exc}")
+        except ValueError:  # the OS cannot even name it: "embedded null byte"
+            f.problem(line_of("file"), f"source file {file!r} is not a valid path")
         extras = {k: t[k] for k in ("title", "publisher", "url", "note") if k in t}
         for k, v in extras.items():
             if not isinstance(v, str):
@@ -412,6 +426,8 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
                 continue
         elif source is not None and source.published is not None:
             period = parse_period(source.published)
+        elif sid in unusable_published:
+            continue
         elif source is not None:
             f.problem(where.line, f"figure {fid!r} has no as_of and its source {sid!r} no published date")
             continue
