@@ -74,8 +74,11 @@ CASES = [
          r"source file 'gone.txt' not found"),
     Case("source-file-not-utf8", source("s2", file="latin1.txt", mark="file") + figure(),
          r"source file 'latin1.txt' is not UTF-8"),
+    Case("source-file-null-byte", source("s2", file="a\\u0000b", mark="file") + figure(), r"is not a valid path"),
     Case("unknown-unit", figure(unit=f'"blorp"{M}'), r"unknown unit 'blorp'"),
     Case("unknown-unit-of-quantity", figure() + f"\n[quantity.tanks]\nkind = 'stock'\nunit = 'tonk'{M}\n", r"unknown unit 'tonk'"),
+    Case("unit-fractional-power", figure(unit=f'"soldier**0.5"{M}'), r"powers of units must be whole numbers"),
+    Case("unit-huge-power", figure(unit=f'"soldier**99999"{M}'), r"powers beyond ±12"),
     Case("unit-dimension-differs", figure(unit=f'"shell"{M}'),
          r"figure 'f1': unit 'shell' has dimension \[shell\], but quantity 'troops' is measured in 'soldier'"),
     Case("bad-month", figure(as_of=f'"2024-13"{M}'), r"bad date '2024-13'"),
@@ -83,14 +86,21 @@ CASES = [
     Case("bad-period-words", figure(as_of=f'"last year"{M}'), r"bad date or period 'last year': write 2024"),
     Case("period-ends-before-start", figure(as_of=f'"2025-02/2024-01"{M}'), r"period '2025-02/2024-01' ends before it starts"),
     Case("bad-since", figure(since=f'"2022-00"{M}'), r"bad date '2022-00'"),
+    Case("year-zero", figure(as_of=f'"0000"{M}'), r"bad date '0000': year 0 is out of range"),
+    Case("last-day-string", figure(as_of=f'"9999-12-31"{M}'), r"bad date '9999-12-31': dates end with the year 9999"),
+    Case("last-day-toml-date", figure(as_of=f"9999-12-31{M}"), r"bad date 9999-12-31"),
+    Case("published-last-day", HEADER.replace("published = 2025-01-15", f"published = 9999-12-31{M}", 1)
+         + "\n" + figure(as_of=None), r"published: bad date 9999-12-31", header=False),
     Case("range-low-above-high", figure(value=f"[5000, 3000]{M}", qualifier='"exact"'), r"range low 5000 > high 3000"),
-    Case("value-nan", figure(value=f"nan{M}"), r"value must be finite, not nan"),
-    Case("value-inf", figure(value=f"inf{M}"), r"value must be finite, not inf"),
-    Case("value-minus-inf", figure(value=f"-inf{M}"), r"value must be finite, not -inf"),
+    Case("value-nan", figure(value=f"nan{M}"), r"value: must be finite, not nan"),
+    Case("value-inf", figure(value=f"inf{M}"), r"value: must be finite, not inf"),
+    Case("value-minus-inf", figure(value=f"-inf{M}"), r"value: must be finite, not -inf"),
     Case("range-end-nan", figure(value=f"[1, nan]{M}"), r"range ends must be finite, not nan"),
     Case("rate-value-nan", figure() + f"\n[[rate]]\nfrom = 'EUR'\nto = 'USD'\nvalue = nan{M}\nas_of = 2024-11-05\nsource = 's1'\n",
          r"rate value must be a positive finite number"),
     Case("german-2.5", figure(value=f'"2.5"{M}'), r"'2\.5' is ambiguous in 'de' \(could be 25 or 2,5\)"),
+    Case("value-too-many-digits", figure(value='"1' + ".000" * 30 + f'"{M}'), r"has too many digits"),
+    Case("value-too-large", figure(value='"' + "9" * 400 + f'"{M}'), r"is too large to be a reported number"),
     Case("value-string-without-number", figure(value=f'"viele"{M}'), r"no number in 'viele'"),
     Case("relation-call", figure() + relation(expr="__import__('os').system('x') == f1"), r"relation 'r1': function calls not allowed"),
     Case("relation-attribute", figure() + relation(expr="f1.real == 11000"), r"relation 'r1': attributes not allowed"),
@@ -197,7 +207,7 @@ SEVERAL_EXPECTED = {
     "date": "bad date '2024-13'",
     "german": "'2.5' is ambiguous",
     "key": "unknown key 'colour'",
-    "nan": "value must be finite, not nan",
+    "nan": "value: must be finite, not nan",
     "quantity": "unknown quantity 'tanks'",
     "relation-name": "'f9' is neither a figure id nor a unit",
     "relation-call": "function calls not allowed",
@@ -300,3 +310,14 @@ def test_relation_code_is_never_run(corpus_dir, cli):
     assert code == 2
     assert not sentinel.exists()
     assert "function calls not allowed" in err
+
+
+def test_a_huge_number_in_a_quote_does_not_stop_the_load(corpus_dir):
+    """The quote is scanned for the written precision of a plain value; a run of digits too long
+    for babel must be skipped as unreadable, not crash the loader."""
+    from figcheck.load import load
+
+    quote = '"' + "1" + ".000" * 30 + ' und etwa 11.000 Soldaten"'
+    corpus = load([write_figures(corpus_dir, figure(value="11000", quote=quote))])
+    fig = corpus.figures["f1"]
+    assert (fig.low, fig.about_half) == (11000, 500)
