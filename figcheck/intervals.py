@@ -114,8 +114,11 @@ class Intervals:
                     opens.append((ao | bo) & ~(zero_a | zero_b))
         values = np.stack(values)
         opens = np.stack(opens)
-        lo = values.min(axis=0)
-        hi = values.max(axis=0)
+        # An open 0 times an infinite end is NaN: its points give products between 0 and ±∞,
+        # which the other pairs already reach (the other end of the open-at-0 interval is not
+        # 0). fmin/fmax skip those NaNs; min/max would make the whole product undefined.
+        lo = np.fmin.reduce(values, axis=0)
+        hi = np.fmax.reduce(values, axis=0)
         lo_open = np.all(opens | (values != lo), axis=0)
         hi_open = np.all(opens | (values != hi), axis=0)
         return Intervals.of(lo, hi, lo_open, hi_open)
