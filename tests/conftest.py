@@ -11,6 +11,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# FIGCHECK_EXAMPLES=20 runs every property with 20× its examples (a deeper search, not in CI).
+EXAMPLES_SCALE = max(1, int(os.environ.get("FIGCHECK_EXAMPLES", "1")))
+
+
+def examples(n: int) -> int:
+    return n * EXAMPLES_SCALE
+
 ARTICLE_DE = "Es sind etwa 11.000 Soldaten, dazu 2,5 Millionen Granaten.\n"
 ARTICLE_EN = "There are about 11,000 soldiers and 2.5 million shells.\n"
 
