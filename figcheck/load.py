@@ -64,7 +64,9 @@ class LineIndex:
         counts: dict[str, int] = {}
         current: tuple | None = None
         in_multiline = False
-        for number, line in enumerate(text.splitlines(), start=1):
+        # TOML lines end at \n only; str.splitlines() would also split at U+0085, U+2028, \x0c …
+        # inside strings and shift every line number after them.
+        for number, line in enumerate(text.split("\n"), start=1):
             if in_multiline:
                 if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
                     in_multiline = False
@@ -511,7 +513,7 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
 
 
 def _top_key_line(text: str, key: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if re.match(rf"^\s*\[*\s*{re.escape(key)}\b", line) or re.match(rf"^\s*{re.escape(key)}\s*=", line):
             return number
     return 1
