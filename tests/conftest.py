@@ -98,7 +98,8 @@ def write_figures(folder: Path, body: str, name: str = "figures.toml", header: b
 def line_of(path_or_text, marker: str, nth: int = 0) -> int:
     """1-based number of the line holding `marker` (the nth such line)."""
     text = path_or_text.read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
-    hits = [n for n, line in enumerate(text.splitlines(), start=1) if marker in line]
+    # TOML lines end at \n only (splitlines would also break at U+2028, U+0085, ...)
+    hits = [n for n, line in enumerate(text.split("\n"), start=1) if marker in line]
     assert len(hits) > nth, f"marker {marker!r} not in the file"
     return hits[nth]
 

@@ -75,6 +75,8 @@ CASES = [
     Case("source-file-not-utf8", source("s2", file="latin1.txt", mark="file") + figure(),
          r"source file 'latin1.txt' is not UTF-8"),
     Case("source-file-null-byte", source("s2", file="a\\u0000b", mark="file") + figure(), r"is not a valid path"),
+    Case("line-after-unicode-line-breaks", figure(quote='"etwa\u2028 11.000\x85 Soldaten"', unit=f'"blorp"{M}'),
+         r"unknown unit 'blorp'"),
     Case("unknown-unit", figure(unit=f'"blorp"{M}'), r"unknown unit 'blorp'"),
     Case("unknown-unit-of-quantity", figure() + f"\n[quantity.tanks]\nkind = 'stock'\nunit = 'tonk'{M}\n", r"unknown unit 'tonk'"),
     Case("unit-fractional-power", figure(unit=f'"soldier**0.5"{M}'), r"powers of units must be whole numbers"),

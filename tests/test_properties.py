@@ -507,6 +507,7 @@ LOADER_SETTINGS = settings(max_examples=examples(120), deadline=None,
 
 @LOADER_SETTINGS
 @given(st.one_of(figures_documents(), valid_documents()))
+@example('\n\n[[source]]\nid = "\x85"\nsource = "\x85"\n\n[[source]]\n')  # NEL is no TOML line break
 def test_loader_returns_a_corpus_or_a_load_error(corpus_dir, document):
     from figcheck.load import LoadError, load
     from figcheck.model import Corpus
