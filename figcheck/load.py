@@ -52,6 +52,7 @@ class LoadError(Exception):
 
 _ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_][\w-]*)\s*\]\]")
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z_][\w-]*)\s*\.\s*(\"[^\"]*\"|'[^']*'|[\w.-]+)\s*\]")
+_PLAIN_HEADER = re.compile(r"^\s*\[\s*([A-Za-z_][\w-]*)\s*\]")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|[A-Za-z0-9_-]+)\s*=")
 
 
@@ -83,9 +84,16 @@ class LineIndex:
                 current = (m.group(1), m.group(2).strip("\"'"))
                 self.tables[current] = number
                 continue
+            m = _PLAIN_HEADER.match(line)
+            if m:
+                current = (m.group(1),)
+                continue
             m = _KEY.match(line)
             if m and current is not None:
                 self.keys.setdefault((*current, m.group(1).strip('"')), number)
+                if len(current) == 1:
+                    # [quantity] then `troops = { kind = ..., unit = ... }`: the line is the table's
+                    self.tables.setdefault((*current, m.group(1).strip('"')), number)
             if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
                 in_multiline = True
 
