@@ -81,6 +81,8 @@ CASES = [
     Case("unknown-unit-of-quantity", figure() + f"\n[quantity.tanks]\nkind = 'stock'\nunit = 'tonk'{M}\n", r"unknown unit 'tonk'"),
     Case("unit-fractional-power", figure(unit=f'"soldier**0.5"{M}'), r"powers of units must be whole numbers"),
     Case("unit-huge-power", figure(unit=f'"soldier**99999"{M}'), r"powers beyond ±12"),
+    Case("inline-quantity-table", figure() + f'\n[quantity]\ntanks = {{ kind = "stock", unit = "tonk" }}{M}\n',
+         r"unknown unit 'tonk'"),
     Case("unit-dimension-differs", figure(unit=f'"shell"{M}'),
          r"figure 'f1': unit 'shell' has dimension \[shell\], but quantity 'troops' is measured in 'soldier'"),
     Case("bad-month", figure(as_of=f'"2024-13"{M}'), r"bad date '2024-13'"),
