@@ -7,20 +7,16 @@ from figcheck import display
 from figcheck.intervals import Intervals, gap, holds
 from figcheck.rules import Example, Hit, rule
 
-# Common slips, most plausible first: (factor on the left side, what it means).
+# Common slips, most plausible first: (factor on the left side, the sides' likely confusion).
 SLIPS = (
-    (12.0, "×12 — a monthly figure read as a yearly one (month/year)"),
-    (1 / 12, "÷12 — a yearly figure read as a monthly one (year/month)"),
-    (365.0, "×365 — a daily figure read as a yearly one (day/year)"),
-    (1 / 365.0, "÷365 — a yearly figure read as a daily one (year/day)"),
-    (7.0, "×7 — a daily figure read as a weekly one (day/week)"),
-    (1 / 7.0, "÷7 — a weekly figure read as a daily one (week/day)"),
-    (1000.0, "×1000 — a scale word off by one step (thousand/million/billion, or German Milliarde vs English billion)"),
-    (1 / 1000.0, "÷1000 — a scale word off by one step (thousand/million/billion, or German Milliarde vs English billion)"),
-    (100.0, "×100 — a percentage read as a fraction"),
-    (1 / 100.0, "÷100 — a fraction read as a percentage"),
-    (1e6, "×1,000,000 — a scale word off by two steps (thousand vs billion)"),
-    (1e-6, "÷1,000,000 — a scale word off by two steps (thousand vs billion)"),
+    (12.0, "×12", "month vs year"), (1 / 12, "÷12", "month vs year"),
+    (365.25, "×365", "day vs year"), (1 / 365.25, "÷365", "day vs year"),
+    (7.0, "×7", "day vs week"), (1 / 7.0, "÷7", "day vs week"),
+    (1000.0, "×1000", "a scale word one step off: thousand/million/billion, or Milliarde vs billion"),
+    (1 / 1000.0, "÷1000", "a scale word one step off: thousand/million/billion, or Milliarde vs billion"),
+    (100.0, "×100", "percent vs fraction"), (1 / 100.0, "÷100", "percent vs fraction"),
+    (1e6, "×1,000,000", "a scale word two steps off: thousand vs billion"),
+    (1e-6, "÷1,000,000", "a scale word two steps off: thousand vs billion"),
 )
 
 _SOURCE_TEXT = ("Russland feuert täglich etwa 28.000 Artilleriegranaten ab, was etwa 10 Millionen pro Jahr "
@@ -194,7 +190,7 @@ def relation_does_not_hold(ctx):
                       headline=f"The arithmetic in “{relation.quote or relation.expr}” divides by zero.")
             continue
         absolute, relative = gap(*one)
-        slip = next((text for k, text in SLIPS if holds(group.op, one[0].scale(k), one[1])[0]), None)
+        slip = next(((sym, why) for k, sym, why in SLIPS if holds(group.op, one[0].scale(k), one[1])[0]), None)
         factor = _factor(right_unit)
         unit = _unit_text(right_unit)
         message = (f"{relation.expr}: left {_side_text(ctx, None, group.left, i, right_unit)} "
@@ -203,16 +199,16 @@ def relation_does_not_hold(ctx):
                    f"apart by {display.num(absolute[0] / factor)} {unit} ({display.percent(relative[0])})")
         details = _relation_details(ctx, relation, group, i, left_unit, right_unit)
         if slip:
-            message += f"; it would hold after {slip.split(' — ')[0]}"
-            details.append(f"Likely slip: {slip}.")
+            message += f"; it would hold with the left side {slip[0]} ({slip[1]})"
+            details.append(f"Likely slip: {slip[1]} — the relation holds with the left side {slip[0]}.")
         yield Hit(message, figures=tuple(dict.fromkeys(n for n in relation.tree.names() if n in ctx.corpus.figures)),
                   relation=relation.id, details=tuple(details),
                   data={"gap": float(absolute[0] / factor), "gap_unit": unit, "relative_gap": float(relative[0]),
-                        "slip": slip, "op": group.op,
+                        "slip": slip[0] if slip else None, "slip_reason": slip[1] if slip else None, "op": group.op,
                         "left": [float(group.left.lo[i] / factor), float(group.left.hi[i] / factor)],
                         "right": [float(group.right.lo[i] / factor), float(group.right.hi[i] / factor)]},
                   headline=(f"The arithmetic in “{relation.quote or relation.expr}” does not add up"
-                            + (f" — probably {slip.split(' — ')[1]}." if slip else ".")))
+                            + (f" — probably {slip[1]} ({slip[0]})." if slip else ".")))
 
 
 @rule("A002", "relation-mixes-dimensions", "error",

@@ -138,18 +138,30 @@ def brute_force_pairs(df: pd.DataFrame, iv: Intervals):
 
 # --- explaining a gap -------------------------------------------------------------------------
 
-def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3):
+class _Pools:
+    """Row indices by quantity and by source, built once per run: the gap search per finding
+    then looks only at its own quantity, never at the whole table."""
+
+    def __init__(self, df: pd.DataFrame):
+        comparable = df["modality"].isin(COMPARABLE).to_numpy()
+        rows = np.flatnonzero(comparable)
+        self.by_quantity = pd.Series(rows).groupby(df["quantity"].to_numpy()[rows]).apply(np.asarray).to_dict()
+        self.by_source = pd.Series(rows).groupby(df["source"].to_numpy()[rows]).apply(np.asarray).to_dict()
+        self.dimension = df["dimension"].to_numpy()
+        self.source = df["source"].to_numpy()
+        self.quantity = df["quantity"].to_numpy()
+
+
+def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools | None = None):
     """Figures whose sum with the lower one meets the higher: 11,000 + 3,000 = 14,000."""
-    df = ctx.table.df
+    pools = pools or _Pools(ctx.table.df)
     iv = ctx.table.intervals
-    comparable = df["modality"].isin(COMPARABLE).to_numpy()
-    same_quantity = (df["quantity"].to_numpy() == df["quantity"].iat[lower]) & comparable
-    same_dimension = ((df["dimension"].to_numpy() == df["dimension"].iat[lower]) & comparable
-                      & df["source"].isin([df["source"].iat[lower], df["source"].iat[higher]]).to_numpy())
     target = iv.take([higher])
     base = iv.take([lower])
-    for pool in (same_quantity, same_dimension):
-        candidates = np.flatnonzero(pool)
+    same_quantity = pools.by_quantity.get(pools.quantity[lower], np.empty(0, np.int64))
+    near = np.concatenate([pools.by_source.get(pools.source[k], np.empty(0, np.int64)) for k in (lower, higher)])
+    same_dimension = np.unique(near[pools.dimension[near] == pools.dimension[lower]])
+    for candidates in (same_quantity, same_dimension):
         candidates = candidates[(candidates != lower) & (candidates != higher)]
         candidates = candidates[np.isfinite(iv.hi[candidates]) & (iv.lo[candidates] > 0)]
         if len(candidates) > 40:  # keep the search bounded: the closest in size are likeliest
@@ -160,16 +172,18 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3):
             combos = np.array(list(itertools.combinations(candidates, terms)), dtype=np.int64)
             if len(combos) == 0:
                 break
-            total = Intervals.of(np.repeat(base.lo, len(combos)), np.repeat(base.hi, len(combos)),
-                                 np.repeat(base.lo_open, len(combos)), np.repeat(base.hi_open, len(combos)))
+            m = len(combos)
+            total = Intervals.of(np.repeat(base.lo, m), np.repeat(base.hi, m),
+                                 np.repeat(base.lo_open, m), np.repeat(base.hi_open, m))
             for t in range(terms):
                 total = total + iv.take(combos[:, t])
-            ok = meet(total, Intervals.of(np.repeat(target.lo, len(combos)), np.repeat(target.hi, len(combos)),
-                                          np.repeat(target.lo_open, len(combos)), np.repeat(target.hi_open, len(combos))))
+            goal = Intervals.of(np.repeat(target.lo, m), np.repeat(target.hi, m),
+                                np.repeat(target.lo_open, m), np.repeat(target.hi_open, m))
+            ok = meet(total, goal)
             if ok.any():
                 hits = combos[ok]
                 # prefer figures from the lower figure's own source, then the closest sum
-                own = (df["source"].to_numpy()[hits] == df["source"].iat[lower]).sum(axis=1)
+                own = (pools.source[hits] == pools.source[lower]).sum(axis=1)
                 mids = (total.lo[ok] + total.hi[ok]) / 2
                 centre = (target.lo[0] + target.hi[0]) / 2
                 best = np.lexsort((np.abs(mids - centre), -own))[0]
@@ -212,6 +226,7 @@ def sources_disagree(ctx):
     lower, higher, same = conflicting_pairs(df, iv)
     ids = df["id"].to_numpy()
     unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
+    pools = _Pools(df) if len(lower) else None
     for a, b, same_period in zip(lower, higher, same):
         fa, fb = ids[a], ids[b]
         A, B = ctx.corpus.figures[fa], ctx.corpus.figures[fb]
@@ -227,7 +242,7 @@ def sources_disagree(ctx):
         details = [_who(ctx, fa), _who(ctx, fb), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
         data = {"gap": float(absolute[0] / per_unit), "gap_unit": unit, "relative_gap": float(relative[0]),
                 "same_period": bool(same_period)}
-        closers = gap_closers(ctx, int(a), int(b))
+        closers = gap_closers(ctx, int(a), int(b), pools=pools)
         if closers:
             parts = [int(a)] + closers
             terms = " + ".join(display.num(df["value_low"].iat[k]) for k in parts)
@@ -238,10 +253,16 @@ def sources_disagree(ctx):
             message += f"; {terms} = {display.num(df['value_low'].iat[b])} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
-                  headline=(f"{ctx.corpus.sources[A.source].title or A.source} and "
-                            f"{ctx.corpus.sources[B.source].title or B.source} disagree on "
-                            f"{ctx.corpus.quantities[A.quantity].description or A.quantity}: "
-                            f"{display.stated(A)} vs {display.stated(B)}."))
+                  headline=(f"Two sources disagree on {ctx.corpus.quantities[A.quantity].description or A.quantity} "
+                            f"({A.period}): {display.stated(A)} ({_short_who(ctx, A)}) vs "
+                            f"{display.stated(B)} ({_short_who(ctx, B)})."))
+
+
+def _short_who(ctx, figure) -> str:
+    """"südkoreanischer Geheimdienst, 2025-04-28" — who says it and when, for a headline."""
+    source = ctx.corpus.sources[figure.source]
+    date = source.published.isoformat() if source.published else source.id
+    return f"{figure.attributed_to}, {date}" if figure.attributed_to else f"{source.id}, {date}"
 
 
 def _timeline(ctx, kind: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from figcheck import display
-from figcheck.numbers import Reading, Unreadable, find_numbers
+from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
 from figcheck.quotes import closest_passage, locate
 from figcheck.rules import Example, Hit, rule
 
@@ -68,7 +68,7 @@ def quote_not_in_source(ctx):
         source = corpus.sources.get(item.source)
         if source is None or not source.text:
             continue
-        if locate(source.text, item.quote) is not None:
+        if item.quote in source.text or locate(source.text, item.quote) is not None:
             continue
         passage, ratio = closest_passage(source.text, item.quote)
         name = f"{kind} {item_id!r}" if item_id else kind
@@ -103,6 +103,47 @@ def _readings(corpus, figure):
     return readings, unreadable
 
 
+_HEDGES_LONGEST_FIRST = {lang: sorted(table, key=len, reverse=True) for lang, table in HEDGES.items()}
+_SEPARATORS = ".,'’"
+
+
+def verbatim_hedge(figure, language: str) -> str | None:
+    """Fast path for archives: when the value as written stands alone in the quote (no digit,
+    scale word or range word glued to it), the quote states exactly that number, and the
+    words right before it are its hedge. Returns that hedge's qualifier, or None to make the
+    caller read the quote in full."""
+    text, quote = figure.value_text, figure.quote
+    if figure.is_range or not text or text[0] in "[?":
+        return None
+    lang = base_language(language)
+    k = quote.find(text)
+    while k >= 0:
+        end = k + len(text)
+        before = quote[k - 1] if k else " "
+        after = quote[end] if end < len(quote) else " "
+        glued_after = after.isalnum() or (after in _SEPARATORS and end + 1 < len(quote) and quote[end + 1].isdigit())
+        if not (before.isalnum() or before in _SEPARATORS or before in "$€£-–") and not glued_after:
+            words = quote[end:].split(maxsplit=1)
+            nxt = words[0].lower().strip(".,;:") if words else ""
+            if nxt in SCALES[lang] or nxt in RANGE_SEPARATORS[lang]:
+                return None
+            prefix = quote[:k].rstrip().lower()
+            last = prefix.split()[-1] if prefix.split() else ""
+            if prefix.endswith(RANGE_OPENERS[lang]) or last in RANGE_SEPARATORS[lang] or last in ("und", "and"):
+                return None  # "3 bis 5", "zwischen 3 und 5": part of a range, read in full
+            for phrase in _HEDGES_LONGEST_FIRST[lang]:
+                if prefix.endswith(phrase) and (len(prefix) == len(phrase) or not prefix[-len(phrase) - 1].isalnum()):
+                    return HEDGES[lang][phrase]
+            return "exact"
+        k = quote.find(text, k + 1)
+    return None
+
+
+def _language(corpus, figure) -> str:
+    source = corpus.sources.get(figure.source)
+    return source.language if source else "de"
+
+
 @rule("P002", "number-differs-from-quote", "error",
       failing=_example(value="11.500"),
       passing=_example())
@@ -126,6 +167,8 @@ def number_differs_from_quote(ctx):
     """
     corpus = ctx.corpus
     for figure in corpus.figures.values():
+        if verbatim_hedge(figure, _language(corpus, figure)) is not None:
+            continue
         readings, unreadable = _readings(corpus, figure)
         if _matching_mention(figure, readings):
             continue
@@ -171,10 +214,13 @@ def hedge_differs_from_quote(ctx):
 
     corpus = ctx.corpus
     for figure in corpus.figures.values():
-        readings, _ = _readings(corpus, figure)
-        m = _matching_mention(figure, readings)
-        if m is None or m.qualifier == figure.qualifier:
+        if verbatim_hedge(figure, _language(corpus, figure)) == figure.qualifier:
             continue
+        readings, _ = _readings(corpus, figure)
+        matching = [m for m in readings if _matching_mention(figure, [m])]
+        if not matching or any(m.qualifier == figure.qualifier for m in matching):
+            continue  # no number to compare (P002's business), or one mention hedged as encoded
+        m = matching[0]
         said = QUALIFIER_WORDS[m.qualifier].strip() or "no hedge"
         encoded = figure.qualifier
         yield Hit(f"figure {figure.id!r}: the quote says «{m.text}» ({m.qualifier}), the file says {encoded}",

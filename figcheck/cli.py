@@ -95,6 +95,11 @@ def _main(argv) -> int:
     except (UsageError, ValueError) as exc:
         print(f"figcheck: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        raise
+    except OSError as exc:            # e.g. --output into a folder that cannot be written
+        print(f"figcheck: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     return EXIT_INPUT
 
 
@@ -124,14 +129,21 @@ def cmd_check(args, settings, files) -> int:
 
         path = Path(args.baseline) if args.baseline else settings.root / baseline_path
         apply_baseline(result, read_baseline(path))
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else settings.fail_on
     options = {}
     if args.format == "text":
         from .formats.text_format import use_colour
 
         force = {"always": True, "never": False}.get(args.color)
         options["colour"] = use_colour(sys.stdout, force) and not args.output
+    if args.format == "junit":
+        options["fail_on"] = fail_on
     _write(render(args.format, result, **options), args.output)
-    fail_on = Severity.parse(args.fail_on) if args.fail_on else settings.fail_on
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.format == "github" and summary:
+        from .formats.github_format import write_step_summary
+
+        write_step_summary(result, summary)
     failing = [f for f in result.findings if f.new and f.severity >= fail_on]
     return EXIT_FINDINGS if failing else EXIT_OK
 
@@ -140,7 +152,10 @@ def cmd_report(args, settings, files) -> int:
     from .report import write_report
 
     result = _run(args, settings, files)
-    written = write_report(result, Path(args.output_dir))
+    try:
+        written = write_report(result, Path(args.output_dir))
+    except OSError as exc:   # an unwritable folder, or a file where the folder should be
+        raise UsageError(f"cannot write the report to {args.output_dir}: {exc.strerror or exc}") from None
     if not args.quiet:
         print(f"figcheck: wrote {len(written)} files to {args.output_dir}/", file=sys.stderr)
     return EXIT_OK
@@ -155,7 +170,8 @@ def cmd_baseline(args, settings, files) -> int:
         raise UsageError("no baseline path: give --baseline FILE or set [tool.figcheck] baseline")
     path = Path(target) if args.baseline else settings.root / target
     n = write_baseline(result, path, prune=args.prune)
-    print(f"figcheck: {n} accepted finding{'s' if n != 1 else ''} in {path}", file=sys.stderr)
+    if not args.quiet:
+        print(f"figcheck: {n} accepted finding{'s' if n != 1 else ''} in {path}", file=sys.stderr)
     return EXIT_OK
 
 

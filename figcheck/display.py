@@ -35,8 +35,9 @@ def interval(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False,
 
 
 def stated(figure) -> str:
-    """A figure as the file states it: "about 11.000 soldier (2024)"."""
-    return f"{QUALIFIER_WORDS.get(figure.qualifier, '')}{figure.value_text} {figure.unit}"
+    """A figure as stated, in the report's English: "about 11,000 soldier", "8,000–15,000 soldier"."""
+    amount = num(figure.low) if figure.low == figure.high else f"{num(figure.low)}–{num(figure.high)}"
+    return f"{QUALIFIER_WORDS.get(figure.qualifier, '')}{amount} {figure.unit}"
 
 
 def percent(x: float) -> str:

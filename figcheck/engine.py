@@ -36,7 +36,13 @@ def selected(rules: dict[str, Rule], select=None, ignore=None) -> list[Rule]:
 
 def fingerprint(finding: Finding, corpus) -> str:
     """Stable across moves, reorders and reformatting; changes with any number, unit,
-    qualifier or date involved. Never built from line numbers."""
+    qualifier or date involved. Never built from line numbers.
+
+    Built from what the finding is about, in canonical form: the rule, the relation's
+    expression without whitespace, and per figure (sorted by id) its interval as read, its
+    written precision, its unit without whitespace, qualifier, period as [start, end) days
+    (so "2024" and "2024-01/2024-12" agree), modality and quantity. Provenance findings are
+    about the quote, so they also carry it, whitespace-collapsed."""
     parts = [finding.code, finding.relation or ""]
     if finding.relation and finding.relation in corpus.relations:
         parts.append("".join(corpus.relations[finding.relation].expr.split()))
@@ -45,9 +51,16 @@ def fingerprint(finding: Finding, corpus) -> str:
         if f is None:
             parts.append(fid)
             continue
-        parts.append(json.dumps([fid, f.low, f.high, f.unit, f.qualifier, str(f.period),
-                                 str(f.since or ""), f.modality, f.quantity]))
+        fields = [fid, f.low, f.high, f.written_half, "".join(f.unit.split()), f.qualifier,
+                  _days(f.period), _days(f.since), f.modality, f.quantity]
+        if finding.code.startswith("P"):
+            fields.append(" ".join(f.quote.split()))
+        parts.append(json.dumps(fields, ensure_ascii=False))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def _days(period) -> list[str] | None:
+    return None if period is None else [period.start.isoformat(), period.end.isoformat()]
 
 
 def run(corpus, table, rules: list[Rule], settings=None) -> list[Finding]:
@@ -82,6 +95,7 @@ class CheckResult:
         self.rules = rules
         self.findings = findings
         self.fixed = list(fixed)          # baseline entries no longer found
+        self.baseline_applied = False     # set by baseline.apply_baseline: `new` then means "not accepted"
         self.timings = timings or {}
 
     def counts(self) -> dict[str, int]:

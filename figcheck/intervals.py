@@ -168,6 +168,21 @@ class Intervals:
         return Intervals.of(lo, hi, lo_open, hi_open)
 
 
+REL_TOL = 1e-9   # float rounding from unit factors (7 % − 5 % is 0.020000000000000004), not a margin
+
+
+def _close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.abs(x), np.abs(y))
+        return (x == y) | (np.abs(x - y) <= REL_TOL * np.where(np.isfinite(scale), scale, 0.0))
+
+
+def _below(lo, lo_open, hi, hi_open) -> np.ndarray:
+    """Is there a point ≥ lo (> if open) that is ≤ hi (< if open)? Ends within rounding touch."""
+    touching = _close(lo, hi)
+    return (~touching & (lo < hi)) | (touching & ~lo_open & ~hi_open)
+
+
 def meet(a: Intervals, b: Intervals) -> np.ndarray:
     """A == B: the intervals share a point."""
     lo_is_a = (a.lo > b.lo) | ((a.lo == b.lo) & a.lo_open)
@@ -176,15 +191,16 @@ def meet(a: Intervals, b: Intervals) -> np.ndarray:
     hi_is_a = (a.hi < b.hi) | ((a.hi == b.hi) & a.hi_open)
     hi = np.where(hi_is_a, a.hi, b.hi)
     hi_open = np.where(hi_is_a, a.hi_open, b.hi_open)
-    return (lo < hi) | ((lo == hi) & ~lo_open & ~hi_open)
+    return _below(lo, lo_open, hi, hi_open)
 
 
 def some_less(a: Intervals, b: Intervals, or_equal: bool = False) -> np.ndarray:
     """A < B (or <=): some point of A lies below (or at) some point of B."""
-    strict = a.lo < b.hi
+    touching = _close(a.lo, b.hi)
+    strict = ~touching & (a.lo < b.hi)
     if not or_equal:
         return strict
-    return strict | ((a.lo == b.hi) & ~a.lo_open & ~b.hi_open)
+    return strict | (touching & ~a.lo_open & ~b.hi_open)
 
 
 def holds(op: str, a: Intervals, b: Intervals) -> np.ndarray:

@@ -23,7 +23,7 @@ KEYS = {
     "source": ({"id", "file", "published", "language"}, {"title", "publisher", "url", "note"}),
     "quantity": ({"kind", "unit"}, {"description", "part_of", "exhaustive", "note"}),
     "figure": ({"id", "source", "quote", "value", "unit", "quantity"},
-               {"qualifier", "as_of", "attributed_to", "modality", "note", "since", "of", "part"}),
+               {"qualifier", "as_of", "attributed_to", "modality", "note", "since", "of", "part", "between"}),
     "relation": ({"id", "source", "expr"}, {"quote", "note"}),
     "rate": ({"from", "to", "value", "as_of", "source"}, {"note"}),
     "skip": ({"source", "quote", "reason"}, {"note"}),
@@ -262,7 +262,7 @@ def _figure_reading(raw, quote: str, language: str):
         # The written precision comes from the number in the quote, never from a TOML float.
         for m in find_numbers(quote, language):
             if hasattr(m, "low") and not m.vague and not m.is_range and math.isclose(m.low, raw, rel_tol=1e-9):
-                return m.text, m
+                return quote[m.number_start:m.end], m
         return str(raw), reading_of_value(raw)
     if isinstance(raw, str):
         return raw, read_value(raw, language)
@@ -423,8 +423,9 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
         try:
             value_text, reading = _figure_reading(t["value"], quote, language)
         except NumberReadError as exc:
+            # keep going: the figure's other keys and references are still checked
             f.problem(line_of("value"), f"value: {exc}")
-            continue
+            value_text, reading = "?", reading_of_value(0)
         if "qualifier" not in t and reading.qualifier != "exact":
             qualifier = reading.qualifier
         period = None
@@ -433,14 +434,12 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
                 period = parse_period(t["as_of"])
             except ValueError as exc:
                 f.problem(line_of("as_of"), str(exc))
-                continue
         elif source is not None and source.published is not None:
             period = parse_period(source.published)
         elif sid in unusable_published:
             continue
         elif source is not None:
             f.problem(where.line, f"figure {fid!r} has no as_of and its source {sid!r} no published date")
-            continue
         since = None
         if "since" in t:
             try:
@@ -454,11 +453,19 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
                 f.problem(line_of(k), f"{k!r} must be a string, not {_type_name(v)}")
                 v = ""
             extras[k] = v
+        between = t.get("between")
+        if between is not None:
+            if (not isinstance(between, list) or len(between) != 2
+                    or not all(isinstance(x, str) for x in between)):
+                f.problem(line_of("between"), "'between' must be two figure ids: [\"before\", \"after\"]")
+                between = None
+            else:
+                between = tuple(between)
         figures[fid] = Figure(
             fid, sid, quote, value_text, reading.low, reading.high, reading.written_half,
             reading.about_half, unit, qualifier, qkey, period or parse_period("1970"), where,
             extras["attributed_to"], modality, extras["note"], since, extras["of"] or None,
-            extras["part"] or None,
+            extras["part"] or None, between,
         )
         remember("figure", fid, line_of, "source", "quantity", "unit", "of", "part")
 
@@ -598,8 +605,8 @@ def load(paths, about_margin: float = 1.0) -> Corpus:
                        f"but quantity {qty.key!r} is measured in {qty.unit!r} ({qu.dimension})")
             except ValueError:
                 pass  # already reported where the unit is written
-        for key in ("of", "part"):
-            ref = getattr(fig, key)
+        refs = [("of", fig.of), ("part", fig.part)] + [("between", x) for x in (fig.between or ())]
+        for key, ref in refs:
             if ref is not None and ref not in figures:
                 at("figure", fig.id, key, w, f"figure {fig.id!r}: {key} {ref!r} is not a figure id")
     for rel in relations.values():

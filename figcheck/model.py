@@ -76,6 +76,7 @@ class Figure:
     since: Period | None = None   # a duration's start ("seit Februar 2022")
     of: str | None = None         # a share's whole: the figure this one is a part of
     part: str | None = None       # a share's part, when the file names it
+    between: tuple[str, str] | None = None   # a change: from the first figure to the second
 
     @property
     def is_range(self) -> bool:

@@ -32,3 +32,11 @@ def test_rule_documentation_has_every_heading(code):
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert heading in rule.explanation, f"{code} lacks {heading!r}"
     assert rule.summary and not rule.summary.endswith(":")
+
+
+def test_readme_lists_every_rule_with_its_summary():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for code, rule in RULES.items():
+        assert f"| {code} | `{rule.name}` | {rule.severity.name} | {rule.summary} |" in readme

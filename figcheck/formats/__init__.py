@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
+from urllib.parse import quote
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -11,3 +14,30 @@ def render(fmt: str, result, **options) -> str:
         raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     module = importlib.import_module(f"figcheck.formats.{fmt}_format")
     return module.render(result, **options)
+
+
+def _relative(file: str, root=None):
+    """(path relative to root, absolute path); the relative one is None when outside root."""
+    root = Path(root) if root is not None else Path.cwd()
+    path = Path(file)
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        relative = Path(os.path.relpath(absolute, root))
+    except ValueError:                      # another drive on Windows
+        return None, absolute
+    return (None if relative.parts[:1] == ("..",) else relative), absolute
+
+
+def location_path(file: str, root=None) -> str:
+    """A finding's file relative to `root` (default: the working directory, in CI the
+    repository root) with forward slashes; absolute when it lies outside the root."""
+    relative, absolute = _relative(file, root)
+    return relative.as_posix() if relative is not None else absolute.as_posix()
+
+
+def relative_uri(file: str, root=None) -> str:
+    """The same as a URI reference (percent-escaped); outside the root an absolute file: URI."""
+    relative, absolute = _relative(file, root)
+    if relative is None:
+        return absolute.resolve().as_uri()
+    return quote(relative.as_posix(), safe="/")
