@@ -328,6 +328,33 @@ def test_an_english_decimal_point_in_german_is_an_error_never_a_misreading(n):
         read_value(text, "de")
 
 
+WORDS = ["1", "28.000", "2,5", "2.5", "650'000", "650’000", "1.000.000", "bis", "zu", "etwa", "mehr", "als",
+         "Millionen", "Milliarde", "million", "billion", "zweieinhalb", "two", "and", "a", "half", "ein", "Drittel",
+         "between", "und", "zwischen", "-", "–", "$", "m", "Mio", ".", "Tausende", "mehrere", "tausend", "several",
+         "über", "fast", "knapp", "ca.", "to", "up", "as", "many", "0", "0,0", "1'0", "'", "drei", "einhalb", "some"]
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.one_of(st.text(max_size=40), st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join),
+                 st.lists(st.sampled_from(WORDS), max_size=6).map("".join)),
+       st.sampled_from(["de", "en", "de_CH", "fr", ""]))
+def test_the_number_scanner_never_crashes_on_article_text(text, language):
+    """Provenance scans whole articles: any text gives readings or unreadable marks, never an exception."""
+    from figcheck.numbers import Reading, Unreadable, find_numbers
+
+    for mention in find_numbers(text, language):
+        assert isinstance(mention, (Reading, Unreadable))
+        assert 0 <= mention.start <= mention.end <= len(text)
+        if isinstance(mention, Reading):
+            assert mention.low <= mention.high and math.isfinite(mention.high)
+            assert mention.written_half >= 0 and mention.about_half >= 0
+    try:
+        reading = read_value(text, language)
+    except NumberReadError:
+        return
+    assert reading.low <= reading.high
+
+
 # --- the relation parser -----------------------------------------------------------------------
 
 SENTINEL = "_figcheck_sentinel_"
