@@ -129,6 +129,22 @@ def test_products_with_known_results(a, b, want):
     assert (r.lo[0], r.hi[0], bool(r.lo_open[0]), bool(r.hi_open[0])) == want
 
 
+def test_overflow_keeps_the_interval_non_empty_and_quiet():
+    """Ends beyond the largest float: the interval stays (just inside it, open), with no warning."""
+    import warnings
+
+    big = np.finfo(float).max
+    huge = as_intervals((1e200, 1e300, False, False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        square = huge * huge
+        total = as_intervals((big, big, False, False)) + as_intervals((big, big, False, False))
+    assert (square.lo[0], square.hi[0], bool(square.lo_open[0])) == (big, INF, True)
+    assert not square.empty[0] and not total.empty[0]
+    assert (total.lo[0], total.hi[0]) == (big, INF)
+    assert (-huge * huge).hi[0] == -big
+
+
 @pytest.mark.parametrize("b, want", [
     ((2, 4, False, False), (0.25, 0.5, False, False)),
     ((0, 2, True, False), (0.5, INF, False, True)),
