@@ -174,7 +174,8 @@ def read_toml_text(path: Path, display: str) -> str:
     if not data.strip():
         raise LoadError([Problem(display, 1, "empty figures file")])
     try:
-        return data.decode("utf-8")
+        # utf-8-sig: editors on Windows save a byte-order mark, which tomllib calls a syntax error
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise LoadError([Problem(display, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
