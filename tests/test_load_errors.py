@@ -325,3 +325,18 @@ def test_a_huge_number_in_a_quote_does_not_stop_the_load(corpus_dir):
     corpus = load([write_figures(corpus_dir, figure(value="11000", quote=quote))])
     fig = corpus.figures["f1"]
     assert (fig.low, fig.about_half) == (11000, 500)
+
+
+@pytest.mark.parametrize("encode", [
+    pytest.param(lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"), id="utf8-with-byte-order-mark"),
+    pytest.param(lambda text: text.replace("\n", "\r\n").encode("utf-8"), id="crlf-line-ends"),
+])
+def test_files_saved_by_other_editors(corpus_dir, cli, encode):
+    """A byte-order mark or CRLF line ends change nothing: same problem, same line."""
+    text = HEADER + "\n" + figure(unit=f'"blorp"{M}')
+    (corpus_dir / "figures.toml").write_bytes(encode(text))
+    code, _, err = cli("check", "figures.toml")
+    assert code == 2
+    assert problem_lines(err) == [
+        f"figures.toml:{line_of(text, MARK)}: unknown unit 'blorp' "
+        "(UndefinedUnitError: 'blorp' is not defined in the unit registry)"]
