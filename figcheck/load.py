@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, Where
-from .numbers import QUALIFIERS, HEDGES, NumberReadError, base_language, find_numbers, read_value, reading_of_value
+from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
+                      read_value, reading_of_value)
 
 FIGURE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -327,6 +328,8 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
             continue
         if language and base_language(language) != language.replace("-", "_").split("_")[0].lower():
             f.problem(line_of("language"), f"unsupported language {language!r} (supported: {', '.join(HEDGES)})")
+        elif language and not locale_known(language):
+            f.problem(line_of("language"), f"unknown locale {language!r} (write e.g. de, de-CH, de-AT, en, en-GB)")
         pub = None
         if published is not None:
             if isinstance(published, dt.datetime):

@@ -112,9 +112,24 @@ def base_language(language: str) -> str:
     return lang if lang in HEDGES else "en"
 
 
+@functools.lru_cache(maxsize=256)
+def locale_known(language: str) -> bool:
+    """Whether babel knows this locale ("de_CH" yes, "de_XX" no)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse((language or "en").replace("-", "_"))
+        return True
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+
+
 def babel_locale(language: str) -> str:
     lang = (language or "en").replace("-", "_")
-    return lang if base_language(lang) == lang.split("_")[0].lower() else "en"
+    if base_language(lang) != lang.split("_")[0].lower():
+        return "en"
+    # an unknown region ("de_XX") reads as its language; babel would raise UnknownLocaleError
+    return lang if locale_known(lang) else base_language(lang)
 
 
 # --- digits -----------------------------------------------------------------------------------
