@@ -148,3 +148,12 @@ def test_scale_of_a_unit_reaches_the_base_interval(corpus_dir):
     assert row["low"] == pytest.approx(27500 / 86400, rel=1e-12)
     assert row["high"] == pytest.approx(28500 / 86400, rel=1e-12)
     assert row["dimension"] == "[shell]/[time]"
+
+
+@pytest.mark.parametrize("language, text, value", [
+    ("de-AT", "etwa 28.000", 28000), ("DE", "etwa 28.000", 28000), ("en-GB", "about 28,000", 28000),
+    ("de_XX", "etwa 28.000", 28000),   # an unknown region reads as its language, never a crash
+    ("de-CH", "650'000", 650000), ("de-CH", "2.5", 2.5),  # Swiss: '.' is the decimal mark
+])
+def test_regional_languages(language, text, value):
+    assert read_value(text, language).low == value
