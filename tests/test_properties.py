@@ -469,7 +469,7 @@ SCALARS = st.one_of(
                      "2024", "2024-13", "2024-01/2025-02", "9999-12-31", "last year",
                      "f1 == f2", "f1 * 2 < f2", "f1.x == 1", "f1 == f9", "troops", "shells",
                      "s1", "en1", "f1", "f2", "stock", "flow", "cumulative", "about", "more_than",
-                     "article.txt", "missing.txt", "de", "en", "xx"]),
+                     "article.txt", "missing.txt", "de", "en", "xx", "de_XX", "de-CH"]),
 )
 VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(st.sampled_from(["a", "low"]), SCALARS, max_size=2))
 KEYS = st.sampled_from(["id", "source", "quote", "value", "unit", "quantity", "qualifier", "as_of",
@@ -504,14 +504,29 @@ ARTICLE_QUOTES = ["etwa 11.000 Soldaten", "2,5 Millionen Granaten", "Es sind etw
                   "about 11,000 soldiers", "2.5 million shells", "Soldaten"]
 PERIODS = ["2024", "2024-11", "2024-11-05", "2024-01/2025-02", "2025", "2023-06/2024-06"]
 UNITS_OF = {"troops": ["soldier"], "shells": ["shell/year", "shell/day", "shell/month"],
-            "killed": ["soldier"]}
+            "killed": ["soldier"], "share": ["percent", "percentage_point"], "duration": ["year", "month", "day"]}
+EXTRA_QUANTITIES = """
+[quantity.killed]
+kind = 'cumulative'
+unit = 'soldier'
+part_of = 'troops'
+exhaustive = true
+
+[quantity.share]
+kind = 'stock'
+unit = 'percent'
+
+[quantity.duration]
+kind = 'stock'
+unit = 'year'
+"""
 
 
 @st.composite
 def valid_documents(draw):
     """Files that load: random figures, hedges, ranges, periods and relations, so the rules run."""
     n = draw(st.integers(1, 6))
-    parts = [HEADER, "[quantity.killed]\nkind = 'cumulative'\nunit = 'soldier'\npart_of = 'troops'\n"]
+    parts = [HEADER, EXTRA_QUANTITIES]
     ids = [f"f{i}" for i in range(n)]
     for fid in ids:
         source = draw(st.sampled_from(["s1", "en1"]))
@@ -533,6 +548,16 @@ def valid_documents(draw):
             from figcheck.numbers import QUALIFIERS
 
             lines.append(f'qualifier = "{draw(st.sampled_from(QUALIFIERS))}"')
+        others = st.sampled_from(ids)
+        if quantity == "share" and draw(st.booleans()):
+            lines += [f'of = "{draw(others)}"', f'part = "{draw(others)}"']
+        if quantity == "share" and draw(st.booleans()):
+            lines.append(f'between = ["{draw(others)}", "{draw(others)}"]')
+        if quantity == "duration" and draw(st.booleans()):
+            lines.append(f'since = "{draw(st.sampled_from(PERIODS))}"')
+        if draw(st.booleans()):
+            lines.append(f'modality = "{draw(st.sampled_from(["reported", "estimate", "forecast", "hypothetical"]))}"')
+            lines.append(f"attributed_to = {toml_string(draw(st.text(max_size=10)))}")
         parts.append("[[figure]]\n" + "\n".join(lines) + "\n")
     for k in range(draw(st.integers(0, 3))):
         leaf = st.one_of(st.sampled_from(ids), st.sampled_from(["2", "12", "0", "365", "year", "0.5"]))
@@ -541,6 +566,12 @@ def valid_documents(draw):
         expr = left[0] + "".join(f" {o} {x}" for o, x in zip(ops, left[1:]))
         expr += f" {draw(st.sampled_from(['==', '<', '<=', '>', '>=']))} {draw(leaf)}"
         parts.append(f'[[relation]]\nid = "r{k}"\nsource = "s1"\nexpr = "{expr}"\nquote = "etwa 11.000"\n')
+    if draw(st.booleans()):
+        parts.append(f"[[rate]]\nfrom = 'EUR'\nto = 'USD'\nvalue = {draw(st.floats(0.5, 2))}\n"
+                     "as_of = 2024-11-05\nsource = 's1'\n")
+    if draw(st.booleans()):
+        parts.append(f"[[skip]]\nsource = 's1'\nquote = {toml_string(draw(st.sampled_from(ARTICLE_QUOTES)))}\n"
+                     "reason = 'vague'\n")
     return "\n".join(parts)
 
 
