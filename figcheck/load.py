@@ -471,7 +471,7 @@ def load_file(path: Path, display: str, about_margin: float = 1.0, key_lines: di
             extras["attributed_to"], modality, extras["note"], since, extras["of"] or None,
             extras["part"] or None, between,
         )
-        remember("figure", fid, line_of, "source", "quantity", "unit", "of", "part")
+        remember("figure", fid, line_of, "source", "quantity", "unit", "of", "part", "between")
 
     relations: dict[str, Relation] = {}
     from .relations import RelationSyntaxError, parse_relation

@@ -71,6 +71,8 @@ CASES = [
     Case("unknown-source", figure(source=f'"s9"{M}'), r"figure 'f1': unknown source 's9'"),
     Case("unknown-quantity", figure(quantity=f'"tanks"{M}'), r"figure 'f1': unknown quantity 'tanks'"),
     Case("unknown-figure-in-relation", figure() + relation(expr="f1 == f9"), r"relation 'r1': 'f9' is neither a figure id nor a unit"),
+    Case("unknown-figure-in-of", figure(of=f'"f9"{M}', part='"f1"'), r"figure 'f1': of 'f9' is not a figure id"),
+    Case("unknown-figure-in-between", figure(between=f'["f1", "f9"]{M}'), r"figure 'f1': between 'f9' is not a figure id"),
     Case("unknown-source-of-relation", figure() + relation(source="s9", mark="source"), r"relation 'r1': unknown source 's9'"),
     Case("unknown-part-of", figure() + "\n[quantity.killed]\nkind = 'cumulative'\n"
          f"unit = 'person'\npart_of = 'casualties'{M}\n", r"part_of 'casualties' is not a quantity"),
