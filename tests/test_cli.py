@@ -158,6 +158,7 @@ def test_untrusted_text_cannot_reach_the_terminal(corpus_dir, cli):
     for colour in ("never", "always"):
         code, out, _ = cli("check", "figures.toml", "--color", colour)
         assert code == 1
+        assert "pwned" in out  # the quote is shown (P001: not in the source) ...
         assert "\x07" not in out and "]0;pwned" not in out.replace("\ufffd]0;pwned", "")
         assert "\x1b[2J" not in out
     code, out, _ = cli("check", "figures.toml", "--color", "never")
