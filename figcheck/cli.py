@@ -45,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument("code", nargs="?")
     ru.add_argument("--format", "-f", default="text", choices=["text", "json"])
 
+    e = sub.add_parser("extract", help="list every numeric mention of sources and whether it is covered")
+    e.add_argument("items", nargs="*", metavar="SOURCE",
+                   help="source ids, source text files or figures files (.toml); "
+                        "default: every source of the [tool.figcheck] files")
+    e.add_argument("--stubs", action="store_true",
+                   help="print TOML stubs ([[figure]], or [[skip]] for vague amounts) for the open claims")
+    e.add_argument("--claims", action="store_true", help="list claims only, not dates, years, times, ordinals, names")
+    e.add_argument("--language", help="language of text files that are not a source of the figures files")
+    e.add_argument("--format", "-f", default="text", choices=["text", "json"])
+
     b = sub.add_parser("baseline", help="accept today's findings")
     common(b)
     b.add_argument("--baseline", help="the baseline file to write")
@@ -77,6 +87,8 @@ def _main(argv) -> int:
             if not args.about_margin >= 1.0 or args.about_margin == float("inf"):
                 raise UsageError("--about-margin must be a number >= 1")
             settings.about_margin = args.about_margin
+        if args.command == "extract":
+            return cmd_extract(args, settings)
         files = args.files or [str(settings.root / f) for f in settings.files]
         if not files:
             raise UsageError("no figures files given and none in [tool.figcheck] files")
@@ -172,6 +184,19 @@ def cmd_baseline(args, settings, files) -> int:
     n = write_baseline(result, path, prune=args.prune)
     if not args.quiet:
         print(f"figcheck: {n} accepted finding{'s' if n != 1 else ''} in {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_extract(args, settings) -> int:
+    from .extract import render_extract, resolve_sources
+
+    figures_files = [i for i in args.items if i.lower().endswith(".toml")]
+    wanted = [i for i in args.items if not i.lower().endswith(".toml")]
+    if not figures_files:
+        figures_files = [str(settings.root / f) for f in settings.files]
+    sources, coverage = resolve_sources(figures_files, wanted, args.language, settings.about_margin)
+    sys.stdout.write(render_extract(sources, coverage, stubs=args.stubs, claims_only=args.claims,
+                                    fmt=args.format))
     return EXIT_OK
 
 

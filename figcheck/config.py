@@ -84,6 +84,12 @@ def load_settings(start: Path | None = None) -> Settings:
         settings.fail_on = Severity.parse(str(table.get("fail-on", "warning")))
     except ValueError as exc:
         problems.append(Problem(display, where("fail-on"), f"[tool.figcheck] fail-on: {exc}"))
+    if "coverage" in table:
+        # the severity of P004 (numbers neither encoded nor skipped)
+        try:
+            settings.coverage = Severity.parse(str(table["coverage"])).name
+        except ValueError as exc:
+            problems.append(Problem(display, where("coverage"), f"[tool.figcheck] coverage: {exc}"))
     margin = table.get("about-margin", 1.0)
     if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin >= 1.0 or margin == float("inf"):
         problems.append(Problem(display, where("about-margin"), "[tool.figcheck] about-margin: a number >= 1 expected (it only widens \"about\")"))

@@ -42,7 +42,8 @@ def fingerprint(finding: Finding, corpus) -> str:
     expression without whitespace, and per figure (sorted by id) its interval as read, its
     written precision, its unit without whitespace, qualifier, period as [start, end) days
     (so "2024" and "2024-01/2024-12" agree), modality and quantity. Provenance findings are
-    about the quote, so they also carry it, whitespace-collapsed."""
+    about the quote, so they also carry it, whitespace-collapsed. A hit tied to no figure (an
+    uncovered mention, P004) names itself in data["identity"]."""
     parts = [finding.code, finding.relation or ""]
     if finding.relation and finding.relation in corpus.relations:
         parts.append("".join(corpus.relations[finding.relation].expr.split()))
@@ -56,6 +57,9 @@ def fingerprint(finding: Finding, corpus) -> str:
         if finding.code.startswith("P"):
             fields.append(" ".join(f.quote.split()))
         parts.append(json.dumps(fields, ensure_ascii=False))
+    if finding.data.get("identity"):
+        # hits tied to no figure (an uncovered mention) carry their own stable identity
+        parts.append(str(finding.data["identity"]))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
@@ -70,10 +74,10 @@ def run(corpus, table, rules: list[Rule], settings=None) -> list[Finding]:
     for r in rules:
         default = severities.get(r.code, r.severity)
         for hit in r.check(ctx) or ():
-            where = None
-            if hit.relation and hit.relation in corpus.relations:
+            where = hit.where     # a hit tied to no figure may locate itself (a source entry)
+            if where is None and hit.relation and hit.relation in corpus.relations:
                 where = corpus.relations[hit.relation].where
-            elif hit.figures:
+            elif where is None and hit.figures:
                 where = corpus.figures[hit.figures[0]].where if hit.figures[0] in corpus.figures else None
             file, line = (where.file, where.line) if where else (corpus.files[0] if corpus.files else "", 1)
             sev = hit.severity if hit.severity is not None else default

@@ -80,7 +80,10 @@ SCALES = {
 # Words that name a vague count: a mention worth listing, never a checkable value.
 VAGUE = {
     "de": {"tausende": 1e3, "tausenden": 1e3, "hunderte": 1e2, "hunderten": 1e2,
-           "zehntausende": 1e4, "hunderttausende": 1e5, "millionen": 1e6},
+           "zehntausende": 1e4, "hunderttausende": 1e5, "millionen": 1e6,
+           # genitive plural: "mit der Unterstützung Tausender Soldaten"
+           "tausender": 1e3, "hunderter": 1e2, "zehntausender": 1e4, "hunderttausender": 1e5,
+           "dutzende": 12.0, "dutzenden": 12.0},
     "en": {"thousands": 1e3, "hundreds": 1e2, "millions": 1e6, "dozens": 12},
 }
 VAGUE_PREFIX = {"de": ("mehrere", "einige", "viele"), "en": ("several", "some", "many")}
@@ -206,25 +209,44 @@ def reading_of_value(value: float, text: str | None = None) -> Reading:
 
 # --- the mention scanner ----------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Tok:
     text: str
     start: int
     end: int
+    low: str = ""        # lower-cased once: every token is compared with the phrase tables
 
-    @property
-    def low(self) -> str:
-        return self.text.lower()
+    def __post_init__(self):
+        self.low = self.text.lower()
 
 
 def _tokens(text: str) -> list[_Tok]:
     return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
+_PHRASES_BY_FIRST_WORD: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}
+
+
+def _phrases_starting(table, word: str) -> tuple[str, ...]:
+    """The phrases of `table` whose first word is `word`: most tokens start none, and a scan of
+    a whole article asks at every token (indexed once per table)."""
+    entry = _PHRASES_BY_FIRST_WORD.get(id(table))
+    if entry is None or entry[0] is not table:
+        index: dict[str, list[str]] = {}
+        for phrase in table:
+            first = phrase.split()[0]
+            index.setdefault(first[:-1] if first.endswith(".") else first, []).append(phrase)
+        entry = (table, {k: tuple(v) for k, v in index.items()})
+        _PHRASES_BY_FIRST_WORD[id(table)] = entry
+    return entry[1].get(word, ())
+
+
 def _match_phrase(toks: list[_Tok], i: int, table) -> tuple[str | None, int]:
     """Longest phrase of `table` starting at token i (words, "ca." with its dot)."""
     best, best_j = None, i
-    for phrase in table:
+    if i >= len(toks):
+        return best, best_j
+    for phrase in _phrases_starting(table, toks[i].low):
         words = phrase.split()
         j = i
         ok = True
@@ -383,15 +405,21 @@ def _mention_at(toks, i, lang, language, text):
             sc2 = _scale_at(toks, k2, lang)
             if sc2:
                 scale2, k2 = sc2
-            if scale1 == 1.0:
-                scale1 = scale2  # "3 bis 5 Millionen": the scale word serves both ends
-            lo, _, a1 = _scaled(num, scale1)
             hi, _, a2 = _scaled(num2, scale2)
-            if lo <= hi:
-                end = toks[k2 - 1].end
-                return Reading(lo, hi, 0.0, min(a1, a2), qualifier, text[toks[start_i].start:end],
-                               toks[start_i].start, end, is_range=True,
-                               number_start=toks[number_tok].start), k2
+            # "3 bis 5 Millionen": the scale word serves both ends, unless the range would then
+            # run backwards: "960.000 bis 1,5 Millionen" is read unshared when both ends are of
+            # one order of magnitude. Otherwise it is no range, and the first number keeps its
+            # own scale.
+            shared = scale2 if scale1 == 1.0 else scale1
+            firsts = [_scaled(num, shared)]
+            if shared != scale1:
+                firsts.append(_scaled(num, scale1))      # unshared
+            for n_try, (lo, _, a1) in enumerate(firsts):
+                if lo <= hi and (n_try == 0 or lo * 10 >= hi):
+                    end = toks[k2 - 1].end
+                    return Reading(lo, hi, 0.0, min(a1, a2), qualifier, text[toks[start_i].start:end],
+                                   toks[start_i].start, end, is_range=True,
+                                   number_start=toks[number_tok].start), k2
     value, written, about = _scaled(num, scale1)
     end = toks[k - 1].end
     return Reading(value, value, written, about, qualifier, text[toks[start_i].start:end],
@@ -415,13 +443,29 @@ class Unreadable:
     reason: str
 
 
+@functools.lru_cache(maxsize=8)
+def _starters(lang: str) -> frozenset[str]:
+    """Lower-case words a mention can start with, besides digits and number words: a hedge's or
+    range opener's first word, a vague prefix or count, an article before a fraction, a
+    fraction word, a currency sign, and the fraction words text2num does not know."""
+    firsts = {p.split()[0].rstrip(".") for p in (*HEDGES[lang], *RANGE_OPENERS[lang], *VAGUE_PREFIX[lang])}
+    return frozenset(firsts | set(VAGUE[lang]) | set(ARTICLE_ONE[lang]) | set(FRACTIONS[lang])
+                     | {"$", "€", "£", "anderthalb", "eineinhalb"})
+
+
 def find_numbers(text: str, language: str) -> list[Reading | Unreadable]:
     """Every numeric mention in `text`, in order, with its hedge and span."""
     lang = base_language(language)
     toks = _tokens(text)
     found: list[Reading | Unreadable] = []
+    starters = _starters(lang)
+    stems = _WORD_STEMS[lang]
     i = 0
     while i < len(toks):
+        tok = toks[i]
+        if not (tok.text[0].isdigit() or tok.low in starters or stems.search(tok.low)):
+            i += 1        # no mention starts here (_mention_at would return None): skip it fast
+            continue
         try:
             got = _mention_at(toks, i, lang, language, text)
         except NumberReadError as exc:

@@ -21,7 +21,6 @@ _HYPHENATED = re.compile(r"(?<=\w)-[ \t]*\r?\n\s*(?=[a-zäöüß])")
 @functools.lru_cache(maxsize=256)
 def normalise(text: str) -> tuple[str, tuple[int, ...]]:
     """The matching form of `text`, and for each of its characters the index in `text`."""
-    text = unicodedata.normalize("NFC", text)
     out: list[str] = []
     where: list[int] = []
     skip_until = -1
@@ -38,6 +37,12 @@ def normalise(text: str) -> tuple[str, tuple[int, ...]]:
         if ch.isspace():
             pending_space = bool(out)
             continue
+        if out and not pending_space and unicodedata.combining(ch):
+            # compose "a" + U+0308 into "ä" in place, so indices keep pointing into `text`
+            composed = unicodedata.normalize("NFC", out[-1] + ch)
+            if len(composed) == 1:
+                out[-1] = composed
+                continue
         if pending_space:
             out.append(" ")
             where.append(i)

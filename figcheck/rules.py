@@ -61,6 +61,7 @@ class Hit:
     data: dict = field(default_factory=dict)   # structured fields for JSON/SARIF
     severity: Severity | None = None  # a rule may lower or raise its default for one hit
     headline: str = ""                # a sentence an editor understands
+    where: object | None = None       # a figcheck.model.Where when no figure or relation locates it
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from ..coverage import coverage_of, summary as coverage_summary
+
 
 def render(result, **options) -> str:
     doc = {
@@ -16,4 +18,7 @@ def render(result, **options) -> str:
             "new": sum(f.new for f in result.findings),
         },
     }
+    coverage = coverage_of(result)
+    if coverage is not None:
+        doc["summary"]["coverage"] = coverage_summary(coverage)
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,690 @@
+"""Coverage: every number in a source is either encoded, knowingly skipped, or still open.
+
+`mentions(source)` lists the numeric mentions of a source text, read by the same reader the
+loader and the provenance rules use (figcheck.numbers), and tells the claims apart from numbers
+that are not claims: dates, years, clock times, ordinals and numbers inside names ("KN23",
+"Hwasong-11Ga", URLs, handles). `corpus_coverage(corpus)` matches each claim to the figure whose
+quote contains it, or to a [[skip]] entry whose quote contains it; what is left is open.
+`uncovered_mentions(ctx)` turns the open ones into hits for the rule P004.
+
+A fact-checker who never encoded the one number that contradicts the rest gets a clean report;
+coverage is how figcheck says which numbers were not looked at.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .numbers import Reading, Unreadable, base_language, find_numbers
+
+# Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
+CLAIM, UNREADABLE, DATE, YEAR, TIME, ORDINAL, NAME = (
+    "claim", "unreadable", "date", "year", "time", "ordinal", "name")
+KINDS = (CLAIM, UNREADABLE, DATE, YEAR, TIME, ORDINAL, NAME)
+NEEDS_LOOK = frozenset({CLAIM, UNREADABLE})
+
+ENCODED, SKIPPED, OPEN = "encoded", "skipped", "open"
+
+MONTHS_DE = ("Januar", "Jänner", "Februar", "Feber", "März", "April", "Mai", "Juni", "Juli",
+             "August", "September", "Oktober", "November", "Dezember")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mär", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
+                       "Okt", "Oct", "Nov", "Dez", "Dec")
+MONTH_WORDS = frozenset(m.lower() for m in MONTHS_DE + MONTHS_EN + MONTH_ABBREVIATIONS)
+
+_MONTH = "|".join(sorted(MONTHS_DE + MONTHS_EN, key=len, reverse=True))
+_MONTH_SHORT = "|".join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))
+_ANY_MONTH = rf"(?:{_MONTH}|(?:{_MONTH_SHORT})\.?)"
+_EN_MONTH = "|".join(sorted(MONTHS_EN + ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
+                                         "Oct", "Nov", "Dec"), key=len, reverse=True))
+
+# Words right before a four-digit number that make it a year whatever follows.
+YEAR_CUES = frozenset(MONTH_WORDS | {
+    "jahr", "jahres", "jahre", "jahreswechsel", "jahresende", "jahresbeginn", "jahresanfang",
+    "anfang", "ende", "mitte", "frühjahr", "frühling", "sommer", "herbst", "winter", "seit",
+    "year", "since", "early", "late", "mid", "spring", "summer", "autumn", "fall", "in",
+})
+# English words that may follow a year ("in 2024 the army …"); any other lowercase word after
+# a four-digit number in English is read as the thing counted ("2000 soldiers").
+EN_AFTER_YEAR = frozenset(
+    "the a an and or but to in on at by for from of with when as was were is are had has have "
+    "that which after before until while so it he she they we i this these those its their "
+    "will would could should may might saw".split())
+# Words before "3." that make it an ordinal ("die 3. Armee", "zum 2. Mal").
+DETERMINERS = frozenset(
+    "der die das den dem des am im zum zur vom beim sein seine seinem seiner seines ihr ihre "
+    "ihrem ihrer ihres jeder jede jedes".split())
+# Unit symbols that may be glued to a number and still state an amount ("10km", "5kg");
+# any other glued letters make the number part of a name ("KN23", "11Ga", "122mm").
+GLUED_UNITS = frozenset({"km", "kg", "t", "h", "ha", "kw", "mw", "gw", "kwh", "mwh", "l"})
+DECADE_SUFFIXES = frozenset({"er", "ern", "ers", "s"})
+ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+
+_QUOTE_CHARS = "\"„“”«»‹›‚‘’'"
+
+# Spans that are not claims, whatever numbers the reader finds inside them. The first pattern
+# that covers a mention decides its kind.
+_PATTERNS: tuple[tuple[str, str, re.Pattern], ...] = tuple(
+    (kind, why, re.compile(pattern, flags))
+    for kind, why, pattern, flags in (
+        (NAME, "URL", r"(?:https?://|www\.)[^\s<>\"«»“”]+", re.I),
+        (NAME, "URL", r"\b[A-Za-z][\w-]*(?:\.[A-Za-z0-9][\w-]*)*\.(?:com|org|net|edu|gov|mil|int"
+                      r"|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b(?:/[^\s<>\"«»“”]*)?", 0),
+        (NAME, "handle", r"(?<![\w@])@\w+", 0),
+        (NAME, "hashtag", r"(?<![\w#])#\w+", 0),
+        (DATE, "ISO date", r"(?<![\d.,])\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?(?![\d])", 0),
+        (DATE, "day.month.", r"(?<![\d.,'’])(?:[12]\d|3[01]|0?[1-9])\.(?:1[0-2]|0?[1-9])\."
+                             r"(?:\d{4}|\d{2})?(?![\d])", 0),
+        (DATE, "day and month", rf"(?<![\d.,'’])(?:[12]\d|3[01]|0?[1-9])\.?\s+{_ANY_MONTH}"
+                                rf"(?![\w])(?:,?\s+\d{{4}}(?![\d]))?", 0),
+        (DATE, "month and day", rf"\b(?:{_EN_MONTH})\.?\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+                                rf"(?![\w.,'’]\d)(?![\w])(?:,?\s+\d{{4}}(?![\d]))?", 0),
+        (YEAR, "years", r"(?<![\d.,'’])(?:1[89]\d\d|20\d\d)\s?[-–—/]\s?(?:\d{2}|1[89]\d\d|20\d\d)"
+                        r"(?![\d.,'’]?\d)", 0),
+        (TIME, "clock time", r"(?<![\d.,'’])(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d)?\s*Uhr\b", 0),
+        (TIME, "clock time", r"(?<![\d.,'’])(?:[01]?\d|2[0-3])\s*Uhr\b", 0),
+        (TIME, "clock time", r"(?<![\d.,'’:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d:])"
+                             r"(?:\s*(?:a\.m\.|p\.m\.|am\b|pm\b))?", re.I),
+        (NAME, "thread counter", r"(?<![\d.,'’|])\d{1,2}\s?\|\s?\d{1,2}(?![\d|])", 0),
+    )
+)
+_EN_TIME = re.compile(r"(?<![\d.,'’])(?:1[0-2]|0?[1-9])\s*(?:a\.m\.|p\.m\.|am\b|pm\b)", re.I)
+_WORD = re.compile(r"[^\W\d_]+")
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One numeric mention of a source text, where it stands and what kind of number it is."""
+
+    source: str
+    line: int                 # 1-based
+    column: int               # 1-based, in characters
+    start: int                # offsets into the source text; the hedge included
+    end: int
+    text: str                 # as it stands: "etwa 28.000", "3 bis 5 Millionen", "2. November"
+    number: str               # the number as written, without the hedge: the stub's value
+    low: float | None         # None when the language cannot read it (kind "unreadable")
+    high: float | None
+    qualifier: str = "exact"
+    unit_guess: str = ""      # the noun after the number: "Soldaten", "Granaten pro Jahr"
+    kind: str = CLAIM
+    why: str = ""             # why it is not a claim, or why it cannot be read
+    vague: bool = False       # "Tausende", "mehrere tausend"
+    is_range: bool = False
+    number_start: int = 0     # where the number begins (after the hedge)
+
+    @property
+    def needs_look(self) -> bool:
+        return self.kind in NEEDS_LOOK
+
+    def value_text(self) -> str:
+        """The value for display: 28000, [3000000, 5000000], or "?" when unreadable."""
+        if self.low is None:
+            return "?"
+        if self.is_range:
+            return f"[{_number(self.low)}, {_number(self.high)}]"
+        return _number(self.low)
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(float(x))
+
+
+# --- finding mentions -------------------------------------------------------------------------
+
+def mentions(source) -> list[Mention]:
+    """Every numeric mention of a source (a figcheck.model.Source), in text order."""
+    return mentions_in_text(source.text, source.language, source.id)
+
+
+def mentions_in_text(text: str, language: str, source_id: str = "") -> list[Mention]:
+    """Every numeric mention of `text`, read in `language`, each with its kind."""
+    lang = base_language(language)
+    spans = _non_claim_spans(text, lang)
+    starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+    out: list[Mention] = []
+    merged: set[int] = set()            # non-claim spans already listed
+    for found in find_numbers(text, language):
+        span_ix = _covering_span(spans, found)
+        if span_ix is not None:
+            s_start, s_end, kind, why = spans[span_ix]
+            if span_ix in merged:
+                continue          # "October 13, 2024": one date, however many numbers inside
+            merged.add(span_ix)
+            low = found.low if isinstance(found, Reading) else None
+            out.append(_mention(text, starts, source_id, s_start, s_end, s_start, s_end,
+                                low, low, "exact", kind, why, lang))
+            continue
+        if isinstance(found, Unreadable):
+            out.append(_mention(text, starts, source_id, found.start, found.end, found.start,
+                                found.end, None, None, "exact", UNREADABLE, found.reason, lang))
+            continue
+        kind, why = _classify(text, found, lang)
+        out.append(_mention(text, starts, source_id, found.start, found.end, found.number_start,
+                            found.end, found.low, found.high, found.qualifier, kind, why, lang,
+                            vague=found.vague, is_range=found.is_range))
+    return out
+
+
+def _mention(text, starts, source_id, start, end, number_start, number_end, low, high, qualifier,
+             kind, why, lang, vague=False, is_range=False) -> Mention:
+    line = bisect.bisect_right(starts, start)
+    column = start - starts[line - 1] + 1
+    unit = unit_guess(text, number_end, lang) if kind in NEEDS_LOOK else ""
+    sign = next((c for c in text[start:number_start] if c in "$€£"), "")
+    if sign and kind in NEEDS_LOOK:
+        unit = f"{sign} {unit}".strip()          # "$2,000 a month"
+    return Mention(source_id, line, column, start, end, text[start:end],
+                   text[number_start:number_end], low, high, qualifier, unit, kind, why,
+                   vague, is_range and low != high, number_start)
+
+
+def _non_claim_spans(text: str, lang: str) -> list[tuple[int, int, str, str]]:
+    spans = []
+    for kind, why, pattern in _PATTERNS:
+        if why == "day.month." and lang != "de":
+            continue          # "1.12." is a date in German, a decimal and a full stop in English
+        for m in pattern.finditer(text):
+            if _DIGITS.search(m.group()) and _plausible(why, m.group(), lang):
+                spans.append((m.start(), m.end(), kind, why))
+    if lang == "en":
+        spans.extend((m.start(), m.end(), TIME, "clock time") for m in _EN_TIME.finditer(text))
+    return spans
+
+
+def _plausible(why: str, found: str, lang: str) -> bool:
+    """Pattern matches the regex alone cannot rule out."""
+    if lang == "de" and why in ("day and month", "month and day"):
+        # German writes "2. November"; "im November 12 Soldaten" and "12 Mai-Kundgebungen"
+        # are counts, unless an English-style date carries its year ("October 13, 2024")
+        has_year = re.search(r"\d{4}$", found) is not None
+        if why == "day and month":
+            return has_year or re.match(r"\d+\.", found) is not None
+        return has_year or re.search(r"\d(?:st|nd|rd|th)\b", found) is not None
+    if why == "years":
+        first, second = re.split(r"\s?[-–—/]\s?", found)
+        if len(second) == 2:
+            return int(second) > int(first[2:])          # "2016–17", not "2019-05"
+        return int(second) > int(first)
+    return True
+
+
+def _covering_span(spans, found):
+    """The first non-claim span that holds the number of this mention (pattern order wins)."""
+    n_start = found.number_start if isinstance(found, Reading) else found.start
+    for ix, (s_start, s_end, _, _) in enumerate(spans):
+        if s_start <= n_start < s_end:
+            return ix
+    return None
+
+
+def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
+    """Claim, or why not: a year, an ordinal, a number inside a name."""
+    number = text[r.number_start:r.end]
+    if r.vague or not number[:1].isdigit():
+        return CLAIM, ""
+    before = text[r.number_start - 1] if r.number_start > 0 else ""
+    if before.isalpha() or before == "_":
+        return NAME, "glued to letters"
+    if before in "-/" and r.number_start > 1 and text[r.number_start - 2].isalpha():
+        return NAME, "after a word and a hyphen"
+    # the number token itself (a range or scale word may follow it)
+    token = re.match(r"\d+(?:[.,'’]\d+)*", number).group()
+    token_end = r.number_start + len(token)
+    suffix = _WORD.match(text, token_end) if token_end < len(text) else None
+    if suffix and suffix.start() == token_end:
+        glued = suffix.group().lower()
+        if glued in DECADE_SUFFIXES and token.isdigit() and len(token) in (2, 4):
+            return YEAR, "decade"
+        if glued in ORDINAL_SUFFIXES and token.isdigit():
+            return ORDINAL, "ordinal suffix"
+        if glued not in GLUED_UNITS and not (r.end > token_end):
+            return NAME, "glued to letters"
+    if _quoted_title(text, r):
+        return NAME, "in a quoted title"
+    plain = token.isdigit() and r.qualifier == "exact"
+    if plain and len(token) == 4 and _is_year(text, r, lang):
+        return YEAR, "year"
+    if plain and len(token) <= 3 and not r.is_range and _is_ordinal(text, r, token_end):
+        return ORDINAL, "ordinal"
+    return CLAIM, ""
+
+
+def _word_before(text: str, pos: int) -> str:
+    m = re.search(r"([^\W\d_]+)\.?\s*$", text[max(0, pos - 40):pos])
+    return m.group(1).lower() if m else ""
+
+
+def _word_after(text: str, pos: int) -> tuple[str, str]:
+    """(the word after pos on the same line, the characters between)."""
+    m = re.match(r"([^\S\n]*)([^\W\d_]+)", text[pos:pos + 60])
+    return (m.group(2), m.group(1)) if m else ("", "")
+
+
+def _is_year(text: str, r: Reading, lang: str) -> bool:
+    lo, hi = r.low, r.high
+    if not (1800 <= lo <= 2100 and 1800 <= hi <= 2100) or r.written_half:
+        return False
+    if r.end < len(text) and text[r.end] in ".,'’" and text[r.end + 1:r.end + 2].isdigit():
+        return False
+    if _word_before(text, r.number_start) in YEAR_CUES:
+        return True
+    word, gap = _word_after(text, r.end)
+    if not word or not gap:
+        return True
+    if word.lower() in MONTH_WORDS:
+        return True
+    if lang == "de":
+        return not word[0].isupper()          # German nouns are capitalised: "2000 Soldaten"
+    return word[0].isupper() or word.lower() in EN_AFTER_YEAR
+
+
+def _is_ordinal(text: str, r: Reading, token_end: int) -> bool:
+    if r.end != token_end or text[token_end:token_end + 1] != ".":
+        return False
+    word, gap = _word_after(text, token_end + 1)
+    if not word or not gap:
+        return False
+    return word[0].islower() or _word_before(text, r.number_start) in DETERMINERS
+
+
+def _quoted_title(text: str, r: Reading) -> bool:
+    """“France 24”, «Apollo 11»: capitalised words and a number closing a short quotation."""
+    if r.qualifier != "exact" or r.is_range:
+        return False
+    after = re.match(r"[^\S\n]*([" + _QUOTE_CHARS + "])", text[r.end:r.end + 4])
+    if not after:
+        return False
+    head = text[max(0, r.start - 60):r.start]
+    opening = max(head.rfind(q) for q in _QUOTE_CHARS)
+    if opening < 0 or "\n" in head[opening:]:
+        return False
+    inside = head[opening + 1:]
+    words = inside.split()
+    return (0 < len(words) <= 4 and all(_WORD.fullmatch(w) and w[0].isupper() for w in words)
+            and inside.endswith(" "))
+
+
+# --- the noun after the number -----------------------------------------------------------------
+
+_PER = {"de": ("pro", "je", "im", "am"), "en": ("per", "a", "each", "every")}
+_PRONOUNS = frozenset({"them", "us", "you", "whom", "him", "me", "one", "ones"})
+CURRENCY_SIGNS = {"$": "USD", "€": "EUR"}
+_SKIP_BEFORE_NOUN = {"de": frozenset({"von", "unserer", "seiner", "ihrer", "der", "des"}),
+                     "en": frozenset({"of", "the", "our", "their", "his", "her", "its"})}
+
+
+def unit_guess(text: str, pos: int, lang: str) -> str:
+    """The noun after a number, as a hint: "Soldaten", "Granaten pro Jahr", "sekündige"."""
+    compound = re.match(r"-([^\W\d_]+)", text[pos:pos + 40])
+    if compound:
+        return compound.group(1)              # "44-sekündige Video": the unit is in the compound
+    if re.match(r"[^\S\n]?%", text[pos:pos + 2]):
+        return "%"
+    words = re.findall(r"[^\S\n]+([^\W\d_]+)|([^\s\w])", text[pos:pos + 120])[:6]
+    tokens = [w or p for w, p in words]
+    noun, k = "", 0
+    while k < len(tokens) and k < 4:
+        t = tokens[k]
+        if t in _QUOTE_CHARS:
+            k += 1                              # „3.000“ Soldaten
+            continue
+        if not _WORD.fullmatch(t):
+            break                               # punctuation ends the phrase
+        if t.lower() in _PER[lang]:
+            break
+        if lang == "de":
+            if t[0].isupper():
+                noun = t
+                # a genitive before its noun: "von Kims Soldaten"
+                if (t.endswith("s") and k + 1 < len(tokens) and _WORD.fullmatch(tokens[k + 1])
+                        and tokens[k + 1][0].isupper()):
+                    noun, k = tokens[k + 1], k + 1
+                k += 1
+                break
+        elif t.lower() in EN_AFTER_YEAR or t.lower() in _PRONOUNS:
+            break                               # "300,000 in 2023", "two thirds of them"
+        elif t.lower() not in _SKIP_BEFORE_NOUN["en"]:
+            noun = t
+            if k + 1 < len(tokens) and _WORD.fullmatch(tokens[k + 1]) and tokens[k + 1].endswith("s") \
+                    and tokens[k + 1].lower() not in EN_AFTER_YEAR:
+                noun, k = tokens[k + 1], k + 1    # "artillery shells"
+            k += 1
+            break
+        k += 1
+    if k + 1 < len(tokens) and tokens[k].lower() in _PER[lang] and _WORD.fullmatch(tokens[k + 1]) \
+            and (lang != "de" or tokens[k + 1][0].isupper()):
+        per = f"{tokens[k]} {tokens[k + 1]}"
+        return f"{noun} {per}" if noun else per
+    return noun
+
+
+# Unit guesses → pint units of figcheck's registry (figcheck/units.txt), matched on word endings.
+UNIT_ENDINGS = (
+    ("soldaten", "soldier"), ("soldat", "soldier"), ("kämpfer", "soldier"), ("soldiers", "soldier"),
+    ("troops", "soldier"), ("granaten", "shell"), ("granate", "shell"), ("geschosse", "shell"),
+    ("shells", "shell"), ("raketen", "missile"), ("missiles", "missile"), ("menschen", "person"),
+    ("personen", "person"), ("zivilisten", "person"), ("toten", "person"), ("tote", "person"),
+    ("people", "person"), ("männer", "person"), ("frauen", "person"), ("kinder", "person"),
+    ("dollar", "USD"), ("dollars", "USD"), ("euro", "EUR"), ("prozent", "percent"),
+    ("percent", "percent"), ("%", "percent"), ("$", "USD"), ("€", "EUR"), ("jahre", "year"), ("jahren", "year"), ("jahr", "year"), ("years", "year"),
+    ("monate", "month"), ("monaten", "month"), ("months", "month"), ("wochen", "week"), ("weeks", "week"),
+    ("tage", "day"), ("tagen", "day"), ("days", "day"), ("stunden", "hour"), ("hours", "hour"),
+    ("minuten", "minute"), ("minutes", "minute"), ("sekunden", "second"), ("sekündig", "second"),
+    ("sekündige", "second"), ("seconds", "second"),
+)
+PER_UNITS = {"jahr": "year", "year": "year", "tag": "day", "day": "day", "monat": "month",
+             "month": "month", "woche": "week", "week": "week"}
+
+
+def pint_unit_guess(guess: str) -> str:
+    """"Granaten pro Jahr" → "shell/year", "Soldaten" → "soldier"; "" when the words give none."""
+    words = guess.split()
+    per = ""
+    if len(words) >= 2 and words[-2].lower() in _PER["de"] + _PER["en"]:
+        per = PER_UNITS.get(words[-1].lower(), "")
+        words = words[:-2]
+    unit = ""
+    if words:
+        low = words[0].lower()
+        unit = next((name for ending, name in UNIT_ENDINGS if low.endswith(ending)), "")
+    return f"{unit or 'TODO'}/{per}" if per else unit
+
+
+# --- locating quotes --------------------------------------------------------------------------
+
+def locate(quote: str, text: str) -> list[tuple[int, int]]:
+    """Every place `quote` stands in `text`, matched as the provenance rules match it
+    (figcheck.quotes: whitespace, hyphenation, quote marks and dashes do not count). A quote
+    found verbatim is taken at its verbatim places only."""
+    from .quotes import normalise
+
+    if quote and quote in text:
+        # verbatim, as most quotes are: no need to normalise the whole article
+        found, at = [], text.find(quote)
+        while at >= 0:
+            found.append((at, at + len(quote)))
+            at = text.find(quote, at + 1)
+        return found
+    norm_text, where = normalise(text)
+    needle, _ = normalise(quote)
+    if not needle:
+        return []
+    found, at = [], norm_text.find(needle)
+    while at >= 0:
+        found.append((where[at], where[at + len(needle) - 1] + 1))
+        at = norm_text.find(needle, at + 1)
+    return found
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Covered:
+    mention: Mention
+    status: str = ""          # encoded | skipped | open; "" for mentions that are not claims
+    by: str = ""              # the figure id, or the skip's file:line
+
+
+@dataclass
+class SourceCoverage:
+    source: str
+    entries: list[Covered] = field(default_factory=list)
+    unmatched_skips: list = field(default_factory=list)   # skips whose quote is not in the text
+    idle_skips: list = field(default_factory=list)        # skips whose quote holds no claim
+
+    def count(self, status: str) -> int:
+        return sum(1 for e in self.entries if e.status == status)
+
+    @property
+    def claims(self) -> int:
+        return sum(1 for e in self.entries if e.status)
+
+    @property
+    def open(self) -> list[Covered]:
+        return [e for e in self.entries if e.status == OPEN]
+
+    def kinds(self) -> dict[str, int]:
+        return dict(Counter(e.mention.kind for e in self.entries))
+
+    def to_json(self) -> dict:
+        return {"claims": self.claims, "encoded": self.count(ENCODED), "skipped": self.count(SKIPPED),
+                "open": self.count(OPEN), "kinds": self.kinds(),
+                "unmatched_skips": [str(s.where) for s in self.unmatched_skips],
+                "idle_skips": [str(s.where) for s in self.idle_skips]}
+
+
+def source_coverage(source, figures, skips) -> SourceCoverage:
+    """Match the claims of one source to its figures' quotes, then to its skips' quotes."""
+    found = mentions(source)
+    status: dict[int, tuple[str, str]] = {}
+    claims = [i for i, m in enumerate(found) if m.needs_look]
+    for fig in figures:
+        for q_start, q_end in locate(fig.quote, source.text):
+            inside = [i for i in claims if q_start <= found[i].number_start
+                      and found[i].end <= q_end]
+            if len(inside) > 1:
+                # a quote with several numbers encodes those whose value it states
+                inside = [i for i in inside if _agrees(found[i], fig)]
+            for i in inside:
+                status.setdefault(i, (ENCODED, fig.id))
+    result = SourceCoverage(source.id)
+    for skip in skips:
+        places = locate(skip.quote, source.text)
+        if not places:
+            result.unmatched_skips.append(skip)
+            continue
+        used = False
+        for q_start, q_end in places:
+            for i in claims:
+                if q_start <= found[i].number_start and found[i].end <= q_end:
+                    used = True
+                    status.setdefault(i, (SKIPPED, str(skip.where)))
+        if not used:
+            result.idle_skips.append(skip)
+    for i, m in enumerate(found):
+        st, by = status.get(i, (OPEN, "")) if m.needs_look else ("", "")
+        result.entries.append(Covered(m, st, by))
+    return result
+
+
+def _agrees(m: Mention, fig) -> bool:
+    if m.low is None or m.vague:
+        return False
+    return any(math.isclose(v, w, rel_tol=1e-9, abs_tol=1e-12)
+               for v in (m.low, m.high) for w in (fig.low, fig.high))
+
+
+COVERAGE_RULE = "P004"
+
+
+def coverage_of(result) -> dict[str, SourceCoverage] | None:
+    """The coverage of a check run, or None when its rule was not selected (`--ignore P004`
+    skips reading every source text, which a very large archive may want)."""
+    if not result.corpus.sources or not any(r.code == COVERAGE_RULE for r in result.rules):
+        return None
+    return corpus_coverage(result.corpus)
+
+
+_COVERAGE_CACHE: list[tuple[object, dict]] = []
+
+
+def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
+    """Coverage of every source of the corpus, by source id (computed once per corpus)."""
+    for seen, result in _COVERAGE_CACHE:
+        if seen is corpus:
+            return result
+    by_source: dict[str, list] = {sid: [] for sid in corpus.sources}
+    for fig in corpus.figures.values():
+        by_source.setdefault(fig.source, []).append(fig)
+    skips: dict[str, list] = {}
+    for skip in corpus.skips:
+        skips.setdefault(skip.source, []).append(skip)
+    result = {sid: source_coverage(src, by_source.get(sid, ()), skips.get(sid, ()))
+              for sid, src in corpus.sources.items()}
+    _COVERAGE_CACHE.append((corpus, result))
+    del _COVERAGE_CACHE[:-4]
+    return result
+
+
+def summary(coverage: dict[str, SourceCoverage]) -> dict:
+    """The JSON summary: per source and in total; percent of claims encoded or skipped."""
+    claims = sum(c.claims for c in coverage.values())
+    encoded = sum(c.count(ENCODED) for c in coverage.values())
+    skipped = sum(c.count(SKIPPED) for c in coverage.values())
+    return {"claims": claims, "encoded": encoded, "skipped": skipped, "open": claims - encoded - skipped,
+            "percent": percent(encoded + skipped, claims),
+            "sources": {sid: c.to_json() for sid, c in coverage.items()}}
+
+
+def percent(part: int, whole: int) -> float:
+    """One decimal; never rounds up to 100 while something is still open."""
+    if whole == 0 or part >= whole:
+        return 100.0
+    return min(round(100.0 * part / whole, 1), 99.9)
+
+
+def summary_line(coverage: dict[str, SourceCoverage]) -> str:
+    """"coverage: s000 4/4 (4 encoded), s001 7/8 (2 encoded, 5 skipped, 1 open); 97 % of 30 claims"."""
+    parts = []
+    for sid, c in coverage.items():
+        enc, skp, opn = c.count(ENCODED), c.count(SKIPPED), c.count(OPEN)
+        detail = ", ".join(f"{n} {word}" for n, word in ((enc, "encoded"), (skp, "skipped"), (opn, "open"))
+                           if n or word == "encoded")
+        parts.append(f"{sid} {enc + skp}/{c.claims} ({detail})")
+    s = summary(coverage)
+    line = (f"coverage: {', '.join(parts)}; {s['percent']:g} % of {s['claims']} claim mention"
+            f"{'s' if s['claims'] != 1 else ''} encoded or skipped")
+    unmatched = [str(k.where) for c in coverage.values() for k in c.unmatched_skips]
+    idle = [str(k.where) for c in coverage.values() for k in c.idle_skips]
+    if unmatched:
+        line += f"; skip quote not in its source: {', '.join(unmatched)}"
+    if idle:
+        line += f"; skip quote holds no claim: {', '.join(idle)}"
+    return line
+
+
+def uncovered_mentions(ctx):
+    """Yield a Hit for every claim mention neither encoded nor skipped (rule P004)."""
+    from .rules import Hit, Severity
+
+    settings = ctx.settings.get("settings") if isinstance(ctx.settings, dict) else None
+    level = getattr(settings, "coverage", None)
+    severity = None
+    if isinstance(level, str) and level != "info":
+        try:
+            severity = Severity.parse(level)
+        except ValueError:
+            severity = None
+    for sid, cov in corpus_coverage(ctx.corpus).items():
+        source = ctx.corpus.sources[sid]
+        for occurrence, entry in _occurrences(cov.open):
+            m = entry.mention
+            hedge = "" if m.qualifier == "exact" else f" ({m.qualifier})"
+            message = (f"{source.file}:{m.line}:{m.column}: {m.text!r}{hedge} is neither encoded "
+                       f"as a figure nor skipped")
+            yield Hit(
+                message=message,
+                details=(f"{sid} line {m.line}: {_context(source.text, m)}",
+                         "encode it as a [[figure]] or add a [[skip]] with the quote and a reason "
+                         "(`figcheck extract --stubs` writes both)"),
+                data={"source": sid, "file": source.file, "line": m.line, "column": m.column,
+                      "text": m.text, "number": m.number, "qualifier": m.qualifier,
+                      "unit_guess": m.unit_guess, "kind": m.kind,
+                      "identity": f"{sid}\x1f{m.number}\x1f{m.qualifier}\x1f{occurrence}"},
+                severity=severity,
+                headline=f"A number in {source.title or sid} was not checked: {m.text!r}.",
+                where=source.where,
+            )
+
+
+def _occurrences(entries):
+    """(n-th time this number stands in the source, entry): stable when lines move."""
+    seen: dict[tuple, int] = {}
+    for e in entries:
+        key = (e.mention.number, e.mention.qualifier)
+        seen[key] = seen.get(key, 0) + 1
+        yield seen[key], e
+
+
+def _context(text: str, m: Mention, width: int = 50) -> str:
+    """The mention with up to `width` characters either side on its line; … where cut."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    line_end = text.find("\n", m.end)
+    line_end = len(text) if line_end < 0 else line_end
+    start, end = max(line_start, m.start - width), min(line_end, m.end + width)
+    return ("…" if start > line_start else "") + text[start:end] + ("…" if end < line_end else "")
+
+
+# --- stubs ------------------------------------------------------------------------------------
+
+# Where a clause ends: a full stop (not an ordinal's), ; : ( ), a dash between spaces, ", ".
+_BOUNDARY = re.compile(r"(?<!\d)[.!?](?=\s+[^\W\d_]|[^\S\n]*$)|[;:()]|\s[–—-]\s|,\s", re.M)
+
+
+def fragment(text: str, m: Mention, max_words: int = 10, others=()) -> str:
+    """The clause around a mention, verbatim and on one line: a quote for a stub. It stops
+    short of the `others` (the source's other mentions), so that it holds one number."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    line_end = text.find("\n", m.end)
+    line_end = len(text) if line_end < 0 else line_end
+    start = line_start
+    for b in _BOUNDARY.finditer(text, line_start, line_end):
+        if b.end() > m.start:
+            break
+        start = b.end()
+    end = line_end
+    b = _BOUNDARY.search(text, m.end, line_end)
+    if b:
+        end = b.start()
+    for o in others:
+        if o.end <= m.start:
+            start = max(start, o.end)
+        elif o.start >= m.end:
+            end = min(end, o.start)
+    before = text[start:m.start].split(" ")
+    after = text[m.end:end].split(" ")
+    if len(before) > max_words + 1:
+        start = m.start - len(" ".join(before[-(max_words + 1):]))
+    if len(after) > max_words + 1:
+        end = m.end + len(" ".join(after[:max_words + 1]))
+    return text[start:end].strip(" \t,;:–—-")
+
+
+def stubs(source, entries, others=None) -> str:
+    """TOML for the open claims of one source: [[figure]] stubs, [[skip]] stubs for vague ones.
+    `others`: every mention of the source (default: those of `entries`), kept out of quotes."""
+    import tomli_w
+
+    blocks = []
+    neighbours = [e.mention for e in entries] if others is None else list(others)
+    for e in entries:
+        m = e.mention
+        quote = fragment(source.text, m, others=neighbours)
+        if m.vague:
+            table = {"skip": [{"source": source.id, "quote": quote,
+                               "reason": f"vague amount ({m.text}), not a checkable figure"}]}
+        else:
+            unit = pint_unit_guess(m.unit_guess)
+            stub = {"id": _stub_id(source.id, m), "source": source.id, "quote": quote,
+                    "value": m.number, "unit": unit or "TODO", "qualifier": m.qualifier,
+                    "quantity": "TODO"}
+            notes = [f"stub from figcheck extract, line {m.line} column {m.column}"]
+            if m.unit_guess:
+                notes.append(f"unit guessed from {m.unit_guess!r}")
+            if m.kind == UNREADABLE:
+                notes.append(f"cannot be read as written: {m.why}")
+            stub["note"] = "; ".join(notes) + "; check value, unit, quantity and as_of"
+            table = {"figure": [stub]}
+        blocks.append(tomli_w.dumps(table))
+    return "\n".join(blocks)
+
+
+def _stub_id(source_id: str, m: Mention) -> str:
+    safe = re.sub(r"\W", "_", source_id, flags=re.ASCII)
+    return f"todo_{safe}_l{m.line}c{m.column}"
