@@ -137,7 +137,7 @@ class Intervals:
     def reciprocal(self) -> "Intervals":
         """1/x over the interval, without the point 0 (where x/0 has no value)."""
         lo, hi = self.lo, self.hi
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             r_lo = np.where(np.isinf(hi), 0.0, 1.0 / hi)
             r_hi = np.where(np.isinf(lo), 0.0, 1.0 / lo)
         r_lo_open = self.hi_open.copy()
@@ -152,7 +152,8 @@ class Intervals:
         only_zero = (lo == 0) & (hi == 0)
         r_lo = np.where(only_zero, np.nan, r_lo)
         r_hi = np.where(only_zero, np.nan, r_hi)
-        return Intervals.of(r_lo, r_hi, r_lo_open, r_hi_open)
+        # 1/x of a subnormal x overflows: same rule as for sums and products
+        return Intervals.of(*_past_the_largest_float(r_lo, r_hi, r_lo_open, r_hi_open))
 
     def __truediv__(self, other: "Intervals") -> "Intervals":
         return self * other.reciprocal()
