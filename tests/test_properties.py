@@ -143,6 +143,12 @@ def test_overflow_keeps_the_interval_non_empty_and_quiet():
     assert not square.empty[0] and not total.empty[0]
     assert (total.lo[0], total.hi[0]) == (big, INF)
     assert (-huge * huge).hi[0] == -big
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tiny = as_intervals((1e-320, 1e-310, False, False)).reciprocal()   # subnormal: 1/x overflows
+        negative_tiny = (-as_intervals((1e-320, 1e-310, False, False))).reciprocal()
+    assert not tiny.empty[0] and (tiny.lo[0], tiny.hi[0]) == (big, INF)
+    assert not negative_tiny.empty[0] and (negative_tiny.lo[0], negative_tiny.hi[0]) == (-INF, -big)
 
 
 @pytest.mark.parametrize("b, want", [
