@@ -249,6 +249,9 @@ def cmd_rules(args) -> int:
     if args.format == "json":
         print(json.dumps([r.to_json() for r in rules.values()], ensure_ascii=False, indent=2))
         return EXIT_OK
+    if not rules:
+        print("no rules registered")
+        return EXIT_OK
     width = max(len(r.name) for r in rules.values())
     for r in rules.values():
         print(f"{r.code}  {r.name:<{width}}  {r.severity.name:<7}  {r.summary}")

@@ -206,6 +206,7 @@ def read_archive(path: Path, display: str) -> Part:
 
     e, entries = small("source", typed_source)
     sources, file_lines = e.sources(entries)
+    unusable_published = e.unusable_published
 
     def typed_quantity(t):
         if "exhaustive" in t:
@@ -242,7 +243,7 @@ def read_archive(path: Path, display: str) -> Part:
         rows = np.arange(n, dtype=np.int64) + FIRST_ROW
         cols = {c: figures_df[c] for c in figures_df.columns}   # every cell is text here
         figures = validate_figures(cols, n, figures_shown, lambda i, key: int(rows[i]), rows, sources,
-                                   problems, columnar=True)
+                                   problems, columnar=True, unusable_published=unusable_published)
     else:
         from .frames import empty_figures
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import LineIndex, Problem, LoadError, _top_key_line
+from .load import LineIndex, LoadError, Problem, _top_key_line, parse_toml
 from .rules import Severity
 
 KEYS = {"files", "baseline", "fail-on", "select", "ignore", "about-margin", "severity", "coverage"}
@@ -33,8 +33,6 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def load_settings(start: Path | None = None) -> Settings:
-    import tomllib
-
     start = (start or Path.cwd()).resolve()
     path = find_pyproject(start)
     settings = Settings(root=start)
@@ -43,18 +41,23 @@ def load_settings(start: Path | None = None) -> Settings:
     display = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise LoadError([Problem(display, 1, f"cannot read settings: {exc}")]) from None
-    table = data.get("tool", {}).get("figcheck")
+    data = parse_toml(text, display)  # a syntax error is a LoadError at its own line
+    tool = data.get("tool")
+    # a pyproject whose `tool` is not a table has no figcheck settings (not ours to judge)
+    table = tool.get("figcheck") if isinstance(tool, dict) else None
     if table is None:
         return settings
+    lines = LineIndex(text)
+    if not isinstance(table, dict):
+        line = lines.keys.get(("tool", "figcheck"), _top_key_line(text, "tool"))
+        raise LoadError([Problem(display, line, "[tool.figcheck] must be a table of settings")])
     settings.root = path.parent
     settings.pyproject = path
-    lines = LineIndex(text)
 
     def where(key):
-        return lines.keys.get(("tool", "figcheck", key), _top_key_line(text, "[tool.figcheck]"))
+        return lines.keys.get(("tool", "figcheck", key), lines.tables.get(("tool", "figcheck"), 1))
 
     problems = []
     for key in sorted(set(table) - KEYS):

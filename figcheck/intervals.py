@@ -53,6 +53,16 @@ def read_intervals(qualifier, low, high, written_half, about_half, about_margin=
     return lo, hi, lo_open, hi_open
 
 
+def _past_the_largest_float(lo, hi, lo_open, hi_open):
+    """Finite ends that overflowed: a low end of +∞ (or a high end of -∞) would make the interval
+    empty, but the true value is merely beyond the largest float. Keep it just inside, open."""
+    big = np.finfo(float).max
+    lo_over = np.isposinf(lo)
+    hi_over = np.isneginf(hi)
+    return (np.where(lo_over, big, lo), np.where(hi_over, -big, hi),
+            lo_open | lo_over, hi_open | hi_over)
+
+
 @dataclass
 class Intervals:
     """A column of intervals. Operations are element-wise over the whole column."""
@@ -90,9 +100,10 @@ class Intervals:
         return Intervals(-self.hi, -self.lo, self.hi_open.copy(), self.lo_open.copy())
 
     def __add__(self, other: "Intervals") -> "Intervals":
-        with np.errstate(invalid="ignore"):
-            return Intervals.of(self.lo + other.lo, self.hi + other.hi,
-                                self.lo_open | other.lo_open, self.hi_open | other.hi_open)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return Intervals.of(*_past_the_largest_float(self.lo + other.lo, self.hi + other.hi,
+                                                         self.lo_open | other.lo_open,
+                                                         self.hi_open | other.hi_open))
 
     def __sub__(self, other: "Intervals") -> "Intervals":
         return self + (-other)
@@ -103,7 +114,7 @@ class Intervals:
         ends_a = [(self.lo, self.lo_open), (self.hi, self.hi_open)]
         ends_b = [(other.lo, other.lo_open), (other.hi, other.hi_open)]
         values, opens = [], []
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             for a, ao in ends_a:
                 for b, bo in ends_b:
                     p = a * b
@@ -114,16 +125,19 @@ class Intervals:
                     opens.append((ao | bo) & ~(zero_a | zero_b))
         values = np.stack(values)
         opens = np.stack(opens)
-        lo = values.min(axis=0)
-        hi = values.max(axis=0)
+        # An open 0 times an infinite end is NaN: its points give products between 0 and ±∞,
+        # which the other pairs already reach (the other end of the open-at-0 interval is not
+        # 0). fmin/fmax skip those NaNs; min/max would make the whole product undefined.
+        lo = np.fmin.reduce(values, axis=0)
+        hi = np.fmax.reduce(values, axis=0)
         lo_open = np.all(opens | (values != lo), axis=0)
         hi_open = np.all(opens | (values != hi), axis=0)
-        return Intervals.of(lo, hi, lo_open, hi_open)
+        return Intervals.of(*_past_the_largest_float(lo, hi, lo_open, hi_open))
 
     def reciprocal(self) -> "Intervals":
         """1/x over the interval, without the point 0 (where x/0 has no value)."""
         lo, hi = self.lo, self.hi
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             r_lo = np.where(np.isinf(hi), 0.0, 1.0 / hi)
             r_hi = np.where(np.isinf(lo), 0.0, 1.0 / lo)
         r_lo_open = self.hi_open.copy()
@@ -138,7 +152,8 @@ class Intervals:
         only_zero = (lo == 0) & (hi == 0)
         r_lo = np.where(only_zero, np.nan, r_lo)
         r_hi = np.where(only_zero, np.nan, r_hi)
-        return Intervals.of(r_lo, r_hi, r_lo_open, r_hi_open)
+        # 1/x of a subnormal x overflows: same rule as for sums and products
+        return Intervals.of(*_past_the_largest_float(r_lo, r_hi, r_lo_open, r_hi_open))
 
     def __truediv__(self, other: "Intervals") -> "Intervals":
         return self * other.reciprocal()

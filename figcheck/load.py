@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .model import KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, Where
-from .numbers import QUALIFIERS, HEDGES, NumberReadError, base_language, find_numbers, read_value, reading_of_value
+from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
+                      read_value, reading_of_value)
 
 FIGURE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -57,6 +58,7 @@ class LoadError(Exception):
 
 _ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_][\w-]*)\s*\]\]")
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z_][\w-]*)\s*\.\s*(\"[^\"]*\"|'[^']*'|[\w.-]+)\s*\]")
+_PLAIN_HEADER = re.compile(r"^\s*\[\s*([A-Za-z_][\w-]*)\s*\]")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|[A-Za-z0-9_-]+)\s*=")
 
 
@@ -69,7 +71,9 @@ class LineIndex:
         counts: dict[str, int] = {}
         current: tuple | None = None
         in_multiline = False
-        for number, line in enumerate(text.splitlines(), start=1):
+        # TOML lines end at \n only; str.splitlines() would also split at U+0085, U+2028, \x0c …
+        # inside strings and shift every line number after them.
+        for number, line in enumerate(text.split("\n"), start=1):
             if in_multiline:
                 if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
                     in_multiline = False
@@ -86,9 +90,16 @@ class LineIndex:
                 current = (m.group(1), m.group(2).strip("\"'"))
                 self.tables[current] = number
                 continue
+            m = _PLAIN_HEADER.match(line)
+            if m:
+                current = (m.group(1),)
+                continue
             m = _KEY.match(line)
             if m and current is not None:
                 self.keys.setdefault((*current, m.group(1).strip('"')), number)
+                if len(current) == 1:
+                    # [quantity] then `troops = { kind = ..., unit = ... }`: the line is the table's
+                    self.tables.setdefault((*current, m.group(1).strip('"')), number)
             if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
                 in_multiline = True
 
@@ -155,11 +166,14 @@ class LazyLineIndex:
         return dict(zip(self.header_lines, self.header_lines[1:]))
 
 
+_PLAIN_HEADER_ANYWHERE = re.compile(r"^[ \t]*\[[ \t]*[A-Za-z_][\w-]*[ \t]*\]", re.MULTILINE)
+
+
 def line_index(text: str):
     """The lazy index where it gives the same answers (no multi-line strings), else the full scan."""
     odd_breaks = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
     if ('"""' in text or "'''" in text or text.count("\r") != text.count("\r\n")
-            or any(b in text for b in odd_breaks)):
+            or any(b in text for b in odd_breaks) or _PLAIN_HEADER_ANYWHERE.search(text)):
         return LineIndex(text)
     return LazyLineIndex(text)
 
@@ -190,6 +204,8 @@ def parse_period(value) -> Period:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
+        if value == dt.date.max:  # its end, the next day, is past what dates can hold
+            raise ValueError(f"bad date {value.isoformat()}: the last day a date can hold has no end")
         return Period(value, value + dt.timedelta(days=1), value.isoformat())
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -205,10 +221,13 @@ def parse_period(value) -> Period:
                 raise ValueError(f"period {text!r} ends before it starts")
         else:
             start, end = _point_period(text)
+    except OverflowError:  # 9999-12-31 + one day
+        raise ValueError(f"bad date {text!r}: dates end with the year 9999") from None
     except ValueError as exc:
-        if "day is out of range" in str(exc) or "month must be" in str(exc):
-            raise ValueError(f"bad date {text!r}: {exc}") from None
-        raise
+        if str(exc).startswith(("bad date", "period")):
+            raise
+        # datetime's own reasons: "month must be in 1..12", "year 0 is out of range", ...
+        raise ValueError(f"bad date {text!r}: {exc}") from None
     return Period(start, end, text)
 
 
@@ -229,7 +248,8 @@ def read_toml_text(path: Path, display: str) -> str:
     if not data.strip():
         raise LoadError([Problem(display, 1, "empty figures file")])
     try:
-        return data.decode("utf-8")
+        # utf-8-sig: editors on Windows save a byte-order mark, which tomllib calls a syntax error
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise LoadError([Problem(display, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
@@ -331,7 +351,7 @@ def _figure_reading(raw, quote: str, language: str):
         raise NumberReadError("a boolean is not a number")
     if isinstance(raw, (int, float)):
         if not math.isfinite(raw):
-            raise NumberReadError(f"value must be finite, not {raw}")
+            raise NumberReadError(f"must be finite, not {raw}")
         # The written precision comes from the number in the quote, never from a TOML float.
         for m in find_numbers(quote, language):
             if hasattr(m, "low") and not m.vague and not m.is_range and math.isclose(m.low, raw, rel_tol=1e-9):
@@ -391,6 +411,7 @@ class Entries:
         self.display = display
         self.base = base
         self.problems: list[Problem] = []
+        self.unusable_published: set[str] = set()  # already reported; figures relying on it stay quiet
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.display, line, message))
@@ -425,14 +446,22 @@ class Entries:
                 continue
             if language and base_language(language) != language.replace("-", "_").split("_")[0].lower():
                 f.problem(line_of("language"), f"unsupported language {language!r} (supported: {', '.join(HEDGES)})")
+            elif language and not locale_known(language):
+                f.problem(line_of("language"), f"unknown locale {language!r} (write e.g. de, de-CH, de-AT, en, en-GB)")
             pub = None
             if published is not None:
                 if isinstance(published, dt.datetime):
                     published = published.date()
                 if not isinstance(published, dt.date):
                     f.problem(line_of("published"), f"'published' must be a TOML date like 2025-04-28, not {_type_name(published)}")
+                    self.unusable_published.add(sid)
                 else:
-                    pub = published
+                    try:
+                        parse_period(published)
+                        pub = published
+                    except ValueError as exc:
+                        f.problem(line_of("published"), f"published: {exc}")
+                        self.unusable_published.add(sid)
             resolved = self.base / file
             extras = {k: t[k] for k in ("title", "publisher", "url", "note") if k in t}
             for k, v in extras.items():
@@ -542,7 +571,7 @@ def _hashable(value):
 
 
 def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources: dict, problems: list,
-                     columnar: bool = False) -> pd.DataFrame:
+                     columnar: bool = False, unusable_published=frozenset()) -> pd.DataFrame:
     """Raw figure columns (lists or Series, None where a key is absent) → the figure frame.
 
     `line_of(i, key)` is where row i writes `key` (asked only for problems); `id_line` the
@@ -573,7 +602,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         for i in np.flatnonzero(~is_str & ~absent):
             problem(i, key, f"{key!r} must be a string, not {_type_name(values[i])}")
         keep &= is_str
-        column[key] = pd.Series(values, dtype=object)
+        # a row with a non-string here is dropped (reported above); None keeps the column hashable
+        column[key] = pd.Series([v if s else None for v, s in zip(values, is_str)], dtype=object)
     raw_value = cols.get("value")
     if raw_value is None:
         keep[:] = False
@@ -621,7 +651,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         problem(i, "unit", unit_errors[i])
 
     language_of = {sid: src.language for sid, src in sources.items()}
-    language = sids.map(language_of).fillna("de").to_numpy(dtype=object)
+    language = sids.map(language_of).astype(object).fillna("de").to_numpy(dtype=object)
     quotes = column["quote"]
     raw = list(raw_value) if not columnar else None
     if columnar:
@@ -671,6 +701,9 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     as_of_values = (as_of.to_numpy(dtype=object) if columnar else list(as_of)) if as_of is not None else [None] * n
     src_known = sids.isin(language_of.keys()).to_numpy()
     src_published = sids.map(published).to_numpy(dtype=object)
+    if unusable_published:
+        # the source's published date is unusable (reported there): its undated figures stay quiet
+        keep &= ~(~as_of_given & sids.isin(list(unusable_published)).to_numpy())
     no_date = keep & ~as_of_given & src_known & pd.isna(src_published)
     for i in np.flatnonzero(no_date):
         problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
@@ -951,7 +984,8 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
 
     required, optional = KEYS["figure"]
     cols, n, line_of, id_line = columns_of("figure", required | optional)
-    figures = validate_figures(cols, n, display, line_of, id_line, sources, problems)
+    figures = validate_figures(cols, n, display, line_of, id_line, sources, problems,
+                               unusable_published=e.unusable_published)
     required, optional = KEYS["relation"]
     cols, n, line_of, id_line = columns_of("relation", required | optional)
     relation_groups, relations = validate_relations(cols, n, display, line_of, id_line, problems)
@@ -969,7 +1003,7 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     def read(path):
         try:
             return Path(path).read_bytes(), None
-        except OSError as exc:
+        except (OSError, ValueError) as exc:   # ValueError: "embedded null byte"
             return None, exc
 
     # many small files: reading releases the GIL, so a few threads overlap the system calls
@@ -991,6 +1025,8 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} is not UTF-8"))
         except OSError as exc:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} cannot be read: {exc.strerror or exc}"))
+        except ValueError:  # the OS cannot even name it: "embedded null byte"
+            problems.append(Problem(src.where.file, line, f"source file {src.file!r} is not a valid path"))
         out[sid] = replace(src, text=text)
     return out, problems
 
@@ -1006,7 +1042,7 @@ def load_file(path: Path, display: str, about_margin: float = 1.0):
 
 
 def _top_key_line(text: str, key: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if re.match(rf"^\s*\[*\s*{re.escape(key)}\b", line) or re.match(rf"^\s*{re.escape(key)}\s*=", line):
             return number
     return 1
@@ -1021,7 +1057,9 @@ def display_path(path: Path) -> str:
 
 
 def is_columnar(path: Path) -> bool:
-    return path.is_dir() or path.suffix.lower() in (".csv", ".parquet")
+    suffix = path.suffix.lower()
+    # a folder named like a figures file is a figures file that cannot be read, not an archive
+    return suffix in (".csv", ".parquet") or (suffix != ".toml" and path.is_dir())
 
 
 def read_part(path: Path, display: str, use_cache: bool = True) -> Part:
@@ -1053,8 +1091,6 @@ def read_toml_bytes(path: Path, display: str) -> bytes:
         data = path.read_bytes()
     except FileNotFoundError:
         raise LoadError([Problem(display, 1, "file not found")]) from None
-    except IsADirectoryError:
-        raise LoadError([Problem(display, 1, "is a directory")]) from None
     except OSError as exc:
         raise LoadError([Problem(display, 1, f"cannot read: {exc.strerror or exc}")]) from None
     return data
@@ -1064,7 +1100,8 @@ def decode_toml(data: bytes, display: str) -> str:
     if not data.strip():
         raise LoadError([Problem(display, 1, "empty figures file")])
     try:
-        return data.decode("utf-8")
+        # utf-8-sig: editors on Windows save a byte-order mark, which tomllib calls a syntax error
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise LoadError([Problem(display, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
@@ -1081,10 +1118,13 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     figure_parts, relation_parts, group_parts = [], [], []
     rates, skips, files = [], [], []
     paths = list(paths)
+    key_lines = KeyLines()
     for p in paths:
         path = Path(p)
         display = display_path(path)
         files.append(display)
+        if not is_columnar(path):
+            key_lines.add(display, path)
         try:
             part = read_part(path, display, use_cache)
         except LoadError as exc:
@@ -1109,20 +1149,19 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         rates.extend(part.rates)
         skips.extend(part.skips)
 
-    figures = pd.concat(figure_parts, ignore_index=True) if len(figure_parts) != 1 else figure_parts[0]
-    if not figure_parts:
-        figures = empty_figures()
-    relations = pd.concat(relation_parts, ignore_index=True) if len(relation_parts) != 1 else relation_parts[0]
-    if not relation_parts:
-        relations = empty_relations()
+    if not figure_parts:   # every file unreadable: nothing to concatenate
+        figures, relations = empty_figures(), empty_relations()
+    else:
+        figures = pd.concat(figure_parts, ignore_index=True) if len(figure_parts) != 1 else figure_parts[0]
+        relations = pd.concat(relation_parts, ignore_index=True) if len(relation_parts) != 1 else relation_parts[0]
     # every relation parsed in its file, grouped by shape there: the groups of the corpus are
     # those of its files, renumbered
     offsets = np.cumsum([0] + [len(r) for r in relation_parts])
     groups = merge_groups(list(zip(group_parts, offsets)))
     figures, relations, kept = _cross_file(figures, relations, problems, "figure", "relation")
     groups = filter_groups(groups, kept)
-    problems.extend(_check_references(figures, relations, sources, quantities, rates, skips))
-    problems.extend(_check_relation_names(relations, groups, figures))
+    problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
+    problems.extend(_check_relation_names(relations, groups, figures, key_lines))
     if problems:
         raise LoadError(problems)
     return Corpus(tuple(files), sources, quantities, FigureFrame(figures),
@@ -1148,25 +1187,75 @@ def _cross_file(figures, relations, problems, *whats):
     return (*out, kept)
 
 
-def _check_references(figures, relations, sources, quantities, rates, skips) -> list[Problem]:
+class KeyLines:
+    """Where a key that makes a reference is written, found only when a reference is wrong.
+
+    A reference checked across files is reported at the key that makes it (`source = ...`,
+    `unit = ...`, ...), not at its table's id line. Parts may come from the cache without
+    their line index, so a TOML file is read again and scanned only when one of its
+    references needs reporting; columnar input (one row per entry) keeps the row.
+    """
+
+    def __init__(self):
+        self.paths: dict[str, Path] = {}
+        self.indexes: dict[str, object] = {}
+
+    def add(self, display: str, path: Path) -> None:
+        self.paths.setdefault(display, path)
+
+    def _index(self, display: str):
+        if display not in self.indexes:
+            index = None
+            path = self.paths.get(display)
+            if path is not None:
+                try:
+                    index = line_index(path.read_bytes().decode("utf-8-sig"))
+                except (OSError, ValueError):
+                    index = None
+            self.indexes[display] = index
+        return self.indexes[display]
+
+    def at(self, kind: str, file: str, line: int, key: str, name=None) -> int:
+        """The line of `key` in the `kind` table written at (or, for array tables, around) `line`:
+        a quantity is found by its name, an array table by the last header at or before `line`."""
+        index = self._index(file)
+        if index is None:
+            return line
+        if name is None:
+            best = None
+            for table, number in index.tables.items():
+                if (len(table) == 2 and table[0] == kind and isinstance(table[1], int)
+                        and number <= line and (best is None or number > best[1])):
+                    best = (table[1], number)
+            if best is None:
+                return line
+            name = best[0]
+        elif (kind, name) not in index.tables:
+            return line
+        return index.key(kind, name, key)
+
+
+def _check_references(figures, relations, sources, quantities, rates, skips, key_lines=None) -> list[Problem]:
     """References between files, once every file is in: column operations over the frames."""
     from .units import unit_info
 
+    key_lines = KeyLines() if key_lines is None else key_lines
     problems = []
     for q in quantities.values():
+        line = lambda: key_lines.at("quantity", q.where.file, q.where.line, "part_of", name=q.key)  # noqa: E731
         if q.part_of is not None and q.part_of not in quantities:
-            problems.append(Problem(q.where.file, q.where.line, f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
+            problems.append(Problem(q.where.file, line(), f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
         if q.part_of == q.key:
-            problems.append(Problem(q.where.file, q.where.line, f"quantity {q.key!r} cannot be part of itself"))
+            problems.append(Problem(q.where.file, line(), f"quantity {q.key!r} cannot be part of itself"))
 
-    def each(mask, message):
+    def each(mask, message, key):
         for r in figures[mask].itertuples(index=False):
-            problems.append(Problem(r.file, int(r.line), message(r)))
+            problems.append(Problem(r.file, key_lines.at("figure", r.file, int(r.line), key), message(r)))
 
     each(~figures["source"].isin(sources.keys()).to_numpy(),
-         lambda r: f"figure {r.id!r}: unknown source {r.source!r}")
+         lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
     known_quantity = figures["quantity"].isin(quantities.keys()).to_numpy()
-    each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}")
+    each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
     quantity_unit = figures["quantity"].map({k: q.unit for k, q in quantities.items()})
     pairs = pd.DataFrame({"unit": figures["unit"], "qunit": quantity_unit})[known_quantity]
@@ -1183,7 +1272,8 @@ def _check_references(figures, relations, sources, quantities, rates, skips) -> 
         for u, qu, fd, qd in bad:
             mask = known_quantity & (figures["unit"] == u).to_numpy() & (quantity_unit == qu).to_numpy()
             each(mask, lambda r, u=u, qu=qu, fd=fd, qd=qd:
-                 f"figure {r.id!r}: unit {u!r} has dimension {fd}, but quantity {r.quantity!r} is measured in {qu!r} ({qd})")
+                 f"figure {r.id!r}: unit {u!r} has dimension {fd}, but quantity {r.quantity!r} is measured in {qu!r} ({qd})",
+                 "unit")
     ids = figures["id"]
     for key, column in (("of", "of"), ("part", "part"), ("between", "between_a"), ("between", "between_b")):
         ref = figures[column]
@@ -1191,22 +1281,24 @@ def _check_references(figures, relations, sources, quantities, rates, skips) -> 
         if given.any():
             missing = given & ~ref.isin(ids).to_numpy()
             each(missing, lambda r, key=key, column=column:
-                 f"figure {r.id!r}: {key} {getattr(r, column)!r} is not a figure id")
+                 f"figure {r.id!r}: {key} {getattr(r, column)!r} is not a figure id", key)
     for r in relations[~relations["source"].isin(sources.keys()).to_numpy()].itertuples(index=False):
-        problems.append(Problem(r.file, int(r.line), f"relation {r.id!r}: unknown source {r.source!r}"))
-    for rate in rates:
-        if rate.source not in sources:
-            problems.append(Problem(rate.where.file, rate.where.line, f"rate: unknown source {rate.source!r}"))
-    for skip in skips:
-        if skip.source not in sources:
-            problems.append(Problem(skip.where.file, skip.where.line, f"skip: unknown source {skip.source!r}"))
+        problems.append(Problem(r.file, key_lines.at("relation", r.file, int(r.line), "source"),
+                                f"relation {r.id!r}: unknown source {r.source!r}"))
+    for kind, items in (("rate", rates), ("skip", skips)):
+        for item in items:
+            if item.source not in sources:
+                w = item.where
+                problems.append(Problem(w.file, key_lines.at(kind, w.file, w.line, "source"),
+                                        f"{kind}: unknown source {item.source!r}"))
     return problems
 
 
-def _check_relation_names(relations, groups, figures) -> list[Problem]:
+def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Problem]:
     """Every name in a relation is a figure id or a unit (units resolved once per name)."""
     from .units import unit_info
 
+    key_lines = KeyLines() if key_lines is None else key_lines
     index = pd.Index(figures["id"])
     bad_rows: dict[int, list[str]] = {}
     for g in groups:
@@ -1230,6 +1322,6 @@ def _check_relation_names(relations, groups, figures) -> list[Problem]:
     for row, names in bad_rows.items():
         r = relations.iloc[row]
         for name in names:
-            problems.append(Problem(r["file"], int(r["line"]),
+            problems.append(Problem(r["file"], key_lines.at("relation", r["file"], int(r["line"]), "expr"),
                                     f"relation {r['id']!r}: {name!r} is neither a figure id nor a unit"))
     return problems

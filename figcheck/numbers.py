@@ -115,9 +115,24 @@ def base_language(language: str) -> str:
     return lang if lang in HEDGES else "en"
 
 
+@functools.lru_cache(maxsize=256)
+def locale_known(language: str) -> bool:
+    """Whether babel knows this locale ("de_CH" yes, "de_XX" no)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse((language or "en").replace("-", "_"))
+        return True
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+
+
 def babel_locale(language: str) -> str:
     lang = (language or "en").replace("-", "_")
-    return lang if base_language(lang) == lang.split("_")[0].lower() else "en"
+    if base_language(lang) != lang.split("_")[0].lower():
+        return "en"
+    # an unknown region ("de_XX") reads as its language; babel would raise UnknownLocaleError
+    return lang if locale_known(lang) else base_language(lang)
 
 
 # --- digits -----------------------------------------------------------------------------------
@@ -129,7 +144,10 @@ def parse_digits(token: str, language: str) -> tuple[float, int]:
         # Swiss grouping with ' or ’; whatever mark follows the groups is the decimal mark.
         plain = token.replace("'", "").replace("’", "")
         integer, _, frac = plain.replace(",", ".").partition(".")
-        return float(integer + ("." + frac if frac else "")), len(frac)
+        value = float(integer + ("." + frac if frac else ""))
+        if not math.isfinite(value):
+            raise NumberReadError(f"{token!r} is too large to be a reported number")
+        return value, len(frac)
     if "'" in token or "’" in token:
         raise NumberReadError(f"{token!r}: apostrophes must group digits in threes")
     from babel.numbers import NumberFormatError, get_decimal_symbol, parse_decimal
@@ -142,9 +160,16 @@ def parse_digits(token: str, language: str) -> tuple[float, int]:
         if getattr(exc, "suggestions", None):
             hint = " (could be " + " or ".join(exc.suggestions) + ")"
         raise NumberReadError(f"{token!r} is ambiguous in {language!r}{hint}") from None
+    except ArithmeticError:
+        # babel's strict check re-formats the number in the default decimal context (28 digits)
+        # and raises decimal.InvalidOperation beyond it: "1.000.000.…" with 30 groups
+        raise NumberReadError(f"{token!r} has too many digits to be a reported number") from None
+    value = float(number)
+    if not math.isfinite(value):
+        raise NumberReadError(f"{token!r} is too large to be a reported number")
     mark = get_decimal_symbol(locale)
     decimals = len(token.rsplit(mark, 1)[1]) if mark in token else 0
-    return float(number), decimals
+    return value, decimals
 
 
 def integer_about_half(value: float) -> float:

@@ -116,6 +116,10 @@ def _convert(node, depth):
             ast.BoolOp: "and/or", ast.Lambda: "lambdas"}.get(type(node), type(node).__name__)
     if isinstance(node, ast.BinOp):
         what = f"the operator {type(node.op).__name__}"
+    elif isinstance(node, ast.Constant):
+        # name the kind of constant: "this constant" does not tell the writer what to change
+        what = {str: "strings", bytes: "bytes", bool: "True/False", complex: "complex numbers"}.get(
+            type(node.value), "None/Ellipsis")
     raise RelationSyntaxError(f"{what} not allowed: only figure ids, numbers, units, + - * / ( )")
 
 

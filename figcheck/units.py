@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 
+MAX_POWER = 12  # m³/s² needs 3; 12 leaves room and stays far inside int16 when relations multiply
+
+
 class UnitError(ValueError):
     """A unit string pint cannot read."""
 
@@ -59,8 +62,14 @@ def unit_info(text: str) -> UnitInfo:
         base = (1 * unit).to_base_units()
     except Exception as exc:  # pint raises a zoo of types for bad strings
         raise UnitError(f"unknown unit {text!r} ({exc.__class__.__name__}: {exc})") from None
-    exponents = tuple(sorted((str(d), int(round(p)))
-                             for d, p in base.dimensionality.items() if round(p) != 0))
+    powers = dict(base.dimensionality)
+    # A fractional power would be rounded away ("soldier**0.5" read as dimensionless) and a
+    # huge one overflows the int16 exponent columns of the figure table: both are rejected.
+    if any(p != int(p) for p in powers.values()):
+        raise UnitError(f"unit {text!r}: powers of units must be whole numbers")
+    if any(abs(p) > MAX_POWER for p in powers.values()):
+        raise UnitError(f"unit {text!r}: powers beyond ±{MAX_POWER} are not units of reported numbers")
+    exponents = tuple(sorted((str(d), int(p)) for d, p in powers.items() if p != 0))
     return UnitInfo(cleaned, float(base.magnitude), dimension_key(exponents), exponents)
 
 

@@ -46,10 +46,10 @@ def render(result, colour: bool = False, **options) -> str:
                + f" in {len(corpus.figures)} figures, {len(corpus.relations)} relations, "
                f"{len(corpus.sources)} sources; {len(result.rules)} rules")
     colour_of = "error" if counts["error"] else "warning" if counts["warning"] else "green"
-    lines.append(f"{c[colour_of]}{summary}{c['reset']}")
     from ..coverage import coverage_of, summary_line
 
     coverage = coverage_of(result)
     if coverage is not None:
         lines.append(_clean(summary_line(coverage)))
+    lines.append(f"{c[colour_of]}{summary}{c['reset']}")  # last: the line a CI log ends on
     return "\n".join(lines) + "\n"

@@ -1,0 +1,93 @@
+"""The figure table: one row per figure, periods as [start, end) days, intervals in base units."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import figure, write_figures
+
+COLUMNS = ["id", "source", "quantity", "kind", "unit", "qualifier", "value_low", "value_high", "written_half",
+           "about_half", "period_start", "period_end", "modality", "attributed_to", "published", "file", "line",
+           "q_code", "factor", "dimension", "low", "high", "low_open", "high_open", "unit_low", "unit_high"]
+
+
+def table_of(folder, body):
+    from figcheck.load import load
+    from figcheck.table import FigureTable
+
+    return FigureTable.from_corpus(load([write_figures(folder, body)]))
+
+
+@pytest.mark.parametrize("as_of, start, end", [
+    ('"2024"', "2024-01-01", "2025-01-01"),
+    ('"2024-11"', "2024-11-01", "2024-12-01"),
+    ('"2024-12"', "2024-12-01", "2025-01-01"),
+    ('"2024-02-29"', "2024-02-29", "2024-03-01"),
+    ('"2024-01/2025-02"', "2024-01-01", "2025-03-01"),
+    ("2024-11-05", "2024-11-05", "2024-11-06"),     # a TOML date
+    (None, "2025-01-15", "2025-01-16"),              # the source's published date
+])
+def test_periods_are_half_open_days(corpus_dir, as_of, start, end):
+    table = table_of(corpus_dir, figure(as_of=as_of))
+    row = table.df.iloc[0]
+    assert row["period_start"] == pd.Timestamp(start)
+    assert row["period_end"] == pd.Timestamp(end)
+
+
+def test_columns_and_types(corpus_dir):
+    body = figure("f1") + "\n" + figure("f2", value='"2,5 Millionen"', unit='"shell/day"', quantity='"shells"',
+                                        qualifier='"more_than"', attributed_to='"Kiew"')
+    table = table_of(corpus_dir, body)
+    df = table.df
+    assert list(df.columns)[: len(COLUMNS)] == COLUMNS
+    assert len(table) == 2 and table.row == {"f1": 0, "f2": 1}
+    for column in ("period_start", "period_end", "published"):
+        assert df[column].dtype.kind == "M", column  # datetime64, so periods compare as columns
+    assert df["line"].dtype == np.int64
+    assert df.loc[1, "attributed_to"] == "Kiew"
+    # shells per day → base unit shell per second; more_than: (2.5 M, ∞)
+    assert df.loc[1, "factor"] == pytest.approx(1 / 86400)
+    assert df.loc[1, "low"] == pytest.approx(2.5e6 / 86400)
+    assert df.loc[1, "high"] == np.inf and df.loc[1, "low_open"] and df.loc[1, "high_open"]
+    assert (df.loc[1, "unit_low"], df.loc[1, "unit_high"]) == (2.5e6, np.inf)
+    # exponents: one column per base dimension, in table.base_dims order
+    exps = dict(zip(table.base_dims, table.exponents[1]))
+    assert exps["[shell]"] == 1 and exps["[time]"] == -1 and exps.get("[soldier]", 0) == 0
+    iv = table.intervals
+    assert iv.lo[0] == 10_500 and iv.hi[0] == 11_500
+
+
+def test_lines_point_at_each_figure(corpus_dir):
+    from conftest import line_of
+
+    body = figure("f1") + "\n" + figure("f2")
+    path = write_figures(corpus_dir, body)
+    from figcheck.load import load
+    from figcheck.table import FigureTable
+
+    df = FigureTable.from_corpus(load([path])).df
+    assert df["line"].tolist() == [line_of(path, 'id = "f1"'), line_of(path, 'id = "f2"')]
+    assert set(df["file"]) == {"figures.toml"}
+
+
+def test_month_and_year_are_the_design_ones(corpus_dir):
+    body = figure("pay", value="2000", unit='"USD/soldier/month"', quantity='"pay"', qualifier='"exact"') + """
+[quantity.pay]
+kind = "stock"
+unit = "USD/soldier/year"
+"""
+    df = table_of(corpus_dir, body).df
+    seconds_per_month = 365.25 * 86400 / 12
+    assert df.loc[0, "low"] == pytest.approx(2000 / seconds_per_month, rel=1e-12)
+    assert df.loc[0, "dimension"] == "[currency_USD]/[soldier]/[time]"
+
+
+def test_an_empty_corpus_gives_an_empty_table(corpus_dir):
+    from figcheck.load import load
+    from figcheck.table import FigureTable
+
+    path = corpus_dir / "figures.toml"
+    path.write_text("# nothing\n", encoding="utf-8")
+    table = FigureTable.from_corpus(load([path]))
+    assert len(table) == 0 and len(table.intervals) == 0
