@@ -164,12 +164,13 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
     for candidates in (same_quantity, same_dimension):
         candidates = candidates[(candidates != lower) & (candidates != higher)]
         candidates = candidates[np.isfinite(iv.hi[candidates]) & (iv.lo[candidates] > 0)]
-        if len(candidates) > 40:  # keep the search bounded: the closest in size are likeliest
-            need = (target.lo[0] + target.hi[0] - base.lo[0] - base.hi[0]) / 2
-            mid = (iv.lo[candidates] + iv.hi[candidates]) / 2
-            candidates = candidates[np.argsort(np.abs(mid - need), kind="stable")[:40]]
+        # keep the search bounded (a few hundred sums per finding): the closest in size are likeliest
+        need = (target.lo[0] + target.hi[0] - base.lo[0] - base.hi[0]) / 2
+        mid = (iv.lo[candidates] + iv.hi[candidates]) / 2
+        candidates = candidates[np.argsort(np.abs(mid - need), kind="stable")]
         for terms in range(1, max_terms + 1):
-            combos = np.array(list(itertools.combinations(candidates, terms)), dtype=np.int64)
+            pool = candidates[: {1: 40, 2: 30}.get(terms, 12)]
+            combos = np.array(list(itertools.combinations(pool, terms)), dtype=np.int64)
             if len(combos) == 0:
                 break
             m = len(combos)
