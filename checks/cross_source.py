@@ -72,7 +72,7 @@ def below_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray):
     prefix of that order (found by binary search), so the work is n log n plus the output.
     """
     out_i, out_j = [], []
-    quantities = df["quantity"].to_numpy()[rows]
+    quantities = pd.factorize(df["quantity"])[0][rows]   # integer codes: sorting strings is slow
     order = np.argsort(quantities, kind="stable")
     rows, quantities = rows[order], quantities[order]
     bounds = np.flatnonzero(np.r_[True, quantities[1:] != quantities[:-1], True])
