@@ -103,7 +103,7 @@ def conflicting_pairs(df: pd.DataFrame, iv: Intervals):
     same period), intervals that do not meet. Returns (lower, higher, same_period)."""
     comparable = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
     i, j = below_pairs(df, iv, comparable)
-    src = df["source"].to_numpy()
+    src = pd.factorize(df["source"])[0]   # integer codes: comparing strings pair by pair is slow
     start = df["period_start"].to_numpy()
     end = df["period_end"].to_numpy()
     flow = (df["kind"].to_numpy() == "flow")
