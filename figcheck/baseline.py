@@ -25,22 +25,26 @@ VERSION = 1
 ENTRY_KEYS = ("fingerprint", "code", "figures", "relation", "message")
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+def atomic_write(path: Path, data: str | bytes, private: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file.
+
+    Text is written as UTF-8 with \n line ends; `private` keeps mkstemp's 0600 (caches)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        # mkstemp makes the file private (0600); give it the mode a plain write would have
-        try:
-            mode = path.stat().st_mode & 0o777
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+        if not private:
+            # mkstemp makes the file private (0600); give it the mode a plain write would have
+            try:
+                mode = path.stat().st_mode & 0o777
+            except OSError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(tmp, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -79,19 +79,9 @@ class ParseCache:
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             signature = hmac.new(self.secret, key.encode() + payload, hashlib.sha256).digest()
-            path = self._path(key)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(signature + payload)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            from .baseline import atomic_write
+
+            atomic_write(self._path(key), signature + payload, private=True)
         except Exception:   # a full disk or a read-only home must not fail the check
             return
 

@@ -277,7 +277,29 @@ def parse_toml(text: str, display: str) -> dict:
         raise LoadError([Problem(display, line, f"TOML syntax: {msg}")]) from None
 
 
-class _FileLoader:
+class _Collector:
+    """Collects the problems of one input, each at its line; reads string keys."""
+
+    display: str
+    problems: list[Problem]
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.display, line, message))
+
+    def where(self, line: int) -> Where:
+        return Where(self.display, line)
+
+    def string(self, table, key, line_of, required=True, default=""):
+        value = table.get(key)
+        if value is None:
+            return None if required else default
+        if not isinstance(value, str):
+            self.problem(line_of(key), f"{key!r} must be a string, not {_type_name(value)}")
+            return None
+        return value
+
+
+class _FileLoader(_Collector):
     """Validates one figures file; cross-file references are checked by `load` afterwards."""
 
     def __init__(self, path: Path, display: str, text: str | None = None, data: dict | None = None):
@@ -287,12 +309,6 @@ class _FileLoader:
         self.text = read_toml_text(path, display) if text is None else text
         self.data = parse_toml(self.text, display) if data is None else data
         self.lines = line_index(self.text)
-
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.display, line, message))
-
-    def where(self, line: int) -> Where:
-        return Where(self.display, line)
 
     def entries(self, kind: str):
         """(name, table, line-of-key function) for each entry of a table kind."""
@@ -335,14 +351,6 @@ class _FileLoader:
             out.append((name, table, functools.partial(lines.key, kind, name)))
         return out
 
-    def string(self, table, key, line_of, required=True, default=""):
-        value = table.get(key)
-        if value is None:
-            return None if required else default
-        if not isinstance(value, str):
-            self.problem(line_of(key), f"{key!r} must be a string, not {_type_name(value)}")
-            return None
-        return value
 
 
 def _figure_reading(raw, quote: str, language: str):
@@ -403,7 +411,7 @@ class Part:
     relation_groups: list = dc_field(default_factory=list)   # figcheck.relations.ShapeGroup, rows of `relations`
 
 
-class Entries:
+class Entries(_Collector):
     """Validates the small tables (sources, quantities, rates, skips) the same way for TOML and
     columnar input: each entry is (name, table dict, line-of-key function)."""
 
@@ -413,20 +421,6 @@ class Entries:
         self.problems: list[Problem] = []
         self.unusable_published: set[str] = set()  # already reported; figures relying on it stay quiet
 
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.display, line, message))
-
-    def where(self, line: int) -> Where:
-        return Where(self.display, line)
-
-    def string(self, table, key, line_of, required=True, default=""):
-        value = table.get(key)
-        if value is None:
-            return None if required else default
-        if not isinstance(value, str):
-            self.problem(line_of(key), f"{key!r} must be a string, not {_type_name(value)}")
-            return None
-        return value
 
     def sources(self, entries) -> tuple[dict, dict]:
         f = self
