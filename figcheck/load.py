@@ -239,20 +239,7 @@ def _type_name(value) -> str:
 # --- the loader -------------------------------------------------------------------------------
 
 def read_toml_text(path: Path, display: str) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise LoadError([Problem(display, 1, "file not found")]) from None
-    except OSError as exc:
-        raise LoadError([Problem(display, 1, f"cannot read: {exc.strerror or exc}")]) from None
-    if not data.strip():
-        raise LoadError([Problem(display, 1, "empty figures file")])
-    try:
-        # utf-8-sig: editors on Windows save a byte-order mark, which tomllib calls a syntax error
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoadError([Problem(display, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
+    return decode_toml(read_toml_bytes(path, display), display)
 
 
 def parse_toml(text: str, display: str) -> dict:
