@@ -52,11 +52,10 @@ def figure_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-class FigureFrame(Mapping):
-    """{figure id: Figure}, backed by the figure frame."""
+class _IdFrame(Mapping):
+    """A read-only {id: record} over a frame with an "id" column."""
 
-    def __init__(self, df: pd.DataFrame):
-        self.df = df.reset_index(drop=True)
+    df: pd.DataFrame
 
     @functools.cached_property
     def index(self) -> pd.Index:
@@ -68,8 +67,15 @@ class FigureFrame(Mapping):
     def __iter__(self):
         return iter(self.df["id"].tolist())
 
-    def __contains__(self, fid) -> bool:
-        return fid in self.index
+    def __contains__(self, key) -> bool:
+        return key in self.index
+
+
+class FigureFrame(_IdFrame):
+    """{figure id: Figure}, backed by the figure frame."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df.reset_index(drop=True)
 
     def position(self, fid: str) -> int:
         return int(self.index.get_loc(fid))
@@ -116,7 +122,7 @@ class FigureFrame(Mapping):
         return f"<FigureFrame of {len(self)} figures>"
 
 
-class RelationFrame(Mapping):
+class RelationFrame(_IdFrame):
     """{relation id: Relation}, backed by the relation frame; a tree is parsed when asked for.
 
     `groups` holds the relations grouped by expression shape, as the loader found them: the
@@ -126,19 +132,6 @@ class RelationFrame(Mapping):
     def __init__(self, df: pd.DataFrame, groups: list | None = None):
         self.df = df.reset_index(drop=True)
         self.groups = groups or []
-
-    @functools.cached_property
-    def index(self) -> pd.Index:
-        return pd.Index(self.df["id"])
-
-    def __len__(self) -> int:
-        return len(self.df)
-
-    def __iter__(self):
-        return iter(self.df["id"].tolist())
-
-    def __contains__(self, rid) -> bool:
-        return rid in self.index
 
     def __getitem__(self, rid: str) -> Relation:
         try:
