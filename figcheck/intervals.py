@@ -183,7 +183,8 @@ class Intervals:
 REL_TOL = 1e-9   # float rounding from unit factors (7 % − 5 % is 0.020000000000000004), not a margin
 
 
-def _close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Equal, or within float rounding of each other (REL_TOL)."""
     with np.errstate(invalid="ignore"):
         scale = np.maximum(np.abs(x), np.abs(y))
         return (x == y) | (np.abs(x - y) <= REL_TOL * np.where(np.isfinite(scale), scale, 0.0))
@@ -191,7 +192,7 @@ def _close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _below(lo, lo_open, hi, hi_open) -> np.ndarray:
     """Is there a point ≥ lo (> if open) that is ≤ hi (< if open)? Ends within rounding touch."""
-    touching = _close(lo, hi)
+    touching = close(lo, hi)
     return (~touching & (lo < hi)) | (touching & ~lo_open & ~hi_open)
 
 
@@ -208,7 +209,7 @@ def meet(a: Intervals, b: Intervals) -> np.ndarray:
 
 def some_less(a: Intervals, b: Intervals, or_equal: bool = False) -> np.ndarray:
     """A < B (or <=): some point of A lies below (or at) some point of B."""
-    touching = _close(a.lo, b.hi)
+    touching = close(a.lo, b.hi)
     strict = ~touching & (a.lo < b.hi)
     if not or_equal:
         return strict
