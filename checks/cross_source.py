@@ -65,40 +65,61 @@ as_of = "{as_of_b}"
 
 # --- the sweep --------------------------------------------------------------------------------
 
-def below_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray):
-    """(i, j) with figure i entirely below figure j, both in `rows` and of one quantity.
+def below_pairs(quantity: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """(i, j) with interval i entirely below interval j (hi[i] <= lo[j]) and one quantity code.
 
-    Per quantity, intervals are sorted by their upper end; the figures entirely below j are a
-    prefix of that order (found by binary search), so the work is n log n plus the output.
+    Per quantity, intervals are sorted by their upper end; the intervals entirely below j are
+    a prefix of that order (found by binary search), so the work is n log n plus the output.
+    The arrays are gathered once into quantity order, so each group is a contiguous slice and
+    every pair indexes memory close to its partner.
     """
+    order = group_order(quantity)
+    quantity, lo, hi = quantity[order], lo[order], hi[order]
+    bounds = np.flatnonzero(np.r_[True, quantity[1:] != quantity[:-1], True])
     out_i, out_j = [], []
-    quantities = pd.factorize(df["quantity"])[0][rows]   # integer codes: sorting strings is slow
-    order = group_order(quantities)
-    rows, quantities = rows[order], quantities[order]
-    bounds = np.flatnonzero(np.r_[True, quantities[1:] != quantities[:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        group = rows[a:b]
-        if len(group) < 2:
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if b - a < 2:
             continue
-        by_high = group[np.argsort(iv.hi[group], kind="stable")]
-        highs = iv.hi[by_high]
-        counts = np.searchsorted(highs, iv.lo[group], side="right")
+        by_high = np.argsort(hi[a:b], kind="stable")
+        counts = np.searchsorted(hi[a:b][by_high], lo[a:b], side="right")
         total = int(counts.sum())
         if total == 0:
             continue
-        j = np.repeat(group, counts)
+        out_j.append(np.repeat(np.arange(a, b, dtype=np.int32), counts))
         starts = np.repeat(np.cumsum(counts) - counts, counts)
-        i = by_high[np.arange(total) - starts]
-        out_i.append(i)
-        out_j.append(j)
+        out_i.append((by_high[np.arange(total) - starts] + a).astype(np.int32))
     if not out_i:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    i, j = np.concatenate(out_i), np.concatenate(out_j)
-    # hi[i] <= lo[j] here; only ends within rounding of each other can still meet (by openness)
+        return np.empty(0, np.int64), np.empty(0, np.int64), order
+    return np.concatenate(out_i), np.concatenate(out_j), order
+
+
+def conflicting_pairs(df: pd.DataFrame, iv: Intervals):
+    """X001's pairs: different sources, comparable modality, overlapping periods (flows: the
+    same period), intervals that do not meet. Returns (lower, higher, same_period) as rows."""
+    rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
+    quantity = pd.factorize(df["quantity"])[0][rows]   # integer codes: sorting strings is slow
+    i, j, order = below_pairs(quantity, iv.lo[rows], iv.hi[rows])
+    rows = rows[order]   # i and j index these rows, in quantity order
+    # integer codes and days: comparing strings and timestamps pair by pair is slow
+    # (32 bits: at a million figures these gathers run from memory, not cache, and width is time)
+    src = pd.factorize(df["source"])[0].astype(np.int32)[rows]
+    start, end = (_days(df[c])[rows] for c in ("period_start", "period_end"))
+    flow = (df["kind"].to_numpy() == "flow")[rows]
+    keep = src[i] != src[j]
+    i, j = i[keep], j[keep]
+    same_period = (start[i] == start[j]) & (end[i] == end[j])
+    keep = (start[i] < end[j]) & (start[j] < end[i]) & (same_period | ~flow[i])
+    i, j, same_period = rows[i[keep]], rows[j[keep]], same_period[keep]
+    # hi[i] <= lo[j]; only ends within rounding of each other can still meet (by openness)
     keep = i != j
     touching = np.flatnonzero(keep & close(iv.hi[i], iv.lo[j]))
     keep[touching] = ~meet(iv.take(i[touching]), iv.take(j[touching]))
-    return i[keep], j[keep]
+    return i[keep], j[keep], same_period[keep]
+
+
+def _days(column: pd.Series) -> np.ndarray:
+    """A date column as int32 days since 1970."""
+    return np.asarray(column.to_numpy(), dtype="datetime64[D]").view(np.int64).astype(np.int32)
 
 
 def group_order(codes: np.ndarray) -> np.ndarray:
@@ -115,21 +136,6 @@ def group_order(codes: np.ndarray) -> np.ndarray:
         order = order[np.argsort(digit, kind="stable")]
         shift += 16
     return order
-
-
-def conflicting_pairs(df: pd.DataFrame, iv: Intervals):
-    """X001's pairs: different sources, comparable modality, overlapping periods (flows: the
-    same period), intervals that do not meet. Returns (lower, higher, same_period)."""
-    comparable = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
-    i, j = below_pairs(df, iv, comparable)
-    src = pd.factorize(df["source"])[0]   # integer codes: comparing strings pair by pair is slow
-    start = df["period_start"].to_numpy()
-    end = df["period_end"].to_numpy()
-    flow = (df["kind"].to_numpy() == "flow")
-    same_period = (start[i] == start[j]) & (end[i] == end[j])
-    overlap = (start[i] < end[j]) & (start[j] < end[i])
-    keep = (src[i] != src[j]) & overlap & (same_period | ~flow[i])
-    return i[keep], j[keep], same_period[keep]
 
 
 def brute_force_pairs(df: pd.DataFrame, iv: Intervals):
