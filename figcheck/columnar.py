@@ -46,7 +46,41 @@ def archive_files(path: Path) -> tuple[Path, str]:
     return path.parent, path.suffix.lower()
 
 
-def read_table(path: Path, display: str) -> pd.DataFrame:
+class TextTable:
+    """A table's columns as text Series (object dtype), kept apart: a DataFrame would copy
+    every object column into one block, which costs a second per million rows."""
+
+    def __init__(self, columns: dict[str, pd.Series], rows: int):
+        self.data = columns
+        self.columns = list(columns)
+        self.rows = rows
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self.data[name]
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+def _text_column(column) -> pd.Series:
+    """An arrow string column as a categorical Series of Python strings.
+
+    Archive columns repeat a few values (source ids, units, qualifiers, quotes): arrow's
+    dictionary encoding makes each distinct value one Python string, and comparisons,
+    isin and map then run over the distinct values instead of every cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    encoded = pc.dictionary_encode(column.fill_null("")).combine_chunks()
+    words = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=words, validate=False))
+
+
+def read_table(path: Path, display: str) -> TextTable:
     """Every column as text; empty cells as ''."""
     try:
         if path.suffix.lower() == ".parquet":
@@ -63,9 +97,8 @@ def read_table(path: Path, display: str) -> pd.DataFrame:
             for name, col in zip(table.column_names, table.columns):
                 if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
                     col = pc.strftime(col, format="%Y-%m-%d")
-                columns[name] = pd.Series(col.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False),
-                                          dtype=object)
-            return pd.DataFrame(columns)
+                columns[name] = _text_column(col)
+            return TextTable(columns, table.num_rows)
         if _has_pyarrow():
             import pyarrow.csv as pv
 
@@ -73,10 +106,9 @@ def read_table(path: Path, display: str) -> pd.DataFrame:
             table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
                                 convert_options=pv.ConvertOptions(column_types={c: "string" for c in header},
                                                                   strings_can_be_null=False))
-            return pd.DataFrame({c: pd.Series(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
-                                 for c in table.column_names})
+            return TextTable({c: _text_column(table.column(c)) for c in table.column_names}, table.num_rows)
         df = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8")
-        return df.astype(object)
+        return TextTable({c: df[c].astype(object) for c in df.columns}, len(df))
     except LoadError:
         raise
     except FileNotFoundError:
@@ -103,7 +135,7 @@ def _has_pyarrow() -> bool:
     return True
 
 
-def _check_columns(kind: str, df: pd.DataFrame, display: str, problems: list) -> bool:
+def _check_columns(kind: str, df: TextTable, display: str, problems: list) -> bool:
     required, optional = KEYS[kind]
     extra = EXTRA_COLUMNS.get(kind, set())
     if kind == "quantity":
@@ -117,14 +149,14 @@ def _check_columns(kind: str, df: pd.DataFrame, display: str, problems: list) ->
     return required <= columns
 
 
-def _empty_required(kind: str, df: pd.DataFrame, display: str, problems: list) -> None:
+def _empty_required(kind: str, df: TextTable, display: str, problems: list) -> None:
     required, _ = KEYS[kind]
     for c in sorted(required & set(df.columns)):
         for row in np.flatnonzero((df[c] == "").to_numpy()):
             problems.append(Problem(display, int(row) + FIRST_ROW, f"{kind}: missing value for {c!r}"))
 
 
-def _entries(df: pd.DataFrame, typed=None):
+def _entries(df: TextTable, typed=None):
     """Rows of a small table as TOML-like entries: (name, {column: value}, line-of-key)."""
     names = list(df.columns)
     out = []
@@ -152,7 +184,7 @@ def _number_or_text(value):
     return number if math.isfinite(number) else value
 
 
-def _clean_quantities(df: pd.DataFrame, shown: str):
+def _clean_quantities(df: TextTable, shown: str):
     """The quantities as records when every row is valid (checked per column), else None."""
     from .load import KEY_ID, _unit_problem
     from .model import KINDS, Quantity, Where
@@ -178,7 +210,7 @@ def _clean_quantities(df: pd.DataFrame, shown: str):
 def read_archive(path: Path, display: str) -> Part:
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
-    tables: dict[str, tuple[pd.DataFrame, str]] = {}
+    tables: dict[str, tuple[TextTable, str]] = {}
     for kind, name in KINDS_FILES.items():
         file = folder / f"{name}{suffix}"
         if not file.exists():

@@ -637,7 +637,11 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     raw = list(raw_value) if not columnar else None
     if columnar:
         value_high = cols.get("value_high")
-        keys = raw_value + "\x1f" + (value_high if value_high is not None else "") + "\x1f" + language
+        # one reading per distinct (value, value_high, language): combined as integer codes
+        keys = _codes(raw_value).astype(np.int64)
+        for part in ((value_high,) if value_high is not None else ()) + (language,):
+            codes = _codes(part)
+            keys = keys * (int(codes.max(initial=0)) + 1) + codes
         if value_high is not None:
             has_high = (value_high != "").to_numpy()
 
@@ -785,9 +789,19 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     return figure_frame(frame)
 
 
+def _codes(values) -> np.ndarray:
+    """Integer codes of a column: a categorical's own, else factorized."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy()
+    return pd.factorize(np.asarray(values, dtype=object))[0]
+
+
 def fullmatch(values, pattern: re.Pattern, all_text: bool = False) -> np.ndarray:
     """Which values (text; anything else is False) match `pattern` whole: one regex kernel
-    over the column where pyarrow is installed."""
+    over the column where pyarrow is installed; a categorical column is matched once per
+    distinct value."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return fullmatch(values.cat.categories.to_numpy(dtype=object), pattern, all_text)[values.cat.codes.to_numpy()]
     values = np.asarray(values, dtype=object)
     if all_text:
         is_text, text = np.ones(len(values), dtype=bool), values
