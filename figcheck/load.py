@@ -1001,10 +1001,16 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
         except (OSError, ValueError) as exc:   # ValueError: "embedded null byte"
             return None, exc
 
-    # many small files: reading releases the GIL, so a few threads overlap the system calls
+    # many small files: reading releases the GIL, so a few threads overlap the system calls;
+    # each thread reads a slice (a future per file costs more than reading a small file)
     items = list(part.sources.items())
+    paths = [src.path for _, src in items]
+    slices = [paths[k::8] for k in range(8)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        contents = list(pool.map(read, [src.path for _, src in items], chunksize=256))
+        read_slices = list(pool.map(lambda some: [read(p) for p in some], slices))
+    contents = [None] * len(paths)
+    for k, got in enumerate(read_slices):
+        contents[k::8] = got
     problems = []
     out = {}
     for (sid, src), (data, error) in zip(items, contents):
