@@ -17,11 +17,14 @@ EXACT, ABOUT, MORE_THAN, AT_LEAST, LESS_THAN, UP_TO, ALMOST = range(len(QUALIFIE
 
 
 def qualifier_codes(qualifiers) -> np.ndarray:
-    """Qualifier names → small ints (a column operation through pandas' categorical codes)."""
+    """Qualifier names → small ints: the few distinct names are looked up, then gathered.
+
+    A name that is not a qualifier gets -1 (the loader rejects those before this point)."""
     import pandas as pd
 
-    cat = pd.Categorical(qualifiers, categories=list(QUALIFIERS))
-    return np.asarray(cat.codes, dtype=np.int8)
+    codes, names = pd.factorize(np.asarray(qualifiers, dtype=object))
+    lookup = np.array([QUALIFIER_CODE.get(name, -1) for name in names] + [-1], dtype=np.int8)
+    return lookup[codes]
 
 
 def read_intervals(qualifier, low, high, written_half, about_half, about_margin=1.0):
