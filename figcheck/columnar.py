@@ -62,7 +62,11 @@ class TextTable:
         return self.rows
 
 
-def _text_column(column) -> pd.Series:
+# columns whose every cell differs: encoding them would only add a hash pass
+UNIQUE_COLUMNS = {"id", "expr"}
+
+
+def _text_column(column, name: str = "") -> pd.Series:
     """An arrow string column as a categorical Series of Python strings.
 
     Archive columns repeat a few values (source ids, units, qualifiers, quotes): arrow's
@@ -74,6 +78,10 @@ def _text_column(column) -> pd.Series:
 
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
+    if name == "expr":   # kept in arrow: relations are grouped by shape with arrow's regex kernels
+        return pd.Series(pd.arrays.ArrowStringArray(column.fill_null("")))
+    if name in UNIQUE_COLUMNS:
+        return pd.Series(column.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
     encoded = pc.dictionary_encode(column.fill_null("")).combine_chunks()
     words = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
@@ -97,7 +105,7 @@ def read_table(path: Path, display: str) -> TextTable:
             for name, col in zip(table.column_names, table.columns):
                 if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
                     col = pc.strftime(col, format="%Y-%m-%d")
-                columns[name] = _text_column(col)
+                columns[name] = _text_column(col, name)
             return TextTable(columns, table.num_rows)
         if _has_pyarrow():
             import pyarrow.csv as pv
@@ -106,7 +114,7 @@ def read_table(path: Path, display: str) -> TextTable:
             table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
                                 convert_options=pv.ConvertOptions(column_types={c: "string" for c in header},
                                                                   strings_can_be_null=False))
-            return TextTable({c: _text_column(table.column(c)) for c in table.column_names}, table.num_rows)
+            return TextTable({c: _text_column(table.column(c), c) for c in table.column_names}, table.num_rows)
         df = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8")
         return TextTable({c: df[c].astype(object) for c in df.columns}, len(df))
     except LoadError:
