@@ -109,7 +109,8 @@ def _main(argv) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         n = len(exc.problems)
-        print(f"figcheck: {n} problem{'s' if n != 1 else ''} in the input; nothing was checked", file=sys.stderr)
+        if n > 1:   # one problem is its own message; several get a count after them
+            print(f"figcheck: {n} problems in the input; nothing was checked", file=sys.stderr)
         return EXIT_INPUT
     except (UsageError, ValueError) as exc:
         print(f"figcheck: {exc}", file=sys.stderr)
