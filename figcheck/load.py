@@ -946,7 +946,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
 def relation_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame({c: (np.asarray(v, dtype=np.int64) if c == "line" else
                              pd.Series(np.asarray(v, dtype=object), dtype=object))
-                         for c, v in columns.items()})
+                         for c, v in columns.items()}, copy=False)
 
 
 def empty_relations() -> pd.DataFrame:

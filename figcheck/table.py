@@ -77,7 +77,7 @@ def build_columns(corpus: Corpus) -> pd.DataFrame:
         "modality": f["modality"], "attributed_to": f["attributed_to"],
         "published": pub.fillna(f["period_start"]),
         "file": f["file"], "line": f["line"],
-    })
+    }, copy=False)
 
 
 def compute(df: pd.DataFrame, about_margin: float = 1.0) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
