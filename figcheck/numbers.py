@@ -345,6 +345,26 @@ def _number_at(toks, i, lang, language):
     return None
 
 
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}\.\d{3}$")
+
+
+def _refuse_german_grouping(token: str, language: str) -> None:
+    """Swiss German writes 28'000 and 2.5, but Germany's 28.000 is common in the same texts.
+
+    Where the locale's decimal mark is a point and the language is German (de-CH, de-LI),
+    "28.000" without a scale word is read neither as 28 nor as 28,000: it is ambiguous.
+    With a scale word ("1.125 Mrd.") the point is a decimal mark, as in Swiss style.
+    """
+    if not _DOT_THOUSANDS.match(token) or base_language(language) != "de":
+        return
+    from babel.numbers import get_decimal_symbol
+
+    if get_decimal_symbol(babel_locale(language)) == ".":
+        whole = token.replace(".", "")
+        raise NumberReadError(f"{token!r} is ambiguous in {language!r} (could be {float(token):g} or "
+                              f"{int(whole):,}); Swiss style groups thousands with an apostrophe: {token.replace('.', chr(39))}")
+
+
 def _scale_at(toks, i, lang):
     if i < len(toks) and toks[i].low in SCALES[lang]:
         j = i + 1
@@ -394,6 +414,8 @@ def _mention_at(toks, i, lang, language, text):
     scale1 = 1.0
     if scaled:
         scale1, k = scaled
+    else:
+        _refuse_german_grouping(toks[j].text, language)
     # a range: "3 bis 5 Millionen", "between 3 and 5 million", "3-5"
     seps = (RANGE_AND[lang],) if range_intent else RANGE_SEPARATORS[lang]
     if k < len(toks) and toks[k].low in seps and not (hedge and qualifier == "up_to"):
@@ -405,6 +427,8 @@ def _mention_at(toks, i, lang, language, text):
             sc2 = _scale_at(toks, k2, lang)
             if sc2:
                 scale2, k2 = sc2
+            elif scale1 == 1.0:
+                _refuse_german_grouping(toks[k + 1].text, language)
             hi, _, a2 = _scaled(num2, scale2)
             # "3 bis 5 Millionen": the scale word serves both ends, unless the range would then
             # run backwards: "960.000 bis 1,5 Millionen" is read unshared when both ends are of

@@ -157,3 +157,15 @@ def test_scale_of_a_unit_reaches_the_base_interval(corpus_dir):
 ])
 def test_regional_languages(language, text, value):
     assert read_value(text, language).low == value
+
+
+@pytest.mark.parametrize("text", ["28.000", "etwa 28.000 Soldaten", "3.000 bis 5.000"])
+def test_german_grouping_in_swiss_text_is_ambiguous(text):
+    # de-CH reads '.' as the decimal mark, but "28.000" in a Swiss paper is as likely 28,000
+    with pytest.raises(NumberReadError, match="ambiguous in 'de-CH'.*28'000|ambiguous in 'de-CH'.*3'000"):
+        read_value(text, "de-CH")
+
+
+def test_a_scale_word_makes_the_swiss_point_decimal():
+    assert read_value("1.125 Mrd.", "de-CH").low == 1.125e9
+    assert read_value("28.000", "de").low == 28000
