@@ -25,8 +25,11 @@ def _rows(ctx, ids):
 
 def _text_given(column) -> np.ndarray:
     """Which cells of an object column hold a non-empty string (the loaders write "" for none)."""
-    values = pd.Series(column, dtype=object)
-    return (values.str.len() > 0).fillna(False).to_numpy(dtype=bool)
+    values = np.asarray(column, dtype=object)
+    given = (values != "") & ~pd.isna(values)      # C loops; then the rest must be text
+    for i in np.flatnonzero(given):
+        given[i] = isinstance(values[i], str)
+    return given
 
 
 def _figures_with(ctx, *columns: str) -> list:
