@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from figcheck import display
-from figcheck.intervals import Intervals, gap, holds
+from figcheck.intervals import gap, holds
+from figcheck.relations import parse_relation, render, render_slots
 from figcheck.rules import Example, Hit, rule
 
 # Common slips, most plausible first: (factor on the left side, the sides' likely confusion).
@@ -96,22 +97,12 @@ quote = "was bei 10.000 Soldaten 24 Millionen Dollar pro Jahr kostet"
 '''
 
 
-def _rows(ctx, want_mismatch: bool):
-    """(group, row index) of every evaluated relation that fails (or mixes dimensions)."""
+def _failing(ctx, want_mismatch: bool):
+    """(group, rows) of the evaluated relations that fail (or mix dimensions), group by group."""
     for group in ctx.relation_results:
-        if want_mismatch:
-            rows = np.flatnonzero(group.mismatch)
-        else:
-            rows = np.flatnonzero(~group.mismatch & ~group.holds)
-        for i in rows:
-            yield group, int(i)
-
-
-def _side_text(ctx, node, iv: Intervals, i: int, unit) -> str:
-    """A side's interval in its natural unit, e.g. "[239,500,000, 240,500,000] USD/year"."""
-    factor = _factor(unit)
-    u = _unit_text(unit)
-    return display.interval(iv.lo[i] / factor, iv.hi[i] / factor, bool(iv.lo_open[i]), bool(iv.hi_open[i]), u)
+        rows = np.flatnonzero(group.mismatch if want_mismatch else ~group.mismatch & ~group.holds)
+        if len(rows):
+            yield group, rows
 
 
 def _factor(unit) -> float:
@@ -123,38 +114,178 @@ def _unit_text(unit) -> str:
     return text.replace(" ", "")
 
 
-def _natural_units(ctx, relation):
+def _numbered(node, counter):
+    """The tree with its k-th name leaf called "#k": a shape's leaves all share one placeholder name."""
+    from figcheck.relations import Comparison, Leaf, Op
+
+    if isinstance(node, Comparison):
+        return Comparison(node.op, _numbered(node.left, counter), _numbered(node.right, counter))
+    if isinstance(node, Leaf):
+        return Leaf(node.kind, f"#{next(counter)}", node.value) if node.kind == "name" else node
+    return Op(node.op, tuple(_numbered(a, counter) for a in node.args))
+
+
+def _natural_units(tree, leaf_units):
+    """(left unit, right unit) in pint of a relation whose name leaves have these unit texts."""
     from figcheck.relations import unit_of
 
-    figures = ctx.corpus.figures   # only the relation's own figures: a corpus may hold a million
-    units = {fid: figures[fid].unit for fid in relation.tree.names() if fid in figures}
+    tree = _numbered(tree, iter(range(10**6)))
+    units = {f"#{k}": u for k, u in enumerate(leaf_units)}
     try:
-        return unit_of(relation.tree.left, units), unit_of(relation.tree.right, units)
+        return unit_of(tree.left, units), unit_of(tree.right, units)
     except Exception:  # a unit pint cannot combine: the message falls back to base units
         from figcheck.units import registry
 
         return registry().dimensionless, registry().dimensionless
 
 
-def _relation_details(ctx, relation, group, i, left_unit, right_unit) -> list[str]:
-    from figcheck.relations import render
+class _Rows:
+    """What the messages of one shape group's failing rows are made of, gathered as columns:
+    the relations' fields, their figures (table rows, in leaf order), each row's natural units,
+    and the rendered sides. Units and unit factors are worked out once per distinct combination
+    of the leaves' units, figure lines and quote lines once per figure."""
 
-    corpus = ctx.corpus
-    names = relation.tree.names()
-    lines = [f"{relation.id}: {relation.expr}"]
-    for fid in dict.fromkeys(n for n in names if n in corpus.figures):
-        lines.append("  " + display.figure_line(corpus, ctx.table, fid))
-    lines.append(f"  left  {render(relation.tree.left)} = {_side_text(ctx, relation.tree.left, group.left, i, left_unit)}")
-    if _unit_text(left_unit) != _unit_text(right_unit) and left_unit.dimensionality == right_unit.dimensionality:
-        lines.append(f"        = {_side_text(ctx, None, group.left, i, right_unit)}")
-    lines.append(f"  right {render(relation.tree.right)} = {_side_text(ctx, relation.tree.right, group.right, i, right_unit)}")
-    if relation.quote:
-        lines.append(display.quote_line(corpus, relation))
-    for fid in dict.fromkeys(n for n in names if n in corpus.figures):
-        f = corpus.figures[fid]
-        if f.quote and f.quote not in relation.quote:
-            lines.append(display.quote_line(corpus, f))
-    return lines
+    def __init__(self, ctx, group, rows: np.ndarray, lines: "_FigureLines"):
+        corpus, table = ctx.corpus, ctx.table
+        self.group, self.rows, self.lines = group, rows, lines
+        self.ids = [group.ids[i] for i in rows.tolist()]
+        self.expr, self.quote = _relation_cells(corpus, self.ids)
+        tree = group.tree
+        leaves = tree.leaves()
+        unit_column = table.df["unit"].to_numpy()
+        figure_rows, leaf_units, leaf_texts = [], [], []
+        for k, leaf in enumerate(leaves):
+            if leaf.kind != "name":
+                leaf_texts.append(None)
+                continue
+            names = group.leaves[k][rows]
+            pos = group.positions[k][rows]
+            figure_rows.append(pos)
+            known = unit_column[np.maximum(pos, 0)] if len(unit_column) else names
+            leaf_units.append(np.where(pos >= 0, known, names).tolist())
+            leaf_texts.append(names.tolist())
+        n = len(rows)
+        # each row's figures in leaf order (-1 for a unit name), as plain lists
+        self.figure_rows = np.stack(figure_rows, axis=1).tolist() if figure_rows else [[] for _ in range(n)]
+        self.names = (np.stack([group.leaves[k][rows] for k, leaf in enumerate(leaves) if leaf.kind == "name"],
+                               axis=1).tolist() if figure_rows else [[] for _ in range(n)])
+        # natural units per distinct combination of leaf units
+        combos = list(zip(*leaf_units)) if leaf_units else [()] * n
+        per_combo = {}
+        for combo in dict.fromkeys(combos):
+            left_unit, right_unit = _natural_units(tree, combo)
+            lu, ru = _unit_text(left_unit), _unit_text(right_unit)
+            per_combo[combo] = (_factor(left_unit), _factor(right_unit), lu, ru,
+                                lu != ru and left_unit.dimensionality == right_unit.dimensionality)
+        unit_rows = [per_combo[c] for c in combos]
+        self.left_factor = np.array([u[0] for u in unit_rows], dtype=float)
+        self.right_factor = np.array([u[1] for u in unit_rows], dtype=float)
+        self.left_unit = [u[2] for u in unit_rows]
+        self.right_unit = [u[3] for u in unit_rows]
+        self.convert = [u[4] for u in unit_rows]
+        # the sides as written: one template per shape; numbers keep their text from the expression
+        if all(leaf.kind == "name" for leaf in leaves):
+            left_t, right_t = render_slots(tree)
+            self.left_text = [left_t.format(*names) for names in self.names]
+            self.right_text = [right_t.format(*names) for names in self.names]
+        else:
+            trees = [parse_relation(e) for e in self.expr]
+            self.left_text = [render(t.left) for t in trees]
+            self.right_text = [render(t.right) for t in trees]
+        self.left = group.left.take(rows)
+        self.right = group.right.take(rows)
+
+    def figures(self, i: int) -> tuple:
+        """The relation's figure ids, each once, in leaf order (what the hit names)."""
+        return tuple(dict.fromkeys(name for name, pos in zip(self.names[i], self.figure_rows[i]) if pos >= 0))
+
+    def details(self, i: int, sides: tuple | None) -> list[str]:
+        """The arithmetic shown line by line; `sides` (left in its unit, left in the right's
+        unit, right) for a relation that was evaluated, None for one that mixes dimensions."""
+        rows = list(dict.fromkeys(pos for pos in self.figure_rows[i] if pos >= 0))
+        quote = self.quote[i]
+        lines = [f"{self.ids[i]}: {self.expr[i]}"]
+        lines += ["  " + self.lines.line(p) for p in rows]
+        if sides is not None:
+            lines.append(f"  left  {self.left_text[i]} = {sides[0]}")
+            if self.convert[i]:
+                lines.append(f"        = {sides[1]}")
+            lines.append(f"  right {self.right_text[i]} = {sides[2]}")
+        if quote:
+            lines.append(f"«{quote}» — {self.lines.label(self.source[i])}")
+        if sides is not None:
+            for p in rows:
+                q = self.lines.quote(p)
+                if q and q not in quote:
+                    lines.append(self.lines.quote_line(p))
+        return lines
+
+
+class _FigureLines:
+    """figure_line() and quote_line() per figure, built as columns for every figure asked for."""
+
+    def __init__(self, ctx, rows_needed):
+        self.ctx = ctx
+        rows = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in rows_needed])) \
+            if rows_needed else np.empty(0, dtype=np.int64)
+        rows = rows[rows >= 0]
+        lines = display.figure_lines(ctx.corpus, ctx.table, rows)
+        quotes, quote_lines = display.figure_quote_lines(ctx.corpus, ctx.table, rows)
+        keys = rows.tolist()
+        self._line = dict(zip(keys, lines))
+        self._quote = dict(zip(keys, quotes))
+        self._quote_line = dict(zip(keys, quote_lines))
+        self._labels = {}
+
+    def line(self, row: int) -> str:
+        return self._line[row]
+
+    def quote(self, row: int) -> str:
+        return self._quote[row]
+
+    def quote_line(self, row: int) -> str:
+        return self._quote_line[row]
+
+    def label(self, source) -> str:
+        label = self._labels.get(source)
+        if label is None:
+            label = self._labels[source] = display.source_labels(self.ctx.corpus, [source])[0]
+        return label
+
+
+def _relation_cells(corpus, ids: list) -> tuple[list, list]:
+    """(expr, quote) of each relation id, from the relation frame's columns."""
+    from figcheck.frames import RelationFrame
+
+    relations = corpus.relations
+    if isinstance(relations, RelationFrame):
+        pos = relations.index.get_indexer(ids)
+        df = relations.df
+        return df["expr"].to_numpy()[pos].tolist(), [q or "" for q in df["quote"].to_numpy()[pos].tolist()]
+    return [relations[i].expr for i in ids], [relations[i].quote for i in ids]
+
+
+def _relation_sources(corpus, ids: list) -> list:
+    from figcheck.frames import RelationFrame
+
+    relations = corpus.relations
+    if isinstance(relations, RelationFrame):
+        return relations.df["source"].to_numpy()[relations.index.get_indexer(ids)].tolist()
+    return [relations[i].source for i in ids]
+
+
+def _prepared(ctx, want_mismatch: bool) -> list["_Rows"]:
+    """Every failing shape group's rows, with the figure and quote lines of all of them built at once."""
+    failing = list(_failing(ctx, want_mismatch))
+    needed = [group.positions[k][rows] for group, rows in failing
+              for k in range(len(group.positions or ())) if group.positions[k] is not None]
+    lines = _FigureLines(ctx, needed)
+    out = []
+    for group, rows in failing:
+        r = _Rows(ctx, group, rows, lines)
+        r.source = _relation_sources(ctx.corpus, r.ids)
+        out.append(r)
+    return out
 
 
 @rule("A001", "relation-does-not-hold", "error",
@@ -179,37 +310,47 @@ def relation_does_not_hold(ctx):
     ## Use instead
     Check the quote: "10 Millionen pro Jahr" is a year, and 28,000 × 365.25 ≈ 10.2 M holds.
     """
-    for group, i in _rows(ctx, want_mismatch=False):
-        relation = ctx.corpus.relations[group.ids[i]]
-        left_unit, right_unit = _natural_units(ctx, relation)
-        one = group.left.take([i]), group.right.take([i])
-        if one[0].empty[0] or one[1].empty[0]:
-            yield Hit(f"relation {relation.id!r} is undefined: a division by a figure that can be zero",
-                      figures=tuple(n for n in relation.tree.names() if n in ctx.corpus.figures),
-                      relation=relation.id,
-                      details=tuple(_relation_details(ctx, relation, group, i, left_unit, right_unit)),
-                      headline=f"The arithmetic in “{relation.quote or relation.expr}” divides by zero.")
-            continue
-        absolute, relative = gap(*one)
-        slip = next(((sym, why) for k, sym, why in SLIPS if holds(group.op, one[0].scale(k), one[1])[0]), None)
-        factor = _factor(right_unit)
-        unit = _unit_text(right_unit)
-        message = (f"{relation.expr}: left {_side_text(ctx, None, group.left, i, right_unit)} "
-                   f"{'does not meet' if group.op == '==' else 'is not ' + group.op} right "
-                   f"{_side_text(ctx, None, group.right, i, right_unit)}; "
-                   f"apart by {display.num(absolute[0] / factor)} {unit} ({display.percent(relative[0])})")
-        details = _relation_details(ctx, relation, group, i, left_unit, right_unit)
-        if slip:
-            message += f"; it would hold with the left side {slip[0]} ({slip[1]})"
-            details.append(f"Likely slip: {slip[1]} — the relation holds with the left side {slip[0]}.")
-        yield Hit(message, figures=tuple(dict.fromkeys(n for n in relation.tree.names() if n in ctx.corpus.figures)),
-                  relation=relation.id, details=tuple(details),
-                  data={"gap": float(absolute[0] / factor), "gap_unit": unit, "relative_gap": float(relative[0]),
-                        "slip": slip[0] if slip else None, "slip_reason": slip[1] if slip else None, "op": group.op,
-                        "left": [float(group.left.lo[i] / factor), float(group.left.hi[i] / factor)],
-                        "right": [float(group.right.lo[i] / factor), float(group.right.hi[i] / factor)]},
-                  headline=(f"The arithmetic in “{relation.quote or relation.expr}” does not add up"
-                            + (f" — probably {slip[1]} ({slip[0]})." if slip else ".")))
+    for r in _prepared(ctx, want_mismatch=False):
+        op = r.group.op
+        verb = "does not meet" if op == "==" else "is not " + op
+        left, right = r.left, r.right
+        with np.errstate(all="ignore"):
+            undefined = (left.empty | right.empty).tolist()
+            absolute, relative = gap(left, right)
+            slip = np.full(len(r.rows), -1)
+            for k, (factor, _, _) in enumerate(SLIPS):
+                slip = np.where((slip < 0) & holds(op, left.scale(factor), right), k, slip)
+            lf, rf = r.left_factor, r.right_factor
+            left_lo, left_hi = left.lo / rf, left.hi / rf
+            right_lo, right_hi = right.lo / rf, right.hi / rf
+            gaps = absolute / rf
+            left_natural = display.intervals(left.lo / lf, left.hi / lf, left.lo_open, left.hi_open, r.left_unit)
+        left_as_right = display.intervals(left_lo, left_hi, left.lo_open, left.hi_open, r.right_unit)
+        right_natural = display.intervals(right_lo, right_hi, right.lo_open, right.hi_open, r.right_unit)
+        gap_texts, relative_texts = display.nums(gaps), display.percents(relative)
+        numbers = zip(gaps.tolist(), relative.tolist(), left_lo.tolist(), left_hi.tolist(),
+                      right_lo.tolist(), right_hi.tolist(), slip.tolist())
+        for i, (g, rel, llo, lhi, rlo, rhi, s) in enumerate(numbers):
+            rid, expr, quote = r.ids[i], r.expr[i], r.quote[i]
+            details = r.details(i, (left_natural[i], left_as_right[i], right_natural[i]))
+            if undefined[i]:
+                yield Hit(f"relation {rid!r} is undefined: a division by a figure that can be zero",
+                          figures=tuple(n for n, pos in zip(r.names[i], r.figure_rows[i]) if pos >= 0),
+                          relation=rid, details=tuple(details),
+                          headline=f"The arithmetic in “{quote or expr}” divides by zero.")
+                continue
+            unit = r.right_unit[i]
+            message = (f"{expr}: left {left_as_right[i]} {verb} right {right_natural[i]}; "
+                       f"apart by {gap_texts[i]} {unit} ({relative_texts[i]})")
+            sym, why = SLIPS[s][1:] if s >= 0 else (None, None)
+            if sym:
+                message += f"; it would hold with the left side {sym} ({why})"
+                details.append(f"Likely slip: {why} — the relation holds with the left side {sym}.")
+            yield Hit(message, figures=r.figures(i), relation=rid, details=tuple(details),
+                      data={"gap": g, "gap_unit": unit, "relative_gap": rel, "slip": sym, "slip_reason": why,
+                            "op": op, "left": [llo, lhi], "right": [rlo, rhi]},
+                      headline=(f"The arithmetic in “{quote or expr}” does not add up"
+                                + (f" — probably {why} ({sym})." if sym else ".")))
 
 
 @rule("A002", "relation-mixes-dimensions", "error",
@@ -235,15 +376,15 @@ def relation_mixes_dimensions(ctx):
     """
     from figcheck.units import dimension_words
 
-    for group, i in _rows(ctx, want_mismatch=True):
-        relation = ctx.corpus.relations[group.ids[i]]
-        a, b = group.mismatch_at[i] or ("?", "?")
-        yield Hit(f"{relation.expr}: {dimension_words(a)} meets {dimension_words(b)}",
-                  figures=tuple(dict.fromkeys(n for n in relation.tree.names() if n in ctx.corpus.figures)),
-                  relation=relation.id,
-                  details=tuple([f"{relation.id}: {relation.expr}"]
-                                + ["  " + display.figure_line(ctx.corpus, ctx.table, n)
-                                   for n in dict.fromkeys(relation.tree.names()) if n in ctx.corpus.figures]
-                                + ([display.quote_line(ctx.corpus, relation)] if relation.quote else [])),
-                  data={"dimensions": [a, b]},
-                  headline=f"“{relation.quote or relation.expr}” compares {dimension_words(a)} with {dimension_words(b)}.")
+    words = {}
+    for r in _prepared(ctx, want_mismatch=True):
+        for i, row in enumerate(r.rows.tolist()):
+            a, b = r.group.mismatch_at[row] or ("?", "?")
+            for d in (a, b):
+                if d not in words:
+                    words[d] = dimension_words(d)
+            expr, quote = r.expr[i], r.quote[i]
+            yield Hit(f"{expr}: {words[a]} meets {words[b]}",
+                      figures=r.figures(i), relation=r.ids[i], details=tuple(r.details(i, None)),
+                      data={"dimensions": [a, b]},
+                      headline=f"“{quote or expr}” compares {words[a]} with {words[b]}.")

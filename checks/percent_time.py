@@ -7,6 +7,7 @@ with `since = "2022-02"` and ends at its `as_of` (by default the source's date).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from figcheck import display
 from figcheck.intervals import Intervals, meet
@@ -16,7 +17,37 @@ SECONDS_PER_DAY = 86400.0
 
 
 def _rows(ctx, ids):
-    return np.array([ctx.table.row[i] for i in ids], dtype=np.int64)
+    rows = ctx.table.index.get_indexer(list(ids))
+    if (rows < 0).any():
+        raise KeyError(list(ids)[int(np.argmax(rows < 0))])
+    return rows.astype(np.int64)
+
+
+def _text_given(column) -> np.ndarray:
+    """Which cells of an object column hold a non-empty string (the loaders write "" for none)."""
+    values = np.asarray(column, dtype=object)
+    given = (values != "") & ~pd.isna(values)      # C loops; then the rest must be text
+    for i in np.flatnonzero(given):
+        given[i] = isinstance(values[i], str)
+    return given
+
+
+def _figures_with(ctx, *columns: str) -> list:
+    """The figure records whose frame columns (of, part, between_a, since_text) are all given.
+
+    Only those few become records: a corpus may hold a million figures and none of them a share,
+    a change or a duration, and then this costs a few column scans."""
+    from figcheck.frames import FigureFrame
+
+    figures = ctx.corpus.figures
+    if not isinstance(figures, FigureFrame):   # a hand-built corpus: a dict of records
+        names = {"of": "of", "part": "part", "between_a": "between", "since_text": "since"}
+        return [f for f in figures.values() if all(getattr(f, names[c]) for c in columns)]
+    df = figures.df
+    given = np.ones(len(df), dtype=bool)
+    for c in columns:
+        given &= _text_given(df[c])
+    return [figures.record(int(i)) for i in np.flatnonzero(given)]
 
 
 def _share_example(share: str) -> Example:
@@ -81,14 +112,14 @@ def share_is_not_part_over_whole(ctx):
     ## Use instead
     share = 17 percent (16.5–17.5 % contains 16.7 %).
     """
-    figures = [f for f in ctx.corpus.figures.values() if f.of and f.part]
+    figures = _figures_with(ctx, "of", "part")
     if not figures:
         return
     iv = ctx.table.intervals
     shares = iv.take(_rows(ctx, [f.id for f in figures]))
     computed = iv.take(_rows(ctx, [f.part for f in figures])) / iv.take(_rows(ctx, [f.of for f in figures]))
-    dims_ok = np.array([ctx.table.df["dimension"].iat[ctx.table.row[f.part]] == ctx.table.df["dimension"].iat[ctx.table.row[f.of]]
-                        for f in figures])
+    dimension = ctx.table.df["dimension"].to_numpy()
+    dims_ok = dimension[_rows(ctx, [f.part for f in figures])] == dimension[_rows(ctx, [f.of for f in figures])]
     bad = ~meet(shares, computed) | ~dims_ok
     for k in np.flatnonzero(bad):
         f = figures[k]
@@ -161,8 +192,7 @@ def percent_versus_percentage_points(ctx):
     ## Use instead
     unit = "percentage_point" (or "40" percent).
     """
-    figures = [f for f in ctx.corpus.figures.values() if f.between and f.unit.strip() in
-               ("percent", "%", "percentage_point")]
+    figures = [f for f in _figures_with(ctx, "between_a") if f.unit.strip() in ("percent", "%", "percentage_point")]
     if not figures:
         return
     iv = ctx.table.intervals
@@ -234,7 +264,7 @@ def duration_not_given_by_dates(ctx):
     ## Use instead
     "mehr als zweieinhalb Jahre" (2.9 years have passed).
     """
-    figures = [f for f in ctx.corpus.figures.values() if f.since is not None]
+    figures = _figures_with(ctx, "since_text")
     if not figures:
         return
     df = ctx.table.df

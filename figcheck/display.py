@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 QUALIFIER_WORDS = {
     "exact": "", "about": "about ", "more_than": "more than ", "at_least": "at least ",
     "less_than": "less than ", "up_to": "up to ", "almost": "almost ",
@@ -68,3 +70,86 @@ def figure_line(corpus, table, fid: str) -> str:
     row = table.df.iloc[table.row[fid]]
     iv = interval(row["unit_low"], row["unit_high"], bool(row["low_open"]), bool(row["high_open"]), f.unit)
     return f"{fid}: {stated(f)}, {f.period} → {iv}"
+
+
+# --- the same, as columns: for rules that report thousands of findings ------------------------
+
+def nums(values) -> list[str]:
+    """num() of each value of an array."""
+    return [num(v) for v in np.asarray(values, dtype=float).tolist()]
+
+
+def intervals(lo, hi, lo_open, hi_open, units) -> list[str]:
+    """interval() of each row; `units` one unit text for all rows or one per row."""
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    lo_open = np.asarray(lo_open, dtype=bool)
+    hi_open = np.asarray(hi_open, dtype=bool)
+    n = len(lo)
+    suffixes = [f" {u}" if u else "" for u in units] if not isinstance(units, str) else [f" {units}" if units else ""] * n
+    point = ((lo == hi) & ~lo_open & ~hi_open).tolist()
+    lefts = np.where(lo_open | np.isinf(lo), "(", "[").tolist()
+    rights = np.where(hi_open | np.isinf(hi), ")", "]").tolist()
+    los, his = nums(lo), nums(hi)
+    return [f"{a}{s}" if p else f"{left}{a}, {b}{right}{s}"
+            for a, b, s, p, left, right in zip(los, his, suffixes, point, lefts, rights)]
+
+
+def percents(values) -> list[str]:
+    return [percent(v) for v in np.asarray(values, dtype=float).tolist()]
+
+
+def figure_cells(corpus, table, rows, column: str) -> list:
+    """A figure-frame column ("quote", "period_text", ...) at table rows: from the frame when its
+    rows are the table's (the loaders' corpora), else from the records (a hand-built corpus)."""
+    from .frames import FigureFrame
+
+    rows = np.asarray(rows, dtype=np.int64)
+    figures = corpus.figures
+    if isinstance(figures, FigureFrame) and len(figures) == len(table):
+        return figures.df[column].to_numpy()[rows].tolist()
+    ids = table.df["id"].to_numpy()[rows]
+    attribute = {"period_text": lambda f: f.period.text}.get(column, lambda f: getattr(f, column))
+    return [attribute(figures[i]) for i in ids]
+
+
+def figure_lines(corpus, table, rows) -> list[str]:
+    """figure_line() of the figures at table rows, gathered from columns."""
+    rows = np.asarray(rows, dtype=np.int64)
+    df = table.df
+    ids = df["id"].to_numpy()[rows].tolist()
+    units = df["unit"].to_numpy()[rows].tolist()
+    qualifiers = df["qualifier"].to_numpy()[rows].tolist()
+    low, high = df["value_low"].to_numpy()[rows], df["value_high"].to_numpy()[rows]
+    lows, highs = nums(low), nums(high)
+    same = (low == high).tolist()
+    periods = figure_cells(corpus, table, rows, "period_text")
+    ivs = intervals(df["unit_low"].to_numpy()[rows], df["unit_high"].to_numpy()[rows],
+                    df["low_open"].to_numpy()[rows], df["high_open"].to_numpy()[rows], units)
+    words = QUALIFIER_WORDS
+    return [f"{fid}: {words.get(q, '')}{a if s else f'{a}–{b}'} {u}, {p} → {iv}"
+            for fid, q, a, b, s, u, p, iv in zip(ids, qualifiers, lows, highs, same, units, periods, ivs)]
+
+
+def figure_quote_lines(corpus, table, rows) -> tuple[list[str], list[str]]:
+    """(quote, quote_line()) of the figures at table rows, gathered from columns."""
+    rows = np.asarray(rows, dtype=np.int64)
+    quotes = figure_cells(corpus, table, rows, "quote")
+    sources = figure_cells(corpus, table, rows, "source")
+    who = figure_cells(corpus, table, rows, "attributed_to")
+    labels = source_labels(corpus, sources)
+    return quotes, [f"«{q}» — {where}{f', according to {w}' if w else ''}"
+                    for q, where, w in zip(quotes, labels, who)]
+
+
+def source_labels(corpus, source_ids) -> list[str]:
+    """quote_line()'s "where" for each source id: its label, or the id of a source not in the corpus."""
+    labels: dict = {}
+    out = []
+    for s in source_ids:
+        label = labels.get(s)
+        if label is None:
+            source = corpus.sources.get(s)
+            label = labels[s] = source_label(source) if source else s
+        out.append(label)
+    return out

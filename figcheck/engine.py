@@ -4,8 +4,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import math
 import pkgutil
-from dataclasses import replace
+from json.encoder import encode_basestring as _encode_string
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
 
 from .rules import REGISTRY, Context, Finding, Rule, Severity
 
@@ -127,26 +132,167 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
 
 def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None) -> list[Finding]:
     severities = (settings or {}).get("severity", {})
+    pending = [(r, hit) for r in rules for hit in hits.get(r.code, ())]
+    places = _places(corpus, [hit for _, hit in pending])
+    keys = [_Key(r.code, hit.relation, tuple(hit.figures), hit.data) for r, hit in pending]
+    prints = fingerprints(keys, corpus)
     findings: list[Finding] = []
-    for r in rules:
-        default = severities.get(r.code, r.severity)
-        for hit in hits.get(r.code, ()):
-            where = hit.where     # a hit tied to no figure may locate itself (a source entry)
-            if where is None and hit.relation and hit.relation in corpus.relations:
-                where = corpus.relations[hit.relation].where
-            elif where is None and hit.figures:
-                where = corpus.figures[hit.figures[0]].where if hit.figures[0] in corpus.figures else None
-            file, line = (where.file, where.line) if where else (corpus.files[0] if corpus.files else "", 1)
-            sev = hit.severity if hit.severity is not None else default
-            if r.code in severities:
-                sev = severities[r.code]
-            f = Finding(r.code, r.name, Severity(sev), hit.message, tuple(hit.figures), hit.relation,
-                        file, line, tuple(hit.details), dict(hit.data), hit.headline)
-            findings.append(replace(f, fingerprint=fingerprint(f, corpus)))
+    for (r, hit), (file, line), key, fp in zip(pending, places, keys, prints):
+        sev = hit.severity if hit.severity is not None else severities.get(r.code, r.severity)
+        if r.code in severities:
+            sev = severities[r.code]
+        findings.append(Finding(r.code, r.name, Severity(sev), hit.message, key.figures, hit.relation,
+                                file, line, tuple(hit.details), dict(hit.data), hit.headline, fp))
     # a total order: the same findings sort the same whichever engine found them in which order
     findings.sort(key=lambda f: (-f.severity, f.file, f.line, f.code, f.figures, f.relation or "", f.message,
                                  f.details))
     return findings
+
+
+class _Key(NamedTuple):
+    """What a fingerprint is made of (a Finding has these fields too)."""
+
+    code: str
+    relation: str | None
+    figures: tuple
+    data: dict
+
+
+def _places(corpus, hits) -> list[tuple[str, int]]:
+    """(file, line) per hit: its own `where`, else its relation's, else its first figure's,
+    else the corpus's first file — gathered from the frames' columns, not from records."""
+    default = (corpus.files[0] if corpus.files else "", 1)
+    out = [default] * len(hits)
+    by_relation, by_figure = [], []
+    for k, hit in enumerate(hits):
+        if hit.where is not None:
+            out[k] = (hit.where.file, hit.where.line)
+        elif hit.relation:
+            by_relation.append(k)
+        elif hit.figures:
+            by_figure.append(k)
+    if by_relation:
+        found = _where_of(corpus.relations, [hits[k].relation for k in by_relation])
+        for k, place in zip(by_relation, found):
+            if place is not None:
+                out[k] = place
+            elif hits[k].figures:       # a relation the corpus does not hold: its first figure
+                by_figure.append(k)
+    if by_figure:
+        by_figure.sort()
+        found = _where_of(corpus.figures, [hits[k].figures[0] for k in by_figure])
+        for k, place in zip(by_figure, found):
+            if place is not None:
+                out[k] = place
+    return out
+
+
+def _where_of(mapping, ids: list) -> list:
+    """(file, line) of each id in a figure or relation mapping, None where it holds no such id."""
+    from .frames import _IdFrame
+
+    if not isinstance(mapping, _IdFrame):      # a hand-built corpus: a dict of records
+        return [(mapping[i].where.file, mapping[i].where.line) if i in mapping else None for i in ids]
+    pos = _positions(mapping, ids)
+    files = mapping.df["file"].to_numpy()
+    lines = mapping.df["line"].to_numpy()
+    return [None if p < 0 else (files[p], int(lines[p])) for p in pos.tolist()]
+
+
+def _positions(mapping, ids) -> np.ndarray:
+    """Row of each id in a frame (-1 where absent); ids of any type, as dict lookups would take them."""
+    ids = list(ids)
+    if not ids:
+        return np.empty(0, dtype=np.int64)
+    try:
+        return mapping.index.get_indexer(pd.Index(ids, dtype=object))
+    except TypeError:
+        return np.array([mapping.position(i) if isinstance(i, str) and i in mapping else -1 for i in ids])
+
+
+def fingerprints(findings, corpus) -> list[str]:
+    """fingerprint() of each finding, with the figures' parts built from the frame's columns:
+    once per figure, not once per finding and figure from a record. The values are exactly
+    fingerprint()'s (baselines in the wild hold them)."""
+    from .frames import FigureFrame, _IdFrame
+
+    figures = corpus.figures
+    if not isinstance(figures, FigureFrame):
+        return [fingerprint(f, corpus) for f in findings]
+    sorted_ids = [sorted(f.figures) for f in findings]
+    flat = [fid for ids in sorted_ids for fid in ids]
+    pos = _positions(figures, flat)
+    want_quote = np.array([f.code.startswith("P") for f, ids in zip(findings, sorted_ids) for _ in ids], dtype=bool)
+    plain = _figure_parts(figures, np.unique(pos[(pos >= 0) & ~want_quote]), quote=False)
+    quoted = _figure_parts(figures, np.unique(pos[(pos >= 0) & want_quote]), quote=True)
+    relations = corpus.relations
+    rel_ids = list(dict.fromkeys(f.relation for f in findings if f.relation))
+    if isinstance(relations, _IdFrame):
+        rel_pos = _positions(relations, rel_ids)
+        exprs = relations.df["expr"].to_numpy()
+        compact = {rid: "".join(exprs[p].split()) for rid, p in zip(rel_ids, rel_pos.tolist()) if p >= 0}
+    else:
+        compact = {rid: "".join(relations[rid].expr.split()) for rid in rel_ids if rid in relations}
+    out = []
+    at = 0
+    pos = pos.tolist()
+    for f, ids in zip(findings, sorted_ids):
+        parts = [f.code, f.relation or ""]
+        if f.relation and f.relation in compact:
+            parts.append(compact[f.relation])
+        table = quoted if f.code.startswith("P") else plain
+        for fid in ids:
+            p = pos[at]
+            at += 1
+            parts.append(fid if p < 0 else table[p])
+        if f.data.get("identity"):
+            parts.append(str(f.data["identity"]))
+        out.append(hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20])
+    return out
+
+
+def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
+    """{row: the JSON fingerprint() writes for that figure}, from the frame's columns."""
+    if not len(rows):
+        return {}
+    df = figures.df
+    col = {c: df[c].to_numpy()[rows] for c in ("id", "low", "high", "written_half", "unit", "qualifier",
+                                                 "modality", "quantity", "since_text", "quote")}
+    period = _day_pairs(df["period_start"].to_numpy()[rows], df["period_end"].to_numpy()[rows])
+    since_given = np.array([isinstance(t, str) and t != "" for t in col["since_text"]], dtype=bool)
+    since = _day_pairs(df["since_start"].to_numpy()[rows], df["since_end"].to_numpy()[rows])
+    units = {u: _js("".join(u.split())) for u in pd.unique(col["unit"])}
+    out = {}
+    for k, row in enumerate(rows.tolist()):
+        fields = [_js(col["id"][k]), _jf(col["low"][k]), _jf(col["high"][k]), _jf(col["written_half"][k]),
+                  units[col["unit"][k]], _js(col["qualifier"][k]), period[k], since[k] if since_given[k] else "null",
+                  _js(col["modality"][k]), _js(col["quantity"][k])]
+        if quote:
+            fields.append(_js(" ".join(col["quote"][k].split())))
+        out[row] = "[" + ", ".join(fields) + "]"
+    return out
+
+
+def _day_pairs(start: np.ndarray, end: np.ndarray) -> list[str]:
+    """'["2024-01-01", "2025-01-01"]' per row: a period as fingerprint() writes it."""
+    a = np.datetime_as_string(start.astype("datetime64[D]"), unit="D")
+    b = np.datetime_as_string(end.astype("datetime64[D]"), unit="D")
+    return [f'["{x}", "{y}"]' for x, y in zip(a.tolist(), b.tolist())]
+
+
+def _js(x) -> str:
+    """json.dumps(x, ensure_ascii=False) for a cell, through the C string encoder when it is text."""
+    return _encode_string(x) if type(x) is str else json.dumps(x, ensure_ascii=False)
+
+
+def _jf(x) -> str:
+    """json.dumps(float(x)): repr, and JSON's own words for what is not a finite number."""
+    x = float(x)
+    if x != x:
+        return "NaN"
+    if x in (math.inf, -math.inf):
+        return "Infinity" if x > 0 else "-Infinity"
+    return repr(x)
 
 
 class CheckResult:

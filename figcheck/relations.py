@@ -138,6 +138,11 @@ class Evaluated:
     mismatch: np.ndarray        # bool: some + - or the comparison met unlike dimensions
     mismatch_at: list           # per row: None or (dimension a, dimension b) that met
     holds: np.ndarray
+    # for the findings' messages, as columns: the shape's tree, each leaf's column (ids or unit
+    # names; numbers) and each name leaf's row in the figure table (-1: a unit name; None: a number)
+    tree: Comparison | None = None
+    leaves: list | None = None
+    positions: list | None = None
 
 
 def _eval(node, slots, counter, dims_of):
@@ -214,6 +219,23 @@ def render(node, names=lambda s: s) -> str:
         return f"-{render(node.args[0], names)}"
     a, b = render(node.args[0], names), render(node.args[1], names)
     return f"({a} {node.op} {b})" if node.op in "+-" else f"{a} {node.op} {b}"
+
+
+def render_slots(tree: Comparison) -> tuple[str, str]:
+    """render() of a shape's two sides with the tree's k-th leaf as "{k}": str.format fills in
+    each row's leaves, so a group's sides are rendered without a tree per relation."""
+    counter = iter(range(10**6))
+
+    def walk(n) -> str:
+        if isinstance(n, Leaf):
+            return "{%d}" % next(counter)
+        if n.op == "neg":
+            return f"-{walk(n.args[0])}"
+        a, b = walk(n.args[0]), walk(n.args[1])
+        return f"({a} {n.op} {b})" if n.op in "+-" else f"{a} {n.op} {b}"
+
+    left = walk(tree.left)
+    return left, walk(tree.right)
 
 
 # --- grouping by shape, as columns -------------------------------------------------------------
@@ -526,5 +548,7 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 hi[~is_fig] = factor
                 exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
-        results.append(evaluate_group(g.tree, ids[g.rows].tolist(), slots, dims_of))
+        result = evaluate_group(g.tree, ids[g.rows].tolist(), slots, dims_of)
+        result.tree, result.leaves, result.positions = g.tree, g.leaves, per_leaf
+        results.append(result)
     return results

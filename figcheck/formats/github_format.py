@@ -17,13 +17,16 @@ COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 _LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
+_KEPT = re.compile("[\n\r\t]")    # the control characters clean() keeps (escaped later)
 
 
 def clean(text: str) -> str:
     """Unicode line breaks become newlines (then escaped); other control characters, such as
     terminal escapes in a quote, become U+FFFD so they cannot reach the log raw."""
-    return "".join(ch if ch.isprintable() or ch in "\n\r\t" else "\ufffd"
-                   for ch in str(text).translate(_LINE_BREAKS))
+    text = str(text).translate(_LINE_BREAKS)
+    if all(part.isprintable() for part in _KEPT.split(text)):   # the common case, checked in C
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\n\r\t" else "\ufffd" for ch in text)
 
 
 def escape_data(text: str) -> str:

@@ -19,6 +19,9 @@ def use_colour(stream=None, force: bool | None = None) -> bool:
 
 def _clean(text: str) -> str:
     """Article text is untrusted: no terminal escape sequences or control characters pass."""
+    text = str(text)
+    if text.isprintable():     # the common case, checked in C: nothing to replace
+        return text
     return "".join(ch if ch.isprintable() or ch == " " else "\ufffd" for ch in str(text))
 
 

@@ -1,0 +1,89 @@
+"""Fingerprints computed from the frame's columns equal the per-record fingerprint() exactly:
+baselines in the wild hold these values, so the fast path must never change one."""
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from figcheck import engine
+from figcheck.config import Settings, load_settings
+from figcheck.load import load
+from figcheck.rules import Finding, Severity
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("figcheck_bench_generate_fp", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A generated archive (~2,000 figures, a tenth planted) as CSV and as TOML."""
+    gen = _generator()
+    root = tmp_path_factory.mktemp("fp")
+    src, qty, fig, rel, planted, texts = gen.generate(2000, seed=11, planted_rate=0.1)
+    gen.write_columnar(root / "csv", gen.columnar_frames(src, qty, fig, rel), "csv")
+    gen.write_texts(root / "csv", texts)
+    gen.write_toml(root / "toml", src, qty, fig, rel, sources_per_file=20)
+    gen.write_texts(root / "toml", texts)
+    return root
+
+
+def _made_up_findings(corpus, n=600, seed=5):
+    """Findings of every kind of code over random figures: with and without a relation, with
+    quotes (P), with ids the corpus does not hold, with an identity and none."""
+    rng = random.Random(seed)
+    fids = list(corpus.figures)
+    rids = list(corpus.relations)
+    out = []
+    for k in range(n):
+        code = rng.choice(["A001", "X001", "P001", "P004", "S001", "T003"])
+        figures = tuple(rng.sample(fids, rng.randint(0, 3)))
+        if k % 7 == 0:
+            figures += ("no_such_figure",)
+        relation = rng.choice(rids) if rids and rng.random() < 0.4 else ("r_missing" if k % 11 == 0 else None)
+        data = {"identity": f"mention:{k}"} if code == "P004" else {}
+        out.append(Finding(code, "x", Severity.error, "m", figures, relation, "f", 1, (), data))
+    return out
+
+
+def _assert_same(findings, corpus):
+    fast = engine.fingerprints(findings, corpus)
+    slow = [engine.fingerprint(f, corpus) for f in findings]
+    assert fast == slow
+
+
+def test_seed_corpus_fingerprints_equal_per_record_ones():
+    settings = load_settings(ROOT)
+    result = engine.check([ROOT / "figures.toml"], settings, use_cache=False)
+    assert result.findings
+    _assert_same(result.findings, result.corpus)
+    _assert_same(_made_up_findings(result.corpus), result.corpus)
+    # and what findings_of stored is the same value
+    assert [f.fingerprint for f in result.findings] == [engine.fingerprint(f, result.corpus) for f in result.findings]
+
+
+@pytest.mark.parametrize("form", ["csv", "toml"])
+def test_generated_corpus_fingerprints_equal_per_record_ones(generated, form):
+    paths = [generated / "csv"] if form == "csv" else sorted((generated / "toml").glob("*.toml"))
+    result = engine.check(paths, Settings(root=generated), use_cache=False)
+    assert len(result.findings) > 50
+    _assert_same(result.findings, result.corpus)
+    _assert_same(_made_up_findings(result.corpus), result.corpus)
+
+
+def test_fingerprints_of_a_hand_built_corpus_take_the_record_path():
+    corpus = load([ROOT / "figures.toml"], use_cache=False)
+    as_dicts = type(corpus)(corpus.files, corpus.sources, corpus.quantities, dict(corpus.figures.items()),
+                            dict(corpus.relations.items()))
+    findings = _made_up_findings(corpus, n=100)
+    assert engine.fingerprints(findings, as_dicts) == engine.fingerprints(findings, corpus)

@@ -1,0 +1,62 @@
+"""The output formats' fast paths give exactly what the plain code gives: --format json's own
+indented encoder is byte for byte json.dumps(indent=2); text and github clean untrusted text
+as the per-character filters did."""
+from __future__ import annotations
+
+import json
+import math
+
+from hypothesis import given, settings, strategies as st
+
+from figcheck.formats.json_format import dumps
+
+_keys = st.one_of(st.text(max_size=8), st.integers(-5, 5), st.booleans(), st.none(),
+                  st.floats(allow_nan=True, allow_infinity=True))
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12))
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.lists(st.text(max_size=6), max_size=4),
+                            st.tuples(inner, inner), st.dictionaries(_keys, inner, max_size=5)),
+    max_leaves=30)
+
+
+def _same(doc):
+    assert dumps(doc) == json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_documents)
+def test_dumps_is_json_dumps_indented(doc):
+    _same(doc)
+
+
+def test_dumps_of_what_findings_hold():
+    _same({"findings": [{"code": "A001", "message": "«Zitat» — \"quoted\"\n\ttab \x1b[31m \u2028 ∞",
+                         "figures": ["a", "b"], "relation": None, "line": 3, "new": True, "details": [],
+                         "data": {"gap": 1e300, "tiny": 5e-324, "neg": -0.0, "nan": math.nan, "inf": -math.inf,
+                                  "left": [1.0, 2.5], "nested": {"x": [[], {}, [None]]}}}],
+           "fixed": [], "summary": {}, "empty_text": ""})
+
+
+def test_dumps_refuses_what_json_refuses():
+    import pytest
+
+    with pytest.raises(TypeError):
+        dumps({"x": object()})
+    with pytest.raises(TypeError):
+        dumps({(1, 2): 1})
+
+
+_any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_any_text, st.sampled_from(["plain «Zitat» – 28.000", "a\nb\tc\rd", "\x1b[31mred",
+                                             "line\u2028break\x85next\u2029", "bell\x07", "ok ∞ ÷ ×"])))
+def test_text_and_github_clean_as_the_per_character_filters(text):
+    from figcheck.formats import github_format, text_format
+
+    assert text_format._clean(text) == "".join(ch if ch.isprintable() or ch == " " else "\ufffd" for ch in text)
+    assert github_format.clean(text) == "".join(ch if ch.isprintable() or ch in "\n\r\t" else "\ufffd"
+                                                for ch in text.translate(github_format._LINE_BREAKS))
