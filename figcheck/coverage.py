@@ -92,6 +92,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern], ...] = tuple(
         (NAME, "thread counter", r"(?<![\d.,'’|])\d{1,2}\s?\|\s?\d{1,2}(?![\d|])", 0),
     )
 )
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,'’]\d+)*")
+_QUOTE_AFTER = re.compile(r"[^\S\n]*([" + _QUOTE_CHARS + "])")
 _EN_TIME = re.compile(r"(?<![\d.,'’])(?:1[0-2]|0?[1-9])\s*(?:a\.m\.|p\.m\.|am\b|pm\b)", re.I)
 _WORD = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d")
@@ -291,7 +293,7 @@ def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
     if before in "-/" and r.number_start > 1 and text[r.number_start - 2].isalpha():
         return NAME, "after a word and a hyphen"
     # the number token itself (a range or scale word may follow it)
-    token = re.match(r"\d+(?:[.,'’]\d+)*", number).group()
+    token = _NUMBER_TOKEN.match(number).group()
     token_end = r.number_start + len(token)
     suffix = _WORD.match(text, token_end) if token_end < len(text) else None
     if suffix and suffix.start() == token_end:
@@ -354,7 +356,7 @@ def _quoted_title(text: str, r: Reading) -> bool:
     """“France 24”, «Apollo 11»: capitalised words and a number closing a short quotation."""
     if r.qualifier != "exact" or r.is_range:
         return False
-    after = re.match(r"[^\S\n]*([" + _QUOTE_CHARS + "])", text[r.end:r.end + 4])
+    after = _QUOTE_AFTER.match(text, r.end, r.end + 4)
     if not after:
         return False
     head = text[max(0, r.start - 60):r.start]
@@ -548,7 +550,16 @@ def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple
         return out
 
     for fid, quote, low, high in figures:
-        for q_start, q_end in locate(quote, text):
+        at = text.find(quote) if quote else -1
+        if at >= 0:
+            # verbatim, as nearly every quote is (locate's fast path, without its list)
+            places = []
+            while at >= 0:
+                places.append((at, at + len(quote)))
+                at = text.find(quote, at + 1)
+        else:
+            places = locate(quote, text)
+        for q_start, q_end in places:
             held = inside(q_start, q_end)
             if len(held) > 1:
                 # a quote with several numbers encodes those whose value it states

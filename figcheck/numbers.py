@@ -516,11 +516,12 @@ def read_value(text: str, language: str) -> Reading:
 # of inert tokens is read on its own, and each distinct stretch ("etwa 11.000", "3 bis 5
 # Millionen") only once: an archive repeats them thousands of times. Tokens never hold a space,
 # so the words of text.split(" ") are whole tokens; a word without tokens (an empty one between
-# two spaces) joins its neighbours.
+# two spaces) joins its neighbours. A dot is consumed only right after "ca", "Mio" or "Mrd", so
+# it makes a word active only where it opens the word ("Mio ."): in "berichtet." it is inert.
 
-_CHUNK_MEMO: dict[tuple[str, str], tuple] = {}
-_ACTIVE_WORD: dict[tuple[str, str], bool] = {}
-_DOT_DASH_SIGN = frozenset("$€£-–—.")
+_CHUNK_MEMO: dict[str, dict[str, tuple]] = {}       # language → stretch → its mentions
+_ACTIVE_WORD: dict[str, dict[str, bool]] = {}       # base language → word → active
+_DASH_SIGN = frozenset("$€£-–—")
 
 
 @functools.lru_cache(maxsize=8)
@@ -538,17 +539,10 @@ def _vocabulary(lang: str) -> frozenset[str]:
 
 def _active(word: str, lang: str) -> bool:
     """Whether a space-separated word holds a token the reader may consume (or no token at all)."""
-    key = (word, lang)
-    got = _ACTIVE_WORD.get(key)
-    if got is None:
-        vocabulary, stems = _vocabulary(lang), _WORD_STEMS[lang]
-        toks = _tokens(word)
-        got = not toks or any(t.text[0].isdigit() or t.text in _DOT_DASH_SIGN or t.low in vocabulary
-                              or stems.search(t.low) for t in toks)
-        if len(_ACTIVE_WORD) > 1_000_000:
-            _ACTIVE_WORD.clear()
-        _ACTIVE_WORD[key] = got
-    return got
+    vocabulary, stems = _vocabulary(lang), _WORD_STEMS[lang]
+    toks = _tokens(word)
+    return not toks or toks[0].text == "." or any(
+        t.text[0].isdigit() or t.text in _DASH_SIGN or t.low in vocabulary or stems.search(t.low) for t in toks)
 
 
 def number_chunks(text: str, language: str):
@@ -557,33 +551,41 @@ def number_chunks(text: str, language: str):
     exactly find_numbers(text, language)."""
     lang = base_language(language)
     words = text.split(" ")
-    memo, active = _CHUNK_MEMO, _ACTIVE_WORD
+    active = _ACTIVE_WORD.setdefault(lang, {})
+    flags = list(map(active.get, words))
+    if None in flags:
+        if len(active) > 1_000_000:
+            active.clear()
+        for k, flag in enumerate(flags):
+            if flag is None:
+                flags[k] = active[words[k]] = _active(words[k], lang)
+    memo = _CHUNK_MEMO.setdefault(language, {})
     if len(memo) > 500_000:
         memo.clear()
+    out = []
     pos = run_start = 0
     in_run = False
-    for word in words:
-        flag = active.get((word, lang))
-        if flag is None:
-            flag = _active(word, lang)
+    for word, flag in zip(words, flags):
         if flag:
             if not in_run:
                 run_start, in_run = pos, True
         elif in_run:
-            yield from _read_chunk(text, run_start, pos - 1, language, memo)
             in_run = False
+            chunk = text[run_start:pos - 1]
+            got = memo.get(chunk)
+            if got is None:
+                got = memo[chunk] = tuple(find_numbers(chunk, language))
+            if got:
+                out.append((run_start, got))
         pos += len(word) + 1
     if in_run:
-        yield from _read_chunk(text, run_start, len(text), language, memo)
-
-
-def _read_chunk(text, start, end, language, memo):
-    chunk = text[start:end]
-    got = memo.get((chunk, language))
-    if got is None:
-        got = memo[(chunk, language)] = tuple(find_numbers(chunk, language))
-    if got:
-        yield start, got
+        chunk = text[run_start:]
+        got = memo.get(chunk)
+        if got is None:
+            got = memo[chunk] = tuple(find_numbers(chunk, language))
+        if got:
+            out.append((run_start, got))
+    return out
 
 
 def _shifted(m, offset: int):

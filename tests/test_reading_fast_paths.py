@@ -33,6 +33,7 @@ def texts(draw):
 @given(texts(), st.sampled_from(["de", "en", "de-CH"]))
 @example("Es wurden 3 - 5 Millionen berichtet", "de")
 @example("zwischen 3 und 5 Soldaten, etwa  11.000\nGranaten, ca. 5 Mio. bis 7 Mio.", "de")
+@example("Es wurden 3 Mio . bis 5 Mio . berichtet. ca . 5", "de")
 @example("two and a half, a third, up to $ 5 m, between 3 and 5", "en")
 def test_reading_stretch_by_stretch_is_reading_the_whole_text(text, language):
     assert find_numbers_chunked(text, language) == find_numbers(text, language)
