@@ -1,7 +1,11 @@
 """Provenance (P): every quote is in its source, and says the number and hedge the file encodes."""
 from __future__ import annotations
 
+import functools
 import math
+
+import numpy as np
+import pandas as pd
 
 from figcheck import display
 from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
@@ -32,15 +36,44 @@ def _example(quote="etwa 11.000 Soldaten entsandt", value="11.000", qualifier="a
     return Example(_FIGURE.format(quote=quote, value=value, qualifier=qualifier), _TEXT)
 
 
-def _quoted_items(corpus):
-    """Everything that carries a quote: figures, relations, skips."""
-    for f in corpus.figures.values():
-        yield "figure", f.id, f, f.where
-    for r in corpus.relations.values():
-        if r.quote:
-            yield "relation", r.id, r, r.where
-    for s in corpus.skips:
-        yield "skip", None, s, s.where
+def _frame(items, columns) -> pd.DataFrame:
+    """The frame behind corpus.figures / corpus.relations; built from the records when a
+    caller made the corpus from plain dicts of records."""
+    df = getattr(items, "df", None)
+    if df is not None:
+        return df
+    return pd.DataFrame({c: pd.Series([getattr(x, c) for x in items.values()], dtype=object) for c in columns})
+
+
+def _quoted_columns(corpus):
+    """Everything that carries a quote, as (kind, ids, sources, quotes) columns: figures,
+    relations with a quote, skips. Read from the frames: no record per figure."""
+    fdf = _frame(corpus.figures, ("id", "source", "quote"))
+    yield "figure", fdf["id"].to_numpy(), fdf["source"].to_numpy(), fdf["quote"].to_numpy()
+    rdf = _frame(corpus.relations, ("id", "source", "quote"))
+    if len(rdf):
+        yield "relation", rdf["id"].to_numpy(), rdf["source"].to_numpy(), rdf["quote"].to_numpy()
+    skips = corpus.skips
+    yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
+
+
+def quote_misses(texts: dict, sources, quotes) -> list[int]:
+    """Positions of the quotes not in their source's text (sources without a text are not
+    checked). A verbatim `in` settles nearly all; the tolerant `locate` runs only for the
+    others, grouped by source so that each source text is normalised once."""
+    pending: dict[str, list[int]] = {}
+    for i, (sid, quote) in enumerate(zip(sources, quotes)):
+        if not isinstance(quote, str) or not quote:
+            continue
+        text = texts.get(sid)
+        if not text or quote in text:
+            continue
+        pending.setdefault(sid, []).append(i)
+    misses = []
+    for sid, positions in pending.items():
+        text = texts[sid]
+        misses.extend(i for i in positions if locate(text, quotes[i]) is None)
+    return sorted(misses)
 
 
 @rule("P001", "quote-not-in-source", "error",
@@ -65,22 +98,20 @@ def quote_not_in_source(ctx):
     Copy the words from the article; the message shows the closest passage.
     """
     corpus = ctx.corpus
-    for kind, item_id, item, where in _quoted_items(corpus):
-        source = corpus.sources.get(item.source)
-        if source is None or not source.text:
-            continue
-        if item.quote in source.text or locate(source.text, item.quote) is not None:
-            continue
-        passage, ratio = closest_passage(source.text, item.quote)
-        name = f"{kind} {item_id!r}" if item_id else kind
-        hint = f"; closest passage ({ratio:.0%} alike): «{passage}»" if ratio >= 0.5 else ""
-        figures = (item_id,) if kind == "figure" else ()
-        yield Hit(f"{name}: quote «{item.quote}» is not in {source.file}{hint}",
-                  figures=figures, relation=item_id if kind == "relation" else None,
-                  details=(f"quote:   «{item.quote}»", f"closest: «{passage}» ({ratio:.0%} alike)",
-                           f"source:  {display.source_label(source)} — {source.file}"),
-                  data={"closest": passage, "similarity": round(ratio, 3), "kind": kind},
-                  headline=f"A quote attributed to {source.title or source.id} is not in the article.")
+    texts = {sid: src.text for sid, src in corpus.sources.items() if src.text}
+    for kind, ids, sources, quotes in _quoted_columns(corpus):
+        for i in quote_misses(texts, sources, quotes):
+            item_id, quote, source = ids[i], quotes[i], corpus.sources[sources[i]]
+            passage, ratio = closest_passage(source.text, quote)
+            name = f"{kind} {item_id!r}" if item_id else kind
+            hint = f"; closest passage ({ratio:.0%} alike): «{passage}»" if ratio >= 0.5 else ""
+            figures = (item_id,) if kind == "figure" else ()
+            yield Hit(f"{name}: quote «{quote}» is not in {source.file}{hint}",
+                      figures=figures, relation=item_id if kind == "relation" else None,
+                      details=(f"quote:   «{quote}»", f"closest: «{passage}» ({ratio:.0%} alike)",
+                               f"source:  {display.source_label(source)} — {source.file}"),
+                      data={"closest": passage, "similarity": round(ratio, 3), "kind": kind},
+                      headline=f"A quote attributed to {source.title or source.id} is not in the article.")
 
 
 def _close(a: float, b: float) -> bool:
@@ -95,13 +126,19 @@ def _matching_mention(figure, mentions):
     return None
 
 
-def _readings(corpus, figure):
-    source = corpus.sources.get(figure.source)
-    language = source.language if source else "de"
-    found = find_numbers(figure.quote, language)
-    readings = [m for m in found if isinstance(m, Reading) and not m.vague]
-    unreadable = [m for m in found if isinstance(m, Unreadable)]
+@functools.lru_cache(maxsize=65536)
+def quote_readings(quote: str, language: str) -> tuple[tuple[Reading, ...], tuple[Unreadable, ...]]:
+    """The non-vague readings and the unreadable numbers of a quote: read once per distinct
+    quote, however many figures share it."""
+    found = find_numbers(quote, language)
+    readings = tuple(m for m in found if isinstance(m, Reading) and not m.vague)
+    unreadable = tuple(m for m in found if isinstance(m, Unreadable))
     return readings, unreadable
+
+
+def _readings(corpus, figure):
+    readings, unreadable = quote_readings(figure.quote, _language(corpus, figure))
+    return list(readings), list(unreadable)
 
 
 _HEDGES_LONGEST_FIRST = {lang: sorted(table, key=len, reverse=True) for lang, table in HEDGES.items()}
@@ -113,8 +150,15 @@ def verbatim_hedge(figure, language: str) -> str | None:
     scale word or range word glued to it), the quote states exactly that number, and the
     words right before it are its hedge. Returns that hedge's qualifier, or None to make the
     caller read the quote in full."""
-    text, quote = figure.value_text, figure.quote
-    if figure.is_range or not text or text[0] in "[?":
+    if figure.is_range:
+        return None
+    return verbatim_qualifier(figure.value_text, figure.quote, language)
+
+
+@functools.lru_cache(maxsize=65536)
+def verbatim_qualifier(text: str, quote: str, language: str) -> str | None:
+    """verbatim_hedge on the strings alone (for a figure that is not a range)."""
+    if not text or not isinstance(text, str) or text[0] in "[?":
         return None
     lang = base_language(language)
     k = quote.find(text)
@@ -145,6 +189,97 @@ def _language(corpus, figure) -> str:
     return source.language if source else "de"
 
 
+def _codes(*columns) -> np.ndarray:
+    """One integer per row, equal exactly where every column is equal (hash-factorised)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        c, uniques = pd.factorize(column, use_na_sentinel=True)
+        code, _ = pd.factorize(code * (len(uniques) + 1) + (c + 1))
+    return code
+
+
+class _FigureKeys:
+    """The figure frame's columns that P002 and P003 decide on, and the distinct rows of them.
+
+    Whether a figure's number and hedge match its quote depends only on (quote, value as
+    written, low, high, qualifier, language): an archive repeats these thousands of times
+    ("etwa 11.000 Soldaten"), so each distinct combination is decided once and the verdict
+    spread back to its figures."""
+
+    def __init__(self, corpus):
+        df = _frame(corpus.figures, ("quote", "value_text", "low", "high", "qualifier", "source"))
+        self.n = len(df)
+        self.ids = df["id"].to_numpy() if "id" in df else np.array(list(corpus.figures), dtype=object)
+        languages = {sid: s.language for sid, s in corpus.sources.items()}
+        self.quote = df["quote"].to_numpy()
+        self.value_text = df["value_text"].to_numpy()
+        self.low = np.asarray(df["low"].to_numpy(), dtype=float)
+        self.high = np.asarray(df["high"].to_numpy(), dtype=float)
+        self.qualifier = df["qualifier"].to_numpy()
+        self.language = df["source"].map(languages).fillna("de").to_numpy()
+        self._numbers = _codes(self.quote, self.value_text, self.low, self.high, self.language) \
+            if self.n else np.zeros(0, dtype=np.int64)
+
+    def groups(self, with_qualifier: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(group of each figure, first figure of each group)."""
+        code = _codes(self._numbers, self.qualifier) if with_qualifier and self.n else self._numbers
+        _, first = np.unique(code, return_index=True)
+        return code, first
+
+    def is_range(self, i: int) -> bool:
+        return self.low[i] != self.high[i]
+
+    def fast(self, i: int) -> str | None:
+        """verbatim_hedge for figure i."""
+        if self.is_range(i):
+            return None
+        return verbatim_qualifier(self.value_text[i], self.quote[i], self.language[i])
+
+
+_KEYS: list[tuple[object, _FigureKeys]] = []
+
+
+def _figure_keys(corpus) -> _FigureKeys:
+    for seen, keys in _KEYS:
+        if seen is corpus:
+            return keys
+    keys = _FigureKeys(corpus)
+    _KEYS.append((corpus, keys))
+    del _KEYS[:-2]
+    return keys
+
+
+def _flagged(keys: _FigureKeys, with_qualifier: bool, decide) -> list[int]:
+    """The figures whose group `decide(first figure)` flags, in frame order."""
+    code, first = keys.groups(with_qualifier)
+    bad = np.fromiter((decide(int(i)) for i in first), dtype=bool, count=len(first))
+    return np.flatnonzero(bad[code]).tolist() if len(first) else []
+
+
+def _number_differs(keys: _FigureKeys, i: int) -> bool:
+    """P002's verdict for figure i."""
+    if keys.fast(i) is not None:
+        return False
+    readings, _ = quote_readings(keys.quote[i], keys.language[i])
+    low, high, is_range = keys.low[i], keys.high[i], keys.is_range(i)
+    if any(m.is_range == is_range and _close(m.low, low) and _close(m.high, high) for m in readings):
+        return False
+    if is_range and any(_close(m.low, low) for m in readings) and any(_close(m.high, high) for m in readings):
+        return False  # "nennen 8000, andere halten bis zu 15.000": the range's ends stated apart
+    return True
+
+
+def _hedge_differs(keys: _FigureKeys, i: int) -> bool:
+    """P003's verdict for figure i."""
+    qualifier = keys.qualifier[i]
+    if keys.fast(i) == qualifier:
+        return False
+    readings, _ = quote_readings(keys.quote[i], keys.language[i])
+    low, high, is_range = keys.low[i], keys.high[i], keys.is_range(i)
+    matching = [m for m in readings if m.is_range == is_range and _close(m.low, low) and _close(m.high, high)]
+    return bool(matching) and not any(m.qualifier == qualifier for m in matching)
+
+
 @rule("P002", "number-differs-from-quote", "error",
       failing=_example(value="11.500"),
       passing=_example())
@@ -167,15 +302,10 @@ def number_differs_from_quote(ctx):
     value = "11.000", the number as the quote writes it.
     """
     corpus = ctx.corpus
-    for figure in corpus.figures.values():
-        if verbatim_hedge(figure, _language(corpus, figure)) is not None:
-            continue
+    keys = _figure_keys(corpus)
+    for i in _flagged(keys, False, functools.partial(_number_differs, keys)):
+        figure = corpus.figures[keys.ids[i]]
         readings, unreadable = _readings(corpus, figure)
-        if _matching_mention(figure, readings):
-            continue
-        if figure.is_range and any(_close(m.low, figure.low) for m in readings) \
-                and any(_close(m.high, figure.high) for m in readings):
-            continue  # "nennen 8000, andere halten bis zu 15.000": the range's ends stated apart
         read = ", ".join(f"{m.text} = {display.num(m.low)}" + (f"–{display.num(m.high)}" if m.is_range else "")
                          for m in readings) or "no number"
         if unreadable:
@@ -214,14 +344,11 @@ def hedge_differs_from_quote(ctx):
     from figcheck.display import QUALIFIER_WORDS
 
     corpus = ctx.corpus
-    for figure in corpus.figures.values():
-        if verbatim_hedge(figure, _language(corpus, figure)) == figure.qualifier:
-            continue
+    keys = _figure_keys(corpus)
+    for i in _flagged(keys, True, functools.partial(_hedge_differs, keys)):
+        figure = corpus.figures[keys.ids[i]]
         readings, _ = _readings(corpus, figure)
-        matching = [m for m in readings if _matching_mention(figure, [m])]
-        if not matching or any(m.qualifier == figure.qualifier for m in matching):
-            continue  # no number to compare (P002's business), or one mention hedged as encoded
-        m = matching[0]
+        m = next(m for m in readings if _matching_mention(figure, [m]))
         said = QUALIFIER_WORDS[m.qualifier].strip() or "no hedge"
         encoded = figure.qualifier
         yield Hit(f"figure {figure.id!r}: the quote says «{m.text}» ({m.qualifier}), the file says {encoded}",

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .numbers import Reading, Unreadable, base_language, find_numbers
+from .numbers import Reading, Unreadable, base_language, find_numbers, number_chunks
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
 CLAIM, UNREADABLE, DATE, YEAR, TIME, ORDINAL, NAME = (
@@ -92,6 +92,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern], ...] = tuple(
         (NAME, "thread counter", r"(?<![\d.,'’|])\d{1,2}\s?\|\s?\d{1,2}(?![\d|])", 0),
     )
 )
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,'’]\d+)*")
+_QUOTE_AFTER = re.compile(r"[^\S\n]*([" + _QUOTE_CHARS + "])")
 _EN_TIME = re.compile(r"(?<![\d.,'’])(?:1[0-2]|0?[1-9])\s*(?:a\.m\.|p\.m\.|am\b|pm\b)", re.I)
 _WORD = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d")
@@ -145,34 +147,66 @@ def mentions(source) -> list[Mention]:
 def mentions_in_text(text: str, language: str, source_id: str = "") -> list[Mention]:
     """Every numeric mention of `text`, read in `language`, each with its kind."""
     lang = base_language(language)
+    starts = line_starts(text)
+    return [_mention(text, starts, source_id, *raw, lang) for raw in raw_mentions(text, language)]
+
+
+def line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+
+# A mention before it becomes a Mention: (start, end, number_start, number_end, low, high,
+# qualifier, kind, why, vague, is_range). Coverage counts these; it builds a Mention (line,
+# column, unit guess) only for the mentions it shows.
+RAW_START, RAW_END, RAW_NUMBER_START, RAW_KIND = 0, 1, 2, 7
+
+
+def raw_mentions(text: str, language: str) -> list[tuple]:
+    """The mentions of `text` as tuples, in text order (see mentions_in_text)."""
+    lang = base_language(language)
     spans = _non_claim_spans(text, lang)
-    starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-    out: list[Mention] = []
+    out: list[tuple] = []
     merged: set[int] = set()            # non-claim spans already listed
-    for found in find_numbers(text, language):
-        span_ix = _covering_span(spans, found)
-        if span_ix is not None:
-            s_start, s_end, kind, why = spans[span_ix]
-            if span_ix in merged:
-                continue          # "October 13, 2024": one date, however many numbers inside
-            merged.add(span_ix)
-            low = found.low if isinstance(found, Reading) else None
-            out.append(_mention(text, starts, source_id, s_start, s_end, s_start, s_end,
-                                low, low, "exact", kind, why, lang))
-            continue
-        if isinstance(found, Unreadable):
-            out.append(_mention(text, starts, source_id, found.start, found.end, found.start,
-                                found.end, None, None, "exact", UNREADABLE, found.reason, lang))
-            continue
-        kind, why = _classify(text, found, lang)
-        out.append(_mention(text, starts, source_id, found.start, found.end, found.number_start,
-                            found.end, found.low, found.high, found.qualifier, kind, why, lang,
-                            vague=found.vague, is_range=found.is_range))
+    for offset, found_here in number_chunks(text, language):
+        for found in found_here:
+            readable = isinstance(found, Reading)
+            if spans:
+                n_start = (found.number_start if readable else found.start) + offset
+                span_ix = _covering_span(spans, n_start)
+                if span_ix is not None:
+                    s_start, s_end, kind, why = spans[span_ix]
+                    if span_ix in merged:
+                        continue          # "October 13, 2024": one date, however many numbers inside
+                    merged.add(span_ix)
+                    low = found.low if readable else None
+                    out.append((s_start, s_end, s_start, s_end, low, low, "exact", kind, why, False, False))
+                    continue
+            if not readable:
+                f_start, f_end = found.start + offset, found.end + offset
+                out.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
+                            False, False))
+                continue
+            f_start, f_end, n_start = found.start + offset, found.end + offset, found.number_start + offset
+            kind, why = _classify(text, _At(found, offset) if offset else found, lang)
+            out.append((f_start, f_end, n_start, f_end, found.low, found.high, found.qualifier, kind, why,
+                        found.vague, found.is_range))
     return out
 
 
+class _At:
+    """A Reading seen at an offset: the positions the classification reads, shifted."""
+
+    __slots__ = ("low", "high", "written_half", "qualifier", "start", "end", "is_range", "vague",
+                 "number_start")
+
+    def __init__(self, r: Reading, offset: int):
+        self.low, self.high, self.written_half, self.qualifier = r.low, r.high, r.written_half, r.qualifier
+        self.start, self.end, self.number_start = r.start + offset, r.end + offset, r.number_start + offset
+        self.is_range, self.vague = r.is_range, r.vague
+
+
 def _mention(text, starts, source_id, start, end, number_start, number_end, low, high, qualifier,
-             kind, why, lang, vague=False, is_range=False) -> Mention:
+             kind, why, vague, is_range, lang) -> Mention:
     line = bisect.bisect_right(starts, start)
     column = start - starts[line - 1] + 1
     unit = unit_guess(text, number_end, lang) if kind in NEEDS_LOOK else ""
@@ -184,11 +218,37 @@ def _mention(text, starts, source_id, start, end, number_start, number_end, low,
                    vague, is_range and low != high, number_start)
 
 
+# What a text must hold for each pattern of _PATTERNS to match anywhere in it: a cheap test
+# that spares most articles most of the thirteen scans (none changes what a scan finds).
+_MONTH_WORD = re.compile(rf"{_MONTH}|{_MONTH_SHORT}")
+_NEEDS = {
+    "URL": lambda text, lowered: "://" in text or "www." in lowered or _TLD.search(text) is not None,
+    "handle": lambda text, lowered: "@" in text,
+    "hashtag": lambda text, lowered: "#" in text,
+    "ISO date": lambda text, lowered: _ISO_HINT.search(text) is not None,
+    "day.month.": lambda text, lowered: _DAY_MONTH_HINT.search(text) is not None,
+    "day and month": lambda text, lowered: _MONTH_WORD.search(text) is not None,
+    "month and day": lambda text, lowered: _MONTH_WORD.search(text) is not None,
+    "years": lambda text, lowered: any(c in text for c in "-–—/"),
+    "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
+    "thread counter": lambda text, lowered: "|" in text,
+}
+_TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
+_ISO_HINT = re.compile(r"-\d\d-\d")
+_DAY_MONTH_HINT = re.compile(r"\.\d\d?\.")
+
+
 def _non_claim_spans(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     spans = []
+    lowered = text.lower()
+    possible: dict[str, bool] = {}
     for kind, why, pattern in _PATTERNS:
         if why == "day.month." and lang != "de":
             continue          # "1.12." is a date in German, a decimal and a full stop in English
+        if why not in possible:
+            possible[why] = _NEEDS[why](text, lowered)
+        if not possible[why]:
+            continue
         for m in pattern.finditer(text):
             if _DIGITS.search(m.group()) and _plausible(why, m.group(), lang):
                 spans.append((m.start(), m.end(), kind, why))
@@ -214,9 +274,8 @@ def _plausible(why: str, found: str, lang: str) -> bool:
     return True
 
 
-def _covering_span(spans, found):
+def _covering_span(spans, n_start: int):
     """The first non-claim span that holds the number of this mention (pattern order wins)."""
-    n_start = found.number_start if isinstance(found, Reading) else found.start
     for ix, (s_start, s_end, _, _) in enumerate(spans):
         if s_start <= n_start < s_end:
             return ix
@@ -234,7 +293,7 @@ def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
     if before in "-/" and r.number_start > 1 and text[r.number_start - 2].isalpha():
         return NAME, "after a word and a hyphen"
     # the number token itself (a range or scale word may follow it)
-    token = re.match(r"\d+(?:[.,'’]\d+)*", number).group()
+    token = _NUMBER_TOKEN.match(number).group()
     token_end = r.number_start + len(token)
     suffix = _WORD.match(text, token_end) if token_end < len(text) else None
     if suffix and suffix.start() == token_end:
@@ -297,7 +356,7 @@ def _quoted_title(text: str, r: Reading) -> bool:
     """“France 24”, «Apollo 11»: capitalised words and a number closing a short quotation."""
     if r.qualifier != "exact" or r.is_range:
         return False
-    after = re.match(r"[^\S\n]*([" + _QUOTE_CHARS + "])", text[r.end:r.end + 4])
+    after = _QUOTE_AFTER.match(text, r.end, r.end + 4)
     if not after:
         return False
     head = text[max(0, r.start - 60):r.start]
@@ -462,35 +521,71 @@ class SourceCoverage:
 def source_coverage(source, figures, skips) -> SourceCoverage:
     """Match the claims of one source to its figures' quotes, then to its skips' quotes."""
     found = mentions(source)
-    status: dict[int, tuple[str, str]] = {}
-    claims = [i for i, m in enumerate(found) if m.needs_look]
-    for fig in figures:
-        for q_start, q_end in locate(fig.quote, source.text):
-            inside = [i for i in claims if q_start <= found[i].number_start
-                      and found[i].end <= q_end]
-            if len(inside) > 1:
-                # a quote with several numbers encodes those whose value it states
-                inside = [i for i in inside if _agrees(found[i], fig)]
-            for i in inside:
-                status.setdefault(i, (ENCODED, fig.id))
-    result = SourceCoverage(source.id)
-    for skip in skips:
-        places = locate(skip.quote, source.text)
-        if not places:
-            result.unmatched_skips.append(skip)
-            continue
-        used = False
-        for q_start, q_end in places:
-            for i in claims:
-                if q_start <= found[i].number_start and found[i].end <= q_end:
-                    used = True
-                    status.setdefault(i, (SKIPPED, str(skip.where)))
-        if not used:
-            result.idle_skips.append(skip)
+    spans = [(m.start, m.end, m.number_start, m.end, m.low, m.high, m.qualifier, m.kind, m.why, m.vague,
+              m.is_range) for m in found]
+    status, unmatched, idle = _match(source.text, spans,
+                                     ((f.id, f.quote, f.low, f.high) for f in figures), skips)
+    result = SourceCoverage(source.id, unmatched_skips=unmatched, idle_skips=idle)
     for i, m in enumerate(found):
         st, by = status.get(i, (OPEN, "")) if m.needs_look else ("", "")
         result.entries.append(Covered(m, st, by))
     return result
+
+
+def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple[str, str]], list, list]:
+    """(status of each covered claim by its position in `raw`, skips not in the text, skips
+    holding no claim). `figures`: (id, quote, low, high) in file order; the first figure (then
+    the first skip) whose quote holds a claim covers it."""
+    claims = [i for i, m in enumerate(raw) if m[RAW_KIND] in NEEDS_LOOK]
+    numbers = [raw[i][RAW_NUMBER_START] for i in claims]      # increasing: mentions never overlap
+    status: dict[int, tuple[str, str]] = {}
+
+    def inside(q_start, q_end):
+        k = bisect.bisect_left(numbers, q_start)
+        out = []
+        while k < len(numbers) and numbers[k] < q_end:
+            if raw[claims[k]][RAW_END] <= q_end:
+                out.append(claims[k])
+            k += 1
+        return out
+
+    for fid, quote, low, high in figures:
+        at = text.find(quote) if quote else -1
+        if at >= 0:
+            # verbatim, as nearly every quote is (locate's fast path, without its list)
+            places = []
+            while at >= 0:
+                places.append((at, at + len(quote)))
+                at = text.find(quote, at + 1)
+        else:
+            places = locate(quote, text)
+        for q_start, q_end in places:
+            held = inside(q_start, q_end)
+            if len(held) > 1:
+                # a quote with several numbers encodes those whose value it states
+                held = [i for i in held if _agrees_raw(raw[i], low, high)]
+            for i in held:
+                status.setdefault(i, (ENCODED, fid))
+    unmatched, idle = [], []
+    for skip in skips:
+        places = locate(skip.quote, text)
+        if not places:
+            unmatched.append(skip)
+            continue
+        used = False
+        for q_start, q_end in places:
+            for i in inside(q_start, q_end):
+                used = True
+                status.setdefault(i, (SKIPPED, str(skip.where)))
+        if not used:
+            idle.append(skip)
+    return status, unmatched, idle
+
+
+def _agrees_raw(m: tuple, low: float, high: float) -> bool:
+    if m[4] is None or m[9]:
+        return False
+    return any(math.isclose(v, w, rel_tol=1e-9, abs_tol=1e-12) for v in (m[4], m[5]) for w in (low, high))
 
 
 def _agrees(m: Mention, fig) -> bool:
@@ -498,6 +593,62 @@ def _agrees(m: Mention, fig) -> bool:
         return False
     return any(math.isclose(v, w, rel_tol=1e-9, abs_tol=1e-12)
                for v in (m.low, m.high) for w in (fig.low, fig.high))
+
+
+class CountedCoverage(SourceCoverage):
+    """The coverage of one source as counts and its open entries: what `figcheck check` shows.
+    Every entry (a Mention each) is built only when asked for (`figcheck extract`, tests)."""
+
+    def __init__(self, source_id: str, tally: Counter, kinds: Counter, open_entries: list,
+                 unmatched: list, idle: list, build):
+        self.source = source_id
+        self.unmatched_skips, self.idle_skips = unmatched, idle
+        self._tally, self._kinds, self._open, self._build = tally, kinds, open_entries, build
+        self._entries = None
+
+    @property
+    def entries(self) -> list[Covered]:
+        if self._entries is None:
+            self._entries = self._build()
+        return self._entries
+
+    def count(self, status: str) -> int:
+        return self._tally.get(status, 0)
+
+    @property
+    def claims(self) -> int:
+        return sum(self._tally.values())
+
+    @property
+    def open(self) -> list[Covered]:
+        return list(self._open)
+
+    def kinds(self) -> dict[str, int]:
+        return dict(self._kinds)
+
+
+def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
+    """source_coverage, counted: `figures` as (id, quote, low, high); `build()` gives the entries."""
+    text, lang = source.text, base_language(source.language)
+    raw = raw_mentions(text, source.language)
+    status, unmatched, idle = _match(text, raw, figures, skips)
+    tally: Counter = Counter()
+    kinds: Counter = Counter()
+    open_entries = []
+    starts = None
+    for i, m in enumerate(raw):
+        kinds[m[RAW_KIND]] += 1
+        if m[RAW_KIND] not in NEEDS_LOOK:
+            continue
+        got = status.get(i)
+        if got is not None:
+            tally[got[0]] += 1
+            continue
+        tally[OPEN] += 1
+        if starts is None:
+            starts = line_starts(text)
+        open_entries.append(Covered(_mention(text, starts, source.id, *m, lang), OPEN, ""))
+    return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
 
 
 COVERAGE_RULE = "P004"
@@ -519,17 +670,40 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
     for seen, result in _COVERAGE_CACHE:
         if seen is corpus:
             return result
-    by_source: dict[str, list] = {sid: [] for sid in corpus.sources}
-    for fig in corpus.figures.values():
-        by_source.setdefault(fig.source, []).append(fig)
+    figures = _figures_by_source(corpus)
     skips: dict[str, list] = {}
     for skip in corpus.skips:
         skips.setdefault(skip.source, []).append(skip)
-    result = {sid: source_coverage(src, by_source.get(sid, ()), skips.get(sid, ()))
-              for sid, src in corpus.sources.items()}
+
+    def builder(src, ids, its_skips):
+        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids], its_skips).entries
+
+    result = {}
+    for sid, src in corpus.sources.items():
+        rows = figures.get(sid, ())
+        its_skips = skips.get(sid, ())
+        result[sid] = counted_coverage(src, rows, its_skips, builder(src, [r[0] for r in rows], its_skips))
     _COVERAGE_CACHE.append((corpus, result))
     del _COVERAGE_CACHE[:-4]
     return result
+
+
+def _figures_by_source(corpus) -> dict[str, list[tuple]]:
+    """{source id: [(figure id, quote, low, high), …] in file order}, from the figure frame's
+    columns (no Figure records)."""
+    df = getattr(corpus.figures, "df", None)
+    if df is None:
+        rows = [(f.id, f.source, f.quote, f.low, f.high) for f in corpus.figures.values()]
+    else:
+        rows = zip(df["id"].tolist(), df["source"].tolist(), df["quote"].tolist(), df["low"].tolist(),
+                   df["high"].tolist())
+    out: dict[str, list[tuple]] = {}
+    for fid, sid, quote, low, high in rows:
+        group = out.get(sid)
+        if group is None:
+            group = out[sid] = []
+        group.append((fid, quote, low, high))
+    return out
 
 
 def summary(coverage: dict[str, SourceCoverage]) -> dict:

@@ -527,3 +527,97 @@ def read_value(text: str, language: str) -> Reading:
     if tail and not re.fullmatch(r"[^\W\d_]+(?:[\s/][^\W\d_]+)*\.?", tail):
         raise NumberReadError(f"{text!r}: unexpected text after the number")
     return replace(m, text=text.strip())
+
+
+# --- reading a whole article: once per distinct stretch of number words -----------------------
+#
+# An article is mostly tokens the reader never consumes ("Soldaten", "berichtet", ","): no mention
+# holds such an inert token or starts at it, and the reader never looks past one without
+# consuming it (each lookahead compares a token with a hedge, range, scale, fraction, article or
+# currency word, a dot or a dash, or reads it as a number). The one look behind a mention's first
+# token asks whether the token before is a digit token, which an inert token is not, just as
+# there is none at the start of a text. So the text between two space-separated words made only
+# of inert tokens is read on its own, and each distinct stretch ("etwa 11.000", "3 bis 5
+# Millionen") only once: an archive repeats them thousands of times. Tokens never hold a space,
+# so the words of text.split(" ") are whole tokens; a word without tokens (an empty one between
+# two spaces) joins its neighbours. A dot is consumed only right after "ca", "Mio" or "Mrd", so
+# it makes a word active only where it opens the word ("Mio ."): in "berichtet." it is inert.
+
+_CHUNK_MEMO: dict[str, dict[str, tuple]] = {}       # language → stretch → its mentions
+_ACTIVE_WORD: dict[str, dict[str, bool]] = {}       # base language → word → active
+_DASH_SIGN = frozenset("$€£-–—")
+
+
+@functools.lru_cache(maxsize=8)
+def _vocabulary(lang: str) -> frozenset[str]:
+    """Every lower-case word the reader compares a token with, for one language."""
+    words: set[str] = {"zu", "and", "a", "one", "anderthalb", "eineinhalb", RANGE_AND[lang]}
+    for table in (HEDGES[lang], RANGE_OPENERS[lang], VAGUE_PREFIX[lang]):
+        for phrase in table:
+            words.update(w.rstrip(".") for w in phrase.split())
+    for table in (RANGE_SEPARATORS[lang], SCALES[lang], VAGUE[lang], FRACTIONS[lang], ARTICLE_ONE[lang],
+                  NOT_A_NUMBER):
+        words.update(table)
+    return frozenset(words)
+
+
+def _active(word: str, lang: str) -> bool:
+    """Whether a space-separated word holds a token the reader may consume (or no token at all)."""
+    vocabulary, stems = _vocabulary(lang), _WORD_STEMS[lang]
+    toks = _tokens(word)
+    return not toks or toks[0].text == "." or any(
+        t.text[0].isdigit() or t.text in _DASH_SIGN or t.low in vocabulary or stems.search(t.low) for t in toks)
+
+
+def number_chunks(text: str, language: str):
+    """(offset, mentions of one stretch of the text) for the stretches that hold a mention, in
+    text order; the positions of the mentions are relative to the offset. Together they are
+    exactly find_numbers(text, language)."""
+    lang = base_language(language)
+    words = text.split(" ")
+    active = _ACTIVE_WORD.setdefault(lang, {})
+    flags = list(map(active.get, words))
+    if None in flags:
+        if len(active) > 1_000_000:
+            active.clear()
+        for k, flag in enumerate(flags):
+            if flag is None:
+                flags[k] = active[words[k]] = _active(words[k], lang)
+    memo = _CHUNK_MEMO.setdefault(language, {})
+    if len(memo) > 500_000:
+        memo.clear()
+    out = []
+    pos = run_start = 0
+    in_run = False
+    for word, flag in zip(words, flags):
+        if flag:
+            if not in_run:
+                run_start, in_run = pos, True
+        elif in_run:
+            in_run = False
+            chunk = text[run_start:pos - 1]
+            got = memo.get(chunk)
+            if got is None:
+                got = memo[chunk] = tuple(find_numbers(chunk, language))
+            if got:
+                out.append((run_start, got))
+        pos += len(word) + 1
+    if in_run:
+        chunk = text[run_start:]
+        got = memo.get(chunk)
+        if got is None:
+            got = memo[chunk] = tuple(find_numbers(chunk, language))
+        if got:
+            out.append((run_start, got))
+    return out
+
+
+def _shifted(m, offset: int):
+    if isinstance(m, Unreadable):
+        return Unreadable(m.text, m.start + offset, m.end + offset, m.reason)
+    return replace(m, start=m.start + offset, end=m.end + offset, number_start=m.number_start + offset)
+
+
+def find_numbers_chunked(text: str, language: str) -> list[Reading | Unreadable]:
+    """find_numbers(text, language), read one distinct stretch at a time (see number_chunks)."""
+    return [_shifted(m, offset) for offset, found in number_chunks(text, language) for m in found]
