@@ -5,6 +5,7 @@ model at load time and report all failures at once, not only the first.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import math
@@ -125,34 +126,47 @@ class LazyLineIndex:
 
     def __init__(self, text: str):
         self.text = text
-        self.line_list = text.splitlines()
-        starts = [m.start() for m in self._HEADER.finditer(text)]
-        headers = list(self._HEADER.finditer(text))
-        newlines = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 10) if starts else []
-        numbers = np.searchsorted(newlines, np.array(starts, dtype=np.int64), side="right") + 1 if starts else []
-        self.tables: dict[tuple, int] = {}
-        self.header_lines: list[int] = []
-        counts: dict[str, int] = {}
-        for m, number in zip(headers, numbers):
-            number = int(number)
-            if m.group(1):
-                kind = m.group(1)
-                current = (kind, counts.get(kind, 0))
-                counts[kind] = current[1] + 1
+        self.line_list = text.splitlines()   # no odd line breaks here (see line_index)
+        found = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in self._HEADER.finditer(text)]
+        # each header's line: the newlines before it, counted span by span in C
+        numbers, line, previous = [], 1, 0
+        for start, _, _, _ in found:
+            line += text.count("\n", previous, start)
+            previous = start
+            numbers.append(line)
+        self.header_lines: list[int] = numbers
+        self.arrays: dict[str, list[int]] = {}     # [[kind]] headers, in order
+        self.named: dict[tuple, int] = {}          # [kind.name] headers
+        for (_, kind, table_kind, name), number in zip(found, numbers):
+            if kind:
+                self.arrays.setdefault(kind, []).append(number)
             else:
-                current = (m.group(2), m.group(3).strip("\"'"))
-            self.tables[current] = number
-            self.header_lines.append(number)
+                self.named[(table_kind, name.strip("\"'"))] = number
+
+    @functools.cached_property
+    def tables(self) -> dict[tuple, int]:
+        """Every table's header line, keyed as LineIndex keys them (asked only for problems)."""
+        out = {(kind, n): number for kind, lines in self.arrays.items() for n, number in enumerate(lines)}
+        out.update(self.named)
+        return out
+
+    def _header(self, kind, name) -> int | None:
+        if isinstance(name, int):
+            lines = self.arrays.get(kind, ())
+            return lines[name] if 0 <= name < len(lines) else None
+        return self.named.get((kind, name))
 
     def table(self, kind, name) -> int:
-        return self.tables.get((kind, name), 1)
+        header = self._header(kind, name)
+        return 1 if header is None else header
 
     def key(self, kind, name, key) -> int:
-        header = self.tables.get((kind, name))
+        header = self._header(kind, name)
         if header is None:
             return 1
         lines = self.line_list
-        stop = self.next_header.get(header, len(lines) + 1)
+        after = bisect.bisect_right(self.header_lines, header)
+        stop = self.header_lines[after] if after < len(self.header_lines) else len(lines) + 1
         for number in range(header + 1, stop):
             line = lines[number - 1]
             if key in line:   # a cheap test before the regex
@@ -160,10 +174,6 @@ class LazyLineIndex:
                 if m and m.group(1).strip('"') == key:
                     return number
         return header
-
-    @functools.cached_property
-    def next_header(self) -> dict[int, int]:
-        return dict(zip(self.header_lines, self.header_lines[1:]))
 
 
 _PLAIN_HEADER_ANYWHERE = re.compile(r"^[ \t]*\[[ \t]*[A-Za-z_][\w-]*[ \t]*\]", re.MULTILINE)
