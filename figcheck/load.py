@@ -110,6 +110,9 @@ class LineIndex:
     def key(self, kind, name, key) -> int:
         return self.keys.get((kind, name, key), self.table(kind, name))
 
+    def key_lines(self, kind, names, key) -> np.ndarray:
+        return np.array([self.key(kind, name, key) for name in names], dtype=np.int64)
+
 
 class LazyLineIndex:
     """LineIndex's answers for a file without multi-line strings, found without a scan per line.
@@ -159,6 +162,20 @@ class LazyLineIndex:
     def table(self, kind, name) -> int:
         header = self._header(kind, name)
         return 1 if header is None else header
+
+    def key_lines(self, kind, names, key) -> np.ndarray:
+        """key() for many tables: the key is almost always on the line after its header."""
+        lines = self.line_list
+        out = []
+        for name in names:
+            header = self._header(kind, name)
+            if header is not None and header < len(lines) and key in lines[header]:
+                m = _KEY.match(lines[header])
+                if m and m.group(1).strip('"') == key:
+                    out.append(header + 1)
+                    continue
+            out.append(self.key(kind, name, key))
+        return np.array(out, dtype=np.int64)
 
     def key(self, kind, name, key) -> int:
         header = self._header(kind, name)
@@ -984,7 +1001,7 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
 
         def line_of(i, key):
             return key_line(kind, names[i], key)
-        id_line = np.array([key_line(kind, name, "id") for name in names], dtype=np.int64)
+        id_line = f.lines.key_lines(kind, names, "id")
         return cols, len(tables), line_of, id_line
 
     required, optional = KEYS["figure"]

@@ -3,6 +3,7 @@ dates, years, times, ordinals and names, and matched to the figure or skip that 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -329,6 +330,9 @@ def test_a_number_in_random_text_is_found_with_its_value_and_span(n, decimals, s
     assert len(hits) == 1, (text, mentions_in_text(text, language))
     (m,) = hits
     assert m.end == end and text[m.number_start:m.end] == written
+    if language == "de-CH" and re.fullmatch(r"\d{1,3}\.\d{3}", written):
+        assert m.kind == "unreadable" and m.low is None   # Swiss 5.123 may be Germany's 5,123
+        return
     assert m.low == pytest.approx(value, rel=1e-12)
 
 

@@ -45,4 +45,8 @@ def test_lazy_index_equals_full_scan(case):
         for key in ("id", "source", "quote", "value", "unit", "note", "absent"):
             assert lazy.key(kind, name, key) == full.key(kind, name, key), (kind, name, key)
     assert lazy.tables == {k: v for k, v in full.tables.items() if len(k) == 2}
+    for kind in ("figure", "relation", "skip"):
+        names = [name for k, name in tables if k == kind] + [999]
+        for key in ("id", "note"):
+            assert lazy.key_lines(kind, names, key).tolist() == full.key_lines(kind, names, key).tolist()
     assert lazy.table("figure", 999) == full.table("figure", 999) == 1
