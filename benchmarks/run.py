@@ -115,8 +115,8 @@ def main(argv=None) -> int:
     p.add_argument("--data", type=Path, default=ROOT / "data")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best is reported)")
     p.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
-    p.add_argument("--select", default="A",
-                   help="rules to run (default A: the relation rules; 'all' for every rule)")
+    p.add_argument("--select", default="all",
+                   help="rules to run (default: every rule, as `figcheck check` runs them; e.g. A for the relation rules)")
     args = p.parse_args(argv)
 
     d100k = ensure_data(args.data, "100k", 100_000)

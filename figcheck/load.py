@@ -639,7 +639,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     def choice(key, allowed, default):
         values = cols.get(key)
         if values is None:
-            return np.full(n, default, dtype=object), np.zeros(n, dtype=bool)
+            return repeated(default, n), np.zeros(n, dtype=bool)
         series = pd.Series(values, dtype=object)
         given = series.notna().to_numpy().copy()
         if columnar:   # an empty cell is an absent key
@@ -647,7 +647,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         ok = series.isin(allowed).to_numpy()
         for i in np.flatnonzero(keep & given & ~ok):
             problem(i, key, f"{key} {series.iloc[i]!r} is not one of {', '.join(allowed)}")
-        return np.where(given & ok, series.to_numpy(dtype=object), default), given
+        return np.where(given & ok, series.to_numpy(dtype=object), repeated(default, n)), given
 
     qualifier, qualifier_given = choice("qualifier", QUALIFIERS, "exact")
     modality, _ = choice("modality", MODALITIES, "reported")
@@ -807,13 +807,24 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "unit": units.to_numpy(dtype=object)[rows], "qualifier": qualifier[rows],
         "quantity": column["quantity"].to_numpy(dtype=object)[rows],
         "period_start": p_start[rows], "period_end": p_end[rows], "period_text": p_text[rows],
-        "file": np.full(len(rows), display, dtype=object), "line": np.asarray(id_line)[rows],
+        "file": repeated(display, len(rows)), "line": np.asarray(id_line)[rows],
         "attributed_to": extras["attributed_to"][rows], "modality": modality[rows], "note": extras["note"][rows],
         "since_start": s_start[rows], "since_end": s_end[rows], "since_text": s_text[rows],
         "of": extras["of"][rows], "part": extras["part"][rows],
         "between_a": between_a[rows], "between_b": between_b[rows],
     }
     return figure_frame(frame)
+
+
+def repeated(value, n: int) -> np.ndarray:
+    """An object column holding one value n times, as one shared object.
+
+    np.full(n, "text", dtype=object) and np.where(mask, objects, "text") make a new string
+    per row (through a fixed-width text array): 60 MB per million rows for a file name.
+    """
+    out = np.empty(n, dtype=object)
+    out[:] = value
+    return out
 
 
 def _codes(values) -> np.ndarray:
@@ -966,7 +977,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     return groups, relation_frame({
         "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
         "quote": column["quote"][rows], "note": column["note"][rows],
-        "file": np.full(len(rows), display, dtype=object), "line": np.asarray(id_line)[rows],
+        "file": repeated(display, len(rows)), "line": np.asarray(id_line)[rows],
     })
 
 
