@@ -1,6 +1,7 @@
 """Output formats: each module has render(result, **options) -> str."""
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from pathlib import Path
@@ -31,12 +32,24 @@ def _relative(file: str, root=None):
 def location_path(file: str, root=None) -> str:
     """A finding's file relative to `root` (default: the working directory, in CI the
     repository root) with forward slashes; absolute when it lies outside the root."""
-    relative, absolute = _relative(file, root)
-    return relative.as_posix() if relative is not None else absolute.as_posix()
+    return _location_path(str(file), None if root is None else str(root), os.getcwd())
 
 
 def relative_uri(file: str, root=None) -> str:
     """The same as a URI reference (percent-escaped); outside the root an absolute file: URI."""
+    return _relative_uri(str(file), None if root is None else str(root), os.getcwd())
+
+
+# A run's findings name a handful of files, each thousands of times: the paths are worked out
+# once per file, root and working directory.
+@functools.lru_cache(maxsize=4096)
+def _location_path(file: str, root, cwd: str) -> str:
+    relative, absolute = _relative(file, root)
+    return relative.as_posix() if relative is not None else absolute.as_posix()
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_uri(file: str, root, cwd: str) -> str:
     relative, absolute = _relative(file, root)
     if relative is None:
         return absolute.resolve().as_uri()

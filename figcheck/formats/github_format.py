@@ -23,7 +23,9 @@ _KEPT = re.compile("[\n\r\t]")    # the control characters clean() keeps (escape
 def clean(text: str) -> str:
     """Unicode line breaks become newlines (then escaped); other control characters, such as
     terminal escapes in a quote, become U+FFFD so they cannot reach the log raw."""
-    text = str(text).translate(_LINE_BREAKS)
+    text = str(text)
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = text.translate(_LINE_BREAKS)
     if all(part.isprintable() for part in _KEPT.split(text)):   # the common case, checked in C
         return text
     return "".join(ch if ch.isprintable() or ch in "\n\r\t" else "\ufffd" for ch in text)
