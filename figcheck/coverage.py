@@ -167,8 +167,9 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
     spans = _non_claim_spans(text, lang)
     out: list[tuple] = []
     merged: set[int] = set()            # non-claim spans already listed
-    for offset, found_here in number_chunks(text, language):
-        for found in found_here:
+    for offset, chunk, found_here in number_chunks(text, language):
+        near = _near_kinds(text, offset, chunk, found_here, language)
+        for found, kind_why in zip(found_here, near):
             readable = isinstance(found, Reading)
             if spans:
                 n_start = (found.number_start if readable else found.start) + offset
@@ -186,10 +187,11 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
                 out.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
                             False, False))
                 continue
-            f_start, f_end, n_start = found.start + offset, found.end + offset, found.number_start + offset
-            kind, why = _classify(text, _At(found, offset) if offset else found, lang)
-            out.append((f_start, f_end, n_start, f_end, found.low, found.high, found.qualifier, kind, why,
-                        found.vague, found.is_range))
+            if kind_why is None:
+                kind_why = _classify_far(text, _At(found, offset), lang)
+            f_end = found.end + offset
+            out.append((found.start + offset, f_end, found.number_start + offset, f_end, found.low, found.high,
+                        found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
     return out
 
 
@@ -229,11 +231,12 @@ _NEEDS = {
     "day.month.": lambda text, lowered: _DAY_MONTH_HINT.search(text) is not None,
     "day and month": lambda text, lowered: _MONTH_WORD.search(text) is not None,
     "month and day": lambda text, lowered: _MONTH_WORD.search(text) is not None,
-    "years": lambda text, lowered: any(c in text for c in "-–—/"),
+    "years": lambda text, lowered: _DASH_OR_SLASH.search(text) is not None,
     "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
     "thread counter": lambda text, lowered: "|" in text,
 }
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
+_DASH_OR_SLASH = re.compile(r"[-–—/]")
 _ISO_HINT = re.compile(r"-\d\d-\d")
 _DAY_MONTH_HINT = re.compile(r"\.\d\d?\.")
 
@@ -284,6 +287,13 @@ def _covering_span(spans, n_start: int):
 
 def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
     """Claim, or why not: a year, an ordinal, a number inside a name."""
+    near = _classify_near(text, r)
+    return near if near is not None else _classify_far(text, r, lang)
+
+
+def _classify_near(text: str, r) -> tuple[str, str] | None:
+    """What the mention itself, the two characters before its number and the four after it
+    decide; None where a year, an ordinal or a quoted title needs the words around it."""
     number = text[r.number_start:r.end]
     if r.vague or not number[:1].isdigit():
         return CLAIM, ""
@@ -304,6 +314,22 @@ def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
             return ORDINAL, "ordinal suffix"
         if glued not in GLUED_UNITS and not (r.end > token_end):
             return NAME, "glued to letters"
+    if r.qualifier == "exact" and not r.is_range and _QUOTE_AFTER.match(text, r.end, r.end + 4):
+        return None                     # a quoted title? (_quoted_title looks back)
+    plain = token.isdigit() and r.qualifier == "exact"
+    if plain and len(token) == 4:
+        return None                     # a year? (_is_year reads the words around)
+    if plain and len(token) <= 3 and not r.is_range and r.end == token_end \
+            and text[token_end:token_end + 1] == ".":
+        return None                     # an ordinal? (_is_ordinal reads the words around)
+    return CLAIM, ""
+
+
+def _classify_far(text: str, r, lang: str) -> tuple[str, str]:
+    """The rest of _classify, for what _classify_near leaves open."""
+    number = text[r.number_start:r.end]
+    token = _NUMBER_TOKEN.match(number).group()
+    token_end = r.number_start + len(token)
     if _quoted_title(text, r):
         return NAME, "in a quoted title"
     plain = token.isdigit() and r.qualifier == "exact"
@@ -312,6 +338,25 @@ def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
     if plain and len(token) <= 3 and not r.is_range and _is_ordinal(text, r, token_end):
         return ORDINAL, "ordinal"
     return CLAIM, ""
+
+
+# (stretch, language, two characters before it, four after it) → what _classify_near says of
+# each of its mentions: the same stretch in the same surroundings is classified once.
+_NEAR_MEMO: dict[tuple, tuple] = {}
+
+
+def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str) -> tuple:
+    end = offset + len(chunk)
+    before, after = text[max(0, offset - 2):offset], text[end:end + 4]
+    key = (chunk, language, before, after)
+    got = _NEAR_MEMO.get(key)
+    if got is None:
+        if len(_NEAR_MEMO) > 500_000:
+            _NEAR_MEMO.clear()
+        window, shift = before + chunk + after, len(before)
+        got = _NEAR_MEMO[key] = tuple(_classify_near(window, _At(r, shift)) if isinstance(r, Reading) else None
+                                      for r in found)
+    return got
 
 
 def _word_before(text: str, pos: int) -> str:
