@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import operator
 
 import numpy as np
 import pandas as pd
@@ -52,7 +54,8 @@ def _quoted_columns(corpus):
     yield "figure", fdf["id"].to_numpy(), fdf["source"].to_numpy(), fdf["quote"].to_numpy()
     rdf = _frame(corpus.relations, ("id", "source", "quote"))
     if len(rdf):
-        yield "relation", rdf["id"].to_numpy(), rdf["source"].to_numpy(), rdf["quote"].to_numpy()
+        quoted = rdf[rdf["quote"].notna().to_numpy() & (rdf["quote"].to_numpy() != "")]   # most quote nothing
+        yield "relation", quoted["id"].to_numpy(), quoted["source"].to_numpy(), quoted["quote"].to_numpy()
     skips = corpus.skips
     yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
 
@@ -61,12 +64,15 @@ def quote_misses(texts: dict, sources, quotes) -> list[int]:
     """Positions of the quotes not in their source's text (sources without a text are not
     checked). A verbatim `in` settles nearly all; the tolerant `locate` runs only for the
     others, grouped by source so that each source text is normalised once."""
+    try:
+        # one pass in C: is each quote in its source's text ("" for a source without one)?
+        found = list(map(operator.contains, map(texts.get, sources, itertools.repeat("")), quotes))
+    except TypeError:            # a quote that is no string
+        found = [not isinstance(q, str) or q in texts.get(sid, "") for sid, q in zip(sources, quotes)]
     pending: dict[str, list[int]] = {}
-    for i, (sid, quote) in enumerate(zip(sources, quotes)):
-        if not isinstance(quote, str) or not quote:
-            continue
-        text = texts.get(sid)
-        if not text or quote in text:
+    for i in itertools.compress(itertools.count(), map(operator.not_, found)):
+        sid, quote = sources[i], quotes[i]
+        if not isinstance(quote, str) or not quote or not texts.get(sid):
             continue
         pending.setdefault(sid, []).append(i)
     misses = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -159,6 +160,7 @@ def line_starts(text: str) -> list[int]:
 # qualifier, kind, why, vague, is_range). Coverage counts these; it builds a Mention (line,
 # column, unit guess) only for the mentions it shows.
 RAW_START, RAW_END, RAW_NUMBER_START, RAW_KIND = 0, 1, 2, 7
+_KIND_OF = operator.itemgetter(RAW_KIND)
 
 
 def raw_mentions(text: str, language: str) -> list[tuple]:
@@ -568,7 +570,7 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
     found = mentions(source)
     spans = [(m.start, m.end, m.number_start, m.end, m.low, m.high, m.qualifier, m.kind, m.why, m.vague,
               m.is_range) for m in found]
-    status, unmatched, idle = _match(source.text, spans,
+    status, unmatched, idle, _ = _match(source.text, spans,
                                      ((f.id, f.quote, f.low, f.high) for f in figures), skips)
     result = SourceCoverage(source.id, unmatched_skips=unmatched, idle_skips=idle)
     for i, m in enumerate(found):
@@ -577,9 +579,9 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
     return result
 
 
-def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple[str, str]], list, list]:
+def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple[str, str]], list, list, list]:
     """(status of each covered claim by its position in `raw`, skips not in the text, skips
-    holding no claim). `figures`: (id, quote, low, high) in file order; the first figure (then
+    holding no claim, the positions of the claims). `figures`: (id, quote, low, high) in file order; the first figure (then
     the first skip) whose quote holds a claim covers it."""
     claims = [i for i, m in enumerate(raw) if m[RAW_KIND] in NEEDS_LOOK]
     numbers = [raw[i][RAW_NUMBER_START] for i in claims]      # increasing: mentions never overlap
@@ -594,10 +596,20 @@ def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple
             k += 1
         return out
 
+    n = len(numbers)
     for fid, quote, low, high in figures:
         at = text.find(quote) if quote else -1
         if at >= 0:
             # verbatim, as nearly every quote is (locate's fast path, without its list)
+            end = at + len(quote)
+            if text.find(quote, at + 1) < 0:
+                k = bisect.bisect_left(numbers, at)
+                if k == n or numbers[k] >= end:
+                    continue                                    # one place, no claim in it
+                if k + 1 == n or numbers[k + 1] >= end:         # one place, one claim: no choice
+                    if raw[claims[k]][RAW_END] <= end and claims[k] not in status:
+                        status[claims[k]] = (ENCODED, fid)
+                    continue
             places = []
             while at >= 0:
                 places.append((at, at + len(quote)))
@@ -624,7 +636,7 @@ def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple
                 status.setdefault(i, (SKIPPED, str(skip.where)))
         if not used:
             idle.append(skip)
-    return status, unmatched, idle
+    return status, unmatched, idle, claims
 
 
 def _agrees_raw(m: tuple, low: float, high: float) -> bool:
@@ -676,23 +688,15 @@ def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCover
     """source_coverage, counted: `figures` as (id, quote, low, high); `build()` gives the entries."""
     text, lang = source.text, base_language(source.language)
     raw = raw_mentions(text, source.language)
-    status, unmatched, idle = _match(text, raw, figures, skips)
-    tally: Counter = Counter()
-    kinds: Counter = Counter()
+    status, unmatched, idle, claims = _match(text, raw, figures, skips)
+    kinds = Counter(map(_KIND_OF, raw))
+    tally = Counter(st for st, _ in status.values())
     open_entries = []
-    starts = None
-    for i, m in enumerate(raw):
-        kinds[m[RAW_KIND]] += 1
-        if m[RAW_KIND] not in NEEDS_LOOK:
-            continue
-        got = status.get(i)
-        if got is not None:
-            tally[got[0]] += 1
-            continue
-        tally[OPEN] += 1
-        if starts is None:
-            starts = line_starts(text)
-        open_entries.append(Covered(_mention(text, starts, source.id, *m, lang), OPEN, ""))
+    if len(status) < len(claims):
+        tally[OPEN] = len(claims) - len(status)
+        starts = line_starts(text)
+        open_entries = [Covered(_mention(text, starts, source.id, *raw[i], lang), OPEN, "")
+                        for i in claims if i not in status]
     return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
 
 
