@@ -11,7 +11,7 @@ import pandas as pd
 
 from figcheck import display
 from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
-from figcheck.coverage import uncovered_mentions
+from figcheck.coverage import quote_places, uncovered_mentions
 from figcheck.quotes import closest_passage, locate
 from figcheck.rules import Example, Hit, rule
 
@@ -60,15 +60,18 @@ def _quoted_columns(corpus):
     yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
 
 
-def quote_misses(texts: dict, sources, quotes) -> list[int]:
+def quote_misses(texts: dict, sources, quotes, places=None) -> list[int]:
     """Positions of the quotes not in their source's text (sources without a text are not
     checked). A verbatim `in` settles nearly all; the tolerant `locate` runs only for the
     others, grouped by source so that each source text is normalised once."""
-    try:
-        # one pass in C: is each quote in its source's text ("" for a source without one)?
-        found = list(map(operator.contains, map(texts.get, sources, itertools.repeat("")), quotes))
-    except TypeError:            # a quote that is no string
-        found = [not isinstance(q, str) or q in texts.get(sid, "") for sid, q in zip(sources, quotes)]
+    if places is not None:       # where each quote first stands verbatim, -1 for nowhere
+        found = [k >= 0 for k in places]
+    else:
+        try:
+            # one pass in C: is each quote in its source's text ("" for a source without one)?
+            found = list(map(operator.contains, map(texts.get, sources, itertools.repeat("")), quotes))
+        except TypeError:        # a quote that is no string
+            found = [not isinstance(q, str) or q in texts.get(sid, "") for sid, q in zip(sources, quotes)]
     pending: dict[str, list[int]] = {}
     for i in itertools.compress(itertools.count(), map(operator.not_, found)):
         sid, quote = sources[i], quotes[i]
@@ -106,7 +109,8 @@ def quote_not_in_source(ctx):
     corpus = ctx.corpus
     texts = {sid: src.text for sid, src in corpus.sources.items() if src.text}
     for kind, ids, sources, quotes in _quoted_columns(corpus):
-        for i in quote_misses(texts, sources, quotes):
+        places = quote_places(corpus)[0] if kind == "figure" else None     # shared with coverage
+        for i in quote_misses(texts, sources, quotes, places):
             item_id, quote, source = ids[i], quotes[i], corpus.sources[sources[i]]
             passage, ratio = closest_passage(source.text, quote)
             name = f"{kind} {item_id!r}" if item_id else kind

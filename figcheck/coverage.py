@@ -13,6 +13,7 @@ coverage is how figcheck says which numbers were not looked at.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import operator
 import re
@@ -571,7 +572,7 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
     spans = [(m.start, m.end, m.number_start, m.end, m.low, m.high, m.qualifier, m.kind, m.why, m.vague,
               m.is_range) for m in found]
     status, unmatched, idle, _ = _match(source.text, spans,
-                                     ((f.id, f.quote, f.low, f.high) for f in figures), skips)
+                                     ((f.id, f.quote, f.low, f.high, None, None) for f in figures), skips)
     result = SourceCoverage(source.id, unmatched_skips=unmatched, idle_skips=idle)
     for i, m in enumerate(found):
         st, by = status.get(i, (OPEN, "")) if m.needs_look else ("", "")
@@ -581,8 +582,9 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
 
 def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple[str, str]], list, list, list]:
     """(status of each covered claim by its position in `raw`, skips not in the text, skips
-    holding no claim, the positions of the claims). `figures`: (id, quote, low, high) in file order; the first figure (then
-    the first skip) whose quote holds a claim covers it."""
+    holding no claim, the positions of the claims). `figures`: (id, quote, low, high, first and
+    second verbatim place of the quote or None) in file order; the first figure (then the first
+    skip) whose quote holds a claim covers it."""
     claims = [i for i, m in enumerate(raw) if m[RAW_KIND] in NEEDS_LOOK]
     numbers = [raw[i][RAW_NUMBER_START] for i in claims]      # increasing: mentions never overlap
     status: dict[int, tuple[str, str]] = {}
@@ -597,12 +599,14 @@ def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple
         return out
 
     n = len(numbers)
-    for fid, quote, low, high in figures:
-        at = text.find(quote) if quote else -1
+    for fid, quote, low, high, at, again in figures:
+        if at is None:
+            at = text.find(quote) if quote else -1
+            again = text.find(quote, at + 1) if at >= 0 else -1
         if at >= 0:
             # verbatim, as nearly every quote is (locate's fast path, without its list)
             end = at + len(quote)
-            if text.find(quote, at + 1) < 0:
+            if again < 0:
                 k = bisect.bisect_left(numbers, at)
                 if k == n or numbers[k] >= end:
                     continue                                    # one place, no claim in it
@@ -685,7 +689,7 @@ class CountedCoverage(SourceCoverage):
 
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
-    """source_coverage, counted: `figures` as (id, quote, low, high); `build()` gives the entries."""
+    """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
     text, lang = source.text, base_language(source.language)
     raw = raw_mentions(text, source.language)
     status, unmatched, idle, claims = _match(text, raw, figures, skips)
@@ -738,21 +742,58 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
 
 
 def _figures_by_source(corpus) -> dict[str, list[tuple]]:
-    """{source id: [(figure id, quote, low, high), …] in file order}, from the figure frame's
-    columns (no Figure records)."""
+    """{source id: [(figure id, quote, low, high, first place, second place), …] in file order},
+    from the figure frame's columns (no Figure records); the places as quote_places gives them."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
-        rows = [(f.id, f.source, f.quote, f.low, f.high) for f in corpus.figures.values()]
+        ids, sources, quotes, lows, highs = map(list, zip(*[(f.id, f.source, f.quote, f.low, f.high)
+                                                            for f in corpus.figures.values()])) \
+            if len(corpus.figures) else ([], [], [], [], [])
     else:
-        rows = zip(df["id"].tolist(), df["source"].tolist(), df["quote"].tolist(), df["low"].tolist(),
-                   df["high"].tolist())
+        ids, sources, quotes = df["id"].tolist(), df["source"].tolist(), df["quote"].tolist()
+        lows, highs = df["low"].tolist(), df["high"].tolist()
+    first, second = quote_places(corpus)
     out: dict[str, list[tuple]] = {}
-    for fid, sid, quote, low, high in rows:
-        group = out.get(sid)
+    for row in zip(ids, sources, quotes, lows, highs, first, second):
+        group = out.get(row[1])
         if group is None:
-            group = out[sid] = []
-        group.append((fid, quote, low, high))
+            group = out[row[1]] = []
+        group.append(row[:1] + row[2:])
     return out
+
+
+_PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []
+
+
+def quote_places(corpus) -> tuple[list[int], list[int]]:
+    """For each figure in frame order, where its quote first and next stands verbatim in its
+    source's text: -1 where it does not (an empty quote, a source without text). Searched once
+    per corpus, in C, for P001 and coverage alike."""
+    for seen, result in _PLACES_CACHE:
+        if seen is corpus:
+            return result
+    df = getattr(corpus.figures, "df", None)
+    if df is None:
+        sources = [f.source for f in corpus.figures.values()]
+        quotes = [f.quote for f in corpus.figures.values()]
+    else:
+        sources, quotes = df["source"].tolist(), df["quote"].tolist()
+    texts = {sid: s.text or "" for sid, s in corpus.sources.items()}
+    in_texts = list(map(texts.get, sources, itertools.repeat("")))
+    if all(isinstance(q, str) for q in quotes):
+        first = list(map(str.find, in_texts, quotes))
+        second = list(map(str.find, in_texts, quotes, [k + 1 for k in first]))
+    else:
+        first = [t.find(q) if isinstance(q, str) else -1 for t, q in zip(in_texts, quotes)]
+        second = [t.find(q, k + 1) if k >= 0 else -1 for t, q, k in zip(in_texts, quotes, first)]
+    for i, q in enumerate(quotes):
+        if not q:
+            first[i] = second[i] = -1           # an empty quote stands nowhere (as in locate)
+    second = [b if a >= 0 else -1 for a, b in zip(first, second)]
+    result = (first, second)
+    _PLACES_CACHE.append((corpus, result))
+    del _PLACES_CACHE[:-2]
+    return result
 
 
 def summary(coverage: dict[str, SourceCoverage]) -> dict:
