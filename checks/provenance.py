@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import operator
 
 import numpy as np
 import pandas as pd
 
 from figcheck import display
 from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
-from figcheck.coverage import uncovered_mentions
+from figcheck.coverage import quote_places, uncovered_mentions
 from figcheck.quotes import closest_passage, locate
 from figcheck.rules import Example, Hit, rule
 
@@ -52,21 +54,28 @@ def _quoted_columns(corpus):
     yield "figure", fdf["id"].to_numpy(), fdf["source"].to_numpy(), fdf["quote"].to_numpy()
     rdf = _frame(corpus.relations, ("id", "source", "quote"))
     if len(rdf):
-        yield "relation", rdf["id"].to_numpy(), rdf["source"].to_numpy(), rdf["quote"].to_numpy()
+        quoted = rdf[rdf["quote"].notna().to_numpy() & (rdf["quote"].to_numpy() != "")]   # most quote nothing
+        yield "relation", quoted["id"].to_numpy(), quoted["source"].to_numpy(), quoted["quote"].to_numpy()
     skips = corpus.skips
     yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
 
 
-def quote_misses(texts: dict, sources, quotes) -> list[int]:
+def quote_misses(texts: dict, sources, quotes, places=None) -> list[int]:
     """Positions of the quotes not in their source's text (sources without a text are not
     checked). A verbatim `in` settles nearly all; the tolerant `locate` runs only for the
     others, grouped by source so that each source text is normalised once."""
+    if places is not None:       # where each quote first stands verbatim, -1 for nowhere
+        found = [k >= 0 for k in places]
+    else:
+        try:
+            # one pass in C: is each quote in its source's text ("" for a source without one)?
+            found = list(map(operator.contains, map(texts.get, sources, itertools.repeat("")), quotes))
+        except TypeError:        # a quote that is no string
+            found = [not isinstance(q, str) or q in texts.get(sid, "") for sid, q in zip(sources, quotes)]
     pending: dict[str, list[int]] = {}
-    for i, (sid, quote) in enumerate(zip(sources, quotes)):
-        if not isinstance(quote, str) or not quote:
-            continue
-        text = texts.get(sid)
-        if not text or quote in text:
+    for i in itertools.compress(itertools.count(), map(operator.not_, found)):
+        sid, quote = sources[i], quotes[i]
+        if not isinstance(quote, str) or not quote or not texts.get(sid):
             continue
         pending.setdefault(sid, []).append(i)
     misses = []
@@ -100,7 +109,8 @@ def quote_not_in_source(ctx):
     corpus = ctx.corpus
     texts = {sid: src.text for sid, src in corpus.sources.items() if src.text}
     for kind, ids, sources, quotes in _quoted_columns(corpus):
-        for i in quote_misses(texts, sources, quotes):
+        places = quote_places(corpus)[0] if kind == "figure" else None     # shared with coverage
+        for i in quote_misses(texts, sources, quotes, places):
             item_id, quote, source = ids[i], quotes[i], corpus.sources[sources[i]]
             passage, ratio = closest_passage(source.text, quote)
             name = f"{kind} {item_id!r}" if item_id else kind

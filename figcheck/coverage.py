@@ -13,7 +13,9 @@ coverage is how figcheck says which numbers were not looked at.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -159,6 +161,7 @@ def line_starts(text: str) -> list[int]:
 # qualifier, kind, why, vague, is_range). Coverage counts these; it builds a Mention (line,
 # column, unit guess) only for the mentions it shows.
 RAW_START, RAW_END, RAW_NUMBER_START, RAW_KIND = 0, 1, 2, 7
+_KIND_OF = operator.itemgetter(RAW_KIND)
 
 
 def raw_mentions(text: str, language: str) -> list[tuple]:
@@ -167,8 +170,9 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
     spans = _non_claim_spans(text, lang)
     out: list[tuple] = []
     merged: set[int] = set()            # non-claim spans already listed
-    for offset, found_here in number_chunks(text, language):
-        for found in found_here:
+    for offset, chunk, found_here in number_chunks(text, language):
+        near = _near_kinds(text, offset, chunk, found_here, language)
+        for found, kind_why in zip(found_here, near):
             readable = isinstance(found, Reading)
             if spans:
                 n_start = (found.number_start if readable else found.start) + offset
@@ -186,10 +190,11 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
                 out.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
                             False, False))
                 continue
-            f_start, f_end, n_start = found.start + offset, found.end + offset, found.number_start + offset
-            kind, why = _classify(text, _At(found, offset) if offset else found, lang)
-            out.append((f_start, f_end, n_start, f_end, found.low, found.high, found.qualifier, kind, why,
-                        found.vague, found.is_range))
+            if kind_why is None:
+                kind_why = _classify_far(text, _At(found, offset), lang)
+            f_end = found.end + offset
+            out.append((found.start + offset, f_end, found.number_start + offset, f_end, found.low, found.high,
+                        found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
     return out
 
 
@@ -229,11 +234,12 @@ _NEEDS = {
     "day.month.": lambda text, lowered: _DAY_MONTH_HINT.search(text) is not None,
     "day and month": lambda text, lowered: _MONTH_WORD.search(text) is not None,
     "month and day": lambda text, lowered: _MONTH_WORD.search(text) is not None,
-    "years": lambda text, lowered: any(c in text for c in "-–—/"),
+    "years": lambda text, lowered: _DASH_OR_SLASH.search(text) is not None,
     "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
     "thread counter": lambda text, lowered: "|" in text,
 }
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
+_DASH_OR_SLASH = re.compile(r"[-–—/]")
 _ISO_HINT = re.compile(r"-\d\d-\d")
 _DAY_MONTH_HINT = re.compile(r"\.\d\d?\.")
 
@@ -284,6 +290,13 @@ def _covering_span(spans, n_start: int):
 
 def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
     """Claim, or why not: a year, an ordinal, a number inside a name."""
+    near = _classify_near(text, r)
+    return near if near is not None else _classify_far(text, r, lang)
+
+
+def _classify_near(text: str, r) -> tuple[str, str] | None:
+    """What the mention itself, the two characters before its number and the four after it
+    decide; None where a year, an ordinal or a quoted title needs the words around it."""
     number = text[r.number_start:r.end]
     if r.vague or not number[:1].isdigit():
         return CLAIM, ""
@@ -304,6 +317,22 @@ def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
             return ORDINAL, "ordinal suffix"
         if glued not in GLUED_UNITS and not (r.end > token_end):
             return NAME, "glued to letters"
+    if r.qualifier == "exact" and not r.is_range and _QUOTE_AFTER.match(text, r.end, r.end + 4):
+        return None                     # a quoted title? (_quoted_title looks back)
+    plain = token.isdigit() and r.qualifier == "exact"
+    if plain and len(token) == 4:
+        return None                     # a year? (_is_year reads the words around)
+    if plain and len(token) <= 3 and not r.is_range and r.end == token_end \
+            and text[token_end:token_end + 1] == ".":
+        return None                     # an ordinal? (_is_ordinal reads the words around)
+    return CLAIM, ""
+
+
+def _classify_far(text: str, r, lang: str) -> tuple[str, str]:
+    """The rest of _classify, for what _classify_near leaves open."""
+    number = text[r.number_start:r.end]
+    token = _NUMBER_TOKEN.match(number).group()
+    token_end = r.number_start + len(token)
     if _quoted_title(text, r):
         return NAME, "in a quoted title"
     plain = token.isdigit() and r.qualifier == "exact"
@@ -312,6 +341,25 @@ def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
     if plain and len(token) <= 3 and not r.is_range and _is_ordinal(text, r, token_end):
         return ORDINAL, "ordinal"
     return CLAIM, ""
+
+
+# (stretch, language, two characters before it, four after it) → what _classify_near says of
+# each of its mentions: the same stretch in the same surroundings is classified once.
+_NEAR_MEMO: dict[tuple, tuple] = {}
+
+
+def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str) -> tuple:
+    end = offset + len(chunk)
+    before, after = text[max(0, offset - 2):offset], text[end:end + 4]
+    key = (chunk, language, before, after)
+    got = _NEAR_MEMO.get(key)
+    if got is None:
+        if len(_NEAR_MEMO) > 500_000:
+            _NEAR_MEMO.clear()
+        window, shift = before + chunk + after, len(before)
+        got = _NEAR_MEMO[key] = tuple(_classify_near(window, _At(r, shift)) if isinstance(r, Reading) else None
+                                      for r in found)
+    return got
 
 
 def _word_before(text: str, pos: int) -> str:
@@ -523,8 +571,8 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
     found = mentions(source)
     spans = [(m.start, m.end, m.number_start, m.end, m.low, m.high, m.qualifier, m.kind, m.why, m.vague,
               m.is_range) for m in found]
-    status, unmatched, idle = _match(source.text, spans,
-                                     ((f.id, f.quote, f.low, f.high) for f in figures), skips)
+    status, unmatched, idle, _ = _match(source.text, spans,
+                                     ((f.id, f.quote, f.low, f.high, None, None) for f in figures), skips)
     result = SourceCoverage(source.id, unmatched_skips=unmatched, idle_skips=idle)
     for i, m in enumerate(found):
         st, by = status.get(i, (OPEN, "")) if m.needs_look else ("", "")
@@ -532,10 +580,11 @@ def source_coverage(source, figures, skips) -> SourceCoverage:
     return result
 
 
-def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple[str, str]], list, list]:
+def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple[str, str]], list, list, list]:
     """(status of each covered claim by its position in `raw`, skips not in the text, skips
-    holding no claim). `figures`: (id, quote, low, high) in file order; the first figure (then
-    the first skip) whose quote holds a claim covers it."""
+    holding no claim, the positions of the claims). `figures`: (id, quote, low, high, first and
+    second verbatim place of the quote or None) in file order; the first figure (then the first
+    skip) whose quote holds a claim covers it."""
     claims = [i for i, m in enumerate(raw) if m[RAW_KIND] in NEEDS_LOOK]
     numbers = [raw[i][RAW_NUMBER_START] for i in claims]      # increasing: mentions never overlap
     status: dict[int, tuple[str, str]] = {}
@@ -549,10 +598,22 @@ def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple
             k += 1
         return out
 
-    for fid, quote, low, high in figures:
-        at = text.find(quote) if quote else -1
+    n = len(numbers)
+    for fid, quote, low, high, at, again in figures:
+        if at is None:
+            at = text.find(quote) if quote else -1
+            again = text.find(quote, at + 1) if at >= 0 else -1
         if at >= 0:
             # verbatim, as nearly every quote is (locate's fast path, without its list)
+            end = at + len(quote)
+            if again < 0:
+                k = bisect.bisect_left(numbers, at)
+                if k == n or numbers[k] >= end:
+                    continue                                    # one place, no claim in it
+                if k + 1 == n or numbers[k + 1] >= end:         # one place, one claim: no choice
+                    if raw[claims[k]][RAW_END] <= end and claims[k] not in status:
+                        status[claims[k]] = (ENCODED, fid)
+                    continue
             places = []
             while at >= 0:
                 places.append((at, at + len(quote)))
@@ -579,7 +640,7 @@ def _match(text: str, raw: list[tuple], figures, skips) -> tuple[dict[int, tuple
                 status.setdefault(i, (SKIPPED, str(skip.where)))
         if not used:
             idle.append(skip)
-    return status, unmatched, idle
+    return status, unmatched, idle, claims
 
 
 def _agrees_raw(m: tuple, low: float, high: float) -> bool:
@@ -628,26 +689,18 @@ class CountedCoverage(SourceCoverage):
 
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
-    """source_coverage, counted: `figures` as (id, quote, low, high); `build()` gives the entries."""
+    """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
     text, lang = source.text, base_language(source.language)
     raw = raw_mentions(text, source.language)
-    status, unmatched, idle = _match(text, raw, figures, skips)
-    tally: Counter = Counter()
-    kinds: Counter = Counter()
+    status, unmatched, idle, claims = _match(text, raw, figures, skips)
+    kinds = Counter(map(_KIND_OF, raw))
+    tally = Counter(st for st, _ in status.values())
     open_entries = []
-    starts = None
-    for i, m in enumerate(raw):
-        kinds[m[RAW_KIND]] += 1
-        if m[RAW_KIND] not in NEEDS_LOOK:
-            continue
-        got = status.get(i)
-        if got is not None:
-            tally[got[0]] += 1
-            continue
-        tally[OPEN] += 1
-        if starts is None:
-            starts = line_starts(text)
-        open_entries.append(Covered(_mention(text, starts, source.id, *m, lang), OPEN, ""))
+    if len(status) < len(claims):
+        tally[OPEN] = len(claims) - len(status)
+        starts = line_starts(text)
+        open_entries = [Covered(_mention(text, starts, source.id, *raw[i], lang), OPEN, "")
+                        for i in claims if i not in status]
     return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
 
 
@@ -689,21 +742,58 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
 
 
 def _figures_by_source(corpus) -> dict[str, list[tuple]]:
-    """{source id: [(figure id, quote, low, high), …] in file order}, from the figure frame's
-    columns (no Figure records)."""
+    """{source id: [(figure id, quote, low, high, first place, second place), …] in file order},
+    from the figure frame's columns (no Figure records); the places as quote_places gives them."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
-        rows = [(f.id, f.source, f.quote, f.low, f.high) for f in corpus.figures.values()]
+        ids, sources, quotes, lows, highs = map(list, zip(*[(f.id, f.source, f.quote, f.low, f.high)
+                                                            for f in corpus.figures.values()])) \
+            if len(corpus.figures) else ([], [], [], [], [])
     else:
-        rows = zip(df["id"].tolist(), df["source"].tolist(), df["quote"].tolist(), df["low"].tolist(),
-                   df["high"].tolist())
+        ids, sources, quotes = df["id"].tolist(), df["source"].tolist(), df["quote"].tolist()
+        lows, highs = df["low"].tolist(), df["high"].tolist()
+    first, second = quote_places(corpus)
     out: dict[str, list[tuple]] = {}
-    for fid, sid, quote, low, high in rows:
-        group = out.get(sid)
+    for row in zip(ids, sources, quotes, lows, highs, first, second):
+        group = out.get(row[1])
         if group is None:
-            group = out[sid] = []
-        group.append((fid, quote, low, high))
+            group = out[row[1]] = []
+        group.append(row[:1] + row[2:])
     return out
+
+
+_PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []
+
+
+def quote_places(corpus) -> tuple[list[int], list[int]]:
+    """For each figure in frame order, where its quote first and next stands verbatim in its
+    source's text: -1 where it does not (an empty quote, a source without text). Searched once
+    per corpus, in C, for P001 and coverage alike."""
+    for seen, result in _PLACES_CACHE:
+        if seen is corpus:
+            return result
+    df = getattr(corpus.figures, "df", None)
+    if df is None:
+        sources = [f.source for f in corpus.figures.values()]
+        quotes = [f.quote for f in corpus.figures.values()]
+    else:
+        sources, quotes = df["source"].tolist(), df["quote"].tolist()
+    texts = {sid: s.text or "" for sid, s in corpus.sources.items()}
+    in_texts = list(map(texts.get, sources, itertools.repeat("")))
+    if all(isinstance(q, str) for q in quotes):
+        first = list(map(str.find, in_texts, quotes))
+        second = list(map(str.find, in_texts, quotes, [k + 1 for k in first]))
+    else:
+        first = [t.find(q) if isinstance(q, str) else -1 for t, q in zip(in_texts, quotes)]
+        second = [t.find(q, k + 1) if k >= 0 else -1 for t, q, k in zip(in_texts, quotes, first)]
+    for i, q in enumerate(quotes):
+        if not q:
+            first[i] = second[i] = -1           # an empty quote stands nowhere (as in locate)
+    second = [b if a >= 0 else -1 for a, b in zip(first, second)]
+    result = (first, second)
+    _PLACES_CACHE.append((corpus, result))
+    del _PLACES_CACHE[:-2]
+    return result
 
 
 def summary(coverage: dict[str, SourceCoverage]) -> dict:

@@ -570,9 +570,9 @@ def _active(word: str, lang: str) -> bool:
 
 
 def number_chunks(text: str, language: str):
-    """(offset, mentions of one stretch of the text) for the stretches that hold a mention, in
-    text order; the positions of the mentions are relative to the offset. Together they are
-    exactly find_numbers(text, language)."""
+    """(offset, stretch, its mentions) for the stretches of the text that hold a mention, in text
+    order; the positions of the mentions are relative to the offset. Together they are exactly
+    find_numbers(text, language)."""
     lang = base_language(language)
     words = text.split(" ")
     active = _ACTIVE_WORD.setdefault(lang, {})
@@ -600,7 +600,7 @@ def number_chunks(text: str, language: str):
             if got is None:
                 got = memo[chunk] = tuple(find_numbers(chunk, language))
             if got:
-                out.append((run_start, got))
+                out.append((run_start, chunk, got))
         pos += len(word) + 1
     if in_run:
         chunk = text[run_start:]
@@ -608,7 +608,7 @@ def number_chunks(text: str, language: str):
         if got is None:
             got = memo[chunk] = tuple(find_numbers(chunk, language))
         if got:
-            out.append((run_start, got))
+            out.append((run_start, chunk, got))
     return out
 
 
@@ -620,4 +620,4 @@ def _shifted(m, offset: int):
 
 def find_numbers_chunked(text: str, language: str) -> list[Reading | Unreadable]:
     """find_numbers(text, language), read one distinct stretch at a time (see number_chunks)."""
-    return [_shifted(m, offset) for offset, found in number_chunks(text, language) for m in found]
+    return [_shifted(m, offset) for offset, _, found in number_chunks(text, language) for m in found]
