@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
-from figcheck.intervals import Intervals, close, gap, meet
+from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
 from figcheck.rules import Example, Hit, Severity, rule
 
 COMPARABLE = ("reported", "estimate")   # forecasts and hypotheticals are not compared with reports
@@ -405,17 +405,35 @@ class Clusters:
 # --- explaining a gap -------------------------------------------------------------------------
 
 class _Pools:
-    """Row indices by quantity and by source, built once per run: the gap search per finding
-    then looks only at its own quantity, never at the whole table."""
+    """Row indices by quantity and by source, built once per run (one stable sort each): the gap
+    search per finding then looks only at its own quantity and sources, never at the whole table."""
 
     def __init__(self, df: pd.DataFrame):
-        comparable = df["modality"].isin(COMPARABLE).to_numpy()
-        rows = np.flatnonzero(comparable)
-        self.by_quantity = pd.Series(rows).groupby(df["quantity"].to_numpy()[rows]).apply(np.asarray).to_dict()
-        self.by_source = pd.Series(rows).groupby(df["source"].to_numpy()[rows]).apply(np.asarray).to_dict()
+        rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
+        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(df["quantity"], rows)
+        self.source_code, self.by_source, self.source_bounds = self._index(df["source"], rows)
         self.dimension = df["dimension"].to_numpy()
         self.source = df["source"].to_numpy()
-        self.quantity = df["quantity"].to_numpy()
+
+    @staticmethod
+    def _index(column: pd.Series, rows: np.ndarray):
+        codes = pd.factorize(column.to_numpy())[0]
+        ordered = rows[np.argsort(codes[rows], kind="stable")]     # table order within each code
+        bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
+        return codes, ordered, bounds
+
+    def same_quantity(self, row: int) -> np.ndarray:
+        c = self.quantity_code[row]
+        return self.by_quantity[self.quantity_bounds[c]:self.quantity_bounds[c + 1]]
+
+    def same_source(self, row: int) -> np.ndarray:
+        c = self.source_code[row]
+        return self.by_source[self.source_bounds[c]:self.source_bounds[c + 1]]
+
+
+# the sums tried per number of terms: all combinations of the closest candidates, in order
+_POOL = {1: 40, 2: 30, 3: 12}
+_COMBOS = {t: np.array(list(itertools.combinations(range(n), t)), dtype=np.int64) for t, n in _POOL.items()}
 
 
 def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools | None = None):
@@ -423,30 +441,31 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
     pools = pools or _Pools(ctx.table.df)
     iv = ctx.table.intervals
     target = iv.take([higher])
-    base = iv.take([lower])
-    same_quantity = pools.by_quantity.get(pools.quantity[lower], np.empty(0, np.int64))
-    near = np.concatenate([pools.by_source.get(pools.source[k], np.empty(0, np.int64)) for k in (lower, higher)])
+    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
+    near = np.concatenate([pools.same_source(lower), pools.same_source(higher)])
     same_dimension = np.unique(near[pools.dimension[near] == pools.dimension[lower]])
-    for candidates in (same_quantity, same_dimension):
+    for candidates in (pools.same_quantity(lower), same_dimension):
         candidates = candidates[(candidates != lower) & (candidates != higher)]
         candidates = candidates[np.isfinite(iv.hi[candidates]) & (iv.lo[candidates] > 0)]
         # keep the search bounded (a few hundred sums per finding): the closest in size are likeliest
-        need = (target.lo[0] + target.hi[0] - base.lo[0] - base.hi[0]) / 2
         mid = (iv.lo[candidates] + iv.hi[candidates]) / 2
         candidates = candidates[np.argsort(np.abs(mid - need), kind="stable")]
         for terms in range(1, max_terms + 1):
-            pool = candidates[: {1: 40, 2: 30}.get(terms, 12)]
-            combos = np.array(list(itertools.combinations(pool, terms)), dtype=np.int64)
-            if len(combos) == 0:
-                break
+            pool = candidates[:_POOL[terms]]
+            combos = _COMBOS[terms]
+            combos = pool[combos[combos[:, -1] < len(pool)]]   # the combinations of the pool, in order
             m = len(combos)
-            total = Intervals.of(np.repeat(base.lo, m), np.repeat(base.hi, m),
-                                 np.repeat(base.lo_open, m), np.repeat(base.hi_open, m))
+            if m == 0:
+                break
+            # the sums, term by term (the order Intervals.__add__ adds them in)
+            lo, hi = np.full(m, iv.lo[lower]), np.full(m, iv.hi[lower])
+            lo_open, hi_open = np.full(m, iv.lo_open[lower]), np.full(m, iv.hi_open[lower])
             for t in range(terms):
-                total = total + iv.take(combos[:, t])
-            goal = Intervals.of(np.repeat(target.lo, m), np.repeat(target.hi, m),
-                                np.repeat(target.lo_open, m), np.repeat(target.hi_open, m))
-            ok = meet(total, goal)
+                k = combos[:, t]
+                lo, hi = lo + iv.lo[k], hi + iv.hi[k]
+                lo_open, hi_open = lo_open | iv.lo_open[k], hi_open | iv.hi_open[k]
+            total = Intervals.of(*_past_the_largest_float(lo, hi, lo_open, hi_open))
+            ok = meet(total, target)
             if ok.any():
                 hits = combos[ok]
                 # prefer figures from the lower figure's own source, then the closest sum
@@ -458,8 +477,9 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
     return None
 
 
-def _who(ctx, fid: str) -> str:
-    f = ctx.corpus.figures[fid]
+def _who(ctx, fid) -> str:
+    """Who says what, when: a figure id, or its record when the caller has it."""
+    f = ctx.corpus.figures[fid] if isinstance(fid, str) else fid
     source = ctx.corpus.sources[f.source]
     by = f" ({f.attributed_to})" if f.attributed_to else ""
     return f"{display.source_label(source)}{by} says {display.stated(f)} for {f.period}"
@@ -508,29 +528,32 @@ def _pair_hits(ctx, lower, higher, same):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
+    value_low, source = df["value_low"].to_numpy(), df["source"].to_numpy()
     pools = _Pools(df) if len(lower) else None
-    for a, b, same_period in zip(lower, higher, same):
+    absolutes, relatives = gap(iv.take(lower), iv.take(higher))
+    for a, b, same_period, absolute, relative in zip(lower.tolist(), higher.tolist(), same.tolist(),
+                                                     absolutes.tolist(), relatives.tolist()):
         fa, fb = ids[a], ids[b]
         A, B = ctx.corpus.figures[fa], ctx.corpus.figures[fb]
-        absolute, relative = gap(iv.take([a]), iv.take([b]))
         unit = ctx.corpus.quantities[A.quantity].unit
         per_unit = unit_info(unit).factor
         message = (f"{fa} {display.interval(unit_low[a], unit_high[a], bool(iv.lo_open[a]), bool(iv.hi_open[a]), A.unit)} "
                    f"vs {fb} {display.interval(unit_low[b], unit_high[b], bool(iv.lo_open[b]), bool(iv.hi_open[b]), B.unit)} "
                    f"({A.quantity}, {A.period}{'' if same_period else ' / ' + str(B.period)}): "
-                   f"apart by {display.num(absolute[0] / per_unit)} {unit} ({display.percent(relative[0])})")
-        details = [_who(ctx, fa), _who(ctx, fb), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
-        data = {"gap": float(absolute[0] / per_unit), "gap_unit": unit, "relative_gap": float(relative[0]),
+                   f"apart by {display.num(absolute / per_unit)} {unit} ({display.percent(relative)})")
+        details = [_who(ctx, A), _who(ctx, B), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
+        data = {"gap": float(absolute / per_unit), "gap_unit": unit, "relative_gap": float(relative),
                 "same_period": bool(same_period)}
-        closers = gap_closers(ctx, int(a), int(b), pools=pools)
+        closers = gap_closers(ctx, a, b, pools=pools)
         if closers:
-            parts = [int(a)] + closers
-            terms = " + ".join(display.num(df["value_low"].iat[k]) for k in parts)
-            names = " + ".join(f"{ids[k]} ({df['source'].iat[k]}, {ctx.corpus.figures[ids[k]].period})" for k in parts)
-            explanation = f"{terms} = {display.num(df['value_low'].iat[b])}: {names} meets {fb}"
+            parts = [a] + closers
+            periods = [A.period] + [ctx.corpus.figures[ids[k]].period for k in closers]
+            terms = " + ".join(display.num(value_low[k]) for k in parts)
+            names = " + ".join(f"{ids[k]} ({source[k]}, {period})" for k, period in zip(parts, periods))
+            explanation = f"{terms} = {display.num(value_low[b])}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
             data["explanation"] = {"figures": [str(ids[k]) for k in parts], "equals": str(fb), "text": explanation}
-            message += f"; {terms} = {display.num(df['value_low'].iat[b])} would explain it"
+            message += f"; {terms} = {display.num(value_low[b])} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
                   headline=(f"Two sources disagree on {ctx.corpus.quantities[A.quantity].description or A.quantity} "
@@ -672,36 +695,53 @@ def cumulative_falls(ctx):
     ## Use instead
     Check both figures and their dates; a smaller later figure may count a narrower group.
     """
-    df, iv, rows = _timeline(ctx, "cumulative")
+    df, iv, _ = _timeline(ctx, "cumulative")
     ids = df["id"].to_numpy()
-    quantities = df["quantity"].to_numpy()
-    start, end = df["period_start"].to_numpy(), df["period_end"].to_numpy()
-    for q in pd.unique(quantities[rows]):
-        group = rows[quantities[rows] == q]
-        by_end = group[np.argsort(end[group], kind="stable")]
-        # the highest low end among figures that ended before each figure starts
-        best_low = np.maximum.accumulate(iv.lo[by_end])
-        best_at = by_end[_running_argmax(iv.lo[by_end])]
-        earlier = np.searchsorted(end[by_end], start[group], side="right")
-        has = earlier > 0
-        for j, k in zip(group[has], earlier[has] - 1):
-            i = best_at[k]
-            if iv.hi[j] < best_low[k] or (iv.hi[j] == best_low[k] and (iv.hi_open[j] or iv.lo_open[i])):
-                A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[j]]
-                yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
-                          f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
-                          figures=(str(ids[i]), str(ids[j])),
-                          details=(_who(ctx, ids[i]), _who(ctx, ids[j]),
-                                   display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
-                          headline=f"A running total falls: {display.stated(A)} by {A.period}, "
-                                   f"then {display.stated(B)} by {B.period}.")
+    earlier, later = falls(df, iv)
+    for i, j in zip(earlier.tolist(), later.tolist()):
+        A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[j]]
+        yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
+                  f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
+                  figures=(str(ids[i]), str(ids[j])),
+                  details=(_who(ctx, ids[i]), _who(ctx, ids[j]),
+                           display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
+                  headline=f"A running total falls: {display.stated(A)} by {A.period}, "
+                           f"then {display.stated(B)} by {B.period}.")
 
 
-def _running_argmax(values: np.ndarray) -> np.ndarray:
-    """For each position, the index of the maximum so far (first one on ties)."""
-    idx = np.arange(len(values))
-    is_new_max = np.r_[True, values[1:] > np.maximum.accumulate(values)[:-1]]
-    return np.maximum.accumulate(np.where(is_new_max, idx, 0))
+def falls(df: pd.DataFrame, iv: Intervals):
+    """X002's pairs (earlier i, later j), as rows: j starts after i has ended, and j's interval
+    lies wholly below the highest low end of the figures that ended before j starts (i, the
+    first of them to reach it).
+
+    One sort for every cumulative quantity at once: by quantity, then end. A running maximum of
+    the low ends within each quantity, and a binary search for each figure's start, find its
+    earlier figures' highest low end — no loop over quantities or figures.
+    """
+    rows = np.flatnonzero((df["kind"].to_numpy() == "cumulative") & df["modality"].isin(COMPARABLE).to_numpy())
+    if not len(rows):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    q = pd.factorize(df["quantity"].to_numpy()[rows])[0].astype(np.int64)
+    start, end = (_days(df[c])[rows].astype(np.int64) for c in ("period_start", "period_end"))
+    low = min(int(start.min()), int(end.min()))
+    span = max(int(start.max()), int(end.max())) - low + 1
+    order = np.lexsort((end, q))                      # stable: rows in table order on ties
+    key = q[order] * span + (end[order] - low)
+    lo = iv.lo[rows[order]]
+    best_low = pd.Series(lo).groupby(q[order]).cummax().to_numpy()
+    position = np.arange(len(order))
+    first_of_quantity = np.r_[True, q[order][1:] != q[order][:-1]]
+    # the first position that reaches each running maximum (a strictly higher low end)
+    rises = first_of_quantity | np.r_[False, lo[1:] > best_low[:-1]]
+    best_at = pd.Series(np.where(rises, position, 0)).groupby(q[order]).cummax().to_numpy()
+    k = np.searchsorted(key, q * span + (start - low), side="right") - 1   # last one ended by j's start
+    has = k >= 0
+    has[has] = q[order][k[has]] == q[has]
+    j, k = rows[has], k[has]
+    i = rows[order][best_at[k]]
+    bound = best_low[k]
+    falls_below = (iv.hi[j] < bound) | ((iv.hi[j] == bound) & (iv.hi_open[j] | iv.lo_open[i]))
+    return i[falls_below], j[falls_below]
 
 
 def _flow_example(part: str) -> Example:

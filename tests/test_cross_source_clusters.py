@@ -202,3 +202,44 @@ def test_largest_cluster_equals_the_largest_set_that_pairwise_meets(table):
             assert all(meet(iv.take([a]), iv.take([b]))[0] for a in members for b in members)
         # distinct camps are distinct sets of figures
         assert len({tuple(sorted(m.tolist())) for m in camps}) == len(camps)
+
+
+# --- X002: one sort for every cumulative quantity --------------------------------------------------
+
+def _falls_one_quantity_at_a_time(df, iv):
+    """X002's pairs as the rule found them before it was vectorised: a loop over quantities."""
+    from figcheck.checks.cross_source import COMPARABLE
+
+    rows = np.flatnonzero((df["kind"].to_numpy() == "cumulative") & df["modality"].isin(COMPARABLE).to_numpy())
+    quantities = df["quantity"].to_numpy()
+    start, end = df["period_start"].to_numpy(), df["period_end"].to_numpy()
+    found = set()
+    for q in pd.unique(quantities[rows]):
+        group = rows[quantities[rows] == q]
+        by_end = group[np.argsort(end[group], kind="stable")]
+        lows = iv.lo[by_end]
+        best_low = np.maximum.accumulate(lows)
+        rises = np.r_[True, lows[1:] > best_low[:-1]]
+        best_at = by_end[np.maximum.accumulate(np.where(rises, np.arange(len(lows)), 0))]
+        earlier = np.searchsorted(end[by_end], start[group], side="right")
+        for j, k in zip(group[earlier > 0], earlier[earlier > 0] - 1):
+            i = best_at[k]
+            if iv.hi[j] < best_low[k] or (iv.hi[j] == best_low[k] and (iv.hi_open[j] or iv.lo_open[i])):
+                found.add((int(i), int(j)))
+    return found
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(groups_tables())
+def test_cumulative_falls_in_one_sort_equals_the_loop_over_quantities(table):
+    from figcheck.checks.cross_source import falls
+
+    df, iv = table
+    df = df.assign(kind="cumulative")
+    df.loc[df["quantity"] == "q2", "period_start"] = np.datetime64("2023-06-01")   # starts before q1's
+    iv2 = Intervals.of(df["low"].to_numpy(float), df["high"].to_numpy(float),
+                       df["low_open"].to_numpy(bool), df["high_open"].to_numpy(bool))
+    earlier, later = falls(df, iv2)
+    got = {(int(i), int(j)) for i, j in zip(earlier, later)}
+    assert len(got) == len(earlier)
+    assert got == _falls_one_quantity_at_a_time(df, iv2)
