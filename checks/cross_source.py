@@ -493,9 +493,17 @@ def sources_disagree(ctx):
 
     ## What it does
     For every quantity, compares the figures of different sources whose periods overlap
-    (for flows: the same period) and flags the pairs whose intervals do not meet. Same period:
-    error; periods that only overlap: warning. Forecasts and hypotheticals are not compared
-    with reports. Where the sum of up to three other figures closes the gap, it says so.
+    (for flows: the same period) and flags those whose intervals do not meet. Forecasts and
+    hypotheticals are not compared with reports.
+
+    Figures of one quantity and one period form a group. A group of up to six figures is
+    reported pair by pair: same period, error; periods that only overlap (stocks, cumulative
+    counts), warning; where the sum of up to three other figures closes the gap, it says so.
+    A bigger group is reported once (error), by its largest agreeing cluster — the most
+    figures that share one value, and the consensus interval they share — with the figures
+    outside it, who says what, and the number of conflicting pairs across sources. Two camps
+    of equal size are reported as a split. A big group whose conflicts all lie within one
+    source is not reported. Figures of a big group are not compared with other periods.
 
     ## Why is this bad?
     Readers meet both numbers. When "etwa 11.000" and "etwa 14.000" soldiers were sent in the
