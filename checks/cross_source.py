@@ -437,14 +437,20 @@ _COMBOS = {t: np.array(list(itertools.combinations(range(n), t)), dtype=np.int64
 
 
 def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools | None = None):
-    """Figures whose sum with the lower one meets the higher: 11,000 + 3,000 = 14,000."""
+    """Figures whose sum with the lower one meets the higher: 11,000 + 3,000 = 14,000.
+
+    Tried in order: one, two, then three figures of the same quantity, then of the two
+    sources' figures of the same dimension; the first of these stages with a sum that meets
+    wins. Every sum of every stage (a few hundred) is formed and compared at once.
+    """
     pools = pools or _Pools(ctx.table.df)
     iv = ctx.table.intervals
     target = iv.take([higher])
     need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
     near = np.concatenate([pools.same_source(lower), pools.same_source(higher)])
     same_dimension = np.unique(near[pools.dimension[near] == pools.dimension[lower]])
-    for candidates in (pools.same_quantity(lower), same_dimension):
+    combos, stages = [], []
+    for stage, candidates in enumerate((pools.same_quantity(lower), same_dimension)):
         candidates = candidates[(candidates != lower) & (candidates != higher)]
         candidates = candidates[np.isfinite(iv.hi[candidates]) & (iv.lo[candidates] > 0)]
         # keep the search bounded (a few hundred sums per finding): the closest in size are likeliest
@@ -452,29 +458,40 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
         candidates = candidates[np.argsort(np.abs(mid - need), kind="stable")]
         for terms in range(1, max_terms + 1):
             pool = candidates[:_POOL[terms]]
-            combos = _COMBOS[terms]
-            combos = pool[combos[combos[:, -1] < len(pool)]]   # the combinations of the pool, in order
-            m = len(combos)
-            if m == 0:
+            index = _COMBOS[terms]
+            index = index[index[:, -1] < len(pool)]     # the combinations of the pool, in order
+            if not len(index):
                 break
-            # the sums, term by term (the order Intervals.__add__ adds them in)
-            lo, hi = np.full(m, iv.lo[lower]), np.full(m, iv.hi[lower])
-            lo_open, hi_open = np.full(m, iv.lo_open[lower]), np.full(m, iv.hi_open[lower])
-            for t in range(terms):
-                k = combos[:, t]
-                lo, hi = lo + iv.lo[k], hi + iv.hi[k]
-                lo_open, hi_open = lo_open | iv.lo_open[k], hi_open | iv.hi_open[k]
-            total = Intervals.of(*_past_the_largest_float(lo, hi, lo_open, hi_open))
-            ok = meet(total, target)
-            if ok.any():
-                hits = combos[ok]
-                # prefer figures from the lower figure's own source, then the closest sum
-                own = (pools.source[hits] == pools.source[lower]).sum(axis=1)
-                mids = (total.lo[ok] + total.hi[ok]) / 2
-                centre = (target.lo[0] + target.hi[0]) / 2
-                best = np.lexsort((np.abs(mids - centre), -own))[0]
-                return [int(k) for k in hits[best]]
-    return None
+            padded = np.full((len(index), max_terms), -1, dtype=np.int64)   # -1: no term
+            padded[:, :terms] = pool[index]
+            combos.append(padded)
+            stages.append(np.full(len(index), stage * max_terms + terms))
+    if not combos:
+        return None
+    combos, stages = np.concatenate(combos), np.concatenate(stages)
+    real = combos >= 0
+    k = np.where(real, combos, lower)
+    m = len(combos)
+    # the sums, term by term (the order Intervals.__add__ adds them in; adding 0.0 changes nothing)
+    lo, hi = np.full(m, iv.lo[lower]), np.full(m, iv.hi[lower])
+    lo_open, hi_open = np.full(m, iv.lo_open[lower]), np.full(m, iv.hi_open[lower])
+    for t in range(max_terms):
+        lo = lo + np.where(real[:, t], iv.lo[k[:, t]], 0.0)
+        hi = hi + np.where(real[:, t], iv.hi[k[:, t]], 0.0)
+        lo_open = lo_open | (real[:, t] & iv.lo_open[k[:, t]])
+        hi_open = hi_open | (real[:, t] & iv.hi_open[k[:, t]])
+    total = Intervals.of(*_past_the_largest_float(lo, hi, lo_open, hi_open))
+    ok = meet(total, target)
+    if not ok.any():
+        return None
+    ok &= stages == stages[ok].min()
+    hits = combos[ok]
+    # prefer figures from the lower figure's own source, then the closest sum
+    own = ((pools.source[k[ok]] == pools.source[lower]) & real[ok]).sum(axis=1)
+    mids = (total.lo[ok] + total.hi[ok]) / 2
+    centre = (target.lo[0] + target.hi[0]) / 2
+    best = np.lexsort((np.abs(mids - centre), -own))[0]
+    return [int(x) for x in hits[best] if x >= 0]
 
 
 def _who(ctx, fid) -> str:
