@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
-from figcheck.intervals import Intervals, close, gap, meet
+from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
 from figcheck.rules import Example, Hit, Severity, rule
 
 COMPARABLE = ("reported", "estimate")   # forecasts and hypotheticals are not compared with reports
@@ -161,64 +161,342 @@ def brute_force_pairs(df: pd.DataFrame, iv: Intervals):
     return found
 
 
+# --- groups: one quantity, one period ----------------------------------------------------------
+
+# A group of more figures than this is summarised by its largest agreeing cluster instead of pair
+# by pair: up to six figures give at most fifteen pairs (nine across two camps of three), which a
+# reader still follows one by one; beyond that the pairs grow with the square of the group (a
+# group of 230 figures with 18 outliers has thousands), and one finding per group reads better.
+BIG_GROUP = 6
+LISTED = 20            # outsiders listed with who says what in a group finding's details
+NAMED = 3              # outsiders named in a group finding's message
+
+
+class Groups:
+    """Comparable figures (reported, estimate) with a non-empty period, grouped by quantity and
+    exact period. `rows` holds table rows ordered by group; group g is rows[start[g]:start[g+1]]."""
+
+    def __init__(self, df: pd.DataFrame):
+        start, end = _days(df["period_start"]), _days(df["period_end"])
+        # an empty period overlaps nothing: its figures are compared with none
+        comparable = df["modality"].isin(COMPARABLE).to_numpy() & (start < end)
+        rows = np.flatnonzero(comparable)
+        quantity = pd.factorize(df["quantity"].to_numpy()[rows])[0]
+        period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - int(end.min(initial=0))))[0]
+        group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
+        order = group_order(group)
+        self.rows, self.group = rows[order], group[order]
+        self.size = np.bincount(self.group, minlength=int(self.group.max(initial=-1)) + 1)
+        self.start = np.r_[0, np.cumsum(self.size)]
+        self.quantity = quantity[order]
+        self.period_start, self.period_end = start[self.rows], end[self.rows]
+
+    def __len__(self) -> int:
+        return len(self.size)
+
+    def members(self, g: int) -> np.ndarray:
+        return self.rows[self.start[g]:self.start[g + 1]]
+
+
+class Ends:
+    """Interval ends as integer ranks, with ends within float rounding of each other in one class.
+
+    Comparing ranks instead of floats lets one sort order many groups at once (group × ranks +
+    rank is an exact integer key). `meet` treats ends within rounding (close) as touching; here
+    such ends share a class, so "touching" is "same class" and the sweep stays exact. A class
+    whose first and last ends are not close (a chain of values each within rounding of the next,
+    spanning more) is `loose`: groups with an end in one are counted pair by pair instead.
+    A point with an open end holds no point: for ends exactly equal, meet treats both its ends
+    as open (`lo_shut`, `hi_shut`); `lo_closed`, `hi_closed` are the ends as stated.
+    """
+
+    def __init__(self, iv: Intervals, rows: np.ndarray):
+        lo, hi = iv.lo[rows], iv.hi[rows]
+        values = np.unique(np.concatenate([lo, hi]))
+        self.r_lo = np.searchsorted(values, lo)
+        self.r_hi = np.searchsorted(values, hi)
+        self.n_ranks = len(values) + 1
+        new_class = np.r_[True, ~close(values[:-1], values[1:])]
+        self.class_of = np.cumsum(new_class) - 1                     # rank → class
+        first = np.flatnonzero(new_class)                            # class → its first rank
+        last = np.r_[first[1:], len(values)] - 1
+        self.first_rank = first[self.class_of]                       # rank → its class's first rank
+        self.n_classes = len(first)
+        loose_class = ~close(values[first], values[last])
+        self.loose = loose_class[self.class_of[self.r_lo]] | loose_class[self.class_of[self.r_hi]]
+        self.lo_closed, self.hi_closed = ~iv.lo_open[rows], ~iv.hi_open[rows]
+        point = lo == hi
+        empty_point = point & ~(self.lo_closed & self.hi_closed)
+        self.lo_shut = self.lo_closed & ~empty_point
+        self.hi_shut = self.hi_closed & ~empty_point
+        self.empty_point = empty_point
+
+
+def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
+    """For each interval j, how many intervals i with the same key lie wholly below it without
+    meeting it (hi_i <= lo_j, as conflicting_pairs finds them). Sorted arrays and binary search:
+    n log n, whatever the number of pairs.
+
+    Below by rank, minus those that still meet: ends in one class (within rounding), both
+    closed — and where the ends are exactly equal, neither figure a point with an open end (meet
+    then compares that point's other end too). A point with an open end lies below itself by
+    rank and meets nothing; that self-pair goes.
+    """
+    key = np.asarray(key, dtype=np.int64) * ends.n_ranks
+    highs = key + ends.r_hi
+    every, closed, shut = np.sort(highs), np.sort(highs[ends.hi_closed]), np.sort(highs[ends.hi_shut])
+    at = key + ends.r_lo
+    below = np.searchsorted(every, at, side="right") - np.searchsorted(every, key, side="left")
+    touching_below = (np.searchsorted(closed, at, side="left")
+                      - np.searchsorted(closed, key + ends.first_rank[ends.r_lo], side="left"))
+    touching_equal = np.searchsorted(shut, at, side="right") - np.searchsorted(shut, at, side="left")
+    return (below - np.where(ends.lo_closed, touching_below, 0) - np.where(ends.lo_shut, touching_equal, 0)
+            - ends.empty_point)
+
+
+def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None = None) -> np.ndarray:
+    """Per group, the number of pairs conflicting_pairs finds inside it (different sources, same
+    period, intervals that do not meet), counted without listing them: all pairs below in the
+    group, minus those below within one source of the group."""
+    groups = groups or Groups(df)
+    if not len(groups):
+        return np.zeros(0, np.int64)
+    ends = Ends(iv, groups.rows)
+    source = pd.factorize(df["source"].to_numpy()[groups.rows])[0].astype(np.int64)
+    by_source = pd.factorize(groups.group.astype(np.int64) * (int(source.max()) + 1) + source)[0]
+    cross = below_counts(groups.group, ends) - below_counts(by_source, ends)
+    counts = np.bincount(groups.group, weights=cross, minlength=len(groups)).astype(np.int64)
+    loose = np.unique(groups.group[ends.loose])
+    for g in loose.tolist():   # ends chained by rounding beyond rounding: count pair by pair
+        rows = groups.members(g)
+        counts[g] = len(_conflicting(df, iv, np.repeat(rows, len(rows)), np.tile(rows, len(rows)))[0])
+    return counts
+
+
+def _conflicting(df, iv, i, j):
+    """The pairs (i, j) of rows, i wholly below j without meeting it, from different sources."""
+    source = df["source"].to_numpy()
+    keep = (i != j) & (iv.hi[i] <= iv.lo[j]) & (source[i] != source[j])
+    i, j = i[keep], j[keep]
+    keep = ~meet(iv.take(i), iv.take(j))
+    return i[keep], j[keep]
+
+
+def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
+    """X001's pairs inside the small groups (same period) and across the overlapping periods of
+    two small groups of a stock or cumulative quantity. Returns (lower, higher, same_period).
+
+    Each group has at most BIG_GROUP figures, so comparing every pair of two groups is bounded
+    by a constant per group pair; group pairs are found by sorting periods, not by pairing all.
+    """
+    small = np.flatnonzero((groups.size >= 1) & (groups.size <= BIG_GROUP))
+    # same period: every ordered pair inside each small group, in one vectorised expansion
+    i, j = _expand(groups, small, small)
+    lower, higher = _conflicting(df, iv, i, j)
+    same = np.ones(len(lower), bool)
+    # overlapping, different periods (stocks, cumulatives): pairs of small groups of one quantity
+    first = groups.start[:-1]
+    kind = df["kind"].to_numpy()[groups.rows[first]]
+    candidates = small[kind[small] != "flow"]
+    ga, gb = _overlapping_groups(groups, candidates)
+    if len(ga):
+        i, j = _expand(groups, ga, gb)
+        lo2, hi2 = _conflicting(df, iv, np.r_[i, j], np.r_[j, i])
+        lower, higher = np.r_[lower, lo2], np.r_[higher, hi2]
+        same = np.r_[same, np.zeros(len(lo2), bool)]
+    return lower, higher, same
+
+
+def _expand(groups: Groups, ga: np.ndarray, gb: np.ndarray):
+    """Every (row of group ga[k], row of group gb[k]) for each k, as two arrays."""
+    na, nb = groups.size[ga], groups.size[gb]
+    per = na * nb
+    k = np.repeat(np.arange(len(ga)), per)
+    t = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    i = groups.rows[groups.start[ga][k] + t // nb[k]]
+    j = groups.rows[groups.start[gb][k] + t % nb[k]]
+    return i, j
+
+
+def _overlapping_groups(groups: Groups, candidates: np.ndarray):
+    """Pairs (a, b) of candidate groups of one quantity whose (different) periods overlap.
+
+    Sorted by quantity, then start: the groups that overlap a and come after it are the next
+    ones whose start lies before a's end — a range found by binary search, so the work is the
+    number of overlapping pairs, never the square of a quantity's periods.
+    """
+    first = groups.start[:-1][candidates]
+    s = groups.period_start[first].astype(np.int64)
+    e = groups.period_end[first].astype(np.int64)
+    low = min(int(s.min(initial=0)), 0)
+    span = int(e.max(initial=0)) - low + 1
+    q = groups.quantity[first].astype(np.int64)
+    order = np.lexsort((e, s, q))
+    candidates, q, s, e = candidates[order], q[order], s[order] - low, e[order] - low
+    key = q * span + s
+    after = np.arange(1, len(key) + 1)
+    upto = np.searchsorted(key, q * span + e, side="left")   # same quantity, starting before a ends
+    count = np.maximum(upto - after, 0)
+    a = np.repeat(np.arange(len(key)), count)
+    b = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + after[a]
+    return candidates[a], candidates[b]
+
+
+# --- the largest agreeing cluster of a big group --------------------------------------------------
+
+class Clusters:
+    """For each big group, the most figures that share one point, and where (its camps).
+
+    A sweep over the groups' interval ends in one sort: starts +1, ends -1, ends in canonical
+    order (class, then: open high end, closed low end, closed high end, open low end, so that
+    touching closed ends meet and open ones do not). The depth after a batch of starts is how
+    many intervals share that stretch; the largest depth is the largest agreeing cluster (in one
+    dimension, intervals that meet pairwise share a point). A camp is a stretch where it is
+    reached: one camp is a consensus, two or more are a split.
+    """
+
+    def __init__(self, iv: Intervals, groups: Groups, big: np.ndarray):
+        self.big = big
+        local = np.full(len(groups), -1)
+        local[big] = np.arange(len(big))
+        take = np.flatnonzero(local[groups.group] >= 0)
+        self.rows = groups.rows[take]
+        self.local = local[groups.group[take]]
+        ends = Ends(iv, self.rows) if len(take) else None
+        if ends is None:
+            self.start_key = self.end_key = np.zeros(0, np.int64)
+            self.depth = np.zeros(len(big), np.int64)
+            self.camp_group = self.camp_start = self.camp_end = np.zeros(0, np.int64)
+            return
+        cls = ends.class_of
+        self.start_key = cls[ends.r_lo].astype(np.int64) * 4 + np.where(ends.lo_shut, 1, 3)
+        self.end_key = cls[ends.r_hi].astype(np.int64) * 4 + np.where(ends.hi_shut, 2, 0)
+        valid = self.start_key < self.end_key           # a point with an open end holds no point
+        width = 4 * ends.n_classes + 4
+        offset = self.local[valid].astype(np.int64) * width
+        keys = np.r_[offset + self.start_key[valid], offset + self.end_key[valid]]
+        delta = np.r_[np.ones(int(valid.sum()), np.int64), -np.ones(int(valid.sum()), np.int64)]
+        order = np.argsort(keys, kind="stable")
+        keys, delta = keys[order], delta[order]
+        depth = np.cumsum(delta)
+        last = np.flatnonzero(np.r_[keys[1:] != keys[:-1], len(keys) > 0])   # each batch's last event
+        starts = last[delta[last] > 0]
+        group = keys[starts] // width
+        self.depth = np.zeros(len(big), np.int64)
+        np.maximum.at(self.depth, group, depth[starts])
+        camp = starts[depth[starts] == self.depth[group]]
+        self.camp_group = keys[camp] // width
+        self.camp_start = keys[camp] % width            # the stretch from this batch …
+        self.camp_end = keys[camp + 1] % width          # … to the next (always an end)
+        self.first_camp = np.searchsorted(self.camp_group, np.arange(len(big) + 1))
+        self.start_of = np.searchsorted(self.local, np.arange(len(big) + 1))
+
+    def camps(self, b: int):
+        """[(members as rows, ...)] for big group b: the rows whose intervals cover each camp."""
+        lo, hi = self.start_of[b], self.start_of[b + 1]
+        s, e = self.start_key[lo:hi], self.end_key[lo:hi]
+        out = []
+        for c in range(self.first_camp[b], self.first_camp[b + 1]):
+            inside = (s <= self.camp_start[c]) & (e >= self.camp_end[c]) & (s < e)
+            out.append(self.rows[lo:hi][inside])
+        return out
+
+
 # --- explaining a gap -------------------------------------------------------------------------
 
 class _Pools:
-    """Row indices by quantity and by source, built once per run: the gap search per finding
-    then looks only at its own quantity, never at the whole table."""
+    """Row indices by quantity and by source, built once per run (one stable sort each): the gap
+    search per finding then looks only at its own quantity and sources, never at the whole table."""
 
     def __init__(self, df: pd.DataFrame):
-        comparable = df["modality"].isin(COMPARABLE).to_numpy()
-        rows = np.flatnonzero(comparable)
-        self.by_quantity = pd.Series(rows).groupby(df["quantity"].to_numpy()[rows]).apply(np.asarray).to_dict()
-        self.by_source = pd.Series(rows).groupby(df["source"].to_numpy()[rows]).apply(np.asarray).to_dict()
+        rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
+        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(df["quantity"], rows)
+        self.source_code, self.by_source, self.source_bounds = self._index(df["source"], rows)
         self.dimension = df["dimension"].to_numpy()
         self.source = df["source"].to_numpy()
-        self.quantity = df["quantity"].to_numpy()
+
+    @staticmethod
+    def _index(column: pd.Series, rows: np.ndarray):
+        codes = pd.factorize(column.to_numpy())[0]
+        ordered = rows[np.argsort(codes[rows], kind="stable")]     # table order within each code
+        bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
+        return codes, ordered, bounds
+
+    def same_quantity(self, row: int) -> np.ndarray:
+        c = self.quantity_code[row]
+        return self.by_quantity[self.quantity_bounds[c]:self.quantity_bounds[c + 1]]
+
+    def same_source(self, row: int) -> np.ndarray:
+        c = self.source_code[row]
+        return self.by_source[self.source_bounds[c]:self.source_bounds[c + 1]]
+
+
+# the sums tried per number of terms: all combinations of the closest candidates, in order
+_POOL = {1: 40, 2: 30, 3: 12}
+_COMBOS = {t: np.array(list(itertools.combinations(range(n), t)), dtype=np.int64) for t, n in _POOL.items()}
 
 
 def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools | None = None):
-    """Figures whose sum with the lower one meets the higher: 11,000 + 3,000 = 14,000."""
+    """Figures whose sum with the lower one meets the higher: 11,000 + 3,000 = 14,000.
+
+    Tried in order: one, two, then three figures of the same quantity, then of the two
+    sources' figures of the same dimension; the first of these stages with a sum that meets
+    wins. Every sum of every stage (a few hundred) is formed and compared at once.
+    """
     pools = pools or _Pools(ctx.table.df)
     iv = ctx.table.intervals
     target = iv.take([higher])
-    base = iv.take([lower])
-    same_quantity = pools.by_quantity.get(pools.quantity[lower], np.empty(0, np.int64))
-    near = np.concatenate([pools.by_source.get(pools.source[k], np.empty(0, np.int64)) for k in (lower, higher)])
+    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
+    near = np.concatenate([pools.same_source(lower), pools.same_source(higher)])
     same_dimension = np.unique(near[pools.dimension[near] == pools.dimension[lower]])
-    for candidates in (same_quantity, same_dimension):
+    combos, stages = [], []
+    for stage, candidates in enumerate((pools.same_quantity(lower), same_dimension)):
         candidates = candidates[(candidates != lower) & (candidates != higher)]
         candidates = candidates[np.isfinite(iv.hi[candidates]) & (iv.lo[candidates] > 0)]
         # keep the search bounded (a few hundred sums per finding): the closest in size are likeliest
-        need = (target.lo[0] + target.hi[0] - base.lo[0] - base.hi[0]) / 2
         mid = (iv.lo[candidates] + iv.hi[candidates]) / 2
         candidates = candidates[np.argsort(np.abs(mid - need), kind="stable")]
         for terms in range(1, max_terms + 1):
-            pool = candidates[: {1: 40, 2: 30}.get(terms, 12)]
-            combos = np.array(list(itertools.combinations(pool, terms)), dtype=np.int64)
-            if len(combos) == 0:
+            pool = candidates[:_POOL[terms]]
+            index = _COMBOS[terms]
+            index = index[index[:, -1] < len(pool)]     # the combinations of the pool, in order
+            if not len(index):
                 break
-            m = len(combos)
-            total = Intervals.of(np.repeat(base.lo, m), np.repeat(base.hi, m),
-                                 np.repeat(base.lo_open, m), np.repeat(base.hi_open, m))
-            for t in range(terms):
-                total = total + iv.take(combos[:, t])
-            goal = Intervals.of(np.repeat(target.lo, m), np.repeat(target.hi, m),
-                                np.repeat(target.lo_open, m), np.repeat(target.hi_open, m))
-            ok = meet(total, goal)
-            if ok.any():
-                hits = combos[ok]
-                # prefer figures from the lower figure's own source, then the closest sum
-                own = (pools.source[hits] == pools.source[lower]).sum(axis=1)
-                mids = (total.lo[ok] + total.hi[ok]) / 2
-                centre = (target.lo[0] + target.hi[0]) / 2
-                best = np.lexsort((np.abs(mids - centre), -own))[0]
-                return [int(k) for k in hits[best]]
-    return None
+            padded = np.full((len(index), max_terms), -1, dtype=np.int64)   # -1: no term
+            padded[:, :terms] = pool[index]
+            combos.append(padded)
+            stages.append(np.full(len(index), stage * max_terms + terms))
+    if not combos:
+        return None
+    combos, stages = np.concatenate(combos), np.concatenate(stages)
+    real = combos >= 0
+    k = np.where(real, combos, lower)
+    m = len(combos)
+    # the sums, term by term (the order Intervals.__add__ adds them in; adding 0.0 changes nothing)
+    lo, hi = np.full(m, iv.lo[lower]), np.full(m, iv.hi[lower])
+    lo_open, hi_open = np.full(m, iv.lo_open[lower]), np.full(m, iv.hi_open[lower])
+    for t in range(max_terms):
+        lo = lo + np.where(real[:, t], iv.lo[k[:, t]], 0.0)
+        hi = hi + np.where(real[:, t], iv.hi[k[:, t]], 0.0)
+        lo_open = lo_open | (real[:, t] & iv.lo_open[k[:, t]])
+        hi_open = hi_open | (real[:, t] & iv.hi_open[k[:, t]])
+    total = Intervals.of(*_past_the_largest_float(lo, hi, lo_open, hi_open))
+    ok = meet(total, target)
+    if not ok.any():
+        return None
+    ok &= stages == stages[ok].min()
+    hits = combos[ok]
+    # prefer figures from the lower figure's own source, then the closest sum
+    own = ((pools.source[k[ok]] == pools.source[lower]) & real[ok]).sum(axis=1)
+    mids = (total.lo[ok] + total.hi[ok]) / 2
+    centre = (target.lo[0] + target.hi[0]) / 2
+    best = np.lexsort((np.abs(mids - centre), -own))[0]
+    return [int(x) for x in hits[best] if x >= 0]
 
 
-def _who(ctx, fid: str) -> str:
-    f = ctx.corpus.figures[fid]
+def _who(ctx, fid) -> str:
+    """Who says what, when: a figure id, or its record when the caller has it."""
+    f = ctx.corpus.figures[fid] if isinstance(fid, str) else fid
     source = ctx.corpus.sources[f.source]
     by = f" ({f.attributed_to})" if f.attributed_to else ""
     return f"{display.source_label(source)}{by} says {display.stated(f)} for {f.period}"
@@ -232,9 +510,17 @@ def sources_disagree(ctx):
 
     ## What it does
     For every quantity, compares the figures of different sources whose periods overlap
-    (for flows: the same period) and flags the pairs whose intervals do not meet. Same period:
-    error; periods that only overlap: warning. Forecasts and hypotheticals are not compared
-    with reports. Where the sum of up to three other figures closes the gap, it says so.
+    (for flows: the same period) and flags those whose intervals do not meet. Forecasts and
+    hypotheticals are not compared with reports.
+
+    Figures of one quantity and one period form a group. A group of up to six figures is
+    reported pair by pair: same period, error; periods that only overlap (stocks, cumulative
+    counts), warning; where the sum of up to three other figures closes the gap, it says so.
+    A bigger group is reported once (error), by its largest agreeing cluster — the most
+    figures that share one value, and the consensus interval they share — with the figures
+    outside it, who says what, and the number of conflicting pairs across sources. Two camps
+    of equal size are reported as a split. A big group whose conflicts all lie within one
+    source is not reported. Figures of a big group are not compared with other periods.
 
     ## Why is this bad?
     Readers meet both numbers. When "etwa 11.000" and "etwa 14.000" soldiers were sent in the
@@ -249,39 +535,130 @@ def sources_disagree(ctx):
     """
     df = ctx.table.df
     iv = ctx.table.intervals
-    lower, higher, same = conflicting_pairs(df, iv)
+    groups = Groups(df)
+    yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
+    counts = group_conflict_counts(df, iv, groups)
+    big = np.flatnonzero((groups.size > BIG_GROUP) & (counts > 0))
+    if len(big):
+        clusters = Clusters(iv, groups, big)
+        for b, g in enumerate(big.tolist()):
+            yield _group_hit(ctx, groups.members(g), clusters, b, int(counts[g]))
+
+
+def _pair_hits(ctx, lower, higher, same):
+    """One finding per conflicting pair: the two intervals, the gap, and a sum that closes it."""
+    from figcheck.units import unit_info
+
+    df = ctx.table.df
+    iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
+    value_low, source = df["value_low"].to_numpy(), df["source"].to_numpy()
     pools = _Pools(df) if len(lower) else None
-    for a, b, same_period in zip(lower, higher, same):
+    absolutes, relatives = gap(iv.take(lower), iv.take(higher))
+    for a, b, same_period, absolute, relative in zip(lower.tolist(), higher.tolist(), same.tolist(),
+                                                     absolutes.tolist(), relatives.tolist()):
         fa, fb = ids[a], ids[b]
         A, B = ctx.corpus.figures[fa], ctx.corpus.figures[fb]
-        absolute, relative = gap(iv.take([a]), iv.take([b]))
         unit = ctx.corpus.quantities[A.quantity].unit
-        from figcheck.units import unit_info
-
         per_unit = unit_info(unit).factor
         message = (f"{fa} {display.interval(unit_low[a], unit_high[a], bool(iv.lo_open[a]), bool(iv.hi_open[a]), A.unit)} "
                    f"vs {fb} {display.interval(unit_low[b], unit_high[b], bool(iv.lo_open[b]), bool(iv.hi_open[b]), B.unit)} "
                    f"({A.quantity}, {A.period}{'' if same_period else ' / ' + str(B.period)}): "
-                   f"apart by {display.num(absolute[0] / per_unit)} {unit} ({display.percent(relative[0])})")
-        details = [_who(ctx, fa), _who(ctx, fb), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
-        data = {"gap": float(absolute[0] / per_unit), "gap_unit": unit, "relative_gap": float(relative[0]),
+                   f"apart by {display.num(absolute / per_unit)} {unit} ({display.percent(relative)})")
+        details = [_who(ctx, A), _who(ctx, B), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
+        data = {"gap": float(absolute / per_unit), "gap_unit": unit, "relative_gap": float(relative),
                 "same_period": bool(same_period)}
-        closers = gap_closers(ctx, int(a), int(b), pools=pools)
+        closers = gap_closers(ctx, a, b, pools=pools)
         if closers:
-            parts = [int(a)] + closers
-            terms = " + ".join(display.num(df["value_low"].iat[k]) for k in parts)
-            names = " + ".join(f"{ids[k]} ({df['source'].iat[k]}, {ctx.corpus.figures[ids[k]].period})" for k in parts)
-            explanation = f"{terms} = {display.num(df['value_low'].iat[b])}: {names} meets {fb}"
+            parts = [a] + closers
+            periods = [A.period] + [ctx.corpus.figures[ids[k]].period for k in closers]
+            terms = " + ".join(display.num(value_low[k]) for k in parts)
+            names = " + ".join(f"{ids[k]} ({source[k]}, {period})" for k, period in zip(parts, periods))
+            explanation = f"{terms} = {display.num(value_low[b])}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
             data["explanation"] = {"figures": [str(ids[k]) for k in parts], "equals": str(fb), "text": explanation}
-            message += f"; {terms} = {display.num(df['value_low'].iat[b])} would explain it"
+            message += f"; {terms} = {display.num(value_low[b])} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
                   headline=(f"Two sources disagree on {ctx.corpus.quantities[A.quantity].description or A.quantity} "
                             f"({A.period}): {display.stated(A)} ({_short_who(ctx, A)}) vs "
                             f"{display.stated(B)} ({_short_who(ctx, B)})."))
+
+
+def _consensus(iv: Intervals, members: np.ndarray, per_unit: float) -> dict:
+    """The intersection of a camp's intervals, in the quantity's unit."""
+    lo, hi = iv.lo[members], iv.hi[members]
+    low, high = float(lo.max()), float(hi.min())
+    return {"low": low / per_unit, "high": high / per_unit, "size": len(members),
+            "low_open": bool(iv.lo_open[members][lo == low].any()),
+            "high_open": bool(iv.hi_open[members][hi == high].any())}
+
+
+def _shown(camp: dict, unit: str) -> str:
+    return display.interval(camp["low"], camp["high"], camp["low_open"], camp["high_open"], unit)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _group_hit(ctx, rows: np.ndarray, clusters: Clusters, b: int, conflicts: int) -> Hit:
+    """One finding for a big group: its largest agreeing cluster (or the camps of a split), the
+    figures outside it with who says what, and how many cross-source pairs conflict."""
+    from figcheck.units import unit_info
+
+    iv = ctx.table.intervals
+    ids = ctx.table.df["id"].to_numpy()
+    rows = rows[np.argsort(ids[rows], kind="stable")]
+    first = ctx.corpus.figures[ids[rows[0]]]
+    quantity = ctx.corpus.quantities[first.quantity]
+    unit = quantity.unit
+    per_unit = unit_info(unit).factor
+    depth = int(clusters.depth[b])
+    camps = clusters.camps(b) if depth > 1 else []
+    in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
+    outside = rows[~in_camp]
+    shown = [_consensus(iv, members, per_unit) for members in camps]
+    n, k = len(rows), len(outside)
+    where = f"{first.quantity} ({first.period})"
+    listed = [ctx.corpus.figures[ids[r]] for r in outside[:LISTED]]
+    named = ", ".join(f"{f.id} {display.stated(f)}" for f in listed[:NAMED]) + (", …" if k > NAMED else "")
+    pairs = _plural(conflicts, "conflicting pair")
+    description = quantity.description or first.quantity
+    if len(shown) == 1:
+        agree = f"{depth:,} of {n:,} figures agree on {_shown(shown[0], unit)}"
+        message = f"{where}: {agree}; {_plural(k, 'figure')} outside it ({named}); {pairs}"
+        details = [f"Consensus: {agree}"]
+        headline = (f"Sources disagree on {description} ({first.period}): {depth:,} of {n:,} figures agree on "
+                    f"{_shown(shown[0], unit)}; {_plural(k, 'figure')} {'does' if k == 1 else 'do'} not.")
+        figures = outside
+    else:
+        if shown:
+            camps_text = ", ".join(f"{c['size']:,} on {_shown(c, unit)}" for c in shown)
+            message = f"{where}: split — {camps_text}"
+            details = [f"Camp {i}: {c['size']:,} figures agree on {_shown(c, unit)}" for i, c in enumerate(shown, 1)]
+            headline = (f"Sources split on {description} ({first.period}): "
+                        + " vs ".join(f"{c['size']:,} figures say {_shown(c, unit)}" for c in shown) + ".")
+        else:
+            message = f"{where}: no two of {n:,} figures agree"
+            details = [f"No two of the {n:,} figures agree"]
+            headline = f"Sources disagree on {description} ({first.period}): no two of {n:,} figures agree."
+        if k:
+            message += f"; {_plural(k, 'figure')} in none ({named})"
+        message += f"; {pairs}"
+        figures = rows     # no side is the consensus: the finding is about the whole group
+    for f in listed:
+        details.append(f"Outside: {f.id} says {display.stated(f)} for {f.period}: {display.quote_line(ctx.corpus, f)}")
+    if k > LISTED:
+        details.append(f"… and {_plural(k - LISTED, 'more figure')} outside")
+    data = {"same_period": True, "group_size": n, "cluster_size": depth, "conflicting_pairs": conflicts,
+            "unit": unit, "outside": [str(ids[r]) for r in outside], "split": len(shown) != 1,
+            "camps": shown}
+    if len(shown) == 1:
+        data["consensus_low"], data["consensus_high"] = shown[0]["low"], shown[0]["high"]
+    return Hit(message, figures=tuple(str(ids[r]) for r in figures), details=tuple(details), data=data,
+               severity=Severity.error, headline=headline)
 
 
 def _short_who(ctx, figure) -> str:
@@ -343,36 +720,53 @@ def cumulative_falls(ctx):
     ## Use instead
     Check both figures and their dates; a smaller later figure may count a narrower group.
     """
-    df, iv, rows = _timeline(ctx, "cumulative")
+    df, iv, _ = _timeline(ctx, "cumulative")
     ids = df["id"].to_numpy()
-    quantities = df["quantity"].to_numpy()
-    start, end = df["period_start"].to_numpy(), df["period_end"].to_numpy()
-    for q in pd.unique(quantities[rows]):
-        group = rows[quantities[rows] == q]
-        by_end = group[np.argsort(end[group], kind="stable")]
-        # the highest low end among figures that ended before each figure starts
-        best_low = np.maximum.accumulate(iv.lo[by_end])
-        best_at = by_end[_running_argmax(iv.lo[by_end])]
-        earlier = np.searchsorted(end[by_end], start[group], side="right")
-        has = earlier > 0
-        for j, k in zip(group[has], earlier[has] - 1):
-            i = best_at[k]
-            if iv.hi[j] < best_low[k] or (iv.hi[j] == best_low[k] and (iv.hi_open[j] or iv.lo_open[i])):
-                A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[j]]
-                yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
-                          f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
-                          figures=(str(ids[i]), str(ids[j])),
-                          details=(_who(ctx, ids[i]), _who(ctx, ids[j]),
-                                   display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
-                          headline=f"A running total falls: {display.stated(A)} by {A.period}, "
-                                   f"then {display.stated(B)} by {B.period}.")
+    earlier, later = falls(df, iv)
+    for i, j in zip(earlier.tolist(), later.tolist()):
+        A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[j]]
+        yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
+                  f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
+                  figures=(str(ids[i]), str(ids[j])),
+                  details=(_who(ctx, ids[i]), _who(ctx, ids[j]),
+                           display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
+                  headline=f"A running total falls: {display.stated(A)} by {A.period}, "
+                           f"then {display.stated(B)} by {B.period}.")
 
 
-def _running_argmax(values: np.ndarray) -> np.ndarray:
-    """For each position, the index of the maximum so far (first one on ties)."""
-    idx = np.arange(len(values))
-    is_new_max = np.r_[True, values[1:] > np.maximum.accumulate(values)[:-1]]
-    return np.maximum.accumulate(np.where(is_new_max, idx, 0))
+def falls(df: pd.DataFrame, iv: Intervals):
+    """X002's pairs (earlier i, later j), as rows: j starts after i has ended, and j's interval
+    lies wholly below the highest low end of the figures that ended before j starts (i, the
+    first of them to reach it).
+
+    One sort for every cumulative quantity at once: by quantity, then end. A running maximum of
+    the low ends within each quantity, and a binary search for each figure's start, find its
+    earlier figures' highest low end — no loop over quantities or figures.
+    """
+    rows = np.flatnonzero((df["kind"].to_numpy() == "cumulative") & df["modality"].isin(COMPARABLE).to_numpy())
+    if not len(rows):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    q = pd.factorize(df["quantity"].to_numpy()[rows])[0].astype(np.int64)
+    start, end = (_days(df[c])[rows].astype(np.int64) for c in ("period_start", "period_end"))
+    low = min(int(start.min()), int(end.min()))
+    span = max(int(start.max()), int(end.max())) - low + 1
+    order = np.lexsort((end, q))                      # stable: rows in table order on ties
+    key = q[order] * span + (end[order] - low)
+    lo = iv.lo[rows[order]]
+    best_low = pd.Series(lo).groupby(q[order]).cummax().to_numpy()
+    position = np.arange(len(order))
+    first_of_quantity = np.r_[True, q[order][1:] != q[order][:-1]]
+    # the first position that reaches each running maximum (a strictly higher low end)
+    rises = first_of_quantity | np.r_[False, lo[1:] > best_low[:-1]]
+    best_at = pd.Series(np.where(rises, position, 0)).groupby(q[order]).cummax().to_numpy()
+    k = np.searchsorted(key, q * span + (start - low), side="right") - 1   # last one ended by j's start
+    has = k >= 0
+    has[has] = q[order][k[has]] == q[has]
+    j, k = rows[has], k[has]
+    i = rows[order][best_at[k]]
+    bound = best_low[k]
+    falls_below = (iv.hi[j] < bound) | ((iv.hi[j] == bound) & (iv.hi_open[j] | iv.lo_open[i]))
+    return i[falls_below], j[falls_below]
 
 
 def _flow_example(part: str) -> Example:
