@@ -354,7 +354,7 @@ def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str)
     key = (chunk, language, before, after)
     got = _NEAR_MEMO.get(key)
     if got is None:
-        if len(_NEAR_MEMO) > 500_000:
+        if len(_NEAR_MEMO) > 200_000:
             _NEAR_MEMO.clear()
         window, shift = before + chunk + after, len(before)
         got = _NEAR_MEMO[key] = tuple(_classify_near(window, _At(r, shift)) if isinstance(r, Reading) else None

@@ -555,13 +555,13 @@ def number_chunks(text: str, language: str):
     active = _ACTIVE_WORD.setdefault(lang, {})
     flags = list(map(active.get, words))
     if None in flags:
-        if len(active) > 1_000_000:
+        if len(active) > 300_000:
             active.clear()
         for k, flag in enumerate(flags):
             if flag is None:
                 flags[k] = active[words[k]] = _active(words[k], lang)
     memo = _CHUNK_MEMO.setdefault(language, {})
-    if len(memo) > 500_000:
+    if len(memo) > 200_000:
         memo.clear()
     # word k starts at cum[k] + k (the lengths of the words before it and their spaces); the
     # runs of active words are found in C
