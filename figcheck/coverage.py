@@ -687,6 +687,13 @@ class CountedCoverage(SourceCoverage):
     def kinds(self) -> dict[str, int]:
         return dict(self._kinds)
 
+    def to_json(self) -> dict:
+        tally = self._tally
+        return {"claims": sum(tally.values()), "encoded": tally.get(ENCODED, 0),
+                "skipped": tally.get(SKIPPED, 0), "open": tally.get(OPEN, 0), "kinds": dict(self._kinds),
+                "unmatched_skips": [str(s.where) for s in self.unmatched_skips],
+                "idle_skips": [str(s.where) for s in self.idle_skips]}
+
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
     """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
@@ -798,12 +805,12 @@ def quote_places(corpus) -> tuple[list[int], list[int]]:
 
 def summary(coverage: dict[str, SourceCoverage]) -> dict:
     """The JSON summary: per source and in total; percent of claims encoded or skipped."""
-    claims = sum(c.claims for c in coverage.values())
-    encoded = sum(c.count(ENCODED) for c in coverage.values())
-    skipped = sum(c.count(SKIPPED) for c in coverage.values())
+    sources = {sid: c.to_json() for sid, c in coverage.items()}      # once per source: totals add them
+    claims = sum(j["claims"] for j in sources.values())
+    encoded = sum(j["encoded"] for j in sources.values())
+    skipped = sum(j["skipped"] for j in sources.values())
     return {"claims": claims, "encoded": encoded, "skipped": skipped, "open": claims - encoded - skipped,
-            "percent": percent(encoded + skipped, claims),
-            "sources": {sid: c.to_json() for sid, c in coverage.items()}}
+            "percent": percent(encoded + skipped, claims), "sources": sources}
 
 
 def percent(part: int, whole: int) -> float:
