@@ -170,8 +170,12 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
     spans = _non_claim_spans(text, lang)
     out: list[tuple] = []
     merged: set[int] = set()            # non-claim spans already listed
+    near_memo = _NEAR_MEMO
     for offset, chunk, found_here in number_chunks(text, language):
-        near = _near_kinds(text, offset, chunk, found_here, language)
+        end = offset + len(chunk)
+        near = near_memo.get((chunk, language, text[offset - 2 if offset > 1 else 0:offset], text[end:end + 4]))
+        if near is None:
+            near = _near_kinds(text, offset, chunk, found_here, language)
         for found, kind_why in zip(found_here, near):
             readable = isinstance(found, Reading)
             if spans:
@@ -234,12 +238,11 @@ _NEEDS = {
     "day.month.": lambda text, lowered: _DAY_MONTH_HINT.search(text) is not None,
     "day and month": lambda text, lowered: _MONTH_WORD.search(text) is not None,
     "month and day": lambda text, lowered: _MONTH_WORD.search(text) is not None,
-    "years": lambda text, lowered: _DASH_OR_SLASH.search(text) is not None,
+    "years": lambda text, lowered: "-" in text or "/" in text or "–" in text or "—" in text,
     "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
     "thread counter": lambda text, lowered: "|" in text,
 }
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
-_DASH_OR_SLASH = re.compile(r"[-–—/]")
 _ISO_HINT = re.compile(r"-\d\d-\d")
 _DAY_MONTH_HINT = re.compile(r"\.\d\d?\.")
 
@@ -251,9 +254,10 @@ def _non_claim_spans(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     for kind, why, pattern in _PATTERNS:
         if why == "day.month." and lang != "de":
             continue          # "1.12." is a date in German, a decimal and a full stop in English
-        if why not in possible:
-            possible[why] = _NEEDS[why](text, lowered)
-        if not possible[why]:
+        need = "month" if why in ("day and month", "month and day") else why     # one month search
+        if need not in possible:
+            possible[need] = _NEEDS[why](text, lowered)
+        if not possible[need]:
             continue
         for m in pattern.finditer(text):
             if _DIGITS.search(m.group()) and _plausible(why, m.group(), lang):
