@@ -20,6 +20,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
 from .numbers import Reading, Unreadable, base_language, find_numbers, number_chunks
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
@@ -743,34 +746,37 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
         return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids], its_skips).entries
 
     result = {}
+    empty = ((),) * 6
     for sid, src in corpus.sources.items():
-        rows = figures.get(sid, ())
+        columns = figures.get(sid, empty)
         its_skips = skips.get(sid, ())
-        result[sid] = counted_coverage(src, rows, its_skips, builder(src, [r[0] for r in rows], its_skips))
+        result[sid] = counted_coverage(src, zip(*columns), its_skips, builder(src, columns[0], its_skips))
     _COVERAGE_CACHE.append((corpus, result))
     del _COVERAGE_CACHE[:-4]
     return result
 
 
-def _figures_by_source(corpus) -> dict[str, list[tuple]]:
-    """{source id: [(figure id, quote, low, high, first place, second place), …] in file order},
-    from the figure frame's columns (no Figure records); the places as quote_places gives them."""
+def _figures_by_source(corpus) -> dict[str, tuple[list, ...]]:
+    """{source id: (figure ids, quotes, lows, highs, first places, second places)}, each in file
+    order, from the figure frame's columns (no Figure records); the places as quote_places
+    gives them."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
-        ids, sources, quotes, lows, highs = map(list, zip(*[(f.id, f.source, f.quote, f.low, f.high)
-                                                            for f in corpus.figures.values()])) \
-            if len(corpus.figures) else ([], [], [], [], [])
+        records = list(corpus.figures.values())
+        sources = [f.source for f in records]
+        columns = [[f.id for f in records], [f.quote for f in records], [f.low for f in records],
+                   [f.high for f in records]]
     else:
-        ids, sources, quotes = df["id"].tolist(), df["source"].tolist(), df["quote"].tolist()
-        lows, highs = df["low"].tolist(), df["high"].tolist()
-    first, second = quote_places(corpus)
-    out: dict[str, list[tuple]] = {}
-    for row in zip(ids, sources, quotes, lows, highs, first, second):
-        group = out.get(row[1])
-        if group is None:
-            group = out[row[1]] = []
-        group.append(row[:1] + row[2:])
-    return out
+        sources = df["source"].tolist()
+        columns = [df["id"].tolist(), df["quote"].tolist(), df["low"].tolist(), df["high"].tolist()]
+    columns.extend(quote_places(corpus))
+    if not sources:
+        return {}
+    codes, names = pd.factorize(pd.Series(sources, dtype=object))
+    order = np.argsort(codes, kind="stable")          # grouped by source, file order kept within
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1)).tolist()
+    grouped = [np.asarray(c, dtype=object)[order].tolist() for c in columns]
+    return {sid: tuple(c[bounds[k]:bounds[k + 1]] for c in grouped) for k, sid in enumerate(names)}
 
 
 _PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []
