@@ -20,6 +20,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
 from .numbers import Reading, Unreadable, base_language, find_numbers, number_chunks
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
@@ -170,8 +173,12 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
     spans = _non_claim_spans(text, lang)
     out: list[tuple] = []
     merged: set[int] = set()            # non-claim spans already listed
+    near_memo = _NEAR_MEMO
     for offset, chunk, found_here in number_chunks(text, language):
-        near = _near_kinds(text, offset, chunk, found_here, language)
+        end = offset + len(chunk)
+        near = near_memo.get((chunk, language, text[offset - 2 if offset > 1 else 0:offset], text[end:end + 4]))
+        if near is None:
+            near = _near_kinds(text, offset, chunk, found_here, language)
         for found, kind_why in zip(found_here, near):
             readable = isinstance(found, Reading)
             if spans:
@@ -234,12 +241,11 @@ _NEEDS = {
     "day.month.": lambda text, lowered: _DAY_MONTH_HINT.search(text) is not None,
     "day and month": lambda text, lowered: _MONTH_WORD.search(text) is not None,
     "month and day": lambda text, lowered: _MONTH_WORD.search(text) is not None,
-    "years": lambda text, lowered: _DASH_OR_SLASH.search(text) is not None,
+    "years": lambda text, lowered: "-" in text or "/" in text or "–" in text or "—" in text,
     "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
     "thread counter": lambda text, lowered: "|" in text,
 }
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
-_DASH_OR_SLASH = re.compile(r"[-–—/]")
 _ISO_HINT = re.compile(r"-\d\d-\d")
 _DAY_MONTH_HINT = re.compile(r"\.\d\d?\.")
 
@@ -251,9 +257,10 @@ def _non_claim_spans(text: str, lang: str) -> list[tuple[int, int, str, str]]:
     for kind, why, pattern in _PATTERNS:
         if why == "day.month." and lang != "de":
             continue          # "1.12." is a date in German, a decimal and a full stop in English
-        if why not in possible:
-            possible[why] = _NEEDS[why](text, lowered)
-        if not possible[why]:
+        need = "month" if why in ("day and month", "month and day") else why     # one month search
+        if need not in possible:
+            possible[need] = _NEEDS[why](text, lowered)
+        if not possible[need]:
             continue
         for m in pattern.finditer(text):
             if _DIGITS.search(m.group()) and _plausible(why, m.group(), lang):
@@ -354,7 +361,7 @@ def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str)
     key = (chunk, language, before, after)
     got = _NEAR_MEMO.get(key)
     if got is None:
-        if len(_NEAR_MEMO) > 500_000:
+        if len(_NEAR_MEMO) > 200_000:
             _NEAR_MEMO.clear()
         window, shift = before + chunk + after, len(before)
         got = _NEAR_MEMO[key] = tuple(_classify_near(window, _At(r, shift)) if isinstance(r, Reading) else None
@@ -687,6 +694,13 @@ class CountedCoverage(SourceCoverage):
     def kinds(self) -> dict[str, int]:
         return dict(self._kinds)
 
+    def to_json(self) -> dict:
+        tally = self._tally
+        return {"claims": sum(tally.values()), "encoded": tally.get(ENCODED, 0),
+                "skipped": tally.get(SKIPPED, 0), "open": tally.get(OPEN, 0), "kinds": dict(self._kinds),
+                "unmatched_skips": [str(s.where) for s in self.unmatched_skips],
+                "idle_skips": [str(s.where) for s in self.idle_skips]}
+
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
     """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
@@ -732,34 +746,37 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
         return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids], its_skips).entries
 
     result = {}
+    empty = ((),) * 6
     for sid, src in corpus.sources.items():
-        rows = figures.get(sid, ())
+        columns = figures.get(sid, empty)
         its_skips = skips.get(sid, ())
-        result[sid] = counted_coverage(src, rows, its_skips, builder(src, [r[0] for r in rows], its_skips))
+        result[sid] = counted_coverage(src, zip(*columns), its_skips, builder(src, columns[0], its_skips))
     _COVERAGE_CACHE.append((corpus, result))
     del _COVERAGE_CACHE[:-4]
     return result
 
 
-def _figures_by_source(corpus) -> dict[str, list[tuple]]:
-    """{source id: [(figure id, quote, low, high, first place, second place), …] in file order},
-    from the figure frame's columns (no Figure records); the places as quote_places gives them."""
+def _figures_by_source(corpus) -> dict[str, tuple[list, ...]]:
+    """{source id: (figure ids, quotes, lows, highs, first places, second places)}, each in file
+    order, from the figure frame's columns (no Figure records); the places as quote_places
+    gives them."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
-        ids, sources, quotes, lows, highs = map(list, zip(*[(f.id, f.source, f.quote, f.low, f.high)
-                                                            for f in corpus.figures.values()])) \
-            if len(corpus.figures) else ([], [], [], [], [])
+        records = list(corpus.figures.values())
+        sources = [f.source for f in records]
+        columns = [[f.id for f in records], [f.quote for f in records], [f.low for f in records],
+                   [f.high for f in records]]
     else:
-        ids, sources, quotes = df["id"].tolist(), df["source"].tolist(), df["quote"].tolist()
-        lows, highs = df["low"].tolist(), df["high"].tolist()
-    first, second = quote_places(corpus)
-    out: dict[str, list[tuple]] = {}
-    for row in zip(ids, sources, quotes, lows, highs, first, second):
-        group = out.get(row[1])
-        if group is None:
-            group = out[row[1]] = []
-        group.append(row[:1] + row[2:])
-    return out
+        sources = df["source"].tolist()
+        columns = [df["id"].tolist(), df["quote"].tolist(), df["low"].tolist(), df["high"].tolist()]
+    columns.extend(quote_places(corpus))
+    if not sources:
+        return {}
+    codes, names = pd.factorize(pd.Series(sources, dtype=object))
+    order = np.argsort(codes, kind="stable")          # grouped by source, file order kept within
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1)).tolist()
+    grouped = [np.asarray(c, dtype=object)[order].tolist() for c in columns]
+    return {sid: tuple(c[bounds[k]:bounds[k + 1]] for c in grouped) for k, sid in enumerate(names)}
 
 
 _PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []
@@ -798,12 +815,12 @@ def quote_places(corpus) -> tuple[list[int], list[int]]:
 
 def summary(coverage: dict[str, SourceCoverage]) -> dict:
     """The JSON summary: per source and in total; percent of claims encoded or skipped."""
-    claims = sum(c.claims for c in coverage.values())
-    encoded = sum(c.count(ENCODED) for c in coverage.values())
-    skipped = sum(c.count(SKIPPED) for c in coverage.values())
+    sources = {sid: c.to_json() for sid, c in coverage.items()}      # once per source: totals add them
+    claims = sum(j["claims"] for j in sources.values())
+    encoded = sum(j["encoded"] for j in sources.values())
+    skipped = sum(j["skipped"] for j in sources.values())
     return {"claims": claims, "encoded": encoded, "skipped": skipped, "open": claims - encoded - skipped,
-            "percent": percent(encoded + skipped, claims),
-            "sources": {sid: c.to_json() for sid, c in coverage.items()}}
+            "percent": percent(encoded + skipped, claims), "sources": sources}
 
 
 def percent(part: int, whole: int) -> float:

@@ -12,6 +12,7 @@ grouping is checked here. Number words go through text2num; fraction words ("zwe
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -578,38 +579,31 @@ def number_chunks(text: str, language: str):
     active = _ACTIVE_WORD.setdefault(lang, {})
     flags = list(map(active.get, words))
     if None in flags:
-        if len(active) > 1_000_000:
+        if len(active) > 300_000:
             active.clear()
         for k, flag in enumerate(flags):
             if flag is None:
                 flags[k] = active[words[k]] = _active(words[k], lang)
     memo = _CHUNK_MEMO.setdefault(language, {})
-    if len(memo) > 500_000:
+    if len(memo) > 200_000:
         memo.clear()
+    # word k starts at cum[k] + k (the lengths of the words before it and their spaces); the
+    # runs of active words are found in C
+    cum = list(itertools.accumulate(map(len, words), initial=0))
     out = []
-    pos = run_start = 0
-    in_run = False
-    for word, flag in zip(words, flags):
-        if flag:
-            if not in_run:
-                run_start, in_run = pos, True
-        elif in_run:
-            in_run = False
-            chunk = text[run_start:pos - 1]
-            got = memo.get(chunk)
-            if got is None:
-                got = memo[chunk] = tuple(find_numbers(chunk, language))
-            if got:
-                out.append((run_start, chunk, got))
-        pos += len(word) + 1
-    if in_run:
-        chunk = text[run_start:]
+    for run in _RUNS.finditer(bytes(flags)):
+        a, b = run.span()
+        start = cum[a] + a
+        chunk = text[start:cum[b] + b - 1]
         got = memo.get(chunk)
         if got is None:
             got = memo[chunk] = tuple(find_numbers(chunk, language))
         if got:
-            out.append((run_start, chunk, got))
+            out.append((start, chunk, got))
     return out
+
+
+_RUNS = re.compile(b"\x01+")
 
 
 def _shifted(m, offset: int):

@@ -101,3 +101,11 @@ def test_a_quote_not_in_its_source_is_found_among_verbatim_ones():
             ("etwa  11.000\nSoldaten", "11.000", "about", 11000.0, 11000.0)]
     corpus = _corpus(rows, "Es wurden etwa 11.000 Soldaten entsandt.")
     assert [h.figures for h in quote_not_in_source(Context(corpus, None))] == [("f1",)]
+
+
+def test_a_quote_standing_twice_covers_the_claims_at_both_places():
+    rows = [("etwa 11.000 Soldaten", "11.000", "about", 11000.0, 11000.0)]
+    corpus = _corpus(rows, "Erst etwa 11.000 Soldaten, dann 3.000 Soldaten, dann wieder etwa 11.000 Soldaten.")
+    cov = corpus_coverage(corpus)["s1"]
+    assert (cov.count(ENCODED), cov.count(OPEN)) == (2, 1)
+    assert [e.mention.text for e in cov.open] == ["3.000"]
