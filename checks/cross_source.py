@@ -6,6 +6,7 @@ found by a sweep over intervals sorted by their upper end, never by comparing ev
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -254,22 +255,26 @@ def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
             - ends.empty_point)
 
 
-def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None = None) -> np.ndarray:
+def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None = None,
+                          which: np.ndarray | None = None) -> np.ndarray:
     """Per group, the number of pairs conflicting_pairs finds inside it (different sources, same
     period, intervals that do not meet), counted without listing them: all pairs below in the
-    group, minus those below within one source of the group."""
+    group, minus those below within one source of the group. `which` (a mask over groups)
+    limits the count to those groups; the others count 0."""
     groups = groups or Groups(df)
-    if not len(groups):
-        return np.zeros(0, np.int64)
-    ends = Ends(iv, groups.rows)
-    source = pd.factorize(df["source"].to_numpy()[groups.rows])[0].astype(np.int64)
-    by_source = pd.factorize(groups.group.astype(np.int64) * (int(source.max()) + 1) + source)[0]
-    cross = below_counts(groups.group, ends) - below_counts(by_source, ends)
-    counts = np.bincount(groups.group, weights=cross, minlength=len(groups)).astype(np.int64)
-    loose = np.unique(groups.group[ends.loose])
-    for g in loose.tolist():   # ends chained by rounding beyond rounding: count pair by pair
-        rows = groups.members(g)
-        counts[g] = len(_conflicting(df, iv, np.repeat(rows, len(rows)), np.tile(rows, len(rows)))[0])
+    counts = np.zeros(len(groups), np.int64)
+    take = np.arange(len(groups.rows)) if which is None else np.flatnonzero(which[groups.group])
+    if not len(take):
+        return counts
+    rows, group = groups.rows[take], groups.group[take].astype(np.int64)
+    ends = Ends(iv, rows)
+    source = pd.factorize(df["source"].to_numpy()[rows])[0].astype(np.int64)
+    by_source = pd.factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks stay in 64 bits
+    cross = below_counts(group, ends) - below_counts(by_source, ends)
+    counts += np.bincount(group, weights=cross, minlength=len(groups)).astype(np.int64)
+    for g in np.unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
+        members = groups.members(g)
+        counts[g] = len(_conflicting(df, iv, np.repeat(members, len(members)), np.tile(members, len(members)))[0])
     return counts
 
 
@@ -495,7 +500,7 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
 
 
 def _who(ctx, fid) -> str:
-    """Who says what, when: a figure id, or its record when the caller has it."""
+    """Who says what, when: a figure id, or its record (or view) when the caller has it."""
     f = ctx.corpus.figures[fid] if isinstance(fid, str) else fid
     source = ctx.corpus.sources[f.source]
     by = f" ({f.attributed_to})" if f.attributed_to else ""
@@ -537,12 +542,45 @@ def sources_disagree(ctx):
     iv = ctx.table.intervals
     groups = Groups(df)
     yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
-    counts = group_conflict_counts(df, iv, groups)
-    big = np.flatnonzero((groups.size > BIG_GROUP) & (counts > 0))
+    counts = group_conflict_counts(df, iv, groups, which=groups.size > BIG_GROUP)
+    big = np.flatnonzero(counts > 0)
     if len(big):
         clusters = Clusters(iv, groups, big)
         for b, g in enumerate(big.tolist()):
             yield _group_hit(ctx, groups.members(g), clusters, b, int(counts[g]))
+
+
+class _View(NamedTuple):
+    """The fields of a Figure that findings print, read from the figure frame's columns."""
+
+    id: str
+    source: str
+    quote: str
+    low: float
+    high: float
+    unit: str
+    qualifier: str
+    quantity: str
+    period: str
+    attributed_to: str
+
+
+def _views(ctx, rows) -> dict:
+    """{table row: a Figure, or a _View with its printed fields}: building a record per figure
+    (a lookup, two dates) was most of the time of writing thousands of findings."""
+    from figcheck.frames import FigureFrame
+
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    ids = ctx.table.df["id"].to_numpy()[rows]
+    figures = ctx.corpus.figures
+    if not isinstance(figures, FigureFrame):
+        return {int(r): figures[fid] for r, fid in zip(rows, ids)}
+    at = figures.index.get_indexer(ids)
+    frame = figures.df
+    columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote", "low", "high", "unit",
+                                                            "qualifier", "quantity", "period_text", "attributed_to")]
+    return {int(r): _View(i, s, q, float(lo), float(hi), u, ql, qt, p, a or "")
+            for r, i, s, q, lo, hi, u, ql, qt, p, a in zip(rows.tolist(), *columns)}
 
 
 def _pair_hits(ctx, lower, higher, same):
@@ -556,10 +594,12 @@ def _pair_hits(ctx, lower, higher, same):
     value_low, source = df["value_low"].to_numpy(), df["source"].to_numpy()
     pools = _Pools(df) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
-    for a, b, same_period, absolute, relative in zip(lower.tolist(), higher.tolist(), same.tolist(),
-                                                     absolutes.tolist(), relatives.tolist()):
+    closing = [gap_closers(ctx, a, b, pools=pools) for a, b in zip(lower.tolist(), higher.tolist())]
+    view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
+    for a, b, same_period, absolute, relative, closers in zip(lower.tolist(), higher.tolist(), same.tolist(),
+                                                              absolutes.tolist(), relatives.tolist(), closing):
         fa, fb = ids[a], ids[b]
-        A, B = ctx.corpus.figures[fa], ctx.corpus.figures[fb]
+        A, B = view[a], view[b]
         unit = ctx.corpus.quantities[A.quantity].unit
         per_unit = unit_info(unit).factor
         message = (f"{fa} {display.interval(unit_low[a], unit_high[a], bool(iv.lo_open[a]), bool(iv.hi_open[a]), A.unit)} "
@@ -569,12 +609,10 @@ def _pair_hits(ctx, lower, higher, same):
         details = [_who(ctx, A), _who(ctx, B), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
         data = {"gap": float(absolute / per_unit), "gap_unit": unit, "relative_gap": float(relative),
                 "same_period": bool(same_period)}
-        closers = gap_closers(ctx, a, b, pools=pools)
         if closers:
             parts = [a] + closers
-            periods = [A.period] + [ctx.corpus.figures[ids[k]].period for k in closers]
             terms = " + ".join(display.num(value_low[k]) for k in parts)
-            names = " + ".join(f"{ids[k]} ({source[k]}, {period})" for k, period in zip(parts, periods))
+            names = " + ".join(f"{ids[k]} ({source[k]}, {view[k].period})" for k in parts)
             explanation = f"{terms} = {display.num(value_low[b])}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
             data["explanation"] = {"figures": [str(ids[k]) for k in parts], "equals": str(fb), "text": explanation}
@@ -611,18 +649,19 @@ def _group_hit(ctx, rows: np.ndarray, clusters: Clusters, b: int, conflicts: int
     iv = ctx.table.intervals
     ids = ctx.table.df["id"].to_numpy()
     rows = rows[np.argsort(ids[rows], kind="stable")]
-    first = ctx.corpus.figures[ids[rows[0]]]
-    quantity = ctx.corpus.quantities[first.quantity]
-    unit = quantity.unit
-    per_unit = unit_info(unit).factor
     depth = int(clusters.depth[b])
     camps = clusters.camps(b) if depth > 1 else []
     in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
     outside = rows[~in_camp]
+    view = _views(ctx, np.r_[rows[:1], outside[:LISTED]])
+    first = view[int(rows[0])]
+    quantity = ctx.corpus.quantities[first.quantity]
+    unit = quantity.unit
+    per_unit = unit_info(unit).factor
     shown = [_consensus(iv, members, per_unit) for members in camps]
     n, k = len(rows), len(outside)
     where = f"{first.quantity} ({first.period})"
-    listed = [ctx.corpus.figures[ids[r]] for r in outside[:LISTED]]
+    listed = [view[r] for r in outside[:LISTED].tolist()]
     named = ", ".join(f"{f.id} {display.stated(f)}" for f in listed[:NAMED]) + (", …" if k > NAMED else "")
     pairs = _plural(conflicts, "conflicting pair")
     description = quantity.description or first.quantity
@@ -723,12 +762,13 @@ def cumulative_falls(ctx):
     df, iv, _ = _timeline(ctx, "cumulative")
     ids = df["id"].to_numpy()
     earlier, later = falls(df, iv)
+    view = _views(ctx, np.r_[earlier, later])
     for i, j in zip(earlier.tolist(), later.tolist()):
-        A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[j]]
+        A, B = view[i], view[j]
         yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
                   f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
                   figures=(str(ids[i]), str(ids[j])),
-                  details=(_who(ctx, ids[i]), _who(ctx, ids[j]),
+                  details=(_who(ctx, A), _who(ctx, B),
                            display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
                   headline=f"A running total falls: {display.stated(A)} by {A.period}, "
                            f"then {display.stated(B)} by {B.period}.")
