@@ -499,6 +499,101 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
     return [int(x) for x in hits[best] if x >= 0]
 
 
+# for each number of terms and pool size, the combinations of a pool that size, in order
+_COMBOS_OF = {t: [c[c[:, -1] < n] if len(c) else c for n in range(_POOL[t] + 1)] for t, c in _COMBOS.items()}
+
+
+def gap_closers_all(ctx, lower: np.ndarray, higher: np.ndarray, pools: _Pools | None = None,
+                    chunk: int = 1024) -> list:
+    """gap_closers for many pairs at once, with the same answers: each stage (one, two, three
+    terms; the same quantity, then the two sources' figures) is tried for every pair still
+    without an explanation in one set of array operations. Pairs go in chunks to bound memory."""
+    pools = pools or _Pools(ctx.table.df)
+    out = []
+    for start in range(0, len(lower), chunk):
+        out += _closers_chunk(ctx.table.intervals, pools, np.asarray(lower[start:start + chunk], np.int64),
+                              np.asarray(higher[start:start + chunk], np.int64))
+    return out
+
+
+def _expand_slices(bounds_lo: np.ndarray, bounds_hi: np.ndarray, values: np.ndarray):
+    """(owner, value) for every value in values[bounds_lo[k]:bounds_hi[k]], for every k."""
+    n = np.maximum(bounds_hi - bounds_lo, 0)
+    owner = np.repeat(np.arange(len(n)), n)
+    at = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(bounds_lo, n)
+    return owner, values[at]
+
+
+def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndarray) -> list:
+    p = len(lower)
+    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
+    # the candidates: set 0, the lower figure's quantity; set 1, both sources' figures of its dimension
+    qc = pools.quantity_code[lower]
+    own0, rows0 = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], pools.by_quantity)
+    owners, rows1 = [], []
+    for k in (lower, higher):
+        sc = pools.source_code[k]
+        o, r = _expand_slices(pools.source_bounds[sc], pools.source_bounds[sc + 1], pools.by_source)
+        owners.append(o)
+        rows1.append(r)
+    own1, rows1 = np.concatenate(owners), np.concatenate(rows1)
+    keep = pools.dimension[rows1] == pools.dimension[lower[own1]]
+    own1, rows1 = own1[keep], rows1[keep]
+    unique = np.unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
+    own1, rows1 = unique // len(iv.lo), unique % len(iv.lo)
+    owner = np.r_[own0, own1]
+    cset = np.r_[np.zeros(len(own0), np.int64), np.ones(len(own1), np.int64)]
+    rows = np.r_[rows0, rows1]
+    keep = ((rows != lower[owner]) & (rows != higher[owner]) & np.isfinite(iv.hi[rows]) & (iv.lo[rows] > 0))
+    owner, cset, rows = owner[keep], cset[keep], rows[keep]
+    closeness = np.abs((iv.lo[rows] + iv.hi[rows]) / 2 - need[owner])
+    order = np.lexsort((rows, closeness, cset, owner))   # the closest first; table order on ties
+    owner, cset, rows = owner[order], cset[order], rows[order]
+    group = owner * 2 + cset
+    size = np.bincount(group, minlength=2 * p)
+    first = np.r_[0, np.cumsum(size)][:-1]
+    found: list = [None] * p
+    open_pair = np.ones(p, bool)
+    for stage_set in (0, 1):
+        for terms in (1, 2, 3):
+            wanted = np.flatnonzero(open_pair) * 2 + stage_set
+            pool = np.minimum(size[wanted], _POOL[terms])
+            parts, combos = [], []
+            for n in np.unique(pool).tolist():
+                index = _COMBOS_OF[terms][n]
+                if not len(index):
+                    continue
+                g = wanted[pool == n]
+                combos.append((first[g][:, None, None] + index[None, :, :]).reshape(-1, terms))
+                parts.append(np.repeat(g // 2, len(index)))
+            if not parts:
+                continue
+            pair = np.concatenate(parts)
+            combo_rows = rows[np.concatenate(combos)]
+            a = lower[pair]
+            lo, hi, lo_open, hi_open = iv.lo[a], iv.hi[a], iv.lo_open[a], iv.hi_open[a]
+            for t in range(terms):
+                k = combo_rows[:, t]
+                lo, hi = lo + iv.lo[k], hi + iv.hi[k]
+                lo_open, hi_open = lo_open | iv.lo_open[k], hi_open | iv.hi_open[k]
+            total = Intervals.of(*_past_the_largest_float(lo, hi, lo_open, hi_open))
+            ok = meet(total, iv.take(higher[pair]))
+            if not ok.any():
+                continue
+            pair, combo_rows, sequence = pair[ok], combo_rows[ok], np.flatnonzero(ok)
+            own = (pools.source[combo_rows] == pools.source[lower[pair]][:, None]).sum(axis=1)
+            b = higher[pair]
+            distance = np.abs((total.lo[ok] + total.hi[ok]) / 2 - (iv.lo[b] + iv.hi[b]) / 2)
+            # prefer figures from the lower figure's own source, then the closest sum, then the first tried
+            best = np.lexsort((sequence, distance, -own, pair))
+            pair, combo_rows = pair[best], combo_rows[best]
+            head = np.r_[True, pair[1:] != pair[:-1]]
+            for q, chosen in zip(pair[head].tolist(), combo_rows[head].tolist()):
+                found[q] = [int(x) for x in chosen]
+            open_pair[pair[head]] = False
+    return found
+
+
 def _who(ctx, fid) -> str:
     """Who says what, when: a figure id, or its record (or view) when the caller has it."""
     f = ctx.corpus.figures[fid] if isinstance(fid, str) else fid
@@ -546,8 +641,18 @@ def sources_disagree(ctx):
     big = np.flatnonzero(counts > 0)
     if len(big):
         clusters = Clusters(iv, groups, big)
+        ids = df["id"].to_numpy()
+        found = []
         for b, g in enumerate(big.tolist()):
-            yield _group_hit(ctx, groups.members(g), clusters, b, int(counts[g]))
+            rows = groups.members(g)
+            rows = rows[np.argsort(ids[rows], kind="stable")]
+            camps = clusters.camps(b) if clusters.depth[b] > 1 else []
+            in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
+            found.append((rows, camps, rows[~in_camp]))
+        # one lookup for every figure the findings print
+        view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
+        for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
+            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view)
 
 
 class _View(NamedTuple):
@@ -594,7 +699,7 @@ def _pair_hits(ctx, lower, higher, same):
     value_low, source = df["value_low"].to_numpy(), df["source"].to_numpy()
     pools = _Pools(df) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
-    closing = [gap_closers(ctx, a, b, pools=pools) for a, b in zip(lower.tolist(), higher.tolist())]
+    closing = gap_closers_all(ctx, lower, higher, pools=pools)
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
     for a, b, same_period, absolute, relative, closers in zip(lower.tolist(), higher.tolist(), same.tolist(),
                                                               absolutes.tolist(), relatives.tolist(), closing):
@@ -641,19 +746,14 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def _group_hit(ctx, rows: np.ndarray, clusters: Clusters, b: int, conflicts: int) -> Hit:
-    """One finding for a big group: its largest agreeing cluster (or the camps of a split), the
-    figures outside it with who says what, and how many cross-source pairs conflict."""
+def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict) -> Hit:
+    """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
+    camps of a split), the figures outside it with who says what, and how many cross-source
+    pairs conflict."""
     from figcheck.units import unit_info
 
     iv = ctx.table.intervals
     ids = ctx.table.df["id"].to_numpy()
-    rows = rows[np.argsort(ids[rows], kind="stable")]
-    depth = int(clusters.depth[b])
-    camps = clusters.camps(b) if depth > 1 else []
-    in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
-    outside = rows[~in_camp]
-    view = _views(ctx, np.r_[rows[:1], outside[:LISTED]])
     first = view[int(rows[0])]
     quantity = ctx.corpus.quantities[first.quantity]
     unit = quantity.unit

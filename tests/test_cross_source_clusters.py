@@ -243,3 +243,43 @@ def test_cumulative_falls_in_one_sort_equals_the_loop_over_quantities(table):
     got = {(int(i), int(j)) for i, j in zip(earlier, later)}
     assert len(got) == len(earlier)
     assert got == _falls_one_quantity_at_a_time(df, iv2)
+
+
+# --- the gap search for every pair at once ---------------------------------------------------------
+
+@st.composite
+def gap_tables(draw):
+    """Figures of few quantities, sources and dimensions, with values that often add up."""
+    n = draw(st.integers(min_value=2, max_value=30))
+    rows = []
+    for _ in range(n):
+        value = draw(st.sampled_from([1.0, 2.0, 3.0, 5.0, 8.0, 11.0, 14.0]))
+        half = draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+        rows.append({"quantity": draw(st.sampled_from(["q1", "q2", "q3"])),
+                     "source": draw(st.sampled_from(["s1", "s2", "s3"])),
+                     "dimension": draw(st.sampled_from(["soldier", "soldier", "USD"])),
+                     "modality": draw(st.sampled_from(["reported", "estimate", "forecast"])),
+                     "low": value - half, "high": draw(st.sampled_from([value + half, np.inf])),
+                     "low_open": draw(st.booleans()), "high_open": draw(st.booleans())})
+    df = pd.DataFrame(rows)
+    iv = Intervals.of(df["low"].to_numpy(float), df["high"].to_numpy(float),
+                      df["low_open"].to_numpy(bool), df["high_open"].to_numpy(bool))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1]),
+                          min_size=1, max_size=8))
+    return df, iv, pairs
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(gap_tables())
+def test_gap_search_for_all_pairs_at_once_equals_one_pair_at_a_time(table):
+    from types import SimpleNamespace
+
+    from figcheck.checks.cross_source import _Pools, gap_closers, gap_closers_all
+
+    df, iv, pairs = table
+    ctx = SimpleNamespace(table=SimpleNamespace(df=df, intervals=iv))
+    pools = _Pools(df)
+    lower, higher = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    with np.errstate(invalid="ignore"):   # arbitrary pairs: ∞ − ∞ where both are open-ended
+        one_by_one = [gap_closers(ctx, a, b, pools=pools) for a, b in pairs]
+        assert gap_closers_all(ctx, lower, higher, pools=pools, chunk=3) == one_by_one
