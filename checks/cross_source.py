@@ -652,7 +652,7 @@ def sources_disagree(ctx):
         # one lookup for every figure the findings print
         view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
         for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
-            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view)
+            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids)
 
 
 class _View(NamedTuple):
@@ -746,14 +746,13 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict) -> Hit:
+def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray) -> Hit:
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
     camps of a split), the figures outside it with who says what, and how many cross-source
     pairs conflict."""
     from figcheck.units import unit_info
 
     iv = ctx.table.intervals
-    ids = ctx.table.df["id"].to_numpy()
     first = view[int(rows[0])]
     quantity = ctx.corpus.quantities[first.quantity]
     unit = quantity.unit
