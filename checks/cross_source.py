@@ -1,7 +1,10 @@
 """Cross-source (X): figures of one quantity that cannot all be true.
 
-Runs after the whole corpus is loaded, on the figure table, by sorting per quantity: pairs are
-found by a sweep over intervals sorted by their upper end, never by comparing every pair.
+Runs after the whole corpus is loaded, on the figure table, by sorting: figures of one quantity
+and period form a group; a big group's conflicting pairs are counted by binary search over its
+sorted interval ends and its largest agreeing cluster found by a sweep over them, never by
+comparing every pair. Only small groups (a bounded number of pairs each) are compared pair by
+pair. `conflicting_pairs` lists every pair by a sweep: the reference the counts are tested against.
 """
 from __future__ import annotations
 
