@@ -185,7 +185,9 @@ class Groups:
         # an empty period overlaps nothing: its figures are compared with none
         comparable = df["modality"].isin(COMPARABLE).to_numpy() & (start < end)
         rows = np.flatnonzero(comparable)
-        quantity = pd.factorize(df["quantity"].to_numpy()[rows])[0]
+        # codes straight from the columns (Arrow strings encode without becoming Python objects)
+        self.source_code = pd.factorize(df["source"])[0]
+        quantity = pd.factorize(df["quantity"])[0][rows]
         period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - int(end.min(initial=0))))[0]
         group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
         order = group_order(group)
@@ -216,9 +218,14 @@ class Ends:
 
     def __init__(self, iv: Intervals, rows: np.ndarray):
         lo, hi = iv.lo[rows], iv.hi[rows]
-        values = np.unique(np.concatenate([lo, hi]))
-        self.r_lo = np.searchsorted(values, lo)
-        self.r_hi = np.searchsorted(values, hi)
+        ends = np.concatenate([lo, hi])
+        order = np.argsort(ends, kind="stable")           # one sort ranks every end (no searches)
+        ordered = ends[order]
+        new_value = np.r_[True, ordered[1:] != ordered[:-1]]
+        values = ordered[new_value]
+        rank = np.empty(len(ends), np.int64)
+        rank[order] = np.cumsum(new_value) - 1
+        self.r_lo, self.r_hi = rank[:len(lo)], rank[len(lo):]
         self.n_ranks = len(values) + 1
         new_class = np.r_[True, ~close(values[:-1], values[1:])]
         self.class_of = np.cumsum(new_class) - 1                     # rank → class
@@ -234,6 +241,14 @@ class Ends:
         self.lo_shut = self.lo_closed & ~empty_point
         self.hi_shut = self.hi_closed & ~empty_point
         self.empty_point = empty_point
+
+    def take(self, index: np.ndarray) -> "Ends":
+        """The same ends (same ranks and classes) for a subset of the intervals."""
+        out = object.__new__(Ends)
+        out.__dict__.update(self.__dict__)
+        for name in ("r_lo", "r_hi", "loose", "lo_closed", "hi_closed", "lo_shut", "hi_shut", "empty_point"):
+            setattr(out, name, getattr(self, name)[index])
+        return out
 
 
 def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
@@ -271,19 +286,25 @@ def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None
         return counts
     rows, group = groups.rows[take], groups.group[take].astype(np.int64)
     ends = Ends(iv, rows)
-    source = pd.factorize(df["source"].to_numpy()[rows])[0].astype(np.int64)
-    by_source = pd.factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks stay in 64 bits
-    cross = below_counts(group, ends) - below_counts(by_source, ends)
-    counts += np.bincount(group, weights=cross, minlength=len(groups)).astype(np.int64)
+    source = groups.source_code[rows].astype(np.int64)
+    by_source = pd.factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks fit 64 bits
+    counts += np.bincount(group, weights=below_counts(group, ends), minlength=len(groups)).astype(np.int64)
+    # pairs within one source of a group; a source alone in its group has none (its self-pair
+    # terms cancel), and most are alone: count only the others
+    shared = np.bincount(by_source)[by_source] > 1
+    if shared.any():
+        within = below_counts(by_source[shared], ends.take(np.flatnonzero(shared)))
+        counts -= np.bincount(group[shared], weights=within, minlength=len(groups)).astype(np.int64)
     for g in np.unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
         members = groups.members(g)
-        counts[g] = len(_conflicting(df, iv, np.repeat(members, len(members)), np.tile(members, len(members)))[0])
+        counts[g] = len(_conflicting(groups.source_code, iv, np.repeat(members, len(members)),
+                                     np.tile(members, len(members)))[0])
     return counts
 
 
-def _conflicting(df, iv, i, j):
-    """The pairs (i, j) of rows, i wholly below j without meeting it, from different sources."""
-    source = df["source"].to_numpy()
+def _conflicting(source, iv, i, j):
+    """The pairs (i, j) of rows, i wholly below j without meeting it, from different sources
+    (`source`: a code per table row)."""
     keep = (i != j) & (iv.hi[i] <= iv.lo[j]) & (source[i] != source[j])
     i, j = i[keep], j[keep]
     keep = ~meet(iv.take(i), iv.take(j))
@@ -300,7 +321,7 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     small = np.flatnonzero((groups.size >= 1) & (groups.size <= BIG_GROUP))
     # same period: every ordered pair inside each small group, in one vectorised expansion
     i, j = _expand(groups, small, small)
-    lower, higher = _conflicting(df, iv, i, j)
+    lower, higher = _conflicting(groups.source_code, iv, i, j)
     same = np.ones(len(lower), bool)
     # overlapping, different periods (stocks, cumulatives): pairs of small groups of one quantity
     first = groups.start[:-1]
@@ -309,7 +330,7 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     ga, gb = _overlapping_groups(groups, candidates)
     if len(ga):
         i, j = _expand(groups, ga, gb)
-        lo2, hi2 = _conflicting(df, iv, np.r_[i, j], np.r_[j, i])
+        lo2, hi2 = _conflicting(groups.source_code, iv, np.r_[i, j], np.r_[j, i])
         lower, higher = np.r_[lower, lo2], np.r_[higher, hi2]
         same = np.r_[same, np.zeros(len(lo2), bool)]
     return lower, higher, same
