@@ -441,12 +441,12 @@ class _Pools:
         rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
         self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(df["quantity"], rows)
         self.source_code, self.by_source, self.source_bounds = self._index(df["source"], rows)
-        self.dimension = df["dimension"].to_numpy()
-        self.source = df["source"].to_numpy()
+        self.dimension = pd.factorize(df["dimension"])[0]
+        self.source = self.source_code
 
     @staticmethod
     def _index(column: pd.Series, rows: np.ndarray):
-        codes = pd.factorize(column.to_numpy())[0]
+        codes = pd.factorize(column)[0]   # from the column: Arrow strings encode without Python objects
         ordered = rows[np.argsort(codes[rows], kind="stable")]     # table order within each code
         bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
         return codes, ordered, bounds
@@ -720,7 +720,7 @@ def _pair_hits(ctx, lower, higher, same):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
-    value_low, source = df["value_low"].to_numpy(), df["source"].to_numpy()
+    value_low = df["value_low"].to_numpy()
     pools = _Pools(df) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
@@ -741,7 +741,7 @@ def _pair_hits(ctx, lower, higher, same):
         if closers:
             parts = [a] + closers
             terms = " + ".join(display.num(value_low[k]) for k in parts)
-            names = " + ".join(f"{ids[k]} ({source[k]}, {view[k].period})" for k in parts)
+            names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
             explanation = f"{terms} = {display.num(value_low[b])}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
             data["explanation"] = {"figures": [str(ids[k]) for k in parts], "equals": str(fb), "text": explanation}
@@ -909,7 +909,7 @@ def falls(df: pd.DataFrame, iv: Intervals):
     rows = np.flatnonzero((df["kind"].to_numpy() == "cumulative") & df["modality"].isin(COMPARABLE).to_numpy())
     if not len(rows):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    q = pd.factorize(df["quantity"].to_numpy()[rows])[0].astype(np.int64)
+    q = pd.factorize(df["quantity"])[0][rows].astype(np.int64)
     start, end = (_days(df[c])[rows].astype(np.int64) for c in ("period_start", "period_end"))
     low = min(int(start.min()), int(end.min()))
     span = max(int(start.max()), int(end.max())) - low + 1
