@@ -803,10 +803,10 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
             headline = (f"Sources split on {description} ({first.period}): "
                         + " vs ".join(f"{c['size']:,} figures say {_shown(c, unit)}" for c in shown) + ".")
         else:
-            message = f"{where}: no two of {n:,} figures agree"
+            message = f"{where}: no two of {n:,} figures agree ({named})"
             details = [f"No two of the {n:,} figures agree"]
             headline = f"Sources disagree on {description} ({first.period}): no two of {n:,} figures agree."
-        if k:
+        if k and shown:
             message += f"; {_plural(k, 'figure')} in none ({named})"
         message += f"; {pairs}"
         figures = rows     # no side is the consensus: the finding is about the whole group

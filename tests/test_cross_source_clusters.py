@@ -88,6 +88,16 @@ def test_two_camps_of_equal_size_are_a_split(tmp_path):
     assert len(f.figures) == 9     # no side is the consensus: the whole group
 
 
+def test_big_group_where_no_two_figures_agree_says_so(tmp_path):
+    values = ["1.000", "2.000", "3.000", "4.000", "5.000", "6.000", "7.000", "8.000"]
+    result = corpus(tmp_path, [(f"sent_{k}", f"s{k}", v, "exact", "2024") for k, v in enumerate(values)])
+    f, = result.findings
+    assert f.message == ("sent (2024): no two of 8 figures agree (sent_0 1,000 soldier, sent_1 2,000 soldier, "
+                         "sent_2 3,000 soldier, …); 28 conflicting pairs")
+    assert f.data["cluster_size"] == 1 and f.data["conflicting_pairs"] == 28 == brute_force_count(result)
+    assert len(f.figures) == 8
+
+
 def test_small_group_still_reads_as_pairs(tmp_path):
     figures = [(f"sent_{k}", f"s{k}", "11.000", "about", "2024") for k in range(4)]
     figures += [("out", "t0", "14.000", "about", "2024")]
