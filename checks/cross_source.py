@@ -188,7 +188,8 @@ class Groups:
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
         self.source_code = pd.factorize(df["source"])[0]
         quantity = pd.factorize(df["quantity"])[0][rows]
-        period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - int(end.min(initial=0))))[0]
+        since = int(end.min(initial=0))
+        period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - since))[0]
         group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
         order = group_order(group)
         self.rows, self.group = rows[order], group[order]
