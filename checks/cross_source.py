@@ -1,11 +1,15 @@
 """Cross-source (X): figures of one quantity that cannot all be true.
 
-Runs after the whole corpus is loaded, on the figure table, by sorting per quantity: pairs are
-found by a sweep over intervals sorted by their upper end, never by comparing every pair.
+Runs after the whole corpus is loaded, on the figure table, by sorting: figures of one quantity
+and period form a group; a big group's conflicting pairs are counted by binary search over its
+sorted interval ends and its largest agreeing cluster found by a sweep over them, never by
+comparing every pair. Only small groups (a bounded number of pairs each) are compared pair by
+pair. `conflicting_pairs` lists every pair by a sweep: the reference the counts are tested against.
 """
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -181,8 +185,11 @@ class Groups:
         # an empty period overlaps nothing: its figures are compared with none
         comparable = df["modality"].isin(COMPARABLE).to_numpy() & (start < end)
         rows = np.flatnonzero(comparable)
-        quantity = pd.factorize(df["quantity"].to_numpy()[rows])[0]
-        period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - int(end.min(initial=0))))[0]
+        # codes straight from the columns (Arrow strings encode without becoming Python objects)
+        self.source_code = pd.factorize(df["source"])[0]
+        quantity = pd.factorize(df["quantity"])[0][rows]
+        since = int(end.min(initial=0))
+        period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - since))[0]
         group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
         order = group_order(group)
         self.rows, self.group = rows[order], group[order]
@@ -212,9 +219,14 @@ class Ends:
 
     def __init__(self, iv: Intervals, rows: np.ndarray):
         lo, hi = iv.lo[rows], iv.hi[rows]
-        values = np.unique(np.concatenate([lo, hi]))
-        self.r_lo = np.searchsorted(values, lo)
-        self.r_hi = np.searchsorted(values, hi)
+        ends = np.concatenate([lo, hi])
+        order = np.argsort(ends, kind="stable")           # one sort ranks every end (no searches)
+        ordered = ends[order]
+        new_value = np.r_[True, ordered[1:] != ordered[:-1]]
+        values = ordered[new_value]
+        rank = np.empty(len(ends), np.int64)
+        rank[order] = np.cumsum(new_value) - 1
+        self.r_lo, self.r_hi = rank[:len(lo)], rank[len(lo):]
         self.n_ranks = len(values) + 1
         new_class = np.r_[True, ~close(values[:-1], values[1:])]
         self.class_of = np.cumsum(new_class) - 1                     # rank → class
@@ -230,6 +242,14 @@ class Ends:
         self.lo_shut = self.lo_closed & ~empty_point
         self.hi_shut = self.hi_closed & ~empty_point
         self.empty_point = empty_point
+
+    def take(self, index: np.ndarray) -> "Ends":
+        """The same ends (same ranks and classes) for a subset of the intervals."""
+        out = object.__new__(Ends)
+        out.__dict__.update(self.__dict__)
+        for name in ("r_lo", "r_hi", "loose", "lo_closed", "hi_closed", "lo_shut", "hi_shut", "empty_point"):
+            setattr(out, name, getattr(self, name)[index])
+        return out
 
 
 def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
@@ -254,28 +274,38 @@ def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
             - ends.empty_point)
 
 
-def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None = None) -> np.ndarray:
+def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None = None,
+                          which: np.ndarray | None = None) -> np.ndarray:
     """Per group, the number of pairs conflicting_pairs finds inside it (different sources, same
     period, intervals that do not meet), counted without listing them: all pairs below in the
-    group, minus those below within one source of the group."""
+    group, minus those below within one source of the group. `which` (a mask over groups)
+    limits the count to those groups; the others count 0."""
     groups = groups or Groups(df)
-    if not len(groups):
-        return np.zeros(0, np.int64)
-    ends = Ends(iv, groups.rows)
-    source = pd.factorize(df["source"].to_numpy()[groups.rows])[0].astype(np.int64)
-    by_source = pd.factorize(groups.group.astype(np.int64) * (int(source.max()) + 1) + source)[0]
-    cross = below_counts(groups.group, ends) - below_counts(by_source, ends)
-    counts = np.bincount(groups.group, weights=cross, minlength=len(groups)).astype(np.int64)
-    loose = np.unique(groups.group[ends.loose])
-    for g in loose.tolist():   # ends chained by rounding beyond rounding: count pair by pair
-        rows = groups.members(g)
-        counts[g] = len(_conflicting(df, iv, np.repeat(rows, len(rows)), np.tile(rows, len(rows)))[0])
+    counts = np.zeros(len(groups), np.int64)
+    take = np.arange(len(groups.rows)) if which is None else np.flatnonzero(which[groups.group])
+    if not len(take):
+        return counts
+    rows, group = groups.rows[take], groups.group[take].astype(np.int64)
+    ends = Ends(iv, rows)
+    source = groups.source_code[rows].astype(np.int64)
+    by_source = pd.factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks fit 64 bits
+    counts += np.bincount(group, weights=below_counts(group, ends), minlength=len(groups)).astype(np.int64)
+    # pairs within one source of a group; a source alone in its group has none (its self-pair
+    # terms cancel), and most are alone: count only the others
+    shared = np.bincount(by_source)[by_source] > 1
+    if shared.any():
+        within = below_counts(by_source[shared], ends.take(np.flatnonzero(shared)))
+        counts -= np.bincount(group[shared], weights=within, minlength=len(groups)).astype(np.int64)
+    for g in np.unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
+        members = groups.members(g)
+        counts[g] = len(_conflicting(groups.source_code, iv, np.repeat(members, len(members)),
+                                     np.tile(members, len(members)))[0])
     return counts
 
 
-def _conflicting(df, iv, i, j):
-    """The pairs (i, j) of rows, i wholly below j without meeting it, from different sources."""
-    source = df["source"].to_numpy()
+def _conflicting(source, iv, i, j):
+    """The pairs (i, j) of rows, i wholly below j without meeting it, from different sources
+    (`source`: a code per table row)."""
     keep = (i != j) & (iv.hi[i] <= iv.lo[j]) & (source[i] != source[j])
     i, j = i[keep], j[keep]
     keep = ~meet(iv.take(i), iv.take(j))
@@ -292,7 +322,7 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     small = np.flatnonzero((groups.size >= 1) & (groups.size <= BIG_GROUP))
     # same period: every ordered pair inside each small group, in one vectorised expansion
     i, j = _expand(groups, small, small)
-    lower, higher = _conflicting(df, iv, i, j)
+    lower, higher = _conflicting(groups.source_code, iv, i, j)
     same = np.ones(len(lower), bool)
     # overlapping, different periods (stocks, cumulatives): pairs of small groups of one quantity
     first = groups.start[:-1]
@@ -301,7 +331,7 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     ga, gb = _overlapping_groups(groups, candidates)
     if len(ga):
         i, j = _expand(groups, ga, gb)
-        lo2, hi2 = _conflicting(df, iv, np.r_[i, j], np.r_[j, i])
+        lo2, hi2 = _conflicting(groups.source_code, iv, np.r_[i, j], np.r_[j, i])
         lower, higher = np.r_[lower, lo2], np.r_[higher, hi2]
         same = np.r_[same, np.zeros(len(lo2), bool)]
     return lower, higher, same
@@ -412,12 +442,12 @@ class _Pools:
         rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
         self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(df["quantity"], rows)
         self.source_code, self.by_source, self.source_bounds = self._index(df["source"], rows)
-        self.dimension = df["dimension"].to_numpy()
-        self.source = df["source"].to_numpy()
+        self.dimension = pd.factorize(df["dimension"])[0]
+        self.source = self.source_code
 
     @staticmethod
     def _index(column: pd.Series, rows: np.ndarray):
-        codes = pd.factorize(column.to_numpy())[0]
+        codes = pd.factorize(column)[0]   # from the column: Arrow strings encode without Python objects
         ordered = rows[np.argsort(codes[rows], kind="stable")]     # table order within each code
         bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
         return codes, ordered, bounds
@@ -494,8 +524,103 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
     return [int(x) for x in hits[best] if x >= 0]
 
 
+# for each number of terms and pool size, the combinations of a pool that size, in order
+_COMBOS_OF = {t: [c[c[:, -1] < n] if len(c) else c for n in range(_POOL[t] + 1)] for t, c in _COMBOS.items()}
+
+
+def gap_closers_all(ctx, lower: np.ndarray, higher: np.ndarray, pools: _Pools | None = None,
+                    chunk: int = 1024) -> list:
+    """gap_closers for many pairs at once, with the same answers: each stage (one, two, three
+    terms; the same quantity, then the two sources' figures) is tried for every pair still
+    without an explanation in one set of array operations. Pairs go in chunks to bound memory."""
+    pools = pools or _Pools(ctx.table.df)
+    out = []
+    for start in range(0, len(lower), chunk):
+        out += _closers_chunk(ctx.table.intervals, pools, np.asarray(lower[start:start + chunk], np.int64),
+                              np.asarray(higher[start:start + chunk], np.int64))
+    return out
+
+
+def _expand_slices(bounds_lo: np.ndarray, bounds_hi: np.ndarray, values: np.ndarray):
+    """(owner, value) for every value in values[bounds_lo[k]:bounds_hi[k]], for every k."""
+    n = np.maximum(bounds_hi - bounds_lo, 0)
+    owner = np.repeat(np.arange(len(n)), n)
+    at = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(bounds_lo, n)
+    return owner, values[at]
+
+
+def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndarray) -> list:
+    p = len(lower)
+    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
+    # the candidates: set 0, the lower figure's quantity; set 1, both sources' figures of its dimension
+    qc = pools.quantity_code[lower]
+    own0, rows0 = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], pools.by_quantity)
+    owners, rows1 = [], []
+    for k in (lower, higher):
+        sc = pools.source_code[k]
+        o, r = _expand_slices(pools.source_bounds[sc], pools.source_bounds[sc + 1], pools.by_source)
+        owners.append(o)
+        rows1.append(r)
+    own1, rows1 = np.concatenate(owners), np.concatenate(rows1)
+    keep = pools.dimension[rows1] == pools.dimension[lower[own1]]
+    own1, rows1 = own1[keep], rows1[keep]
+    unique = np.unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
+    own1, rows1 = unique // len(iv.lo), unique % len(iv.lo)
+    owner = np.r_[own0, own1]
+    cset = np.r_[np.zeros(len(own0), np.int64), np.ones(len(own1), np.int64)]
+    rows = np.r_[rows0, rows1]
+    keep = ((rows != lower[owner]) & (rows != higher[owner]) & np.isfinite(iv.hi[rows]) & (iv.lo[rows] > 0))
+    owner, cset, rows = owner[keep], cset[keep], rows[keep]
+    closeness = np.abs((iv.lo[rows] + iv.hi[rows]) / 2 - need[owner])
+    order = np.lexsort((rows, closeness, cset, owner))   # the closest first; table order on ties
+    owner, cset, rows = owner[order], cset[order], rows[order]
+    group = owner * 2 + cset
+    size = np.bincount(group, minlength=2 * p)
+    first = np.r_[0, np.cumsum(size)][:-1]
+    found: list = [None] * p
+    open_pair = np.ones(p, bool)
+    for stage_set in (0, 1):
+        for terms in (1, 2, 3):
+            wanted = np.flatnonzero(open_pair) * 2 + stage_set
+            pool = np.minimum(size[wanted], _POOL[terms])
+            parts, combos = [], []
+            for n in np.unique(pool).tolist():
+                index = _COMBOS_OF[terms][n]
+                if not len(index):
+                    continue
+                g = wanted[pool == n]
+                combos.append((first[g][:, None, None] + index[None, :, :]).reshape(-1, terms))
+                parts.append(np.repeat(g // 2, len(index)))
+            if not parts:
+                continue
+            pair = np.concatenate(parts)
+            combo_rows = rows[np.concatenate(combos)]
+            a = lower[pair]
+            lo, hi, lo_open, hi_open = iv.lo[a], iv.hi[a], iv.lo_open[a], iv.hi_open[a]
+            for t in range(terms):
+                k = combo_rows[:, t]
+                lo, hi = lo + iv.lo[k], hi + iv.hi[k]
+                lo_open, hi_open = lo_open | iv.lo_open[k], hi_open | iv.hi_open[k]
+            total = Intervals.of(*_past_the_largest_float(lo, hi, lo_open, hi_open))
+            ok = meet(total, iv.take(higher[pair]))
+            if not ok.any():
+                continue
+            pair, combo_rows, sequence = pair[ok], combo_rows[ok], np.flatnonzero(ok)
+            own = (pools.source[combo_rows] == pools.source[lower[pair]][:, None]).sum(axis=1)
+            b = higher[pair]
+            distance = np.abs((total.lo[ok] + total.hi[ok]) / 2 - (iv.lo[b] + iv.hi[b]) / 2)
+            # prefer figures from the lower figure's own source, then the closest sum, then the first tried
+            best = np.lexsort((sequence, distance, -own, pair))
+            pair, combo_rows = pair[best], combo_rows[best]
+            head = np.r_[True, pair[1:] != pair[:-1]]
+            for q, chosen in zip(pair[head].tolist(), combo_rows[head].tolist()):
+                found[q] = [int(x) for x in chosen]
+            open_pair[pair[head]] = False
+    return found
+
+
 def _who(ctx, fid) -> str:
-    """Who says what, when: a figure id, or its record when the caller has it."""
+    """Who says what, when: a figure id, or its record (or view) when the caller has it."""
     f = ctx.corpus.figures[fid] if isinstance(fid, str) else fid
     source = ctx.corpus.sources[f.source]
     by = f" ({f.attributed_to})" if f.attributed_to else ""
@@ -537,12 +662,55 @@ def sources_disagree(ctx):
     iv = ctx.table.intervals
     groups = Groups(df)
     yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
-    counts = group_conflict_counts(df, iv, groups)
-    big = np.flatnonzero((groups.size > BIG_GROUP) & (counts > 0))
+    counts = group_conflict_counts(df, iv, groups, which=groups.size > BIG_GROUP)
+    big = np.flatnonzero(counts > 0)
     if len(big):
         clusters = Clusters(iv, groups, big)
+        ids = df["id"].to_numpy()
+        found = []
         for b, g in enumerate(big.tolist()):
-            yield _group_hit(ctx, groups.members(g), clusters, b, int(counts[g]))
+            rows = groups.members(g)
+            rows = rows[np.argsort(ids[rows], kind="stable")]
+            camps = clusters.camps(b) if clusters.depth[b] > 1 else []
+            in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
+            found.append((rows, camps, rows[~in_camp]))
+        # one lookup for every figure the findings print
+        view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
+        for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
+            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids)
+
+
+class _View(NamedTuple):
+    """The fields of a Figure that findings print, read from the figure frame's columns."""
+
+    id: str
+    source: str
+    quote: str
+    low: float
+    high: float
+    unit: str
+    qualifier: str
+    quantity: str
+    period: str
+    attributed_to: str
+
+
+def _views(ctx, rows) -> dict:
+    """{table row: a Figure, or a _View with its printed fields}: building a record per figure
+    (a lookup, two dates) was most of the time of writing thousands of findings."""
+    from figcheck.frames import FigureFrame
+
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    ids = ctx.table.df["id"].to_numpy()[rows]
+    figures = ctx.corpus.figures
+    if not isinstance(figures, FigureFrame):
+        return {int(r): figures[fid] for r, fid in zip(rows, ids)}
+    at = figures.index.get_indexer(ids)
+    frame = figures.df
+    columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote", "low", "high", "unit",
+                                                            "qualifier", "quantity", "period_text", "attributed_to")]
+    return {int(r): _View(i, s, q, float(lo), float(hi), u, ql, qt, p, a or "")
+            for r, i, s, q, lo, hi, u, ql, qt, p, a in zip(rows.tolist(), *columns)}
 
 
 def _pair_hits(ctx, lower, higher, same):
@@ -553,13 +721,15 @@ def _pair_hits(ctx, lower, higher, same):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
-    value_low, source = df["value_low"].to_numpy(), df["source"].to_numpy()
+    value_low = df["value_low"].to_numpy()
     pools = _Pools(df) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
-    for a, b, same_period, absolute, relative in zip(lower.tolist(), higher.tolist(), same.tolist(),
-                                                     absolutes.tolist(), relatives.tolist()):
+    closing = gap_closers_all(ctx, lower, higher, pools=pools)
+    view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
+    for a, b, same_period, absolute, relative, closers in zip(lower.tolist(), higher.tolist(), same.tolist(),
+                                                              absolutes.tolist(), relatives.tolist(), closing):
         fa, fb = ids[a], ids[b]
-        A, B = ctx.corpus.figures[fa], ctx.corpus.figures[fb]
+        A, B = view[a], view[b]
         unit = ctx.corpus.quantities[A.quantity].unit
         per_unit = unit_info(unit).factor
         message = (f"{fa} {display.interval(unit_low[a], unit_high[a], bool(iv.lo_open[a]), bool(iv.hi_open[a]), A.unit)} "
@@ -569,12 +739,10 @@ def _pair_hits(ctx, lower, higher, same):
         details = [_who(ctx, A), _who(ctx, B), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
         data = {"gap": float(absolute / per_unit), "gap_unit": unit, "relative_gap": float(relative),
                 "same_period": bool(same_period)}
-        closers = gap_closers(ctx, a, b, pools=pools)
         if closers:
             parts = [a] + closers
-            periods = [A.period] + [ctx.corpus.figures[ids[k]].period for k in closers]
             terms = " + ".join(display.num(value_low[k]) for k in parts)
-            names = " + ".join(f"{ids[k]} ({source[k]}, {period})" for k, period in zip(parts, periods))
+            names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
             explanation = f"{terms} = {display.num(value_low[b])}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
             data["explanation"] = {"figures": [str(ids[k]) for k in parts], "equals": str(fb), "text": explanation}
@@ -603,26 +771,21 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def _group_hit(ctx, rows: np.ndarray, clusters: Clusters, b: int, conflicts: int) -> Hit:
-    """One finding for a big group: its largest agreeing cluster (or the camps of a split), the
-    figures outside it with who says what, and how many cross-source pairs conflict."""
+def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray) -> Hit:
+    """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
+    camps of a split), the figures outside it with who says what, and how many cross-source
+    pairs conflict."""
     from figcheck.units import unit_info
 
     iv = ctx.table.intervals
-    ids = ctx.table.df["id"].to_numpy()
-    rows = rows[np.argsort(ids[rows], kind="stable")]
-    first = ctx.corpus.figures[ids[rows[0]]]
+    first = view[int(rows[0])]
     quantity = ctx.corpus.quantities[first.quantity]
     unit = quantity.unit
     per_unit = unit_info(unit).factor
-    depth = int(clusters.depth[b])
-    camps = clusters.camps(b) if depth > 1 else []
-    in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
-    outside = rows[~in_camp]
     shown = [_consensus(iv, members, per_unit) for members in camps]
     n, k = len(rows), len(outside)
     where = f"{first.quantity} ({first.period})"
-    listed = [ctx.corpus.figures[ids[r]] for r in outside[:LISTED]]
+    listed = [view[r] for r in outside[:LISTED].tolist()]
     named = ", ".join(f"{f.id} {display.stated(f)}" for f in listed[:NAMED]) + (", …" if k > NAMED else "")
     pairs = _plural(conflicts, "conflicting pair")
     description = quantity.description or first.quantity
@@ -641,10 +804,10 @@ def _group_hit(ctx, rows: np.ndarray, clusters: Clusters, b: int, conflicts: int
             headline = (f"Sources split on {description} ({first.period}): "
                         + " vs ".join(f"{c['size']:,} figures say {_shown(c, unit)}" for c in shown) + ".")
         else:
-            message = f"{where}: no two of {n:,} figures agree"
+            message = f"{where}: no two of {n:,} figures agree ({named})"
             details = [f"No two of the {n:,} figures agree"]
             headline = f"Sources disagree on {description} ({first.period}): no two of {n:,} figures agree."
-        if k:
+        if k and shown:
             message += f"; {_plural(k, 'figure')} in none ({named})"
         message += f"; {pairs}"
         figures = rows     # no side is the consensus: the finding is about the whole group
@@ -723,12 +886,13 @@ def cumulative_falls(ctx):
     df, iv, _ = _timeline(ctx, "cumulative")
     ids = df["id"].to_numpy()
     earlier, later = falls(df, iv)
+    view = _views(ctx, np.r_[earlier, later])
     for i, j in zip(earlier.tolist(), later.tolist()):
-        A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[j]]
+        A, B = view[i], view[j]
         yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
                   f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
                   figures=(str(ids[i]), str(ids[j])),
-                  details=(_who(ctx, ids[i]), _who(ctx, ids[j]),
+                  details=(_who(ctx, A), _who(ctx, B),
                            display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
                   headline=f"A running total falls: {display.stated(A)} by {A.period}, "
                            f"then {display.stated(B)} by {B.period}.")
@@ -746,7 +910,7 @@ def falls(df: pd.DataFrame, iv: Intervals):
     rows = np.flatnonzero((df["kind"].to_numpy() == "cumulative") & df["modality"].isin(COMPARABLE).to_numpy())
     if not len(rows):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    q = pd.factorize(df["quantity"].to_numpy()[rows])[0].astype(np.int64)
+    q = pd.factorize(df["quantity"])[0][rows].astype(np.int64)
     start, end = (_days(df[c])[rows].astype(np.int64) for c in ("period_start", "period_end"))
     low = min(int(start.min()), int(end.min()))
     span = max(int(start.max()), int(end.max())) - low + 1

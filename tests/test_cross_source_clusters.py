@@ -88,6 +88,16 @@ def test_two_camps_of_equal_size_are_a_split(tmp_path):
     assert len(f.figures) == 9     # no side is the consensus: the whole group
 
 
+def test_big_group_where_no_two_figures_agree_says_so(tmp_path):
+    values = ["1.000", "2.000", "3.000", "4.000", "5.000", "6.000", "7.000", "8.000"]
+    result = corpus(tmp_path, [(f"sent_{k}", f"s{k}", v, "exact", "2024") for k, v in enumerate(values)])
+    f, = result.findings
+    assert f.message == ("sent (2024): no two of 8 figures agree (sent_0 1,000 soldier, sent_1 2,000 soldier, "
+                         "sent_2 3,000 soldier, …); 28 conflicting pairs")
+    assert f.data["cluster_size"] == 1 and f.data["conflicting_pairs"] == 28 == brute_force_count(result)
+    assert len(f.figures) == 8
+
+
 def test_small_group_still_reads_as_pairs(tmp_path):
     figures = [(f"sent_{k}", f"s{k}", "11.000", "about", "2024") for k in range(4)]
     figures += [("out", "t0", "14.000", "about", "2024")]
@@ -124,7 +134,7 @@ def groups_tables(draw, lows=ROUNDING_TWINS):
     for _ in range(n):
         lo = draw(st.sampled_from(lows))
         width = draw(st.sampled_from([0.0, 0.0, 1.0, 2.0, 4.0, np.inf]))
-        a, b = draw(st.sampled_from([(0, 1), (0, 2), (1, 2)]))
+        a, b = draw(st.sampled_from([(0, 2), (0, 2), (0, 1), (1, 2)]))   # one period often: big groups
         rows.append({
             "quantity": draw(st.sampled_from(["q1", "q1", "q2"])),
             "source": draw(st.sampled_from(["s1", "s2", "s3", "s4"])),
@@ -147,7 +157,7 @@ def _group_of(groups: Groups, n: int) -> np.ndarray:
     return code
 
 
-@settings(max_examples=examples(400), deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(groups_tables())
 def test_group_counts_and_small_pairs_equal_brute_force(table):
     df, iv = table
@@ -185,7 +195,7 @@ def _largest_clique(iv: Intervals, rows: list[int]) -> int:
 # and one is open, meet's answer follows their raw order (an open end is ignored when the other
 # figure's end lies beyond it). The conflict count above follows meet exactly; the cluster is
 # compared here on ends that are equal when they touch.
-@settings(max_examples=examples(300), deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(groups_tables(lows=[0.0, 0.1 + 0.2, 1.0, 2.0, 3.0, 5.0]))
 def test_largest_cluster_equals_the_largest_set_that_pairwise_meets(table):
     df, iv = table
@@ -229,7 +239,7 @@ def _falls_one_quantity_at_a_time(df, iv):
     return found
 
 
-@settings(max_examples=examples(300), deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(groups_tables())
 def test_cumulative_falls_in_one_sort_equals_the_loop_over_quantities(table):
     from figcheck.checks.cross_source import falls
@@ -243,3 +253,43 @@ def test_cumulative_falls_in_one_sort_equals_the_loop_over_quantities(table):
     got = {(int(i), int(j)) for i, j in zip(earlier, later)}
     assert len(got) == len(earlier)
     assert got == _falls_one_quantity_at_a_time(df, iv2)
+
+
+# --- the gap search for every pair at once ---------------------------------------------------------
+
+@st.composite
+def gap_tables(draw):
+    """Figures of few quantities, sources and dimensions, with values that often add up."""
+    n = draw(st.integers(min_value=2, max_value=30))
+    rows = []
+    for _ in range(n):
+        value = draw(st.sampled_from([1.0, 2.0, 3.0, 5.0, 8.0, 11.0, 14.0]))
+        half = draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+        rows.append({"quantity": draw(st.sampled_from(["q1", "q2", "q3"])),
+                     "source": draw(st.sampled_from(["s1", "s2", "s3"])),
+                     "dimension": draw(st.sampled_from(["soldier", "soldier", "USD"])),
+                     "modality": draw(st.sampled_from(["reported", "estimate", "forecast"])),
+                     "low": value - half, "high": draw(st.sampled_from([value + half, np.inf])),
+                     "low_open": draw(st.booleans()), "high_open": draw(st.booleans())})
+    df = pd.DataFrame(rows)
+    iv = Intervals.of(df["low"].to_numpy(float), df["high"].to_numpy(float),
+                      df["low_open"].to_numpy(bool), df["high_open"].to_numpy(bool))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1]),
+                          min_size=1, max_size=8))
+    return df, iv, pairs
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(gap_tables())
+def test_gap_search_for_all_pairs_at_once_equals_one_pair_at_a_time(table):
+    from types import SimpleNamespace
+
+    from figcheck.checks.cross_source import _Pools, gap_closers, gap_closers_all
+
+    df, iv, pairs = table
+    ctx = SimpleNamespace(table=SimpleNamespace(df=df, intervals=iv))
+    pools = _Pools(df)
+    lower, higher = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    with np.errstate(invalid="ignore"):   # arbitrary pairs: ∞ − ∞ where both are open-ended
+        one_by_one = [gap_closers(ctx, a, b, pools=pools) for a, b in pairs]
+        assert gap_closers_all(ctx, lower, higher, pools=pools, chunk=3) == one_by_one
