@@ -108,7 +108,7 @@ def conflicting_pairs(df: pd.DataFrame, iv: Intervals):
     # (32 bits: at a million figures these gathers run from memory, not cache, and width is time)
     src = pd.factorize(df["source"])[0].astype(np.int32)[rows]
     start, end = (_days(df[c])[rows] for c in ("period_start", "period_end"))
-    flow = (df["kind"].to_numpy() == "flow")[rows]
+    flow = (df["kind"] == "flow").to_numpy()[rows]
     keep = src[i] != src[j]
     i, j = i[keep], j[keep]
     same_period = (start[i] == start[j]) & (end[i] == end[j])
@@ -220,7 +220,7 @@ class Ends:
     def __init__(self, iv: Intervals, rows: np.ndarray):
         lo, hi = iv.lo[rows], iv.hi[rows]
         ends = np.concatenate([lo, hi])
-        order = np.argsort(ends, kind="stable")           # one sort ranks every end (no searches)
+        order = np.argsort(ends)           # one sort ranks every end (no searches); ties need no order
         ordered = ends[order]
         new_value = np.r_[True, ordered[1:] != ordered[:-1]]
         values = ordered[new_value]
@@ -274,33 +274,54 @@ def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
             - ends.empty_point)
 
 
+BLOCK_ROWS = 1 << 16   # whole groups counted together: their arrays stay in a core's cache
+
+
 def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None = None,
                           which: np.ndarray | None = None) -> np.ndarray:
     """Per group, the number of pairs conflicting_pairs finds inside it (different sources, same
     period, intervals that do not meet), counted without listing them: all pairs below in the
     group, minus those below within one source of the group. `which` (a mask over groups)
-    limits the count to those groups; the others count 0."""
+    limits the count to those groups; the others count 0.
+
+    Groups are independent, so they are counted in blocks of consecutive groups of about
+    BLOCK_ROWS figures: each block's sorts and searches then run in cache, and the cost grows
+    with the number of figures rather than with n log n of one sort over all of them.
+    """
     groups = groups or Groups(df)
     counts = np.zeros(len(groups), np.int64)
-    take = np.arange(len(groups.rows)) if which is None else np.flatnonzero(which[groups.group])
-    if not len(take):
+    which = np.ones(len(groups), bool) if which is None else np.asarray(which, bool)
+    if not len(groups):
         return counts
-    rows, group = groups.rows[take], groups.group[take].astype(np.int64)
+    # a block starts at the first group whose selected figures before it pass a multiple of BLOCK_ROWS
+    before = np.cumsum(np.where(which, groups.size, 0)) - np.where(which, groups.size, 0)
+    block = before // BLOCK_ROWS
+    edges = np.r_[0, np.flatnonzero(block[1:] != block[:-1]) + 1, len(groups)]
+    for g0, g1 in zip(edges[:-1].tolist(), edges[1:].tolist()):
+        rows = groups.rows[groups.start[g0]:groups.start[g1]]
+        group = groups.group[groups.start[g0]:groups.start[g1]]
+        chosen = which[group]
+        if chosen.any():
+            _count_block(iv, groups, rows[chosen], group[chosen].astype(np.int64), counts)
+    return counts
+
+
+def _count_block(iv: Intervals, groups: Groups, rows: np.ndarray, group: np.ndarray, counts: np.ndarray) -> None:
+    """Add the conflicting pairs of the groups of `rows` (whole groups, in group order) to counts."""
     ends = Ends(iv, rows)
     source = groups.source_code[rows].astype(np.int64)
     by_source = pd.factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks fit 64 bits
-    counts += np.bincount(group, weights=below_counts(group, ends), minlength=len(groups)).astype(np.int64)
+    counts += np.bincount(group, weights=below_counts(group, ends), minlength=len(counts)).astype(np.int64)
     # pairs within one source of a group; a source alone in its group has none (its self-pair
     # terms cancel), and most are alone: count only the others
     shared = np.bincount(by_source)[by_source] > 1
     if shared.any():
         within = below_counts(by_source[shared], ends.take(np.flatnonzero(shared)))
-        counts -= np.bincount(group[shared], weights=within, minlength=len(groups)).astype(np.int64)
+        counts -= np.bincount(group[shared], weights=within, minlength=len(counts)).astype(np.int64)
     for g in np.unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
         members = groups.members(g)
         counts[g] = len(_conflicting(groups.source_code, iv, np.repeat(members, len(members)),
                                      np.tile(members, len(members)))[0])
-    return counts
 
 
 def _conflicting(source, iv, i, j):
@@ -326,8 +347,8 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     same = np.ones(len(lower), bool)
     # overlapping, different periods (stocks, cumulatives): pairs of small groups of one quantity
     first = groups.start[:-1]
-    kind = df["kind"].to_numpy()[groups.rows[first]]
-    candidates = small[kind[small] != "flow"]
+    flow = (df["kind"] == "flow").to_numpy()[groups.rows[first]]   # compared in the column's own storage
+    candidates = small[~flow[small]]
     ga, gb = _overlapping_groups(groups, candidates)
     if len(ga):
         i, j = _expand(groups, ga, gb)
@@ -833,7 +854,7 @@ def _short_who(ctx, figure) -> str:
 
 def _timeline(ctx, kind: str):
     df = ctx.table.df
-    rows = np.flatnonzero((df["kind"].to_numpy() == kind) & df["modality"].isin(COMPARABLE).to_numpy())
+    rows = np.flatnonzero((df["kind"] == kind).to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
     return df, ctx.table.intervals, rows
 
 
@@ -907,7 +928,7 @@ def falls(df: pd.DataFrame, iv: Intervals):
     the low ends within each quantity, and a binary search for each figure's start, find its
     earlier figures' highest low end — no loop over quantities or figures.
     """
-    rows = np.flatnonzero((df["kind"].to_numpy() == "cumulative") & df["modality"].isin(COMPARABLE).to_numpy())
+    rows = np.flatnonzero((df["kind"] == "cumulative").to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
     if not len(rows):
         return np.empty(0, np.int64), np.empty(0, np.int64)
     q = pd.factorize(df["quantity"])[0][rows].astype(np.int64)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
+from figcheck.checks import cross_source
 from figcheck.checks.cross_source import (BIG_GROUP, Clusters, Groups, brute_force_pairs, group_conflict_counts,
                                           small_group_pairs)
 from figcheck.config import Settings
@@ -167,6 +168,13 @@ def test_group_counts_and_small_pairs_equal_brute_force(table):
     want = Counter(code[a] for a, _, same in brute if same)
     counts = group_conflict_counts(df, iv, groups)
     assert {g: int(c) for g, c in enumerate(counts) if c} == dict(want)
+    # counted in blocks of whole groups (a block of ~3 figures here): the same counts
+    blocked = cross_source.BLOCK_ROWS
+    try:
+        cross_source.BLOCK_ROWS = 3
+        assert group_conflict_counts(df, iv, groups).tolist() == counts.tolist()
+    finally:
+        cross_source.BLOCK_ROWS = blocked
     # pairs are listed exactly where both figures' groups are small
     small = np.zeros(len(df), bool)
     small[groups.rows] = groups.size[groups.group] <= BIG_GROUP
