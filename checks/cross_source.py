@@ -742,7 +742,7 @@ def _pair_hits(ctx, lower, higher, same):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
-    value_low = df["value_low"].to_numpy()
+    value_low, factor = df["value_low"].to_numpy(), df["factor"].to_numpy()
     pools = _Pools(df) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
@@ -762,12 +762,17 @@ def _pair_hits(ctx, lower, higher, same):
                 "same_period": bool(same_period)}
         if closers:
             parts = [a] + closers
-            terms = " + ".join(display.num(value_low[k]) for k in parts)
+            if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
+                shown, suffix = value_low, ""
+            else:   # written in different units: every term in the quantity's unit
+                shown, suffix = value_low * factor / per_unit, f" {unit}"
+            terms = " + ".join(display.num(shown[k]) for k in parts)
+            total = f"{display.num(shown[b])}{suffix}"
             names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
-            explanation = f"{terms} = {display.num(value_low[b])}: {names} meets {fb}"
+            explanation = f"{terms} = {total}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
             data["explanation"] = {"figures": [str(ids[k]) for k in parts], "equals": str(fb), "text": explanation}
-            message += f"; {terms} = {display.num(value_low[b])} would explain it"
+            message += f"; {terms} = {total} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
                   headline=(f"Two sources disagree on {ctx.corpus.quantities[A.quantity].description or A.quantity} "

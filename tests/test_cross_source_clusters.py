@@ -301,3 +301,25 @@ def test_gap_search_for_all_pairs_at_once_equals_one_pair_at_a_time(table):
     with np.errstate(invalid="ignore"):   # arbitrary pairs: ∞ − ∞ where both are open-ended
         one_by_one = [gap_closers(ctx, a, b, pools=pools) for a, b in pairs]
         assert gap_closers_all(ctx, lower, higher, pools=pools, chunk=3) == one_by_one
+
+
+def test_an_explanation_written_in_different_units_adds_them_in_the_quantitys_unit(tmp_path):
+    # 9 million shells a year (s1) vs about 11 million (s2); s1 also says 5,480 shells a day,
+    # which is 2,001,570 a year: 9,000,000 + 2,001,570 meets 11 million — not "9,000,000 + 5,480"
+    (tmp_path / "s1.txt").write_text("Man verschoss 9 Millionen Granaten pro Jahr, zuletzt 5.480 Granaten pro Tag.",
+                                     encoding="utf-8")
+    (tmp_path / "s2.txt").write_text("Es waren etwa 11 Millionen Granaten pro Jahr.", encoding="utf-8")
+    sources = "".join(f'[[source]]\nid = "{s}"\nfile = "{s}.txt"\npublished = 2025-03-01\nlanguage = "de"\n\n'
+                      for s in ("s1", "s2"))
+    figures = [("year_s1", "s1", "9 Millionen Granaten pro Jahr", "9 Millionen", "exact", "shell/year"),
+               ("day_s1", "s1", "5.480 Granaten pro Tag", "5.480", "exact", "shell/day"),
+               ("year_s2", "s2", "etwa 11 Millionen Granaten pro Jahr", "11 Millionen", "about", "shell/year")]
+    body = sources + '[quantity.shells]\nkind = "flow"\nunit = "shell/year"\n\n' + "".join(
+        f'[[figure]]\nid = "{fid}"\nsource = "{s}"\nquote = "{q}"\nvalue = "{v}"\nqualifier = "{qual}"\n'
+        f'unit = "{u}"\nquantity = "shells"\nas_of = "2024"\n\n' for fid, s, q, v, qual, u in figures)
+    (tmp_path / "figures.toml").write_text(body, encoding="utf-8")
+    result = check([tmp_path / "figures.toml"], Settings(root=tmp_path), select=["X001"])
+    pair = [f for f in result.findings if f.figures == ("year_s1", "year_s2")]
+    assert len(pair) == 1, [f.message for f in result.findings]
+    text = pair[0].data["explanation"]["text"]
+    assert text.startswith("9,000,000 + 2,001,570 = 11,000,000 shell/year: "), text
