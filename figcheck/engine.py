@@ -252,25 +252,41 @@ def fingerprints(findings, corpus) -> list[str]:
 
 
 def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
-    """{row: the JSON fingerprint() writes for that figure}, from the frame's columns."""
+    """{row: the JSON fingerprint() writes for that figure}, from the frame's columns, each
+    column encoded by one map over it."""
     if not len(rows):
         return {}
     df = figures.df
-    col = {c: df[c].to_numpy()[rows] for c in ("id", "low", "high", "written_half", "unit", "qualifier",
-                                                 "modality", "quantity", "since_text", "quote")}
-    period = _day_pairs(df["period_start"].to_numpy()[rows], df["period_end"].to_numpy()[rows])
-    since_given = np.array([isinstance(t, str) and t != "" for t in col["since_text"]], dtype=bool)
+
+    def cells(column):
+        return df[column].to_numpy()[rows].tolist()
+
+    units = cells("unit")
+    compact_units = {u: _js("".join(u.split())) for u in dict.fromkeys(units)}
+    since_given = [isinstance(t, str) and t != "" for t in cells("since_text")]
     since = _day_pairs(df["since_start"].to_numpy()[rows], df["since_end"].to_numpy()[rows])
-    units = {u: _js("".join(u.split())) for u in pd.unique(col["unit"])}
-    out = {}
-    for k, row in enumerate(rows.tolist()):
-        fields = [_js(col["id"][k]), _jf(col["low"][k]), _jf(col["high"][k]), _jf(col["written_half"][k]),
-                  units[col["unit"][k]], _js(col["qualifier"][k]), period[k], since[k] if since_given[k] else "null",
-                  _js(col["modality"][k]), _js(col["quantity"][k])]
-        if quote:
-            fields.append(_js(" ".join(col["quote"][k].split())))
-        out[row] = "[" + ", ".join(fields) + "]"
-    return out
+    columns = [
+        list(map(_js, cells("id"))),
+        *(_floats(df[c].to_numpy()[rows]) for c in ("low", "high", "written_half")),
+        [compact_units[u] for u in units],
+        list(map(_js, cells("qualifier"))),
+        _day_pairs(df["period_start"].to_numpy()[rows], df["period_end"].to_numpy()[rows]),
+        [s if given else "null" for s, given in zip(since, since_given)],
+        list(map(_js, cells("modality"))),
+        list(map(_js, cells("quantity"))),
+    ]
+    if quote:
+        columns.append([_js(" ".join(q.split())) for q in cells("quote")])
+    template = "[" + ", ".join(["{}"] * len(columns)) + "]"
+    return dict(zip(rows.tolist(), map(template.format, *columns)))
+
+
+def _floats(values: np.ndarray) -> list[str]:
+    """_jf() of each value: repr where all are finite numbers (one map), else one by one."""
+    values = np.asarray(values, dtype=float)
+    if np.isfinite(values).all():
+        return list(map(float.__repr__, values.tolist()))
+    return [_jf(v) for v in values.tolist()]
 
 
 def _day_pairs(start: np.ndarray, end: np.ndarray) -> list[str]:

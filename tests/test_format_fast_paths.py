@@ -86,3 +86,13 @@ def test_many_findings_are_written_one_per_line_and_read_the_same(monkeypatch):
         assert len(lines) == n
         assert all(f'"{c}"' in line for c, line in zip(codes, lines))
     assert json.loads(json_format.dumps(json_format.Rows([]))) == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**16, 10**16).map(float),
+                          st.sampled_from([0.0, -0.0, 999.5, 1000.0, -1000.5, 1e15, -1e15, 1e15 - 1, 0.00012345,
+                                           2.5, 1 / 3, 10227000.0])), max_size=30))
+def test_nums_writes_each_number_as_num_does(values):
+    from figcheck import display
+
+    assert display.nums(values) == [display.num(v) for v in values]
