@@ -1,6 +1,7 @@
 """Discover checks/, select rules, run them over the figure table, turn hits into findings."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -204,10 +205,35 @@ def _positions(mapping, ids) -> np.ndarray:
     ids = list(ids)
     if not ids:
         return np.empty(0, dtype=np.int64)
+    index = mapping.index
+    if _by_search(index, len(ids)):
+        try:
+            return _searched(index.to_numpy(), np.array(ids + [None], dtype=object)[:-1])
+        except TypeError:       # an id that does not compare with strings: the hash table's way
+            pass
     try:
-        return mapping.index.get_indexer(pd.Index(ids, dtype=object))
+        return index.get_indexer(pd.Index(ids, dtype=object))
     except TypeError:
         return np.array([mapping.position(i) if isinstance(i, str) and i in mapping else -1 for i in ids])
+
+
+def _by_search(index: pd.Index, wanted: int) -> bool:
+    """Whether a few ids are found faster by binary search in sorted ids than by building the
+    index's hash table (a million ids take ~0.2 s to hash; archives' ids are usually sorted)."""
+    if len(index) < 100_000 or wanted * 30 > len(index):
+        return False
+    engine = getattr(index, "_engine", None)
+    if getattr(engine, "is_mapping_populated", False):   # built already: use it
+        return False
+    return index.is_monotonic_increasing and index.is_unique
+
+
+def _searched(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    pos = np.searchsorted(values, targets)
+    inside = pos < len(values)
+    found = np.zeros(len(targets), dtype=bool)
+    found[inside] = values[pos[inside]] == targets[inside]
+    return np.where(found, pos, -1)
 
 
 def fingerprints(findings, corpus) -> list[str]:
@@ -348,6 +374,9 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
     if progress is not None:
         progress.stage("figure table")
     table = FigureTable.from_corpus(corpus, settings.about_margin)
+    # The corpus and its table live until the end: out of the collector's way, so that the
+    # rules' and findings' many small objects do not make it walk a million others again and again.
+    gc.freeze()
     t2 = time.perf_counter()
     rules = selected(discover(), select if select is not None else settings.select,
                      ignore if ignore is not None else settings.ignore)

@@ -143,6 +143,7 @@ class Evaluated:
     tree: Comparison | None = None
     leaves: list | None = None
     positions: list | None = None
+    rows: np.ndarray | None = None    # each row's position among the corpus's relations
 
 
 def _eval(node, slots, counter, dims_of):
@@ -549,6 +550,6 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
         result = evaluate_group(g.tree, ids[g.rows].tolist(), slots, dims_of)
-        result.tree, result.leaves, result.positions = g.tree, g.leaves, per_leaf
+        result.tree, result.leaves, result.positions, result.rows = g.tree, g.leaves, per_leaf, g.rows
         results.append(result)
     return results
