@@ -274,7 +274,6 @@ def _prepared(ctx, want_mismatch: bool) -> list["_Rows"]:
     needed = [group.positions[k][rows] for group, rows in failing
               for k in range(len(group.positions or ())) if group.positions[k] is not None]
     lines = _FigureLines(ctx, needed)
-    out = []
     return [_Rows(ctx, group, rows, lines) for group, rows in failing]
 
 

@@ -88,13 +88,6 @@ def _key(k) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {k.__class__.__name__}")
 
 
-def _encode(o, level: int) -> str:
-    """The JSON of `o` with its members indented one level deeper than `level`."""
-    out: list[str] = []
-    _write(o, level, out)
-    return "".join(out)
-
-
 def _write(o, level: int, out: list) -> None:
     """Append the pieces of `o`'s JSON to `out`: one join at the end, so a document of many
     megabytes is copied once, not once per level."""
