@@ -149,7 +149,7 @@ class _Rows:
         corpus, table = ctx.corpus, ctx.table
         self.group, self.rows, self.lines = group, rows, lines
         self.ids = [group.ids[i] for i in rows.tolist()]
-        self.expr, self.quote = _relation_cells(corpus, self.ids)
+        self.expr, self.quote, self.source = _relation_cells(corpus, self.ids, group.rows[rows])
         tree = group.tree
         leaves = tree.leaves()
         unit_column = table.df["unit"].to_numpy()
@@ -253,25 +253,19 @@ class _FigureLines:
         return label
 
 
-def _relation_cells(corpus, ids: list) -> tuple[list, list]:
-    """(expr, quote) of each relation id, from the relation frame's columns."""
+def _relation_cells(corpus, ids: list, positions: np.ndarray) -> tuple[list, list, list]:
+    """(expr, quote, source) of each relation, from the relation frame's columns at the
+    positions the evaluation kept (no lookup by id)."""
     from figcheck.frames import RelationFrame
 
     relations = corpus.relations
     if isinstance(relations, RelationFrame):
-        pos = relations.index.get_indexer(ids)
         df = relations.df
-        return df["expr"].to_numpy()[pos].tolist(), [q or "" for q in df["quote"].to_numpy()[pos].tolist()]
-    return [relations[i].expr for i in ids], [relations[i].quote for i in ids]
-
-
-def _relation_sources(corpus, ids: list) -> list:
-    from figcheck.frames import RelationFrame
-
-    relations = corpus.relations
-    if isinstance(relations, RelationFrame):
-        return relations.df["source"].to_numpy()[relations.index.get_indexer(ids)].tolist()
-    return [relations[i].source for i in ids]
+        return (df["expr"].to_numpy()[positions].tolist(),
+                [q or "" for q in df["quote"].to_numpy()[positions].tolist()],
+                df["source"].to_numpy()[positions].tolist())
+    records = [relations[i] for i in ids]     # a hand-built corpus: a dict of records
+    return [r.expr for r in records], [r.quote for r in records], [r.source for r in records]
 
 
 def _prepared(ctx, want_mismatch: bool) -> list["_Rows"]:
@@ -280,12 +274,7 @@ def _prepared(ctx, want_mismatch: bool) -> list["_Rows"]:
     needed = [group.positions[k][rows] for group, rows in failing
               for k in range(len(group.positions or ())) if group.positions[k] is not None]
     lines = _FigureLines(ctx, needed)
-    out = []
-    for group, rows in failing:
-        r = _Rows(ctx, group, rows, lines)
-        r.source = _relation_sources(ctx.corpus, r.ids)
-        out.append(r)
-    return out
+    return [_Rows(ctx, group, rows, lines) for group, rows in failing]
 
 
 @rule("A001", "relation-does-not-hold", "error",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from itertools import repeat
 
 import numpy as np
 
@@ -75,8 +76,24 @@ def figure_line(corpus, table, fid: str) -> str:
 # --- the same, as columns: for rules that report thousands of findings ------------------------
 
 def nums(values) -> list[str]:
-    """num() of each value of an array."""
-    return [num(v) for v in np.asarray(values, dtype=float).tolist()]
+    """num() of each value of an array: the cases sorted out as columns, then one format per
+    case mapped over its values (",.0f" writes a whole float as int() with "," would)."""
+    x = np.asarray(values, dtype=float)
+    out = np.empty(len(x), dtype=object)
+    finite = np.isfinite(x)
+    size = np.abs(np.where(finite, x, 0.0))
+    whole = finite & (size < 1e15) & ((x == np.floor(np.where(finite, x, 0.0))) | (size >= 1000))
+    short = finite & ~whole
+    if whole.any():
+        # + 0.0: -0.0 becomes 0.0, which int() would have made of it
+        out[whole] = list(map(format, (x[whole] + 0.0).tolist(), repeat(",.0f")))
+    if short.any():
+        out[short] = list(map(format, x[short].tolist(), repeat(".4g")))
+    if not finite.all():
+        out[np.isnan(x)] = "?"
+        out[x == np.inf] = "∞"
+        out[x == -np.inf] = "−∞"
+    return out.tolist()
 
 
 def intervals(lo, hi, lo_open, hi_open, units) -> list[str]:

@@ -1,6 +1,7 @@
 """Discover checks/, select rules, run them over the figure table, turn hits into findings."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -133,9 +134,10 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
 def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None) -> list[Finding]:
     severities = (settings or {}).get("severity", {})
     pending = [(r, hit) for r in rules for hit in hits.get(r.code, ())]
-    places = _places(corpus, [hit for _, hit in pending])
+    lookups = _Lookups(corpus)      # ids looked up once for places and fingerprints both
+    places = _places(corpus, [hit for _, hit in pending], lookups)
     keys = [_Key(r.code, hit.relation, tuple(hit.figures), hit.data) for r, hit in pending]
-    prints = fingerprints(keys, corpus)
+    prints = fingerprints(keys, corpus, lookups)
     findings: list[Finding] = []
     for (r, hit), (file, line), key, fp in zip(pending, places, keys, prints):
         sev = hit.severity if hit.severity is not None else severities.get(r.code, r.severity)
@@ -158,7 +160,28 @@ class _Key(NamedTuple):
     data: dict
 
 
-def _places(corpus, hits) -> list[tuple[str, int]]:
+class _Lookups:
+    """Positions of ids in the corpus's figure and relation frames, each id looked up once."""
+
+    def __init__(self, corpus):
+        self.figures = _Lookup(corpus.figures)
+        self.relations = _Lookup(corpus.relations)
+
+
+class _Lookup:
+    def __init__(self, mapping):
+        self.mapping = mapping
+        self.known: dict = {}
+
+    def positions(self, ids: list) -> np.ndarray:
+        known = self.known
+        new = [i for i in dict.fromkeys(ids) if i not in known]
+        if new:
+            known.update(zip(new, _positions(self.mapping, new).tolist()))
+        return np.array([known[i] for i in ids], dtype=np.int64)
+
+
+def _places(corpus, hits, lookups=None) -> list[tuple[str, int]]:
     """(file, line) per hit: its own `where`, else its relation's, else its first figure's,
     else the corpus's first file — gathered from the frames' columns, not from records."""
     default = (corpus.files[0] if corpus.files else "", 1)
@@ -171,8 +194,9 @@ def _places(corpus, hits) -> list[tuple[str, int]]:
             by_relation.append(k)
         elif hit.figures:
             by_figure.append(k)
+    lookups = lookups or _Lookups(corpus)
     if by_relation:
-        found = _where_of(corpus.relations, [hits[k].relation for k in by_relation])
+        found = _where_of(lookups.relations, [hits[k].relation for k in by_relation])
         for k, place in zip(by_relation, found):
             if place is not None:
                 out[k] = place
@@ -180,20 +204,21 @@ def _places(corpus, hits) -> list[tuple[str, int]]:
                 by_figure.append(k)
     if by_figure:
         by_figure.sort()
-        found = _where_of(corpus.figures, [hits[k].figures[0] for k in by_figure])
+        found = _where_of(lookups.figures, [hits[k].figures[0] for k in by_figure])
         for k, place in zip(by_figure, found):
             if place is not None:
                 out[k] = place
     return out
 
 
-def _where_of(mapping, ids: list) -> list:
+def _where_of(lookup: "_Lookup", ids: list) -> list:
     """(file, line) of each id in a figure or relation mapping, None where it holds no such id."""
     from .frames import _IdFrame
 
+    mapping = lookup.mapping
     if not isinstance(mapping, _IdFrame):      # a hand-built corpus: a dict of records
         return [(mapping[i].where.file, mapping[i].where.line) if i in mapping else None for i in ids]
-    pos = _positions(mapping, ids)
+    pos = lookup.positions(ids)
     files = mapping.df["file"].to_numpy()
     lines = mapping.df["line"].to_numpy()
     return [None if p < 0 else (files[p], int(lines[p])) for p in pos.tolist()]
@@ -204,13 +229,38 @@ def _positions(mapping, ids) -> np.ndarray:
     ids = list(ids)
     if not ids:
         return np.empty(0, dtype=np.int64)
+    index = mapping.index
+    if _by_search(index, len(ids)):
+        try:
+            return _searched(index.to_numpy(), np.array(ids + [None], dtype=object)[:-1])
+        except TypeError:       # an id that does not compare with strings: the hash table's way
+            pass
     try:
-        return mapping.index.get_indexer(pd.Index(ids, dtype=object))
+        return index.get_indexer(pd.Index(ids, dtype=object))
     except TypeError:
         return np.array([mapping.position(i) if isinstance(i, str) and i in mapping else -1 for i in ids])
 
 
-def fingerprints(findings, corpus) -> list[str]:
+def _by_search(index: pd.Index, wanted: int) -> bool:
+    """Whether a few ids are found faster by binary search in sorted ids than by building the
+    index's hash table (a million ids take ~0.2 s to hash; archives' ids are usually sorted)."""
+    if len(index) < 100_000 or wanted * 12 > len(index):
+        return False
+    engine = getattr(index, "_engine", None)
+    if getattr(engine, "is_mapping_populated", False):   # built already: use it
+        return False
+    return index.is_monotonic_increasing and index.is_unique
+
+
+def _searched(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    pos = np.searchsorted(values, targets)
+    inside = pos < len(values)
+    found = np.zeros(len(targets), dtype=bool)
+    found[inside] = values[pos[inside]] == targets[inside]
+    return np.where(found, pos, -1)
+
+
+def fingerprints(findings, corpus, lookups=None) -> list[str]:
     """fingerprint() of each finding, with the figures' parts built from the frame's columns:
     once per figure, not once per finding and figure from a record. The values are exactly
     fingerprint()'s (baselines in the wild hold them)."""
@@ -221,14 +271,15 @@ def fingerprints(findings, corpus) -> list[str]:
         return [fingerprint(f, corpus) for f in findings]
     sorted_ids = [sorted(f.figures) for f in findings]
     flat = [fid for ids in sorted_ids for fid in ids]
-    pos = _positions(figures, flat)
+    lookups = lookups or _Lookups(corpus)
+    pos = lookups.figures.positions(flat)
     want_quote = np.array([f.code.startswith("P") for f, ids in zip(findings, sorted_ids) for _ in ids], dtype=bool)
     plain = _figure_parts(figures, np.unique(pos[(pos >= 0) & ~want_quote]), quote=False)
     quoted = _figure_parts(figures, np.unique(pos[(pos >= 0) & want_quote]), quote=True)
     relations = corpus.relations
     rel_ids = list(dict.fromkeys(f.relation for f in findings if f.relation))
     if isinstance(relations, _IdFrame):
-        rel_pos = _positions(relations, rel_ids)
+        rel_pos = lookups.relations.positions(rel_ids)
         exprs = relations.df["expr"].to_numpy()
         compact = {rid: "".join(exprs[p].split()) for rid, p in zip(rel_ids, rel_pos.tolist()) if p >= 0}
     else:
@@ -252,25 +303,41 @@ def fingerprints(findings, corpus) -> list[str]:
 
 
 def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
-    """{row: the JSON fingerprint() writes for that figure}, from the frame's columns."""
+    """{row: the JSON fingerprint() writes for that figure}, from the frame's columns, each
+    column encoded by one map over it."""
     if not len(rows):
         return {}
     df = figures.df
-    col = {c: df[c].to_numpy()[rows] for c in ("id", "low", "high", "written_half", "unit", "qualifier",
-                                                 "modality", "quantity", "since_text", "quote")}
-    period = _day_pairs(df["period_start"].to_numpy()[rows], df["period_end"].to_numpy()[rows])
-    since_given = np.array([isinstance(t, str) and t != "" for t in col["since_text"]], dtype=bool)
+
+    def cells(column):
+        return df[column].to_numpy()[rows].tolist()
+
+    units = cells("unit")
+    compact_units = {u: _js("".join(u.split())) for u in dict.fromkeys(units)}
+    since_given = [isinstance(t, str) and t != "" for t in cells("since_text")]
     since = _day_pairs(df["since_start"].to_numpy()[rows], df["since_end"].to_numpy()[rows])
-    units = {u: _js("".join(u.split())) for u in pd.unique(col["unit"])}
-    out = {}
-    for k, row in enumerate(rows.tolist()):
-        fields = [_js(col["id"][k]), _jf(col["low"][k]), _jf(col["high"][k]), _jf(col["written_half"][k]),
-                  units[col["unit"][k]], _js(col["qualifier"][k]), period[k], since[k] if since_given[k] else "null",
-                  _js(col["modality"][k]), _js(col["quantity"][k])]
-        if quote:
-            fields.append(_js(" ".join(col["quote"][k].split())))
-        out[row] = "[" + ", ".join(fields) + "]"
-    return out
+    columns = [
+        list(map(_js, cells("id"))),
+        *(_floats(df[c].to_numpy()[rows]) for c in ("low", "high", "written_half")),
+        [compact_units[u] for u in units],
+        list(map(_js, cells("qualifier"))),
+        _day_pairs(df["period_start"].to_numpy()[rows], df["period_end"].to_numpy()[rows]),
+        [s if given else "null" for s, given in zip(since, since_given)],
+        list(map(_js, cells("modality"))),
+        list(map(_js, cells("quantity"))),
+    ]
+    if quote:
+        columns.append([_js(" ".join(q.split())) for q in cells("quote")])
+    template = "[" + ", ".join(["{}"] * len(columns)) + "]"
+    return dict(zip(rows.tolist(), map(template.format, *columns)))
+
+
+def _floats(values: np.ndarray) -> list[str]:
+    """_jf() of each value: repr where all are finite numbers (one map), else one by one."""
+    values = np.asarray(values, dtype=float)
+    if np.isfinite(values).all():
+        return list(map(float.__repr__, values.tolist()))
+    return [_jf(v) for v in values.tolist()]
 
 
 def _day_pairs(start: np.ndarray, end: np.ndarray) -> list[str]:
@@ -332,6 +399,9 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
     if progress is not None:
         progress.stage("figure table")
     table = FigureTable.from_corpus(corpus, settings.about_margin)
+    # The corpus and its table live until the end: out of the collector's way, so that the
+    # rules' and findings' many small objects do not make it walk a million others again and again.
+    gc.freeze()
     t2 = time.perf_counter()
     rules = selected(discover(), select if select is not None else settings.select,
                      ignore if ignore is not None else settings.ignore)

@@ -143,6 +143,7 @@ class Evaluated:
     tree: Comparison | None = None
     leaves: list | None = None
     positions: list | None = None
+    rows: np.ndarray | None = None    # each row's position among the corpus's relations
 
 
 def _eval(node, slots, counter, dims_of):
@@ -485,8 +486,13 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
 
     from .frames import FigureFrame
 
-    ids, groups = shape_groups(corpus.relations)
-    ids = np.array(ids, dtype=object)
+    from .frames import RelationFrame
+
+    if isinstance(corpus.relations, RelationFrame):   # the column as it is, not a list of a million
+        ids, groups = corpus.relations.df["id"].to_numpy(dtype=object), corpus.relations.groups
+    else:
+        ids, groups = shape_groups(corpus.relations)
+        ids = np.array(ids, dtype=object)
     # the table's rows are the figure frame's (build_columns keeps the order): positions the
     # loader found are valid here
     same_rows = isinstance(corpus.figures, FigureFrame) and len(corpus.figures) == len(table)
@@ -512,8 +518,10 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
     all_dims = base_dims + extra
     width = len(all_dims)
     col = {d: i for i, d in enumerate(all_dims)}
-    fig_exp = np.zeros((len(table), width), dtype=np.int16)
-    fig_exp[:, : len(base_dims)] = table.exponents
+    fig_exp = np.asarray(table.exponents, dtype=np.int16)
+    if width > len(base_dims) or fig_exp.shape != (len(table), width):
+        fig_exp = np.zeros((len(table), width), dtype=np.int16)
+        fig_exp[:, : len(base_dims)] = table.exponents
     figure_iv = table.intervals
 
     def dims_of(row) -> str:
@@ -531,11 +539,11 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 continue
             is_fig = pos >= 0
             sel = np.where(is_fig, pos, 0)
-            lo = figure_iv.lo[sel].copy()
-            hi = figure_iv.hi[sel].copy()
+            lo = figure_iv.lo[sel]          # gathers are copies: changed below for unit names
+            hi = figure_iv.hi[sel]
             lo_open = figure_iv.lo_open[sel] & is_fig
             hi_open = figure_iv.hi_open[sel] & is_fig
-            exp = fig_exp[sel].copy()
+            exp = fig_exp[sel]
             if not is_fig.all():   # unit names used as constants: few distinct
                 names = column[~is_fig]
                 codes, uniq = pd.factorize(names)
@@ -549,6 +557,6 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
         result = evaluate_group(g.tree, ids[g.rows].tolist(), slots, dims_of)
-        result.tree, result.leaves, result.positions = g.tree, g.leaves, per_leaf
+        result.tree, result.leaves, result.positions, result.rows = g.tree, g.leaves, per_leaf, g.rows
         results.append(result)
     return results

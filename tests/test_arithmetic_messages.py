@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from figcheck import display
-from figcheck.config import Settings
 from figcheck.intervals import gap, holds
 from figcheck.load import load
 from figcheck.rules import REGISTRY, Context

@@ -60,3 +60,39 @@ def test_text_and_github_clean_as_the_per_character_filters(text):
     assert text_format._clean(text) == "".join(ch if ch.isprintable() or ch == " " else "\ufffd" for ch in text)
     assert github_format.clean(text) == "".join(ch if ch.isprintable() or ch in "\n\r\t" else "\ufffd"
                                                 for ch in text.translate(github_format._LINE_BREAKS))
+
+
+def test_many_findings_are_written_one_per_line_and_read_the_same(monkeypatch):
+    """Above PRETTY_UP_TO findings, json and sarif hold one compact finding per line: the same
+    document for a JSON reader, and one line per finding for grep."""
+    from pathlib import Path
+
+    from figcheck import engine
+    from figcheck.config import load_settings
+    from figcheck.formats import json_format, render
+
+    root = Path(__file__).resolve().parent.parent
+    result = engine.check([root / "figures.toml"], load_settings(root), use_cache=False)
+    n = len(result.findings)
+    assert n >= 2
+    pretty = {fmt: render(fmt, result) for fmt in ("json", "sarif")}
+    monkeypatch.setattr(json_format, "PRETTY_UP_TO", 1)
+    for fmt, before in pretty.items():
+        after = render(fmt, result)
+        assert after != before
+        assert json.loads(after) == json.loads(before)
+        codes = [f.code for f in result.findings]
+        lines = [line for line in after.splitlines() if line.lstrip().startswith(('{"code"', '{"ruleId"'))]
+        assert len(lines) == n
+        assert all(f'"{c}"' in line for c, line in zip(codes, lines))
+    assert json.loads(json_format.dumps(json_format.Rows([]))) == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**16, 10**16).map(float),
+                          st.sampled_from([0.0, -0.0, 999.5, 1000.0, -1000.5, 1e15, -1e15, 1e15 - 1, 0.00012345,
+                                           2.5, 1 / 3, 10227000.0])), max_size=30))
+def test_nums_writes_each_number_as_num_does(values):
+    from figcheck import display
+
+    assert display.nums(values) == [display.num(v) for v in values]
