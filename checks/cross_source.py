@@ -763,9 +763,9 @@ def _pair_hits(ctx, lower, higher, same):
         if closers:
             parts = [a] + closers
             if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
-                shown, suffix = value_low, ""
+                shown, suffix = {k: value_low[k] for k in parts + [b]}, ""
             else:   # written in different units: every term in the quantity's unit
-                shown, suffix = value_low * factor / per_unit, f" {unit}"
+                shown, suffix = {k: value_low[k] * factor[k] / per_unit for k in parts + [b]}, f" {unit}"
             terms = " + ".join(display.num(shown[k]) for k in parts)
             total = f"{display.num(shown[b])}{suffix}"
             names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
