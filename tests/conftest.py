@@ -18,6 +18,32 @@ EXAMPLES_SCALE = max(1, int(os.environ.get("FIGCHECK_EXAMPLES", "1")))
 def examples(n: int) -> int:
     return n * EXAMPLES_SCALE
 
+
+def bench_generator():
+    """benchmarks/generate.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("figcheck_bench_generate", REPO / "benchmarks" / "generate.py")
+    if spec.name not in sys.modules:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[spec.name]
+
+
+def generated_archive(root: Path, figures: int, seed: int, planted_rate: float = 0.01,
+                      forms=("csv", "toml"), sources_per_file: int = 20):
+    """A generated corpus written as root/csv (columnar) and root/toml; returns its planted ids."""
+    gen = bench_generator()
+    src, qty, fig, rel, planted, texts = gen.generate(figures, seed=seed, planted_rate=planted_rate)
+    if "csv" in forms:
+        gen.write_columnar(root / "csv", gen.columnar_frames(src, qty, fig, rel), "csv")
+        gen.write_texts(root / "csv", texts)
+    if "toml" in forms:
+        gen.write_toml(root / "toml", src, qty, fig, rel, sources_per_file=sources_per_file)
+        gen.write_texts(root / "toml", texts)
+    return planted
+
 ARTICLE_DE = "Es sind etwa 11.000 Soldaten, dazu 2,5 Millionen Granaten.\n"
 ARTICLE_EN = "There are about 11,000 soldiers and 2.5 million shells.\n"
 

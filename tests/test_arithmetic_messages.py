@@ -3,8 +3,6 @@ implementation they replaced wrote it. That implementation is kept here, unchang
 reference: it built one relation record, its pint units and its lines at a time."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 import textwrap
 from pathlib import Path
 
@@ -17,6 +15,8 @@ from figcheck.load import load
 from figcheck.rules import REGISTRY, Context
 from figcheck.engine import discover
 from figcheck.table import FigureTable
+
+from conftest import generated_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,24 +154,13 @@ def _assert_same_hits(corpus, minimum: dict):
             assert a == b
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("figcheck_bench_generate_msg", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """~3,000 generated figures with a fifth planted, as CSV and as TOML."""
-    gen = _generator()
     root = tmp_path_factory.mktemp("msg")
-    src, qty, fig, rel, planted, texts = gen.generate(3000, seed=7, planted_rate=0.2)
-    gen.write_columnar(root / "csv", gen.columnar_frames(src, qty, fig, rel), "csv")
-    gen.write_texts(root / "csv", texts)
-    gen.write_toml(root / "toml", src, qty, fig, rel, sources_per_file=30)
-    gen.write_texts(root / "toml", texts)
+    generated_archive(root, 3000, seed=7, planted_rate=0.2, sources_per_file=30)
     return root
 
 

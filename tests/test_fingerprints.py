@@ -2,9 +2,7 @@
 baselines in the wild hold these values, so the fast path must never change one."""
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,27 +12,18 @@ from figcheck.config import Settings, load_settings
 from figcheck.load import load
 from figcheck.rules import Finding, Severity
 
+from conftest import generated_archive
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("figcheck_bench_generate_fp", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """A generated archive (~2,000 figures, a tenth planted) as CSV and as TOML."""
-    gen = _generator()
     root = tmp_path_factory.mktemp("fp")
-    src, qty, fig, rel, planted, texts = gen.generate(2000, seed=11, planted_rate=0.1)
-    gen.write_columnar(root / "csv", gen.columnar_frames(src, qty, fig, rel), "csv")
-    gen.write_texts(root / "csv", texts)
-    gen.write_toml(root / "toml", src, qty, fig, rel, sources_per_file=20)
-    gen.write_texts(root / "toml", texts)
+    generated_archive(root, 2000, seed=11, planted_rate=0.1, sources_per_file=20)
     return root
 
 

@@ -3,8 +3,8 @@ the Dask engine (its findings equal the in-memory engine's)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,27 +18,18 @@ from figcheck.relations import group_relations, parse_relation
 from figcheck.rules import Example, Hit, Rule, Severity
 from figcheck.table import FigureTable
 
+from conftest import generated_archive
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("figcheck_bench_generate", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def small_archive(tmp_path_factory):
     """One generated corpus (~600 figures) written as TOML files and as CSV."""
-    gen = _generator()
     root = tmp_path_factory.mktemp("archive")
-    src, qty, fig, rel, planted, texts = gen.generate(600, seed=3)
-    gen.write_toml(root / "toml", src, qty, fig, rel, sources_per_file=5)
-    gen.write_texts(root / "toml", texts)
-    gen.write_columnar(root / "csv", gen.columnar_frames(src, qty, fig, rel), "csv")
-    gen.write_texts(root / "csv", texts)
+    planted = generated_archive(root, 600, seed=3, sources_per_file=5)
     return root, planted
 
 
@@ -173,15 +164,13 @@ FAR = Rule("X990", "far-from-family", Severity.warning, "test rule", "", EXAMPLE
            _far_from_family, "test", partition="quantity")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("distributed") is None, reason="Dask is an optional extra")
+@pytest.mark.skipif(importlib.util.find_spec("distributed") is None and os.environ.get("CI") != "true",
+                    reason="Dask is an optional extra (CI installs it and never skips)")
 def test_dask_engine_finds_what_the_memory_engine_finds(tmp_path):
-    gen = _generator()
     # few planted inconsistencies: every cross-source finding spells out its pair, and the
     # test compares engines, not the rules' speed
-    src, qty, fig, rel, planted, texts = gen.generate(10_000, seed=5, planted_rate=0.002)
-    gen.write_columnar(tmp_path, gen.columnar_frames(src, qty, fig, rel), "csv")
-    gen.write_texts(tmp_path, texts)
-    corpus = load([tmp_path], use_cache=False)
+    generated_archive(tmp_path, 10_000, seed=5, planted_rate=0.002, forms=("csv",))
+    corpus = load([tmp_path / "csv"], use_cache=False)
     table = FigureTable.from_corpus(corpus)
     rules = [FAR] + [r for r in engine.discover().values()]
     settings = {"severity": {}, "settings": Settings()}
