@@ -79,9 +79,11 @@ def units_versus_pint(csv_dir: Path) -> dict:
     corpus = load([csv_dir], use_cache=False)
     raw = build_columns(corpus)
     registry()  # both sides start with a built registry
-    t0 = time.perf_counter()
-    compute(raw)
-    vectorised = time.perf_counter() - t0
+    vectorised = float("inf")
+    for _ in range(5):   # the best of five: one run of milliseconds can catch a collector pause
+        t0 = time.perf_counter()
+        compute(raw)
+        vectorised = min(vectorised, time.perf_counter() - t0)
 
     ureg = registry()
     q = qualifier_codes(raw["qualifier"])

@@ -34,26 +34,31 @@ def read_intervals(qualifier, low, high, written_half, about_half, about_margin=
     implies (decimals, scale word, fraction word), `about_half` the half-unit of the last
     non-zero digit. "about" widens by about_half × about_margin; counts are never negative.
     """
-    q = np.asarray(qualifier)
+    q = np.asarray(qualifier, dtype=np.intp)   # a code outside the table (-1) takes its last row
     low = np.asarray(low, dtype=float)
     high = np.asarray(high, dtype=float)
     wh = np.asarray(written_half, dtype=float)
     ah = np.maximum(np.asarray(about_half, dtype=float) * about_margin, wh)
-    inf = np.full(low.shape, np.inf)
-    zero = np.zeros(low.shape)
-    lo = np.select(
-        [q == EXACT, q == ABOUT, q == MORE_THAN, q == AT_LEAST, q == ALMOST],
-        [low - wh, low - ah, low, low, low - ah],
-        default=zero,  # less_than, up_to
-    )
-    hi = np.select(
-        [q == EXACT, q == ABOUT, (q == MORE_THAN) | (q == AT_LEAST)],
-        [high + wh, high + ah, inf],
-        default=high,  # less_than, up_to, almost
-    )
-    lo_open = q == MORE_THAN
-    hi_open = (q == LESS_THAN) | (q == ALMOST) | np.isinf(hi)
-    return lo, hi, lo_open, hi_open
+    # every column of the table gathered by code: a few passes over the figures, not one per qualifier
+    lo = np.where(_KEEP_LOW[q], low, 0.0) - _LOW_WH[q] * wh - _LOW_AH[q] * ah
+    hi = np.where(_UNBOUNDED[q], np.inf, high + _HIGH_WH[q] * wh + _HIGH_AH[q] * ah)
+    return lo, hi, _LOW_OPEN[q], _HIGH_OPEN[q] | np.isinf(hi)
+
+
+# The interval table of DESIGN.md as columns, one row per qualifier code (QUALIFIERS' order),
+# and a last row for a code outside it (0 up to the stated value). Low end: the stated value or
+# 0, minus the written half, minus the about half; high end: the stated value plus either half,
+# or unbounded; which ends are open.
+#            exact  about  more   least  less   up_to  almost other
+_KEEP_LOW = np.array([1, 1, 1, 1, 0, 0, 1, 0], dtype=bool)
+_LOW_WH = np.array([1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+_LOW_AH = np.array([0, 1, 0, 0, 0, 0, 1, 0], dtype=float)
+_HIGH_WH = np.array([1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+_HIGH_AH = np.array([0, 1, 0, 0, 0, 0, 0, 0], dtype=float)
+_UNBOUNDED = np.array([0, 0, 1, 1, 0, 0, 0, 0], dtype=bool)
+_LOW_OPEN = np.array([0, 0, 1, 0, 0, 0, 0, 0], dtype=bool)
+_HIGH_OPEN = np.array([0, 0, 0, 0, 1, 0, 1, 0], dtype=bool)
+assert len(QUALIFIERS) == 7 and (EXACT, ABOUT, MORE_THAN, AT_LEAST, LESS_THAN, UP_TO, ALMOST) == tuple(range(7))
 
 
 def _past_the_largest_float(lo, hi, lo_open, hi_open):

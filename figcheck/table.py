@@ -87,12 +87,14 @@ def compute(df: pd.DataFrame, about_margin: float = 1.0) -> tuple[pd.DataFrame, 
     lo, hi, lo_open, hi_open = read_intervals(
         q, df["value_low"].to_numpy(), df["value_high"].to_numpy(),
         df["written_half"].to_numpy(), df["about_half"].to_numpy(), about_margin)
-    df = df.assign(
-        q_code=q, factor=factors, dimension=dims,
-        low=lo * factors, high=hi * factors, low_open=lo_open, high_open=hi_open,
+    computed = pd.DataFrame({
+        # object dtype stated: pandas would otherwise convert the strings to its arrow type, row by row
+        "q_code": q, "factor": factors, "dimension": pd.Series(dims, dtype=object, index=df.index),
+        "low": lo * factors, "high": hi * factors, "low_open": lo_open, "high_open": hi_open,
         # the interval in the figure's own unit, for messages
-        unit_low=lo, unit_high=hi,
-    )
+        "unit_low": lo, "unit_high": hi,
+    }, index=df.index, copy=False)
+    df = pd.concat([df, computed], axis=1)   # side by side: the raw columns are not copied
     return df, exponents, base_dims
 
 
