@@ -47,8 +47,9 @@ def archive_files(path: Path) -> tuple[Path, str]:
 
 
 class TextTable:
-    """A table's columns as text Series (object dtype), kept apart: a DataFrame would copy
-    every object column into one block, which costs a second per million rows."""
+    """A table's columns as text Series (categorical, object or arrow strings; see
+    _text_column), kept apart: a DataFrame would copy every object column into one block,
+    which costs a second per million rows."""
 
     def __init__(self, columns: dict[str, pd.Series], rows: int):
         self.data = columns

@@ -33,12 +33,14 @@ def bench_generator():
 
 def generated_archive(root: Path, figures: int, seed: int, planted_rate: float = 0.01,
                       forms=("csv", "toml"), sources_per_file: int = 20):
-    """A generated corpus written as root/csv (columnar) and root/toml; returns its planted ids."""
+    """A generated corpus written as root/csv, root/parquet (columnar) and root/toml, as `forms`
+    asks; returns its planted ids."""
     gen = bench_generator()
     src, qty, fig, rel, planted, texts = gen.generate(figures, seed=seed, planted_rate=planted_rate)
-    if "csv" in forms:
-        gen.write_columnar(root / "csv", gen.columnar_frames(src, qty, fig, rel), "csv")
-        gen.write_texts(root / "csv", texts)
+    for form in ("csv", "parquet"):
+        if form in forms:
+            gen.write_columnar(root / form, gen.columnar_frames(src, qty, fig, rel), form)
+            gen.write_texts(root / form, texts)
     if "toml" in forms:
         gen.write_toml(root / "toml", src, qty, fig, rel, sources_per_file=sources_per_file)
         gen.write_texts(root / "toml", texts)

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def small_archive(tmp_path_factory):
     """One generated corpus (~600 figures) written as TOML files and as CSV."""
     root = tmp_path_factory.mktemp("archive")
-    planted = generated_archive(root, 600, seed=3, sources_per_file=5)
+    planted = generated_archive(root, 600, seed=3, sources_per_file=5, forms=("csv", "parquet", "toml"))
     return root, planted
 
 
@@ -45,6 +45,16 @@ def test_columnar_archive_reads_as_its_toml(small_archive):
     assert len(csv.figures) == len(toml.figures) > 500
     assert set(csv.relations) == set(toml.relations)
     pd.testing.assert_frame_equal(_interval_table(csv), _interval_table(toml))
+
+
+def test_parquet_archive_reads_as_its_csv(small_archive):
+    root, _ = small_archive
+    csv = load([root / "csv"], use_cache=False)
+    parquet = load([root / "parquet"], use_cache=False)   # published is a Parquet date column here
+    assert len(parquet.figures) == len(csv.figures) > 500
+    assert set(parquet.relations) == set(csv.relations)
+    assert {k: s.published for k, s in parquet.sources.items()} == {k: s.published for k, s in csv.sources.items()}
+    pd.testing.assert_frame_equal(_interval_table(parquet), _interval_table(csv))
 
 
 def test_columnar_problems_name_file_and_row(tmp_path):
