@@ -399,14 +399,18 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
     if progress is not None:
         progress.stage("figure table")
     table = FigureTable.from_corpus(corpus, settings.about_margin)
-    # The corpus and its table live until the end: out of the collector's way, so that the
-    # rules' and findings' many small objects do not make it walk a million others again and again.
-    gc.freeze()
     t2 = time.perf_counter()
     rules = selected(discover(), select if select is not None else settings.select,
                      ignore if ignore is not None else settings.ignore)
-    findings = run(corpus, table, rules, {"severity": settings.severity, "settings": settings},
-                   engine=engine, scheduler=scheduler, progress=progress, timings=timings)
+    # The corpus and its table live through the rules: out of the collector's way meanwhile, so
+    # that the findings' many small objects do not make it walk a million others again and
+    # again. Unfrozen after, so a long-running caller's cycles are collected as usual.
+    gc.freeze()
+    try:
+        findings = run(corpus, table, rules, {"severity": settings.severity, "settings": settings},
+                       engine=engine, scheduler=scheduler, progress=progress, timings=timings)
+    finally:
+        gc.unfreeze()
     t3 = time.perf_counter()
     timings = {"load": t1 - t0, "table": t2 - t1, **timings, "rules": t3 - t2}
     return CheckResult(corpus, table, rules, findings, timings=timings)
