@@ -92,12 +92,9 @@ def _text_column(column, name: str = "") -> pd.Series:
 def read_table(path: Path, display: str) -> TextTable:
     """Every column as text; empty cells as ''."""
     try:
+        import pyarrow as pa
+
         if path.suffix.lower() == ".parquet":
-            try:
-                import pyarrow  # noqa: F401
-            except ImportError:
-                raise LoadError([Problem(display, 1, "reading Parquet needs pyarrow (pip install pyarrow)")]) from None
-            import pyarrow as pa
             import pyarrow.compute as pc
             import pyarrow.parquet as pq
 
@@ -108,23 +105,20 @@ def read_table(path: Path, display: str) -> TextTable:
                     col = pc.strftime(col, format="%Y-%m-%d")
                 columns[name] = _text_column(col, name)
             return TextTable(columns, table.num_rows)
-        if _has_pyarrow():
-            import pyarrow.csv as pv
+        import pyarrow.csv as pv
 
-            header = _csv_header(path)
-            table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
-                                convert_options=pv.ConvertOptions(column_types={c: "string" for c in header},
-                                                                  strings_can_be_null=False))
-            return TextTable({c: _text_column(table.column(c), c) for c in table.column_names}, table.num_rows)
-        df = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8")
-        return TextTable({c: df[c].astype(object) for c in df.columns}, len(df))
+        header = _csv_header(path)
+        table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
+                            convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                              strings_can_be_null=False))
+        return TextTable({c: _text_column(table.column(c), c) for c in table.column_names}, table.num_rows)
     except LoadError:
         raise
     except FileNotFoundError:
         raise LoadError([Problem(display, 1, "file not found")]) from None
     except UnicodeDecodeError:
         raise LoadError([Problem(display, 1, "not UTF-8")]) from None
-    except Exception as exc:   # parser errors of pandas / pyarrow: one line, no traceback
+    except Exception as exc:   # pyarrow's parser errors: one line, no traceback
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise LoadError([Problem(display, 1, f"cannot read table: {message}")]) from None
 
@@ -135,13 +129,6 @@ def _csv_header(path: Path) -> list[str]:
     with open(path, newline="", encoding="utf-8") as f:
         return next(csv.reader(f), [])
 
-
-def _has_pyarrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _check_columns(kind: str, df: TextTable, display: str, problems: list) -> bool:

@@ -835,9 +835,8 @@ def _codes(values) -> np.ndarray:
 
 
 def fullmatch(values, pattern: re.Pattern, all_text: bool = False) -> np.ndarray:
-    """Which values (text; anything else is False) match `pattern` whole: one regex kernel
-    over the column where pyarrow is installed; a categorical column is matched once per
-    distinct value."""
+    """Which values (text; anything else is False) match `pattern` whole: one arrow regex
+    kernel over the column; a categorical column is matched once per distinct value."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         return fullmatch(values.cat.categories.to_numpy(dtype=object), pattern, all_text)[values.cat.codes.to_numpy()]
     values = np.asarray(values, dtype=object)
@@ -846,14 +845,11 @@ def fullmatch(values, pattern: re.Pattern, all_text: bool = False) -> np.ndarray
     else:
         is_text = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
         text = np.where(is_text, values, "")
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-        found = pc.match_substring_regex(pa.array(text, type=pa.string()), f"^(?:{pattern.pattern.strip('^$')})$")
-        return found.to_numpy(zero_copy_only=False) & is_text
-    except ImportError:
-        return np.fromiter((bool(pattern.fullmatch(v)) for v in text), dtype=bool, count=len(values)) & is_text
+    found = pc.match_substring_regex(pa.array(text, type=pa.string()), f"^(?:{pattern.pattern.strip('^$')})$")
+    return found.to_numpy(zero_copy_only=False) & is_text
 
 
 def _unit_problem(unit) -> str | None:

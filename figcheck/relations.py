@@ -318,22 +318,6 @@ def _columns_arrow(exprs: list[str]):
     return templates, extract
 
 
-def _columns_python(exprs: list[str]):
-    token = re.compile(_TOKEN)
-    templates = np.array([token.sub("@", e) for e in exprs], dtype=object)
-
-    def extract(rows, template):
-        pattern = re.compile(_extractor(template))
-        matches = [pattern.match(exprs[i]) for i in rows]
-        valid = np.array([m is not None for m in matches], dtype=bool)
-        k = template.count("@")
-        columns = [np.array([m.group(j + 1) if m else "" for m in matches], dtype=object) for j in range(k)]
-        kinds = [np.array([1 if _NAME.fullmatch(t) else 2 if _NUMBER.fullmatch(t) else 0 for t in col], dtype=np.int8)
-                 for col in columns]
-        return valid, columns, kinds
-    return templates, extract
-
-
 class _LazyList:
     """Row access into an arrow column, for the few rows parsed one by one."""
 
@@ -349,7 +333,7 @@ def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
     """Parse a column of expressions once per distinct shape: (groups, {row: syntax error}).
 
     Each expression's tokens (names, numbers) are replaced by slots — one regex kernel over
-    the column (pyarrow's where installed) — every distinct template is parsed once, the tokens
+    the column, arrow's — every distinct template is parsed once, the tokens
     are extracted with one regex per template, and each token column is classified as names or
     numbers. What the templates do not cover exactly (unicode names, 1e-5, a syntax error) is
     parsed row by row, which also gives the exact message.
@@ -357,20 +341,15 @@ def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
     n = len(exprs)
     if n == 0:
         return [], {}
-    try:
-        import pyarrow as pa
+    import pyarrow as pa
 
-        arrow = None
-        if isinstance(exprs, pd.Series) and isinstance(exprs.dtype, pd.StringDtype) and exprs.dtype.storage == "pyarrow":
-            arrow = pa.array(exprs.array)   # the column as it is, no copy through Python
-        exprs = [e if isinstance(e, str) else "" for e in (exprs.tolist() if hasattr(exprs, "tolist") else list(exprs))] \
-            if arrow is None else exprs
-        templates, extract = _columns_arrow(arrow if arrow is not None else exprs)
-        if arrow is not None:
-            exprs = _LazyList(arrow)
-    except ImportError:
+    if isinstance(exprs, pd.Series) and isinstance(exprs.dtype, pd.StringDtype) and exprs.dtype.storage == "pyarrow":
+        arrow = pa.array(exprs.array)   # the column as it is, no copy through Python
+        templates, extract = _columns_arrow(arrow)
+        exprs = _LazyList(arrow)
+    else:
         exprs = [e if isinstance(e, str) else "" for e in (exprs.tolist() if hasattr(exprs, "tolist") else list(exprs))]
-        templates, extract = _columns_python(exprs)
+        templates, extract = _columns_arrow(exprs)
     codes, uniques = pd.factorize(templates)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
