@@ -4,7 +4,7 @@ Runs after the whole corpus is loaded, on the figure table, by sorting: figures 
 and period form a group; a big group's conflicting pairs are counted by binary search over its
 sorted interval ends and its largest agreeing cluster found by a sweep over them, never by
 comparing every pair. Only small groups (a bounded number of pairs each) are compared pair by
-pair. `conflicting_pairs` lists every pair by a sweep: the reference the counts are tested against.
+pair. `brute_force_pairs` compares every pair: the reference the counts and pairs are tested against.
 """
 from __future__ import annotations
 
@@ -67,59 +67,7 @@ as_of = "{as_of_b}"
 ''', _TEXT_A, extra={"other.txt": _TEXT_B.format(n=n_b)})
 
 
-# --- the sweep --------------------------------------------------------------------------------
-
-def below_pairs(quantity: np.ndarray, lo: np.ndarray, hi: np.ndarray):
-    """(i, j) with interval i entirely below interval j (hi[i] <= lo[j]) and one quantity code.
-
-    Per quantity, intervals are sorted by their upper end; the intervals entirely below j are
-    a prefix of that order (found by binary search), so the work is n log n plus the output.
-    The arrays are gathered once into quantity order, so each group is a contiguous slice and
-    every pair indexes memory close to its partner.
-    """
-    order = group_order(quantity)
-    quantity, lo, hi = quantity[order], lo[order], hi[order]
-    bounds = np.flatnonzero(np.r_[True, quantity[1:] != quantity[:-1], True])
-    out_i, out_j = [], []
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        if b - a < 2:
-            continue
-        by_high = np.argsort(hi[a:b], kind="stable")
-        counts = np.searchsorted(hi[a:b][by_high], lo[a:b], side="right")
-        total = int(counts.sum())
-        if total == 0:
-            continue
-        out_j.append(np.repeat(np.arange(a, b, dtype=np.int32), counts))
-        starts = np.repeat(np.cumsum(counts) - counts, counts)
-        out_i.append((by_high[np.arange(total) - starts] + a).astype(np.int32))
-    if not out_i:
-        return np.empty(0, np.int64), np.empty(0, np.int64), order
-    return np.concatenate(out_i), np.concatenate(out_j), order
-
-
-def conflicting_pairs(df: pd.DataFrame, iv: Intervals):
-    """X001's pairs: different sources, comparable modality, overlapping periods (flows: the
-    same period), intervals that do not meet. Returns (lower, higher, same_period) as rows."""
-    rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
-    quantity = pd.factorize(df["quantity"])[0][rows]   # integer codes: sorting strings is slow
-    i, j, order = below_pairs(quantity, iv.lo[rows], iv.hi[rows])
-    rows = rows[order]   # i and j index these rows, in quantity order
-    # integer codes and days: comparing strings and timestamps pair by pair is slow
-    # (32 bits: at a million figures these gathers run from memory, not cache, and width is time)
-    src = pd.factorize(df["source"])[0].astype(np.int32)[rows]
-    start, end = (_days(df[c])[rows] for c in ("period_start", "period_end"))
-    flow = (df["kind"] == "flow").to_numpy()[rows]
-    keep = src[i] != src[j]
-    i, j = i[keep], j[keep]
-    same_period = (start[i] == start[j]) & (end[i] == end[j])
-    keep = (start[i] < end[j]) & (start[j] < end[i]) & (same_period | ~flow[i])
-    i, j, same_period = rows[i[keep]], rows[j[keep]], same_period[keep]
-    # hi[i] <= lo[j]; only ends within rounding of each other can still meet (by openness)
-    keep = i != j
-    touching = np.flatnonzero(keep & close(iv.hi[i], iv.lo[j]))
-    keep[touching] = ~meet(iv.take(i[touching]), iv.take(j[touching]))
-    return i[keep], j[keep], same_period[keep]
-
+# --- grouping and the brute-force reference ------------------------------------------------
 
 def _days(column: pd.Series) -> np.ndarray:
     """A date column as int32 days since 1970."""
@@ -130,7 +78,7 @@ def group_order(codes: np.ndarray) -> np.ndarray:
     """A stable order of non-negative integer codes, as a radix sort over 16-bit digits.
 
     numpy sorts 16-bit integers stably in linear time; sorting the codes as int64 is an
-    n log n merge sort and was the largest single cost of the sweep at a million figures.
+    n log n merge sort and was the largest single cost of grouping a million figures.
     """
     codes = np.asarray(codes, dtype=np.int64)
     order = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
@@ -254,7 +202,7 @@ class Ends:
 
 def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
     """For each interval j, how many intervals i with the same key lie wholly below it without
-    meeting it (hi_i <= lo_j, as conflicting_pairs finds them). Sorted arrays and binary search:
+    meeting it (hi_i <= lo_j, as brute_force_pairs finds them). Sorted arrays and binary search:
     n log n, whatever the number of pairs.
 
     Below by rank, minus those that still meet: ends in one class (within rounding), both
@@ -279,7 +227,7 @@ BLOCK_ROWS = 1 << 16   # whole groups counted together: their arrays stay in a c
 
 def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None = None,
                           which: np.ndarray | None = None) -> np.ndarray:
-    """Per group, the number of pairs conflicting_pairs finds inside it (different sources, same
+    """Per group, the number of pairs brute_force_pairs finds inside it (different sources, same
     period, intervals that do not meet), counted without listing them: all pairs below in the
     group, minus those below within one source of the group. `which` (a mask over groups)
     limits the count to those groups; the others count 0.
