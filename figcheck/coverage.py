@@ -737,6 +737,14 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
     for seen, result in _COVERAGE_CACHE:
         if seen is corpus:
             return result
+    from .prefetch import collect
+
+    parts = collect(corpus)         # computed by a worker process while the rules ran
+    if parts is not None:
+        result = _from_parts(corpus, parts)
+        _COVERAGE_CACHE.append((corpus, result))
+        del _COVERAGE_CACHE[:-4]
+        return result
     figures = _figures_by_source(corpus)
     skips: dict[str, list] = {}
     for skip in corpus.skips:
@@ -753,6 +761,30 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
         result[sid] = counted_coverage(src, zip(*columns), its_skips, builder(src, columns[0], its_skips))
     _COVERAGE_CACHE.append((corpus, result))
     del _COVERAGE_CACHE[:-4]
+    return result
+
+
+def _from_parts(corpus, parts: dict) -> dict[str, SourceCoverage]:
+    """The coverage a worker computed (figcheck.prefetch), with its entries built on demand."""
+    skips = corpus.skips
+    skips_of: dict[str, list] = {}
+    for skip in skips:
+        skips_of.setdefault(skip.source, []).append(skip)
+
+    def builder(src, sid, its_skips):
+        def build():
+            df = getattr(corpus.figures, "df", None)
+            ids = (df["id"][(df["source"] == sid).to_numpy()].tolist() if df is not None
+                   else [f.id for f in corpus.figures.values() if f.source == sid])
+            return source_coverage(src, [corpus.figures[fid] for fid in ids], its_skips).entries
+        return build
+
+    result = {}
+    for sid, (tally, kinds, open_entries, unmatched, idle) in parts.items():
+        src = corpus.sources[sid]
+        its_skips = skips_of.get(sid, ())
+        result[sid] = CountedCoverage(sid, tally, kinds, open_entries, [skips[k] for k in unmatched],
+                                      [skips[k] for k in idle], builder(src, sid, its_skips))
     return result
 
 

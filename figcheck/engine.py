@@ -13,6 +13,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from . import prefetch
+from .coverage import COVERAGE_RULE
 from .rules import REGISTRY, Context, Finding, Rule, Severity
 
 
@@ -81,7 +83,9 @@ def hits_of(rules: list[Rule], ctx: Context, progress=None, timings=None) -> dic
     import time
 
     out = {}
-    for r in rules:
+    # a rule whose work a worker process does meanwhile (coverage, figcheck.prefetch) runs last,
+    # so that the others run while it works; the findings' order does not depend on this one
+    for r in sorted(rules, key=lambda r: prefetch.pending(ctx.corpus) and r.code == COVERAGE_RULE):
         if progress is not None:
             progress.step(f"rule {r.code} {r.name}")
         t0 = time.perf_counter()
@@ -396,12 +400,15 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
     t0 = time.perf_counter()
     corpus = load(paths, settings.about_margin, use_cache=use_cache, progress=progress)
     t1 = time.perf_counter()
+    rules = selected(discover(), select if select is not None else settings.select,
+                     ignore if ignore is not None else settings.ignore)
+    # coverage reads every article and needs nothing else: a second core reads them meanwhile
+    coverage_worker = any(r.code == COVERAGE_RULE for r in rules) and prefetch.wanted(corpus) \
+        and prefetch.start_coverage(corpus)
     if progress is not None:
         progress.stage("figure table")
     table = FigureTable.from_corpus(corpus, settings.about_margin)
     t2 = time.perf_counter()
-    rules = selected(discover(), select if select is not None else settings.select,
-                     ignore if ignore is not None else settings.ignore)
     # The corpus and its table live through the rules: out of the collector's way meanwhile, so
     # that the findings' many small objects do not make it walk a million others again and
     # again. Unfrozen after, so a long-running caller's cycles are collected as usual.
@@ -411,6 +418,8 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
                        engine=engine, scheduler=scheduler, progress=progress, timings=timings)
     finally:
         gc.unfreeze()
+        if coverage_worker:
+            prefetch.cancel(corpus)       # its result was collected, unless a rule failed
     t3 = time.perf_counter()
     timings = {"load": t1 - t0, "table": t2 - t1, **timings, "rules": t3 - t2}
     return CheckResult(corpus, table, rules, findings, timings=timings)
