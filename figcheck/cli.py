@@ -70,8 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from .collector import collector_paused
+
     try:
-        return _main(argv)
+        with collector_paused():          # through the output too, which walks every finding
+            return _main(argv)
     except KeyboardInterrupt:
         print("figcheck: interrupted", file=sys.stderr)
         return 130

@@ -1,7 +1,6 @@
 """Discover checks/, select rules, run them over the figure table, turn hits into findings."""
 from __future__ import annotations
 
-import gc
 import hashlib
 import importlib
 import json
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import prefetch
+from .collector import collector_paused
 from .coverage import COVERAGE_RULE
 from .rules import REGISTRY, Context, Finding, Rule, Severity
 
@@ -394,32 +394,28 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
     from .table import FigureTable
 
     timings: dict[str, float] = {}
-    paths = list(paths)
-    if progress is not None:
-        progress.stage("loading", total=len(paths))
-    t0 = time.perf_counter()
-    corpus = load(paths, settings.about_margin, use_cache=use_cache, progress=progress)
-    t1 = time.perf_counter()
-    rules = selected(discover(), select if select is not None else settings.select,
-                     ignore if ignore is not None else settings.ignore)
-    # coverage reads every article and needs nothing else: a second core reads them meanwhile
-    coverage_worker = any(r.code == COVERAGE_RULE for r in rules) and prefetch.wanted(corpus) \
-        and prefetch.start_coverage(corpus)
-    if progress is not None:
-        progress.stage("figure table")
-    table = FigureTable.from_corpus(corpus, settings.about_margin)
-    t2 = time.perf_counter()
-    # The corpus and its table live through the rules: out of the collector's way meanwhile, so
-    # that the findings' many small objects do not make it walk a million others again and
-    # again. Unfrozen after, so a long-running caller's cycles are collected as usual.
-    gc.freeze()
-    try:
-        findings = run(corpus, table, rules, {"severity": settings.severity, "settings": settings},
-                       engine=engine, scheduler=scheduler, progress=progress, timings=timings)
-    finally:
-        gc.unfreeze()
-        if coverage_worker:
-            prefetch.cancel(corpus)       # its result was collected, unless a rule failed
-    t3 = time.perf_counter()
+    with collector_paused():
+        paths = list(paths)
+        if progress is not None:
+            progress.stage("loading", total=len(paths))
+        t0 = time.perf_counter()
+        corpus = load(paths, settings.about_margin, use_cache=use_cache, progress=progress)
+        t1 = time.perf_counter()
+        rules = selected(discover(), select if select is not None else settings.select,
+                         ignore if ignore is not None else settings.ignore)
+        # coverage reads every article and needs nothing else: a second core reads them meanwhile
+        coverage_worker = any(r.code == COVERAGE_RULE for r in rules) and prefetch.wanted(corpus) \
+            and prefetch.start_coverage(corpus)
+        if progress is not None:
+            progress.stage("figure table")
+        table = FigureTable.from_corpus(corpus, settings.about_margin)
+        t2 = time.perf_counter()
+        try:
+            findings = run(corpus, table, rules, {"severity": settings.severity, "settings": settings},
+                           engine=engine, scheduler=scheduler, progress=progress, timings=timings)
+        finally:
+            if coverage_worker:
+                prefetch.cancel(corpus)       # its result was collected, unless a rule failed
+        t3 = time.perf_counter()
     timings = {"load": t1 - t0, "table": t2 - t1, **timings, "rules": t3 - t2}
     return CheckResult(corpus, table, rules, findings, timings=timings)

@@ -189,3 +189,24 @@ def test_dask_engine_finds_what_the_memory_engine_finds(tmp_path):
     assert sum(f.code == "X990" for f in memory) > 10          # the per-quantity test rule fires
     assert all(engine.discover()[c].partition == "quantity" for c in ("X002", "X003", "S001", "S002"))
     assert [f.to_json() for f in dask] == [f.to_json() for f in memory]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_check_pauses_the_cycle_collector_and_restores_it(enabled, monkeypatch):
+    import gc
+
+    seen = []
+    original = engine.run
+
+    def run(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run", run)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        engine.check([ROOT / "figures.toml"], Settings(root=ROOT), use_cache=False)
+        assert seen == [False]
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable()
