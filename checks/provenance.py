@@ -87,7 +87,7 @@ def quote_misses(texts: dict, sources, quotes, places=None) -> list[int]:
 
 @rule("P001", "quote-not-in-source", "error",
       failing=_example(quote="etwa 12.000 Soldaten entsandt", value="12.000"),
-      passing=_example(quote="etwa  11.000\\nSoldaten entsandt"))
+      passing=_example(quote="etwa  11.000\\nSoldaten entsandt"), texts=True)
 def quote_not_in_source(ctx):
     """The quote is not in the source text.
 
@@ -292,7 +292,7 @@ def _hedge_differs(keys: _FigureKeys, i: int) -> bool:
 
 @rule("P002", "number-differs-from-quote", "error",
       failing=_example(value="11.500"),
-      passing=_example())
+      passing=_example(), texts=True)
 def number_differs_from_quote(ctx):
     """The number in the quote, read in the source's language, is not the encoded value.
 
@@ -331,7 +331,7 @@ def number_differs_from_quote(ctx):
 
 @rule("P003", "hedge-differs-from-quote", "error",
       failing=_example(qualifier="exact"),
-      passing=_example())
+      passing=_example(), texts=True)
 def hedge_differs_from_quote(ctx):
     """The hedge in the quote ("etwa", "mehr als", "bis zu") is not the encoded qualifier.
 
@@ -397,7 +397,7 @@ _COVERAGE_TEXT = ("Im vergangenen Jahr wurden etwa 11.000 Soldaten entsandt. "
 source = "s1"
 quote = "weitere 3.000 Soldaten"
 reason = "a later deployment, encoded in the 2025 figures file"
-""", _COVERAGE_TEXT))
+""", _COVERAGE_TEXT), texts=True)
 def uncovered_mention(ctx):
     """A number in a source is neither encoded as a figure nor skipped.
 

@@ -737,14 +737,6 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
     for seen, result in _COVERAGE_CACHE:
         if seen is corpus:
             return result
-    from .prefetch import collect
-
-    parts = collect(corpus)         # computed by a worker process while the rules ran
-    if parts is not None:
-        result = _from_parts(corpus, parts)
-        _COVERAGE_CACHE.append((corpus, result))
-        del _COVERAGE_CACHE[:-4]
-        return result
     figures = _figures_by_source(corpus)
     skips: dict[str, list] = {}
     for skip in corpus.skips:
@@ -764,8 +756,14 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
     return result
 
 
+def adopt(corpus, parts: dict) -> None:
+    """Keep the coverage a worker process computed (figcheck.prefetch) as the corpus's coverage."""
+    _COVERAGE_CACHE.append((corpus, _from_parts(corpus, parts)))
+    del _COVERAGE_CACHE[:-4]
+
+
 def _from_parts(corpus, parts: dict) -> dict[str, SourceCoverage]:
-    """The coverage a worker computed (figcheck.prefetch), with its entries built on demand."""
+    """The coverage of a worker, with its entries built on demand."""
     skips = corpus.skips
     skips_of: dict[str, list] = {}
     for skip in skips:

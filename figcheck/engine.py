@@ -14,7 +14,6 @@ import pandas as pd
 
 from . import prefetch
 from .collector import collector_paused
-from .coverage import COVERAGE_RULE
 from .rules import REGISTRY, Context, Finding, Rule, Severity
 
 
@@ -83,9 +82,7 @@ def hits_of(rules: list[Rule], ctx: Context, progress=None, timings=None) -> dic
     import time
 
     out = {}
-    # a rule whose work a worker process does meanwhile (coverage, figcheck.prefetch) runs last,
-    # so that the others run while it works; the findings' order does not depend on this one
-    for r in sorted(rules, key=lambda r: prefetch.pending(ctx.corpus) and r.code == COVERAGE_RULE):
+    for r in rules:
         if progress is not None:
             progress.step(f"rule {r.code} {r.name}")
         t0 = time.perf_counter()
@@ -131,7 +128,24 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
         rules_here = [r for r in rules if r.partition != "quantity"]
     else:
         rules_here = rules
-    hits.update(hits_of(rules_here, ctx, progress, timings))
+    # the text rules a worker process runs meanwhile (figcheck.prefetch), if one was started
+    codes = {r.code for r in rules_here}
+    in_worker = [r for r in prefetch.delegated(corpus) if r.code in codes]
+    hits.update(hits_of([r for r in rules_here if r not in in_worker], ctx, progress, timings))
+    if in_worker:
+        t0 = time.perf_counter()
+        got = prefetch.collect(corpus)
+        if got is None:                   # it failed: here, then
+            hits.update(hits_of(in_worker, ctx, progress, timings))
+        else:
+            worker_hits, worker_timings = got
+            hits.update({r.code: worker_hits[r.code] for r in in_worker})
+            if timings is not None:
+                timings["rules.waiting for the text worker"] = time.perf_counter() - t0
+                for key, seconds in worker_timings.items():
+                    timings[f"{key} (worker)"] = seconds
+            if progress is not None:
+                progress.advance(len(in_worker))
     return findings_of(corpus, rules, hits, settings)
 
 
@@ -403,19 +417,18 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
         t1 = time.perf_counter()
         rules = selected(discover(), select if select is not None else settings.select,
                          ignore if ignore is not None else settings.ignore)
-        # coverage reads every article and needs nothing else: a second core reads them meanwhile
-        coverage_worker = any(r.code == COVERAGE_RULE for r in rules) and prefetch.wanted(corpus) \
-            and prefetch.start_coverage(corpus)
+        rule_settings = {"severity": settings.severity, "settings": settings}
+        # the rules that read the articles need only the corpus: a second core runs them meanwhile
+        prefetch.start(corpus, rules, rule_settings)
         if progress is not None:
             progress.stage("figure table")
         table = FigureTable.from_corpus(corpus, settings.about_margin)
         t2 = time.perf_counter()
         try:
-            findings = run(corpus, table, rules, {"severity": settings.severity, "settings": settings},
-                           engine=engine, scheduler=scheduler, progress=progress, timings=timings)
+            findings = run(corpus, table, rules, rule_settings, engine=engine, scheduler=scheduler,
+                           progress=progress, timings=timings)
         finally:
-            if coverage_worker:
-                prefetch.cancel(corpus)       # its result was collected, unless a rule failed
+            prefetch.release(corpus)
         t3 = time.perf_counter()
     timings = {"load": t1 - t0, "table": t2 - t1, **timings, "rules": t3 - t2}
     return CheckResult(corpus, table, rules, findings, timings=timings)

@@ -1,16 +1,16 @@
-"""Coverage read in a second process while the rules run.
+"""The rules that read the source texts, run in a second process while the others run.
 
-Coverage (rule P004) reads every article of the archive, which on a newsroom's archive is the
-largest single piece of work and depends on nothing the other rules compute. On a machine with
-a second core, `start_coverage` forks a worker right after loading; the worker computes
-`corpus_coverage` exactly as the process itself would and sends back its counts and open
-mentions, while the parent builds the figure table and runs the other rules. `collect` hands
-the result to `corpus_coverage` when P004 (or the JSON summary) asks for it. If the worker
-cannot start or fails, coverage is computed in the process as before: a check never depends
-on the worker.
+The provenance rules (quotes, the numbers in them, coverage) read every article of the archive.
+On a newsroom's archive that is the largest part of a check, and it needs nothing the other
+rules compute: not the figure table, not the relation results. On a machine with a second core,
+`start` forks a worker right after loading; the worker runs those rules exactly as the process
+itself would (the same functions on the same corpus, inherited through fork) and sends back
+their hits and the coverage counts, while the parent builds the figure table and runs the
+other rules. `collect` hands the worker's results over. If the worker cannot start or fails,
+its rules run in the process as before: a check never depends on the worker.
 
 Forking is used only where it is safe and cheap (Linux) and only when there is enough text to
-pay for it; FIGCHECK_COVERAGE_WORKER=always|never overrides the size test.
+pay for it; FIGCHECK_TEXT_WORKER=always|never overrides the size test.
 """
 from __future__ import annotations
 
@@ -18,15 +18,23 @@ import multiprocessing
 import os
 import sys
 
-# Below this much article text the whole coverage takes well under a second: no worker.
+# Below this much article text the text rules take well under a second: no worker.
 MIN_TEXT_CHARS = 4_000_000
 
-_PENDING: list[tuple[object, object, object]] = []      # (corpus, worker process, its pipe end)
+
+class _Worker:
+    def __init__(self, corpus, rules, process, receiver):
+        self.corpus, self.rules, self.process, self.receiver = corpus, rules, process, receiver
+        self.result = None          # (hits by rule code, coverage parts or None, timings), once received
+        self.received = False
+
+
+_WORKERS: list[_Worker] = []
 
 
 def wanted(corpus, env=None) -> bool:
     """Whether a worker pays for this corpus on this machine."""
-    choice = (env if env is not None else os.environ).get("FIGCHECK_COVERAGE_WORKER", "auto")
+    choice = (env if env is not None else os.environ).get("FIGCHECK_TEXT_WORKER", "auto")
     if choice == "never" or not sys.platform.startswith("linux"):
         return False
     if choice == "always":
@@ -41,67 +49,89 @@ def wanted(corpus, env=None) -> bool:
     return False
 
 
-def start_coverage(corpus) -> bool:
-    """Fork a worker that computes the coverage of `corpus`; True if one started."""
-    if not corpus.sources or pending(corpus):
-        return False
+def start(corpus, rules, settings=None) -> list:
+    """Fork a worker that runs the text rules among `rules` on `corpus`; the rules it runs
+    (none when no worker started)."""
+    text_rules = [r for r in rules if r.texts]
+    if not text_rules or not corpus.sources or _worker(corpus) is not None or not wanted(corpus):
+        return []
     try:
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        worker = context.Process(target=_coverage_in_worker, args=(corpus, sender), daemon=True)
-        worker.start()
+        process = context.Process(target=_in_worker, args=(corpus, text_rules, settings, sender), daemon=True)
+        process.start()
     except (OSError, ValueError, RuntimeError):
-        return False
+        return []
     sender.close()
-    _PENDING.append((corpus, worker, receiver))
-    return True
+    _WORKERS.append(_Worker(corpus, text_rules, process, receiver))
+    return text_rules
 
 
-def _coverage_in_worker(corpus, sender) -> None:
-    """In the worker: the corpus's coverage as plain parts (no closures, skips by position)."""
-    from .coverage import corpus_coverage
+def _in_worker(corpus, rules, settings, sender) -> None:
+    """In the worker: the rules' hits, the coverage as plain parts (no closures, skips by
+    position) when the coverage rule ran, and the rules' timings."""
+    from .coverage import COVERAGE_RULE, corpus_coverage
+    from .engine import hits_of
+    from .rules import Context
 
     try:
-        position = {id(skip): k for k, skip in enumerate(corpus.skips)}
-        parts = {sid: (cov._tally, cov._kinds, cov._open,
-                       [position[id(s)] for s in cov.unmatched_skips],
-                       [position[id(s)] for s in cov.idle_skips])
-                 for sid, cov in corpus_coverage(corpus).items()}
-    except BaseException:         # the parent computes it again and reports what went wrong
+        timings: dict[str, float] = {}
+        hits = hits_of(rules, Context(corpus, None, settings), timings=timings)
         parts = None
+        if any(r.code == COVERAGE_RULE for r in rules):
+            position = {id(skip): k for k, skip in enumerate(corpus.skips)}
+            parts = {sid: (cov._tally, cov._kinds, cov._open,
+                           [position[id(s)] for s in cov.unmatched_skips],
+                           [position[id(s)] for s in cov.idle_skips])
+                     for sid, cov in corpus_coverage(corpus).items()}
+        payload = (hits, parts, timings)
+    except BaseException:         # the parent runs the rules again and reports what went wrong
+        payload = None
     try:
-        sender.send(parts)
+        sender.send(payload)
     except (OSError, ValueError):
         pass                      # the parent stopped waiting
 
 
-def pending(corpus) -> bool:
-    """Whether a worker is computing the coverage of `corpus`."""
-    return any(seen is corpus for seen, _, _ in _PENDING)
+def _worker(corpus) -> _Worker | None:
+    return next((w for w in _WORKERS if w.corpus is corpus), None)
 
 
-def collect(corpus) -> dict | None:
-    """The worker's parts for `corpus` ({source id: (tally, kinds, open entries, unmatched skip
-    positions, idle skip positions)}), waiting for them; None if no worker ran or it failed."""
-    for k, (seen, worker, receiver) in enumerate(_PENDING):
-        if seen is corpus:
-            del _PENDING[k]
-            try:
-                return receiver.recv()
-            except (EOFError, OSError):        # the worker died or raised: compute in-process
-                return None
-            finally:
-                receiver.close()
-                worker.join(timeout=5)
-    return None
+def delegated(corpus) -> list:
+    """The rules a worker runs (or ran) for `corpus`."""
+    w = _worker(corpus)
+    return list(w.rules) if w is not None else []
 
 
-def cancel(corpus) -> None:
-    """Stop a worker whose result nobody will ask for."""
-    for k, (seen, worker, receiver) in enumerate(_PENDING):
-        if seen is corpus:
-            del _PENDING[k]
-            worker.terminate()
-            receiver.close()
-            worker.join(timeout=5)
-            return
+def collect(corpus):
+    """(hits by rule code, timings) from the worker for `corpus`, waiting for them; None if no
+    worker ran or it failed (then its rules must run in the process)."""
+    w = _worker(corpus)
+    if w is None:
+        return None
+    if not w.received:
+        w.received = True
+        try:
+            w.result = w.receiver.recv()
+        except (EOFError, OSError):       # the worker died
+            w.result = None
+        finally:
+            w.receiver.close()
+            w.process.join(timeout=5)
+        if w.result is not None and w.result[1] is not None:
+            from .coverage import adopt
+
+            adopt(corpus, w.result[1])    # for the reports' coverage summary
+    return None if w.result is None else (w.result[0], w.result[2])
+
+
+def release(corpus) -> None:
+    """Forget the worker of `corpus`, stopping it if its result was never asked for."""
+    w = _worker(corpus)
+    if w is None:
+        return
+    _WORKERS.remove(w)
+    if not w.received:
+        w.process.terminate()
+        w.receiver.close()
+        w.process.join(timeout=5)

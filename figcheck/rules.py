@@ -105,6 +105,9 @@ class Rule:
     # check may run on a partition of the figure table holding whole quantity families (the
     # Dask engine); None: it needs the whole corpus (relations across quantities).
     partition: str | None = None
+    # True: the rule reads the source texts and only the corpus (no figure table, no relation
+    # results), so it may run in a worker process beside the others (figcheck.prefetch).
+    texts: bool = False
 
     def to_json(self) -> dict:
         return {"code": self.code, "name": self.name, "severity": self.severity.name,
@@ -119,11 +122,14 @@ REGISTRY: dict[str, Rule] = {}
 PARTITIONS = (None, "quantity")
 
 
-def rule(code: str, name: str, severity: str, failing: Example, passing: Example, partition: str | None = None):
+def rule(code: str, name: str, severity: str, failing: Example, passing: Example, partition: str | None = None,
+         texts: bool = False):
     """Register a rule: `@rule("A001", "relation-does-not-hold", "error", failing=..., passing=...)`.
 
     `partition="quantity"` declares that the rule only ever compares figures of one quantity
     family (a quantity, its parts and its whole): the Dask engine then runs it per partition.
+    `texts=True` declares that it reads the source texts and needs nothing but the corpus: on a
+    big archive it runs in a worker process while the other rules run.
     """
     if partition not in PARTITIONS:
         raise ValueError(f"rule {code}: partition must be one of {PARTITIONS}")
@@ -141,7 +147,7 @@ def rule(code: str, name: str, severity: str, failing: Example, passing: Example
             raise ValueError(f"rule code {code} registered twice")
         module = func.__module__.rsplit(".", 1)[-1]
         REGISTRY[code] = Rule(code, name, Severity.parse(severity), summary.strip(),
-                              _dedent(explanation), failing, passing, func, module, partition)
+                              _dedent(explanation), failing, passing, func, module, partition, texts)
         return func
 
     return register

@@ -1,4 +1,4 @@
-"""Coverage read by a worker process (figcheck.prefetch) is the coverage read in the process."""
+"""The text rules run by a worker process (figcheck.prefetch) find what they find in the process."""
 from __future__ import annotations
 
 import os
@@ -10,9 +10,10 @@ import pytest
 from figcheck import coverage, prefetch
 from figcheck.config import Settings
 from figcheck.coverage import OPEN, corpus_coverage, summary
-from figcheck.engine import check
+from figcheck.engine import check, discover, hits_of
 from figcheck.formats import render
 from figcheck.load import load
+from figcheck.rules import Context
 
 from conftest import generated_archive
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 
 
 def _check(paths, monkeypatch, worker: str):
-    monkeypatch.setenv("FIGCHECK_COVERAGE_WORKER", worker)
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", worker)
     result = check(paths, Settings(root=ROOT), use_cache=False)
     return result, render("json", result)
 
@@ -59,8 +60,15 @@ def test_worker_coverage_equals_in_process_coverage(paths, archive, monkeypatch)
     assert [list(x) for x in skips_a] == [list(x) for x in skips_b]
 
 
+def _text_rules():
+    return [r for r in discover().values() if r.texts]
+
+
+def test_the_text_rules_are_the_provenance_rules():
+    assert {r.code for r in _text_rules()} == {"P001", "P002", "P003", "P004"}
+
+
 def test_the_worker_really_runs_in_another_process(archive, monkeypatch):
-    parent = os.getpid()
     seen = []
     original = coverage.corpus_coverage
 
@@ -68,16 +76,21 @@ def test_the_worker_really_runs_in_another_process(archive, monkeypatch):
         seen.append(os.getpid())
         return original(corpus)
 
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
     corpus = load([archive], use_cache=False)
     monkeypatch.setattr(coverage, "corpus_coverage", recording)
-    assert prefetch.start_coverage(corpus)
-    parts = prefetch.collect(corpus)
-    assert seen == []                   # only the worker computed it (its calls are not seen here)
-    assert parts is not None and set(parts) == set(corpus.sources)
+    rules = _text_rules()
+    assert prefetch.start(corpus, rules) == rules
+    assert prefetch.delegated(corpus) == rules
+    hits, timings = prefetch.collect(corpus)
+    assert seen == []                   # only the worker read the texts (its calls are not seen here)
+    assert set(hits) == {r.code for r in rules} and "rules.provenance" in timings
     monkeypatch.setattr(coverage, "corpus_coverage", original)
-    expected = original(corpus)
-    assert {sid: p[0] for sid, p in parts.items()} == {sid: c._tally for sid, c in expected.items()}
-    assert os.getpid() == parent
+    here = hits_of(rules, Context(corpus, None, {}))
+    assert {code: [h.message for h in hs] for code, hs in hits.items()} == \
+        {code: [h.message for h in hs] for code, hs in here.items()}
+    prefetch.release(corpus)
+    assert prefetch.delegated(corpus) == []
 
 
 def test_a_failing_worker_falls_back_to_the_process(archive, monkeypatch, capfd):
@@ -99,16 +112,24 @@ def test_a_failing_worker_falls_back_to_the_process(archive, monkeypatch, capfd)
 def test_small_corpora_get_no_worker(monkeypatch):
     corpus = load([ROOT / "figures.toml"], use_cache=False)
     assert not prefetch.wanted(corpus, env={})
-    assert prefetch.wanted(corpus, env={"FIGCHECK_COVERAGE_WORKER": "always"})
-    assert not prefetch.wanted(corpus, env={"FIGCHECK_COVERAGE_WORKER": "never"})
+    assert prefetch.wanted(corpus, env={"FIGCHECK_TEXT_WORKER": "always"})
+    assert not prefetch.wanted(corpus, env={"FIGCHECK_TEXT_WORKER": "never"})
     monkeypatch.setattr(prefetch, "MIN_TEXT_CHARS", 10)
     assert prefetch.wanted(corpus, env={}) == ((os.cpu_count() or 1) >= 2)
 
 
-def test_a_cancelled_worker_is_stopped(archive):
+def test_a_released_worker_is_stopped(archive, monkeypatch):
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
     corpus = load([archive], use_cache=False)
-    assert prefetch.start_coverage(corpus)
-    worker = prefetch._PENDING[-1][1]
-    prefetch.cancel(corpus)
+    assert prefetch.start(corpus, _text_rules())
+    worker = prefetch._WORKERS[-1].process
+    prefetch.release(corpus)
     assert not worker.is_alive()
     assert prefetch.collect(corpus) is None
+
+
+def test_no_worker_without_text_rules(archive, monkeypatch):
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    corpus = load([archive], use_cache=False)
+    assert prefetch.start(corpus, [r for r in discover().values() if not r.texts]) == []
+    assert prefetch.delegated(corpus) == []
