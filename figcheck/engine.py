@@ -141,9 +141,9 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
             worker_hits, worker_timings = got
             hits.update({r.code: worker_hits[r.code] for r in in_worker})
             if timings is not None:
-                timings["rules.waiting for the text worker"] = time.perf_counter() - t0
-                for key, seconds in worker_timings.items():
-                    timings[f"{key} (worker)"] = seconds
+                timings["rules.wait_for_worker"] = time.perf_counter() - t0
+                for key, seconds in worker_timings.items():      # "rules.provenance" → "worker.provenance"
+                    timings["worker." + key.split(".", 1)[-1]] = seconds
             if progress is not None:
                 progress.advance(len(in_worker))
     return findings_of(corpus, rules, hits, settings)
