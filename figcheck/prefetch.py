@@ -35,8 +35,8 @@ _WORKERS: list[_Worker] = []
 def wanted(corpus, env=None) -> bool:
     """Whether a worker pays for this corpus on this machine."""
     choice = (env if env is not None else os.environ).get("FIGCHECK_TEXT_WORKER", "auto")
-    if choice == "never" or not sys.platform.startswith("linux"):
-        return False
+    if choice == "never" or not sys.platform.startswith("linux") or multiprocessing.current_process().daemon:
+        return False              # (a daemonic process, a Pool's worker, may not have children)
     if choice == "always":
         return True
     if (os.cpu_count() or 1) < 2:
@@ -74,6 +74,9 @@ def _in_worker(corpus, rules, settings, sender) -> None:
     from .engine import hits_of
     from .rules import Context
 
+    # the worker writes nothing; and the parent's output streams may have been locked by another
+    # thread (a progress bar) at the fork, so that flushing them on exit could wait forever
+    sys.stdout = sys.stderr = open(os.devnull, "w")
     try:
         timings: dict[str, float] = {}
         hits = hits_of(rules, Context(corpus, None, settings), timings=timings)
