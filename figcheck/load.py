@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import math
 import os
 import re
@@ -117,34 +118,73 @@ class LineIndex:
 class LazyLineIndex:
     """LineIndex's answers for a file without multi-line strings, found without a scan per line.
 
-    Table headers come from one regex pass over the whole text; a key's line is looked up
-    between its table's header and the next header only when asked for. Every figure asks
-    for its `id` line, usually the line after its header, so this costs a few lines each.
+    The lines that may be table headers (those starting with `[`, a blank or a tab) are found
+    with numpy over the file's bytes; the usual headers (`[[figure]]`, `[[relation]]`, ...) are
+    recognised there by their bytes, any other candidate line by the header regex. A key's line
+    is looked up between its table's header and the next header only when asked for. Every
+    figure asks for its `id` line, usually the line after its header: key_lines tests those
+    lines' first bytes for all tables at once.
     """
 
     _HEADER = re.compile(
         r"^[ \t]*(?:\[\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\]\]"
-        r"|\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\.[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[\w.-]+)[ \t]*\])",
-        re.MULTILINE)
+        r"|\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\.[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[\w.-]+)[ \t]*\])")
+    _USUAL_ARRAYS = ("figure", "relation", "source", "rate", "skip")
 
-    def __init__(self, text: str):
-        self.text = text
-        self.line_list = text.splitlines()   # no odd line breaks here (see line_index)
-        found = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in self._HEADER.finditer(text)]
-        # each header's line: the newlines before it, counted span by span in C
-        numbers, line, previous = [], 1, 0
-        for start, _, _, _ in found:
-            line += text.count("\n", previous, start)
-            previous = start
-            numbers.append(line)
-        self.header_lines: list[int] = numbers
-        self.arrays: dict[str, list[int]] = {}     # [[kind]] headers, in order
+    def __init__(self, text: str, data: bytes | None = None):
+        data = text.encode("utf-8", "surrogatepass") if data is None else data
+        self.data = data
+        b = np.frombuffer(data, dtype=np.uint8)
+        breaks = np.flatnonzero(b == 10)
+        # line k (from 1) is data[starts[k-1]:ends[k-1]], as text.split("\n") cuts it
+        self.starts = np.concatenate(([0], breaks + 1)).astype(np.int64)
+        self.ends = np.concatenate((breaks, [len(data)])).astype(np.int64)
+        self.plain_header = False   # a [table] header: only the full scan reads those
+        first = np.zeros(len(self.starts), dtype=np.uint8)
+        nonempty = self.starts < self.ends
+        first[nonempty] = b[self.starts[nonempty]]
+        candidates = np.flatnonzero((first == ord("[")) | (first == ord(" ")) | (first == ord("\t")))
+        kind_of = np.full(len(candidates), -1, dtype=np.int64)   # index into `kinds`; -1: not an array header
+        kinds = list(self._USUAL_ARRAYS)
+        for code, kind in enumerate(kinds):
+            pattern = np.frombuffer(f"[[{kind}]]".encode(), dtype=np.uint8)
+            at = self.starts[candidates]
+            fits = np.flatnonzero(at + len(pattern) <= len(b))
+            same = (b[at[fits, None] + np.arange(len(pattern))] == pattern).all(axis=1)
+            kind_of[fits[same]] = code
+        header = kind_of >= 0
         self.named: dict[tuple, int] = {}          # [kind.name] headers
-        for (_, kind, table_kind, name), number in zip(found, numbers):
-            if kind:
-                self.arrays.setdefault(kind, []).append(number)
+        for k in np.flatnonzero(kind_of < 0).tolist():
+            line = self._line(int(candidates[k]) + 1)
+            m = self._HEADER.match(line)
+            if m is None:
+                if _PLAIN_HEADER_ANYWHERE.match(line):
+                    self.plain_header = True
+                continue
+            header[k] = True
+            if m.group(1):
+                if m.group(1) not in kinds:
+                    kinds.append(m.group(1))
+                kind_of[k] = kinds.index(m.group(1))
             else:
-                self.named[(table_kind, name.strip("\"'"))] = number
+                self.named[(m.group(2), m.group(3).strip("\"'"))] = int(candidates[k]) + 1
+        numbers = candidates + 1
+        self.header_lines: list[int] = numbers[header].tolist()
+        self.array_lines = {kind: numbers[kind_of == code] for code, kind in enumerate(kinds)}
+        self.arrays: dict[str, list[int]] = {kind: lines.tolist() for kind, lines in self.array_lines.items()
+                                             if len(lines)}   # [[kind]] headers, in order
+
+    def _line(self, number: int) -> str:
+        line = self.data[self._starts[number - 1]:self._ends[number - 1]].decode("utf-8", "surrogatepass")
+        return line[:-1] if line.endswith("\r") else line
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return self.starts.tolist()
+
+    @functools.cached_property
+    def _ends(self) -> list[int]:
+        return self.ends.tolist()
 
     @functools.cached_property
     def tables(self) -> dict[tuple, int]:
@@ -164,28 +204,42 @@ class LazyLineIndex:
         return 1 if header is None else header
 
     def key_lines(self, kind, names, key) -> np.ndarray:
-        """key() for many tables: the key is almost always on the line after its header."""
-        lines = self.line_list
-        out = []
-        for name in names:
-            header = self._header(kind, name)
-            if header is not None and header < len(lines) and key in lines[header]:
-                m = _KEY.match(lines[header])
-                if m and m.group(1).strip('"') == key:
-                    out.append(header + 1)
-                    continue
-            out.append(self.key(kind, name, key))
-        return np.array(out, dtype=np.int64)
+        """key() for many tables: the key is almost always on the line after its header, which
+        starts with `key =` or `key=` (one byte test for all tables); any other table asks key()."""
+        names = list(names)
+        out = np.zeros(len(names), dtype=np.int64)
+        positions = np.asarray(names) if names else np.zeros(0, dtype=np.int64)
+        if positions.dtype.kind not in "iu" or any(type(n) is not int for n in names):
+            return np.array([self.key(kind, name, key) for name in names], dtype=np.int64)
+        headers = self.array_lines.get(kind, np.zeros(0, dtype=np.int64))
+        known = (positions >= 0) & (positions < len(headers))
+        header = np.zeros(len(names), dtype=np.int64)
+        header[known] = headers[positions[known]]
+        # the line after the header is line header + 1: it starts at starts[header]
+        found = known & (header < len(self.starts))
+        b = np.frombuffer(self.data, dtype=np.uint8)
+        matched = np.zeros(len(names), dtype=bool)
+        for written in (f"{key} =", f"{key}="):
+            pattern = np.frombuffer(written.encode(), dtype=np.uint8)
+            rows = np.flatnonzero(found & ~matched)
+            at = self.starts[header[rows]]
+            fits = at + len(pattern) <= self.ends[header[rows]]
+            rows, at = rows[fits], at[fits]
+            same = (b[at[:, None] + np.arange(len(pattern))] == pattern).all(axis=1)
+            matched[rows[same]] = True
+        out[matched] = header[matched] + 1
+        for i in np.flatnonzero(~matched).tolist():
+            out[i] = self.key(kind, names[i], key)
+        return out
 
     def key(self, kind, name, key) -> int:
         header = self._header(kind, name)
         if header is None:
             return 1
-        lines = self.line_list
         after = bisect.bisect_right(self.header_lines, header)
-        stop = self.header_lines[after] if after < len(self.header_lines) else len(lines) + 1
+        stop = self.header_lines[after] if after < len(self.header_lines) else len(self.starts) + 1
         for number in range(header + 1, stop):
-            line = lines[number - 1]
+            line = self._line(number)
             if key in line:   # a cheap test before the regex
                 m = _KEY.match(line)
                 if m and m.group(1).strip('"') == key:
@@ -193,16 +247,30 @@ class LazyLineIndex:
         return header
 
 
-_PLAIN_HEADER_ANYWHERE = re.compile(r"^[ \t]*\[[ \t]*[A-Za-z_][\w-]*[ \t]*\]", re.MULTILINE)
+_PLAIN_HEADER_ANYWHERE = re.compile(r"^[ \t]*\[[ \t]*[A-Za-z_][\w-]*[ \t]*\]")
+
+
+def _has_triple_quote(data: bytes) -> bool:
+    """Whether \"\"\" or \'\'\' occurs (a multi-line string may): three equal bytes in a row, by numpy,
+    where a substring search stumbles over every quote of the file."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    for quote in (ord('"'), ord("'")):
+        q = b == quote
+        if len(b) >= 3 and (q[:-2] & q[1:-1] & q[2:]).any():
+            return True
+    return False
 
 
 def line_index(text: str):
-    """The lazy index where it gives the same answers (no multi-line strings), else the full scan."""
+    """The lazy index where it gives the same answers (no multi-line strings, no [table]
+    headers), else the full scan."""
     odd_breaks = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-    if ('"""' in text or "'''" in text or text.count("\r") != text.count("\r\n")
-            or any(b in text for b in odd_breaks) or _PLAIN_HEADER_ANYWHERE.search(text)):
+    data = text.encode("utf-8", "surrogatepass")
+    if (_has_triple_quote(data) or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))
+            or any(b in text for b in odd_breaks)):
         return LineIndex(text)
-    return LazyLineIndex(text)
+    lazy = LazyLineIndex(text, data)
+    return LineIndex(text) if lazy.plain_header else lazy
 
 
 # --- small readers ----------------------------------------------------------------------------
@@ -1003,7 +1071,9 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
         entries = f.entries(kind)
         tables = [t for _, t, _ in entries]
         names = [name for name, _, _ in entries]
-        cols = {k: [t.get(k) for t in tables] for k in keys}
+        present = set().union(*tables)
+        # a key no table has is left out (None): validate_* read that as absent everywhere
+        cols = {k: list(map(dict.get, tables, itertools.repeat(k))) for k in keys if k in present}
         key_line = f.lines.key
 
         def line_of(i, key):
