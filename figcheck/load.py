@@ -1173,22 +1173,163 @@ def read_part(path: Path, display: str, use_cache: bool = True) -> Part:
         from .columnar import read_archive
 
         return read_archive(path, display)
-    data = read_toml_bytes(path, display)
-    cache = None
-    if use_cache:
-        from . import cache as cache_module
+    cache = _open_cache(use_cache)
+    part = _cached_part(path, display, cache)
+    return part if part is not None else _parse_and_store(path, display, cache)
 
-        cache = cache_module.open_cache()
-    key = None
-    if cache is not None:
-        key = cache.key(str(path.resolve()), display, data)
-        part = cache.get(key)
-        if isinstance(part, Part):
-            return part
+
+def _open_cache(use_cache: bool):
+    if not use_cache:
+        return None
+    from . import cache as cache_module
+
+    return cache_module.open_cache()
+
+
+def _cached_part(path: Path, display: str, cache) -> Part | None:
+    """The file's Part from the parse cache, if its bytes were parsed before; None if not."""
+    if cache is None:
+        return None
+    data = read_toml_bytes(path, display)
+    part = cache.get(cache.key(str(path.resolve()), display, data))
+    return part if isinstance(part, Part) else None
+
+
+def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
+    """Parse a figures file and store its Part in the cache; with `payload`, return the
+    pickled Part (as the cache stores it) instead of the Part."""
+    from . import cache as cache_module
+
+    data = read_toml_bytes(path, display)
     part = parse_file(path, display, decode_toml(data, display))
+    if cache is None and not payload:
+        return part
+    pickled = cache_module.dumps(part)
     if cache is not None:
-        cache.put(key, part)
-    return part
+        cache.put_payload(cache.key(str(path.resolve()), display, data), pickled)
+    return pickled if payload else part
+
+
+# Parsing files in worker processes pays when there is enough to parse: a worker costs a fork
+# and its Part a pickle on the way back.
+PARALLEL_MIN_BYTES = 4 << 20
+
+
+def _parse_in_worker(job):
+    """Run in a worker process: (path, display, use_cache) → ("part", pickled Part) or
+    ("problems", [Problem]). A LoadError does not pickle as itself: its problems do."""
+    path, display, use_cache = job
+    try:
+        return "part", _parse_and_store(path, display, _open_cache(use_cache), payload=True)
+    except LoadError as exc:
+        return "problems", exc.problems
+
+
+def _workers() -> int:
+    """How many processes parse files: FIGCHECK_JOBS if set, else the CPUs this process may use."""
+    configured = os.environ.get("FIGCHECK_JOBS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def read_parts(items, use_cache: bool = True, progress=None) -> list:
+    """Each (path, display) → its Part, or the LoadError that stops it, in the order given.
+
+    Parts come from the parse cache where the bytes were parsed before; the other figures files
+    are parsed here and, when there are several and enough bytes, also by worker processes (one
+    per further CPU), each file whole by one process. Either way each file's Part is the same.
+    """
+    def done():
+        if progress is not None:
+            progress.advance()
+
+    cache = _open_cache(use_cache)
+    results: list = [None] * len(items)
+    todo = []
+    for k, (path, display) in enumerate(items):
+        try:
+            if is_columnar(path):
+                results[k] = read_part(path, display, use_cache)
+            else:
+                results[k] = _cached_part(path, display, cache)
+        except LoadError as exc:
+            results[k] = exc
+        if results[k] is None:
+            todo.append(k)
+        else:
+            done()
+    workers = min(_workers(), len(todo)) - 1
+    if workers > 0 and sum(_size(items[k][0]) for k in todo) >= PARALLEL_MIN_BYTES:
+        _parse_with_workers(items, todo, results, workers, use_cache, cache, done)
+    else:
+        for k in todo:
+            results[k] = _parse_here(items[k], cache)
+            done()
+    return results
+
+
+def _parse_here(item, cache):
+    path, display = item
+    try:
+        return _parse_and_store(path, display, cache)
+    except LoadError as exc:
+        return exc
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _parse_with_workers(items, todo, results, workers, use_cache, cache, done) -> None:
+    """Parse the files at `todo`: the workers take them from the front, this process from the
+    back (so it is never idle, and its own Parts need no pickling), until they meet."""
+    import multiprocessing
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .units import registry
+
+    registry()   # built once here, inherited by every worker (building it takes most of a second)
+    futures = {}
+    try:
+        # fork: a worker starts with the loaded modules and the unit registry, not from scratch
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    except (OSError, ValueError):
+        pool = None
+    try:
+        if pool is not None:
+            for k in todo:
+                futures[k] = pool.submit(_parse_in_worker, (*items[k], use_cache))
+        for k in reversed(todo):
+            if k in futures and not futures[k].cancel():
+                break   # a worker has it: the workers have the rest
+            results[k] = _parse_here(items[k], cache)
+            done()
+        for k in todo:
+            if results[k] is not None:
+                continue
+            try:
+                kind, value = futures[k].result()
+                results[k] = pickle.loads(value) if kind == "part" else LoadError(value)
+            except (OSError, BrokenProcessPool):   # a worker died: its files are parsed here
+                results[k] = _parse_here(items[k], cache)
+            done()
+    except (OSError, BrokenProcessPool):   # processes cannot be started: everything is parsed here
+        for k in todo:
+            if results[k] is None:
+                results[k] = _parse_here(items[k], cache)
+                done()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def read_toml_bytes(path: Path, display: str) -> bytes:
@@ -1222,22 +1363,16 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     sources, quantities = {}, {}
     figure_parts, relation_parts, group_parts = [], [], []
     rates, skips, files = [], [], []
-    paths = list(paths)
+    items = [(Path(p), display_path(Path(p))) for p in paths]
     key_lines = KeyLines()
-    for p in paths:
-        path = Path(p)
-        display = display_path(path)
+    for path, display in items:
         files.append(display)
         if not is_columnar(path):
             key_lines.add(display, path)
-        try:
-            part = read_part(path, display, use_cache)
-        except LoadError as exc:
-            problems.extend(exc.problems)
+    for (path, display), part in zip(items, read_parts(items, use_cache, progress)):
+        if isinstance(part, LoadError):
+            problems.extend(part.problems)
             continue
-        finally:
-            if progress is not None:
-                progress.advance()
         part_sources, text_problems = read_source_texts(part, display)
         problems.extend(part.problems)
         problems.extend(text_problems)
