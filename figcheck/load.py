@@ -1204,10 +1204,35 @@ def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
     part = parse_file(path, display, decode_toml(data, display))
     if cache is None and not payload:
         return part
+    if cache is not None:
+        part.figures, part.relations = share_equal_strings(part.figures), share_equal_strings(part.relations)
     pickled = cache_module.dumps(part)
     if cache is not None:
         cache.put_payload(cache.key(str(path.resolve()), display, data), pickled)
     return pickled if payload else part
+
+
+def share_equal_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with equal strings of each text column as one object (the TOML parser makes
+    one per row): a cache entry then holds each once, unpickles in half the time, and a warm
+    load keeps a few hundred strings of a column where it kept one per figure."""
+    columns, changed = {}, False
+    for c in frame.columns:
+        values = frame[c].to_numpy()
+        if values.dtype == object and len(values):
+            try:
+                codes, uniques = pd.factorize(values)
+            except TypeError:   # an unhashable value (a note may be anything): kept as it is
+                uniques = ()
+            if 0 < len(uniques) < len(values) and all(type(u) is str for u in uniques):
+                shared = np.asarray(uniques, dtype=object)[codes]
+                missing = codes < 0
+                shared[missing] = values[missing]   # None stays None
+                values, changed = shared, True
+            columns[c] = pd.Series(values, dtype=object, copy=False)
+        else:
+            columns[c] = frame[c]
+    return pd.DataFrame(columns, index=frame.index, copy=False) if changed else frame
 
 
 # Parsing files in worker processes pays when there is enough to parse: a worker costs a fork

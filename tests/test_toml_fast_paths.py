@@ -175,3 +175,16 @@ def test_a_cache_payload_unpickles_to_the_parsed_part(archive):
     assert [type(s.where) for s in again.sources.values()] == [type(s.where) for s in part.sources.values()]
     pd.testing.assert_frame_equal(again.figures, part.figures)
     pd.testing.assert_frame_equal(again.relations, part.relations)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "", "ä"]), st.text(max_size=2), st.integers(0, 2),
+                          st.just(True), st.just(float("nan")), st.just(["x"])), max_size=8))
+def test_sharing_equal_strings_keeps_every_value(values):
+    frame = pd.DataFrame({"text": pd.Series(values, dtype=object), "n": np.arange(len(values))})
+    shared = load_module.share_equal_strings(frame)
+    pd.testing.assert_frame_equal(shared, frame)
+    assert [type(v) for v in shared["text"]] == [type(v) for v in frame["text"]]
+    strings = [v for v in shared["text"] if type(v) is str]
+    if all(type(v) is str or v is None for v in values):
+        assert len({id(v) for v in strings}) == len(set(strings))   # one object per distinct string
