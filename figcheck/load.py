@@ -1250,6 +1250,14 @@ def _parse_in_worker(job):
         return "problems", exc.problems
 
 
+def _quiet_worker() -> None:
+    """A worker writes nothing: its output streams were forked from a process whose progress
+    bar thread may have held their locks at that moment (the worker would hang on exit)."""
+    import sys
+
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+
+
 def _workers() -> int:
     """How many processes parse files: FIGCHECK_JOBS if set, else the CPUs this process may use."""
     configured = os.environ.get("FIGCHECK_JOBS", "").strip()
@@ -1324,11 +1332,14 @@ def _parse_with_workers(items, todo, results, workers, use_cache, cache, done) -
 
     registry()   # built once here, inherited by every worker (building it takes most of a second)
     futures = {}
-    try:
-        # fork: a worker starts with the loaded modules and the unit registry, not from scratch
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    except (OSError, ValueError):
-        pool = None
+    pool = None
+    if not multiprocessing.current_process().daemon:   # a daemon (a Pool's worker) may not fork
+        try:
+            # fork: a worker starts with the loaded modules and the unit registry, not from scratch
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_quiet_worker)
+        except (OSError, ValueError):   # ValueError: no fork on this platform
+            pool = None
     try:
         if pool is not None:
             for k in todo:

@@ -188,3 +188,16 @@ def test_sharing_equal_strings_keeps_every_value(values):
     strings = [v for v in shared["text"] if type(v) is str]
     if all(type(v) is str or v is None for v in values):
         assert len({id(v) for v in strings}) == len(set(strings))   # one object per distinct string
+
+
+def _figure_count(paths):
+    return len(load(paths, use_cache=False).figures)
+
+
+def test_a_daemon_process_parses_alone(archive, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(load_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setenv("FIGCHECK_JOBS", "2")
+    with multiprocessing.get_context("fork").Pool(1) as pool:   # its worker is a daemon: it may not fork
+        assert pool.apply(_figure_count, (archive,)) == _figure_count(archive)
