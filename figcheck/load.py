@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import math
 import os
 import re
@@ -117,34 +118,73 @@ class LineIndex:
 class LazyLineIndex:
     """LineIndex's answers for a file without multi-line strings, found without a scan per line.
 
-    Table headers come from one regex pass over the whole text; a key's line is looked up
-    between its table's header and the next header only when asked for. Every figure asks
-    for its `id` line, usually the line after its header, so this costs a few lines each.
+    The lines that may be table headers (those starting with `[`, a blank or a tab) are found
+    with numpy over the file's bytes; the usual headers (`[[figure]]`, `[[relation]]`, ...) are
+    recognised there by their bytes, any other candidate line by the header regex. A key's line
+    is looked up between its table's header and the next header only when asked for. Every
+    figure asks for its `id` line, usually the line after its header: key_lines tests those
+    lines' first bytes for all tables at once.
     """
 
     _HEADER = re.compile(
         r"^[ \t]*(?:\[\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\]\]"
-        r"|\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\.[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[\w.-]+)[ \t]*\])",
-        re.MULTILINE)
+        r"|\[[ \t]*([A-Za-z_][\w-]*)[ \t]*\.[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[\w.-]+)[ \t]*\])")
+    _USUAL_ARRAYS = ("figure", "relation", "source", "rate", "skip")
 
-    def __init__(self, text: str):
-        self.text = text
-        self.line_list = text.splitlines()   # no odd line breaks here (see line_index)
-        found = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in self._HEADER.finditer(text)]
-        # each header's line: the newlines before it, counted span by span in C
-        numbers, line, previous = [], 1, 0
-        for start, _, _, _ in found:
-            line += text.count("\n", previous, start)
-            previous = start
-            numbers.append(line)
-        self.header_lines: list[int] = numbers
-        self.arrays: dict[str, list[int]] = {}     # [[kind]] headers, in order
+    def __init__(self, text: str, data: bytes | None = None):
+        data = text.encode("utf-8", "surrogatepass") if data is None else data
+        self.data = data
+        b = np.frombuffer(data, dtype=np.uint8)
+        breaks = np.flatnonzero(b == 10)
+        # line k (from 1) is data[starts[k-1]:ends[k-1]], as text.split("\n") cuts it
+        self.starts = np.concatenate(([0], breaks + 1)).astype(np.int64)
+        self.ends = np.concatenate((breaks, [len(data)])).astype(np.int64)
+        self.plain_header = False   # a [table] header: only the full scan reads those
+        first = np.zeros(len(self.starts), dtype=np.uint8)
+        nonempty = self.starts < self.ends
+        first[nonempty] = b[self.starts[nonempty]]
+        candidates = np.flatnonzero((first == ord("[")) | (first == ord(" ")) | (first == ord("\t")))
+        kind_of = np.full(len(candidates), -1, dtype=np.int64)   # index into `kinds`; -1: not an array header
+        kinds = list(self._USUAL_ARRAYS)
+        for code, kind in enumerate(kinds):
+            pattern = np.frombuffer(f"[[{kind}]]".encode(), dtype=np.uint8)
+            at = self.starts[candidates]
+            fits = np.flatnonzero(at + len(pattern) <= len(b))
+            same = (b[at[fits, None] + np.arange(len(pattern))] == pattern).all(axis=1)
+            kind_of[fits[same]] = code
+        header = kind_of >= 0
         self.named: dict[tuple, int] = {}          # [kind.name] headers
-        for (_, kind, table_kind, name), number in zip(found, numbers):
-            if kind:
-                self.arrays.setdefault(kind, []).append(number)
+        for k in np.flatnonzero(kind_of < 0).tolist():
+            line = self._line(int(candidates[k]) + 1)
+            m = self._HEADER.match(line)
+            if m is None:
+                if _PLAIN_HEADER_ANYWHERE.match(line):
+                    self.plain_header = True
+                continue
+            header[k] = True
+            if m.group(1):
+                if m.group(1) not in kinds:
+                    kinds.append(m.group(1))
+                kind_of[k] = kinds.index(m.group(1))
             else:
-                self.named[(table_kind, name.strip("\"'"))] = number
+                self.named[(m.group(2), m.group(3).strip("\"'"))] = int(candidates[k]) + 1
+        numbers = candidates + 1
+        self.header_lines: list[int] = numbers[header].tolist()
+        self.array_lines = {kind: numbers[kind_of == code] for code, kind in enumerate(kinds)}
+        self.arrays: dict[str, list[int]] = {kind: lines.tolist() for kind, lines in self.array_lines.items()
+                                             if len(lines)}   # [[kind]] headers, in order
+
+    def _line(self, number: int) -> str:
+        line = self.data[self._starts[number - 1]:self._ends[number - 1]].decode("utf-8", "surrogatepass")
+        return line[:-1] if line.endswith("\r") else line
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return self.starts.tolist()
+
+    @functools.cached_property
+    def _ends(self) -> list[int]:
+        return self.ends.tolist()
 
     @functools.cached_property
     def tables(self) -> dict[tuple, int]:
@@ -164,28 +204,42 @@ class LazyLineIndex:
         return 1 if header is None else header
 
     def key_lines(self, kind, names, key) -> np.ndarray:
-        """key() for many tables: the key is almost always on the line after its header."""
-        lines = self.line_list
-        out = []
-        for name in names:
-            header = self._header(kind, name)
-            if header is not None and header < len(lines) and key in lines[header]:
-                m = _KEY.match(lines[header])
-                if m and m.group(1).strip('"') == key:
-                    out.append(header + 1)
-                    continue
-            out.append(self.key(kind, name, key))
-        return np.array(out, dtype=np.int64)
+        """key() for many tables: the key is almost always on the line after its header, which
+        starts with `key =` or `key=` (one byte test for all tables); any other table asks key()."""
+        names = list(names)
+        out = np.zeros(len(names), dtype=np.int64)
+        positions = np.asarray(names) if names else np.zeros(0, dtype=np.int64)
+        if positions.dtype.kind not in "iu" or any(type(n) is not int for n in names):
+            return np.array([self.key(kind, name, key) for name in names], dtype=np.int64)
+        headers = self.array_lines.get(kind, np.zeros(0, dtype=np.int64))
+        known = (positions >= 0) & (positions < len(headers))
+        header = np.zeros(len(names), dtype=np.int64)
+        header[known] = headers[positions[known]]
+        # the line after the header is line header + 1: it starts at starts[header]
+        found = known & (header < len(self.starts))
+        b = np.frombuffer(self.data, dtype=np.uint8)
+        matched = np.zeros(len(names), dtype=bool)
+        for written in (f"{key} =", f"{key}="):
+            pattern = np.frombuffer(written.encode(), dtype=np.uint8)
+            rows = np.flatnonzero(found & ~matched)
+            at = self.starts[header[rows]]
+            fits = at + len(pattern) <= self.ends[header[rows]]
+            rows, at = rows[fits], at[fits]
+            same = (b[at[:, None] + np.arange(len(pattern))] == pattern).all(axis=1)
+            matched[rows[same]] = True
+        out[matched] = header[matched] + 1
+        for i in np.flatnonzero(~matched).tolist():
+            out[i] = self.key(kind, names[i], key)
+        return out
 
     def key(self, kind, name, key) -> int:
         header = self._header(kind, name)
         if header is None:
             return 1
-        lines = self.line_list
         after = bisect.bisect_right(self.header_lines, header)
-        stop = self.header_lines[after] if after < len(self.header_lines) else len(lines) + 1
+        stop = self.header_lines[after] if after < len(self.header_lines) else len(self.starts) + 1
         for number in range(header + 1, stop):
-            line = lines[number - 1]
+            line = self._line(number)
             if key in line:   # a cheap test before the regex
                 m = _KEY.match(line)
                 if m and m.group(1).strip('"') == key:
@@ -193,16 +247,30 @@ class LazyLineIndex:
         return header
 
 
-_PLAIN_HEADER_ANYWHERE = re.compile(r"^[ \t]*\[[ \t]*[A-Za-z_][\w-]*[ \t]*\]", re.MULTILINE)
+_PLAIN_HEADER_ANYWHERE = re.compile(r"^[ \t]*\[[ \t]*[A-Za-z_][\w-]*[ \t]*\]")
+
+
+def _has_triple_quote(data: bytes) -> bool:
+    """Whether \"\"\" or \'\'\' occurs (a multi-line string may): three equal bytes in a row, by numpy,
+    where a substring search stumbles over every quote of the file."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    for quote in (ord('"'), ord("'")):
+        q = b == quote
+        if len(b) >= 3 and (q[:-2] & q[1:-1] & q[2:]).any():
+            return True
+    return False
 
 
 def line_index(text: str):
-    """The lazy index where it gives the same answers (no multi-line strings), else the full scan."""
+    """The lazy index where it gives the same answers (no multi-line strings, no [table]
+    headers), else the full scan."""
     odd_breaks = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-    if ('"""' in text or "'''" in text or text.count("\r") != text.count("\r\n")
-            or any(b in text for b in odd_breaks) or _PLAIN_HEADER_ANYWHERE.search(text)):
+    data = text.encode("utf-8", "surrogatepass")
+    if (_has_triple_quote(data) or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))
+            or any(b in text for b in odd_breaks)):
         return LineIndex(text)
-    return LazyLineIndex(text)
+    lazy = LazyLineIndex(text, data)
+    return LineIndex(text) if lazy.plain_header else lazy
 
 
 # --- small readers ----------------------------------------------------------------------------
@@ -1003,7 +1071,9 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
         entries = f.entries(kind)
         tables = [t for _, t, _ in entries]
         names = [name for name, _, _ in entries]
-        cols = {k: [t.get(k) for t in tables] for k in keys}
+        present = set().union(*tables)
+        # a key no table has is left out (None): validate_* read that as absent everywhere
+        cols = {k: list(map(dict.get, tables, itertools.repeat(k))) for k in keys if k in present}
         key_line = f.lines.key
 
         def line_of(i, key):
@@ -1103,22 +1173,199 @@ def read_part(path: Path, display: str, use_cache: bool = True) -> Part:
         from .columnar import read_archive
 
         return read_archive(path, display)
-    data = read_toml_bytes(path, display)
-    cache = None
-    if use_cache:
-        from . import cache as cache_module
+    cache = _open_cache(use_cache)
+    part = _cached_part(path, display, cache)
+    return part if part is not None else _parse_and_store(path, display, cache)
 
-        cache = cache_module.open_cache()
-    key = None
-    if cache is not None:
-        key = cache.key(str(path.resolve()), display, data)
-        part = cache.get(key)
-        if isinstance(part, Part):
-            return part
+
+def _open_cache(use_cache: bool):
+    if not use_cache:
+        return None
+    from . import cache as cache_module
+
+    return cache_module.open_cache()
+
+
+def _cached_part(path: Path, display: str, cache) -> Part | None:
+    """The file's Part from the parse cache, if its bytes were parsed before; None if not."""
+    if cache is None:
+        return None
+    data = read_toml_bytes(path, display)
+    part = cache.get(cache.key(str(path.resolve()), display, data))
+    return part if isinstance(part, Part) else None
+
+
+def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
+    """Parse a figures file and store its Part in the cache; with `payload`, return the
+    pickled Part (as the cache stores it) instead of the Part."""
+    from . import cache as cache_module
+
+    data = read_toml_bytes(path, display)
     part = parse_file(path, display, decode_toml(data, display))
+    if cache is None and not payload:
+        return part
     if cache is not None:
-        cache.put(key, part)
-    return part
+        part.figures, part.relations = share_equal_strings(part.figures), share_equal_strings(part.relations)
+    pickled = cache_module.dumps(part)
+    if cache is not None:
+        cache.put_payload(cache.key(str(path.resolve()), display, data), pickled)
+    return pickled if payload else part
+
+
+def share_equal_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with equal strings of each text column as one object (the TOML parser makes
+    one per row): a cache entry then holds each once, unpickles in half the time, and a warm
+    load keeps a few hundred strings of a column where it kept one per figure."""
+    columns, changed = {}, False
+    for c in frame.columns:
+        values = frame[c].to_numpy()
+        if values.dtype == object and len(values):
+            try:
+                codes, uniques = pd.factorize(values)
+            except TypeError:   # an unhashable value (a note may be anything): kept as it is
+                uniques = ()
+            if 0 < len(uniques) < len(values) and all(type(u) is str for u in uniques):
+                shared = np.asarray(uniques, dtype=object)[codes]
+                missing = codes < 0
+                shared[missing] = values[missing]   # None stays None
+                values, changed = shared, True
+            columns[c] = pd.Series(values, dtype=object, copy=False)
+        else:
+            columns[c] = frame[c]
+    return pd.DataFrame(columns, index=frame.index, copy=False) if changed else frame
+
+
+# Parsing files in worker processes pays when there is enough to parse: a worker costs a fork
+# and its Part a pickle on the way back.
+PARALLEL_MIN_BYTES = 4 << 20
+
+
+def _parse_in_worker(job):
+    """Run in a worker process: (path, display, use_cache) → ("part", pickled Part) or
+    ("problems", [Problem]). A LoadError does not pickle as itself: its problems do."""
+    path, display, use_cache = job
+    try:
+        return "part", _parse_and_store(path, display, _open_cache(use_cache), payload=True)
+    except LoadError as exc:
+        return "problems", exc.problems
+
+
+def _quiet_worker() -> None:
+    """A worker writes nothing: its output streams were forked from a process whose progress
+    bar thread may have held their locks at that moment (the worker would hang on exit)."""
+    import sys
+
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+
+
+def _workers() -> int:
+    """How many processes parse files: FIGCHECK_JOBS if set, else the CPUs this process may use."""
+    configured = os.environ.get("FIGCHECK_JOBS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def read_parts(items, use_cache: bool = True, progress=None) -> list:
+    """Each (path, display) → its Part, or the LoadError that stops it, in the order given.
+
+    Parts come from the parse cache where the bytes were parsed before; the other figures files
+    are parsed here and, when there are several and enough bytes, also by worker processes (one
+    per further CPU), each file whole by one process. Either way each file's Part is the same.
+    """
+    def done():
+        if progress is not None:
+            progress.advance()
+
+    cache = _open_cache(use_cache)
+    results: list = [None] * len(items)
+    todo = []
+    for k, (path, display) in enumerate(items):
+        try:
+            if is_columnar(path):
+                results[k] = read_part(path, display, use_cache)
+            else:
+                results[k] = _cached_part(path, display, cache)
+        except LoadError as exc:
+            results[k] = exc
+        if results[k] is None:
+            todo.append(k)
+        else:
+            done()
+    workers = min(_workers(), len(todo)) - 1
+    if workers > 0 and sum(_size(items[k][0]) for k in todo) >= PARALLEL_MIN_BYTES:
+        _parse_with_workers(items, todo, results, workers, use_cache, cache, done)
+    else:
+        for k in todo:
+            results[k] = _parse_here(items[k], cache)
+            done()
+    return results
+
+
+def _parse_here(item, cache):
+    path, display = item
+    try:
+        return _parse_and_store(path, display, cache)
+    except LoadError as exc:
+        return exc
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _parse_with_workers(items, todo, results, workers, use_cache, cache, done) -> None:
+    """Parse the files at `todo`: the workers take them from the front, this process from the
+    back (so it is never idle, and its own Parts need no pickling), until they meet."""
+    import multiprocessing
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .units import registry
+
+    registry()   # built once here, inherited by every worker (building it takes most of a second)
+    futures = {}
+    pool = None
+    if not multiprocessing.current_process().daemon:   # a daemon (a Pool's worker) may not fork
+        try:
+            # fork: a worker starts with the loaded modules and the unit registry, not from scratch
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_quiet_worker)
+        except (OSError, ValueError):   # ValueError: no fork on this platform
+            pool = None
+    try:
+        if pool is not None:
+            for k in todo:
+                futures[k] = pool.submit(_parse_in_worker, (*items[k], use_cache))
+        for k in reversed(todo):
+            if k in futures and not futures[k].cancel():
+                break   # a worker has it: the workers have the rest
+            results[k] = _parse_here(items[k], cache)
+            done()
+        for k in todo:
+            if results[k] is not None:
+                continue
+            try:
+                kind, value = futures[k].result()
+                results[k] = pickle.loads(value) if kind == "part" else LoadError(value)
+            except (OSError, BrokenProcessPool):   # a worker died: its files are parsed here
+                results[k] = _parse_here(items[k], cache)
+            done()
+    except (OSError, BrokenProcessPool):   # processes cannot be started: everything is parsed here
+        for k in todo:
+            if results[k] is None:
+                results[k] = _parse_here(items[k], cache)
+                done()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def read_toml_bytes(path: Path, display: str) -> bytes:
@@ -1152,22 +1399,16 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     sources, quantities = {}, {}
     figure_parts, relation_parts, group_parts = [], [], []
     rates, skips, files = [], [], []
-    paths = list(paths)
+    items = [(Path(p), display_path(Path(p))) for p in paths]
     key_lines = KeyLines()
-    for p in paths:
-        path = Path(p)
-        display = display_path(path)
+    for path, display in items:
         files.append(display)
         if not is_columnar(path):
             key_lines.add(display, path)
-        try:
-            part = read_part(path, display, use_cache)
-        except LoadError as exc:
-            problems.extend(exc.problems)
+    for (path, display), part in zip(items, read_parts(items, use_cache, progress)):
+        if isinstance(part, LoadError):
+            problems.extend(part.problems)
             continue
-        finally:
-            if progress is not None:
-                progress.advance()
         part_sources, text_problems = read_source_texts(part, display)
         problems.extend(part.problems)
         problems.extend(text_problems)
