@@ -133,19 +133,12 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
     in_worker = [r for r in prefetch.delegated(corpus) if r.code in codes]
     hits.update(hits_of([r for r in rules_here if r not in in_worker], ctx, progress, timings))
     if in_worker:
-        t0 = time.perf_counter()
-        got = prefetch.collect(corpus)
-        if got is None:                   # it failed: here, then
-            hits.update(hits_of(in_worker, ctx, progress, timings))
-        else:
-            worker_hits, worker_timings = got
-            hits.update({r.code: worker_hits[r.code] for r in in_worker})
-            if timings is not None:
-                timings["rules.wait_for_worker"] = time.perf_counter() - t0
-                for key, seconds in worker_timings.items():      # "rules.provenance" → "worker.provenance"
-                    timings["worker." + key.split(".", 1)[-1]] = seconds
-            if progress is not None:
-                progress.advance(len(in_worker))
+        if progress is not None:
+            progress.step("rules that read the articles")
+        got = prefetch.collect(corpus, timings)
+        hits.update({r.code: got[r.code] for r in in_worker})
+        if progress is not None:
+            progress.advance(len(in_worker))
     return findings_of(corpus, rules, hits, settings)
 
 

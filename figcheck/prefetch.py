@@ -2,12 +2,14 @@
 
 The provenance rules (quotes, the numbers in them, coverage) read every article of the archive.
 On a newsroom's archive that is the largest part of a check, and it needs nothing the other
-rules compute: not the figure table, not the relation results. On a machine with a second core,
-`start` forks a worker right after loading; the worker runs those rules exactly as the process
-itself would (the same functions on the same corpus, inherited through fork) and sends back
-their hits and the coverage counts, while the parent builds the figure table and runs the
-other rules. `collect` hands the worker's results over. If the worker cannot start or fails,
-its rules run in the process as before: a check never depends on the worker.
+rules compute: not the figure table, not the relation results; and each source can be read on
+its own. On a machine with a second core, `start` forks a worker right after loading. The
+sources are cut into chunks of similar text length; the worker runs the text rules chunk after
+chunk (the same functions, on the part of the corpus it inherited through fork that holds the
+chunk's sources, figures, relations and skips) while the parent builds the figure table and
+runs the other rules. The parent then takes the chunks the worker has not begun (`collect`),
+and the two results are joined: the hits of every chunk, the coverage of every source. If the
+worker cannot start or fails, its chunks are read in the process: a check never depends on it.
 
 Forking is used only where it is safe and cheap (Linux) and only when there is enough text to
 pay for it; FIGCHECK_TEXT_WORKER=always|never overrides the size test.
@@ -17,16 +19,21 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 
 # Below this much article text the text rules take well under a second: no worker.
 MIN_TEXT_CHARS = 4_000_000
+# Chunks per run: enough for the two processes to finish close together, few enough that the
+# fixed cost of a chunk (cutting the corpus, each rule's set-up) stays small.
+CHUNKS = 24
 
 
 class _Worker:
-    def __init__(self, corpus, rules, process, receiver):
-        self.corpus, self.rules, self.process, self.receiver = corpus, rules, process, receiver
-        self.result = None          # (hits by rule code, coverage parts or None, timings), once received
-        self.received = False
+    def __init__(self, corpus, rules, settings, chunks, counter, process, receiver):
+        self.corpus, self.rules, self.settings = corpus, rules, settings
+        self.chunks, self.counter, self.process, self.receiver = chunks, counter, process, receiver
+        self.result = None          # (hits by rule code, timings) once collected
+        self.collected = False
 
 
 _WORKERS: list[_Worker] = []
@@ -49,49 +56,106 @@ def wanted(corpus, env=None) -> bool:
     return False
 
 
+def source_chunks(corpus, n: int) -> list[list[str]]:
+    """The source ids in corpus order, cut into at most n runs of similar text length."""
+    ids = list(corpus.sources)
+    sizes = [len(corpus.sources[sid].text or "") + 1 for sid in ids]
+    total, chunks, current, filled = sum(sizes), [], [], 0
+    for sid, size in zip(ids, sizes):
+        current.append(sid)
+        filled += size
+        if filled * n >= total * (len(chunks) + 1) and len(chunks) < n - 1:
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def source_part(corpus, source_ids):
+    """The part of `corpus` about these sources: their figures, relations and skips (the
+    quantities and rates whole, as the text rules look them up by key)."""
+    from .frames import FigureFrame, RelationFrame
+    from .model import Corpus
+
+    wanted_ids = set(source_ids)
+
+    def rows_of(items):
+        df = getattr(items, "df", None)
+        if df is None:
+            return {key: x for key, x in items.items() if x.source in wanted_ids}
+        kept = df[df["source"].isin(wanted_ids).to_numpy()]
+        return FigureFrame(kept) if isinstance(items, FigureFrame) else RelationFrame(kept)
+
+    return Corpus(corpus.files, {sid: corpus.sources[sid] for sid in source_ids}, corpus.quantities,
+                  rows_of(corpus.figures), rows_of(corpus.relations), corpus.rates,
+                  tuple(k for k in corpus.skips if k.source in wanted_ids))
+
+
 def start(corpus, rules, settings=None) -> list:
     """Fork a worker that runs the text rules among `rules` on `corpus`; the rules it runs
     (none when no worker started)."""
     text_rules = [r for r in rules if r.texts]
     if not text_rules or not corpus.sources or _worker(corpus) is not None or not wanted(corpus):
         return []
+    chunks = source_chunks(corpus, CHUNKS)
     try:
         context = multiprocessing.get_context("fork")
+        counter = context.Value("i", 0)
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_in_worker, args=(corpus, text_rules, settings, sender), daemon=True)
+        process = context.Process(target=_in_worker, args=(corpus, text_rules, settings, chunks, counter, sender),
+                                  daemon=True)
         process.start()
     except (OSError, ValueError, RuntimeError):
         return []
     sender.close()
-    _WORKERS.append(_Worker(corpus, text_rules, process, receiver))
+    _WORKERS.append(_Worker(corpus, text_rules, settings, chunks, counter, process, receiver))
     return text_rules
 
 
-def _in_worker(corpus, rules, settings, sender) -> None:
-    """In the worker: the rules' hits, the coverage as plain parts (no closures, skips by
-    position) when the coverage rule ran, and the rules' timings."""
+def _claim(counter, n: int) -> int | None:
+    """The next chunk nobody has begun, now ours; None when all are taken."""
+    with counter.get_lock():
+        k = counter.value
+        if k >= n:
+            return None
+        counter.value = k + 1
+    return k
+
+
+def _read_chunk(corpus, rules, settings, sources, timings: dict) -> tuple[dict, dict | None]:
+    """(hits by rule code, coverage parts or None) of the text rules over some sources. The
+    coverage travels as plain parts: counts, open mentions, skips by their position in the
+    whole corpus."""
     from .coverage import COVERAGE_RULE, corpus_coverage
     from .engine import hits_of
     from .rules import Context
 
+    part = source_part(corpus, sources)
+    hits = hits_of(rules, Context(part, None, settings), timings=timings)
+    parts = None
+    if any(r.code == COVERAGE_RULE for r in rules):
+        position = {id(skip): k for k, skip in enumerate(corpus.skips)}
+        parts = {sid: (cov._tally, cov._kinds, cov._open,
+                       [position[id(s)] for s in cov.unmatched_skips],
+                       [position[id(s)] for s in cov.idle_skips])
+                 for sid, cov in corpus_coverage(part).items()}
+    return hits, parts
+
+
+def _in_worker(corpus, rules, settings, chunks, counter, sender) -> None:
+    """In the worker: chunk after chunk until none is left; then {chunk: result} and timings."""
     # the worker writes nothing; and the parent's output streams may have been locked by another
     # thread (a progress bar) at the fork, so that flushing them on exit could wait forever
     sys.stdout = sys.stderr = open(os.devnull, "w")
+    done, timings = {}, {}
     try:
-        timings: dict[str, float] = {}
-        hits = hits_of(rules, Context(corpus, None, settings), timings=timings)
-        parts = None
-        if any(r.code == COVERAGE_RULE for r in rules):
-            position = {id(skip): k for k, skip in enumerate(corpus.skips)}
-            parts = {sid: (cov._tally, cov._kinds, cov._open,
-                           [position[id(s)] for s in cov.unmatched_skips],
-                           [position[id(s)] for s in cov.idle_skips])
-                     for sid, cov in corpus_coverage(corpus).items()}
-        payload = (hits, parts, timings)
-    except BaseException:         # the parent runs the rules again and reports what went wrong
-        payload = None
+        while (k := _claim(counter, len(chunks))) is not None:
+            done[k] = _read_chunk(corpus, rules, settings, chunks[k], timings)
+    except BaseException:         # what it finished still counts; the parent reads the rest
+        pass
     try:
-        sender.send(payload)
+        sender.send((done, timings))
     except (OSError, ValueError):
         pass                      # the parent stopped waiting
 
@@ -106,26 +170,44 @@ def delegated(corpus) -> list:
     return list(w.rules) if w is not None else []
 
 
-def collect(corpus):
-    """(hits by rule code, timings) from the worker for `corpus`, waiting for them; None if no
-    worker ran or it failed (then its rules must run in the process)."""
+def collect(corpus, timings: dict | None = None):
+    """The text rules' hits for `corpus` ({rule code: hits}), once every chunk is read: this
+    process reads the chunks the worker has not begun, then takes the worker's. The coverage is
+    handed to figcheck.coverage. None if no worker was started."""
     w = _worker(corpus)
     if w is None:
         return None
-    if not w.received:
-        w.received = True
+    if not w.collected:
+        w.collected = True
+        here_timings: dict[str, float] = {}
+        mine = {}
+        while (k := _claim(w.counter, len(w.chunks))) is not None:
+            mine[k] = _read_chunk(corpus, w.rules, w.settings, w.chunks[k], here_timings)
+        t0 = time.perf_counter()
         try:
-            w.result = w.receiver.recv()
+            theirs, worker_timings = w.receiver.recv()
         except (EOFError, OSError):       # the worker died
-            w.result = None
+            theirs, worker_timings = {}, {}
         finally:
             w.receiver.close()
             w.process.join(timeout=5)
-        if w.result is not None and w.result[1] is not None:
+        waited = time.perf_counter() - t0
+        for k in range(len(w.chunks)):    # what the worker claimed but never sent: read here
+            if k not in mine and k not in theirs:
+                mine[k] = _read_chunk(corpus, w.rules, w.settings, w.chunks[k], here_timings)
+        results = [mine[k] if k in mine else theirs[k] for k in range(len(w.chunks))]
+        hits = {r.code: [h for found, _ in results for h in found.get(r.code, ())] for r in w.rules}
+        if results and results[0][1] is not None:
             from .coverage import adopt
 
-            adopt(corpus, w.result[1])    # for the reports' coverage summary
-    return None if w.result is None else (w.result[0], w.result[2])
+            adopt(corpus, {sid: got for _, parts in results for sid, got in parts.items()})
+        if timings is not None:
+            timings.update(here_timings)
+            timings["rules.wait_for_worker"] = waited
+            for key, seconds in worker_timings.items():       # "rules.provenance" → "worker.provenance"
+                timings["worker." + key.split(".", 1)[-1]] = seconds
+        w.result = hits
+    return w.result
 
 
 def release(corpus) -> None:
@@ -134,7 +216,7 @@ def release(corpus) -> None:
     if w is None:
         return
     _WORKERS.remove(w)
-    if not w.received:
+    if not w.collected:
         w.process.terminate()
         w.receiver.close()
         w.process.join(timeout=5)

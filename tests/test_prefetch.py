@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,13 @@ def test_the_text_rules_are_the_provenance_rules():
     assert {r.code for r in _text_rules()} == {"P001", "P002", "P003", "P004"}
 
 
-def test_the_worker_really_runs_in_another_process(archive, monkeypatch):
+def _messages(hits) -> dict:
+    return {code: sorted(h.message for h in found) for code, found in hits.items()}
+
+
+def _recording_coverage(monkeypatch) -> list:
+    """Patch corpus_coverage to note the pid of every process that calls it (the worker's
+    calls are noted in its own copy of the list, not in ours)."""
     seen = []
     original = coverage.corpus_coverage
 
@@ -76,21 +83,81 @@ def test_the_worker_really_runs_in_another_process(archive, monkeypatch):
         seen.append(os.getpid())
         return original(corpus)
 
+    monkeypatch.setattr(coverage, "corpus_coverage", recording)
+    return seen
+
+
+def test_the_worker_reads_what_it_claims(archive, monkeypatch):
     monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
     corpus = load([archive], use_cache=False)
-    monkeypatch.setattr(coverage, "corpus_coverage", recording)
+    expected = _messages(hits_of(_text_rules(), Context(corpus, None, {})))
+    seen = _recording_coverage(monkeypatch)
     rules = _text_rules()
     assert prefetch.start(corpus, rules) == rules
     assert prefetch.delegated(corpus) == rules
-    hits, timings = prefetch.collect(corpus)
-    assert seen == []                   # only the worker read the texts (its calls are not seen here)
-    assert set(hits) == {r.code for r in rules} and "rules.provenance" in timings
-    monkeypatch.setattr(coverage, "corpus_coverage", original)
-    here = hits_of(rules, Context(corpus, None, {}))
-    assert {code: [h.message for h in hs] for code, hs in hits.items()} == \
-        {code: [h.message for h in hs] for code, hs in here.items()}
+    w = prefetch._WORKERS[-1]
+    deadline = time.monotonic() + 60
+    while w.counter.value < len(w.chunks) and time.monotonic() < deadline:
+        time.sleep(0.01)                # until the worker has claimed every chunk
+    timings = {}
+    hits = prefetch.collect(corpus, timings)
+    assert seen == []                   # the parent read none: the worker read them all
+    assert "worker.provenance" in timings and "rules.provenance" not in timings
+    assert _messages(hits) == expected
     prefetch.release(corpus)
     assert prefetch.delegated(corpus) == []
+
+
+def test_the_parent_reads_what_the_worker_did_not_begin(archive, monkeypatch):
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    corpus = load([archive], use_cache=False)
+    expected = _messages(hits_of(_text_rules(), Context(corpus, None, {})))
+    expected_coverage = summary(corpus_coverage(corpus))
+
+    def idle_worker(corpus, rules, settings, chunks, counter, sender):
+        sender.send(({}, {}))
+
+    monkeypatch.setattr(prefetch, "_in_worker", idle_worker)
+    seen = _recording_coverage(monkeypatch)
+    assert prefetch.start(corpus, _text_rules())
+    n = len(prefetch._WORKERS[-1].chunks)
+    assert n > 1
+    timings = {}
+    assert _messages(prefetch.collect(corpus, timings)) == expected
+    assert set(seen) == {os.getpid()} and len(seen) >= n and "rules.provenance" in timings   # here, chunk by chunk
+    assert summary(coverage.corpus_coverage(corpus)) == expected_coverage
+    prefetch.release(corpus)
+
+
+def test_chunks_a_dead_worker_claimed_are_read_by_the_parent(archive, monkeypatch):
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    corpus = load([archive], use_cache=False)
+    expected = _messages(hits_of(_text_rules(), Context(corpus, None, {})))
+
+    def dying_worker(corpus, rules, settings, chunks, counter, sender):
+        prefetch._claim(counter, len(chunks))
+        prefetch._claim(counter, len(chunks))
+        os._exit(3)                     # two chunks claimed, nothing sent
+
+    monkeypatch.setattr(prefetch, "_in_worker", dying_worker)
+    assert prefetch.start(corpus, _text_rules())
+    assert _messages(prefetch.collect(corpus)) == expected
+    prefetch.release(corpus)
+
+
+def test_source_chunks_and_parts(archive):
+    corpus = load([archive], use_cache=False)
+    for n in (1, 2, 7, 1000):
+        chunks = prefetch.source_chunks(corpus, n)
+        assert [sid for chunk in chunks for sid in chunk] == list(corpus.sources)
+        assert 1 <= len(chunks) <= n and all(chunks)
+    chunk = prefetch.source_chunks(corpus, 5)[2]
+    part = prefetch.source_part(corpus, chunk)
+    df = corpus.figures.df
+    assert list(part.sources) == chunk
+    assert list(part.figures) == df["id"][df["source"].isin(chunk).to_numpy()].tolist()
+    assert all(f.source in chunk for f in part.figures.values())
+    assert all(k.source in chunk for k in part.skips)
 
 
 def test_a_failing_worker_falls_back_to_the_process(archive, monkeypatch, capfd):
