@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from figcheck.cli import main
+
 from conftest import REPO, figure, run_subprocess, write_figures
 
 SUMMARY = re.compile(
@@ -186,6 +188,26 @@ def test_console_script_is_installed():
     assert script, "the figcheck console script is not next to this interpreter"
     proc = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("figcheck ")
+
+
+def test_the_command_exits_with_its_output_whole(capsys, monkeypatch):
+    """`figcheck` ends with os._exit after flushing: the output is all there, the code kept."""
+    script = shutil.which("figcheck", path=str(Path(sys.executable).parent))
+    proc = subprocess.run([script, "check", "--format", "json"], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+    monkeypatch.chdir(REPO)
+    code = main(["check", "--format", "json"])
+    assert proc.returncode == code == 1
+    assert proc.stdout == capsys.readouterr().out
+    assert json.loads(proc.stdout)["findings"]
+
+
+def test_the_command_into_a_closed_pipe_says_nothing():
+    script = shutil.which("figcheck", path=str(Path(sys.executable).parent))
+    proc = subprocess.run(f"'{script}' check --format json | head -c 10", shell=True, cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stdout == '{\n  "versi'
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
 
 
 # --- speed -------------------------------------------------------------------------------------
