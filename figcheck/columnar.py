@@ -19,6 +19,7 @@ are never turned into one Python object each.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 from pathlib import Path
 
@@ -204,6 +205,18 @@ def _clean_quantities(df: TextTable, shown: str):
 
 
 def read_archive(path: Path, display: str) -> Part:
+    # a million rows make few objects, but each of the records made (sources, quantities) would
+    # trigger collections walking every object already alive: paused while reading, as a whole
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_archive(path, display)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_archive(path: Path, display: str) -> Part:
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}

@@ -640,6 +640,15 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         values = cols.get(key)
         if values is None:
             return repeated(default, n), np.zeros(n, dtype=bool)
+        if columnar:   # per distinct value; an empty cell is an absent key
+            codes, uniques = text_codes(values)
+            given_u = uniques != ""
+            ok_u = pd.Series(uniques, dtype=object).isin(allowed).to_numpy()
+            chosen = np.where(given_u & ok_u, uniques, repeated(default, len(uniques)))
+            given, ok = given_u[codes], ok_u[codes]
+            for i in np.flatnonzero(keep & given & ~ok):
+                problem(i, key, f"{key} {uniques[codes[i]]!r} is not one of {', '.join(allowed)}")
+            return chosen[codes], given
         series = pd.Series(values, dtype=object)
         given = series.notna().to_numpy().copy()
         if columnar:   # an empty cell is an absent key
@@ -659,7 +668,11 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         problem(i, "unit", unit_errors[i])
 
     language_of = {sid: src.language for sid, src in sources.items()}
-    language = sids.map(language_of).astype(object).fillna("de").to_numpy(dtype=object)
+    if columnar:   # per distinct source
+        sid_codes, sid_uniques = text_codes(sids)
+        language = np.array([language_of.get(s, "de") for s in sid_uniques] + ["de"], dtype=object)[sid_codes]
+    else:
+        language = sids.map(language_of).astype(object).fillna("de").to_numpy(dtype=object)
     quotes = column["quote"]
     raw = list(raw_value) if not columnar else None
     if columnar:
@@ -676,10 +689,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         high_list = value_high.tolist() if value_high is not None else None
 
         def reading_at(i):
-            v = value_list[i]
-            if high_list is not None and has_high[i]:
-                v = [v, high_list[i]]
-            return _safe_reading(v, "", language[i])
+            return _columnar_reading(value_list[i], high_list[i] if high_list is not None and has_high[i] else "",
+                                     language[i])
     else:
         quote_of = quotes.tolist()
         keys = [repr((_hashable(v), quote_of[i] if type(v) in (int, float) else None, language[i])) if keep[i] else ""
@@ -711,18 +722,30 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                    (as_of != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in as_of), dtype=bool, count=n))
     as_of_values = (as_of.to_numpy(dtype=object) if columnar else list(as_of)) if as_of is not None else [None] * n
-    src_known = sids.isin(language_of.keys()).to_numpy()
-    src_published = sids.map(published).to_numpy(dtype=object)
-    if unusable_published:
+    if columnar:   # per distinct source, as the maps below give it
+        src_known = np.array([s in language_of for s in sid_uniques] + [False], dtype=bool)[sid_codes]
+        src_published = np.array([published.get(s, np.nan) for s in sid_uniques] + [np.nan], dtype=object)[sid_codes]
+        if unusable_published:
+            unusable = np.array([s in unusable_published for s in sid_uniques] + [False], dtype=bool)[sid_codes]
+            keep &= ~(~as_of_given & unusable)
+    else:
+        src_known = sids.isin(language_of.keys()).to_numpy()
+        src_published = sids.map(published).to_numpy(dtype=object)
+    if unusable_published and not columnar:
         # the source's published date is unusable (reported there): its undated figures stay quiet
         keep &= ~(~as_of_given & sids.isin(list(unusable_published)).to_numpy())
     no_date = keep & ~as_of_given & src_known & pd.isna(src_published)
     for i in np.flatnonzero(no_date):
         problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
-    if columnar:   # every as_of is text: the key is the text, or the source's date
-        published_text = {sid: "\x00" + str(p) for sid, p in published.items()}
-        fallback = sids.map(published_text).fillna("\x01").to_numpy(dtype=object)
-        period_keys = np.where(as_of_given, np.asarray(as_of_values, dtype=object), fallback)
+    if columnar:   # every as_of is text: the key is the text, or the source's date, as integer codes
+        published_codes, _ = pd.factorize(np.array(
+            ["\x00" + str(published[s]) if s in published else "\x01" for s in sid_uniques] + ["\x01"], dtype=object))
+        fallback = published_codes[sid_codes].astype(np.int64)
+        if as_of is None:
+            period_keys = fallback
+        else:
+            as_of_codes, as_of_uniques = text_codes(as_of)
+            period_keys = np.where(as_of_given, as_of_codes, len(as_of_uniques) + fallback)
     else:
         period_keys = [repr(_hashable(v)) if g else repr(("published", p)) if k else "none"
                        for v, g, p, k in zip(as_of_values, as_of_given, src_published, src_known)]
@@ -765,7 +788,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     for key in ("attributed_to", "note", "of", "part"):
         values = cols.get(key)
         if values is None:
-            extras[key] = np.full(n, "", dtype=object)
+            extras[key] = repeated("", n)
             continue
         if columnar:
             extras[key] = values.to_numpy(dtype=object)
@@ -783,8 +806,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 out[i] = ""
         extras[key] = out
 
-    between_a = np.full(n, "", dtype=object)
-    between_b = np.full(n, "", dtype=object)
+    between_a = repeated("", n)
+    between_b = repeated("", n)
     between = cols.get("between")
     if between is not None:
         message = "'between' must be two figure ids: [\"before\", \"after\"]"
@@ -798,7 +821,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 continue
             between_a[i], between_b[i] = pair
 
-    rows = np.flatnonzero(keep)
+    # every row kept (the common case): the columns as they are, not gathered
+    rows = slice(None) if keep.all() else np.flatnonzero(keep)
     frame = {
         "id": ids.to_numpy(dtype=object)[rows], "source": sids.to_numpy(dtype=object)[rows],
         "quote": quotes.to_numpy(dtype=object)[rows], "value_text": value_text[rows],
@@ -807,7 +831,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "unit": units.to_numpy(dtype=object)[rows], "qualifier": qualifier[rows],
         "quantity": column["quantity"].to_numpy(dtype=object)[rows],
         "period_start": p_start[rows], "period_end": p_end[rows], "period_text": p_text[rows],
-        "file": repeated(display, len(rows)), "line": np.asarray(id_line)[rows],
+        "file": repeated(display, int(keep.sum())), "line": np.asarray(id_line)[rows],
         "attributed_to": extras["attributed_to"][rows], "modality": modality[rows], "note": extras["note"][rows],
         "since_start": s_start[rows], "since_end": s_end[rows], "since_text": s_text[rows],
         "of": extras["of"][rows], "part": extras["part"][rows],
@@ -825,6 +849,18 @@ def repeated(value, n: int) -> np.ndarray:
     out = np.empty(n, dtype=object)
     out[:] = value
     return out
+
+
+def text_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a text column: a categorical's own, else factorized. Codes
+    index the distinct values, with len(distinct) for a missing cell (never in columnar input)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        uniques = values.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        uniques = np.asarray(uniques, dtype=object)
+    return np.where(codes < 0, len(uniques), codes).astype(np.intp), uniques
 
 
 def _codes(values) -> np.ndarray:
@@ -881,6 +917,40 @@ def _safe_reading_uncached(raw, quote, language):
     except NumberReadError as exc:
         return str(exc), None, (np.nan,) * 4, None
     return None, text, (reading.low, reading.high, reading.written_half, reading.about_half), reading.qualifier
+
+
+@functools.lru_cache(maxsize=65536)
+def _read_text(text: str, language: str):
+    """read_value once per (text, language): the Reading, or the reason it cannot be read."""
+    try:
+        return read_value(text, language)
+    except NumberReadError as exc:
+        return str(exc)
+
+
+def _columnar_reading(value: str, high: str, language: str):
+    """_safe_reading of a columnar value: `value`, or [value, high] when `high` is given; each
+    text is read once, whether it is a value or a range's end."""
+    failed = (np.nan,) * 4
+    if not high:
+        r = _read_text(value, language)
+        if isinstance(r, str):
+            return r, None, failed, None
+        return None, value, (r.low, r.high, r.written_half, r.about_half), r.qualifier
+    ends = []
+    for item in (value, high):   # as _figure_reading reads a [low, high] of strings
+        r = _read_text(item, language)
+        if isinstance(r, str):
+            return r, None, failed, None
+        if r.is_range:
+            return f"range end {item!r} is itself a range", None, failed, None
+        ends.append(r.low)
+    low, high_end = ends
+    if low > high_end:
+        return f"range low {low:g} > high {high_end:g}", None, failed, None
+    from .numbers import Reading
+
+    return None, f"[{value}, {high}]", (low, high_end, 0.0, 0.0), Reading(low, high_end, 0.0, 0.0, is_range=True).qualifier
 
 
 def _safe_period(value):
@@ -979,7 +1049,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
 
 def relation_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame({c: (np.asarray(v, dtype=np.int64) if c == "line" else
-                             pd.Series(np.asarray(v, dtype=object), dtype=object))
+                             pd.Series(np.asarray(v, dtype=object), dtype=object, copy=False))
                          for c, v in columns.items()}, copy=False)
 
 
