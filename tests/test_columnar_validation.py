@@ -1,0 +1,92 @@
+"""The columnar validation (per column, per distinct value) accepts, rejects and reads exactly
+what the per-row reference path — the one TOML tables take — does, message for message."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from figcheck.columnar import _text_column
+from figcheck.load import _columnar_reading, _safe_reading, validate_figures
+from figcheck.model import Source, Where
+
+SOURCES = {
+    "s1": Source("s1", "a.txt", "a.txt", "", dt.date(2024, 5, 2), "de", "", Where("sources.csv", 2)),
+    "s2": Source("s2", "b.txt", "b.txt", "", None, "en", "", Where("sources.csv", 3)),
+    "s3": Source("s3", "c.txt", "c.txt", "", dt.date(2023, 1, 1), "de-CH", "", Where("sources.csv", 4)),
+    "s4": Source("s4", "d.txt", "d.txt", "", None, "de", "", Where("sources.csv", 5)),
+}
+VALUES = ["11.000", "11,000", "2,5", "2.5", "10 Millionen", "3 bis 5 Millionen", "650'000", "zweieinhalb",
+          "12", "5", "3", "etwa 4.000", "x", "", "1e400", "fast 5.000"]
+CELLS = {
+    "id": st.sampled_from(["f1", "f2", "f3", "_x", "9bad", "a-b", ""]),
+    "source": st.sampled_from(["s1", "s2", "s3", "s4", "s9", ""]),
+    "quote": st.sampled_from(["etwa 11.000 Soldaten", "q", ""]),
+    "value": st.sampled_from(VALUES),
+    "value_high": st.sampled_from(["", "", "", "5", "12", "3 bis 5", "2.5", "19 Millionen"]),
+    "unit": st.sampled_from(["soldier", "shell/day", "USD/soldier/month", "furlongz", "km/day", ""]),
+    "qualifier": st.sampled_from(["", "about", "exact", "roughly", "up_to"]),
+    "quantity": st.sampled_from(["troops", "q2", ""]),
+    "as_of": st.sampled_from(["", "", "2024", "2024-11", "2024-13", "2024-01/2023-01", "soon", "2025-02-03"]),
+    "attributed_to": st.sampled_from(["", "Nato"]),
+    "modality": st.sampled_from(["", "estimate", "rumour"]),
+    "since": st.sampled_from(["", "", "2022-02", "someday"]),
+    "between": st.sampled_from(["", "", "f1 f2", "f1"]),
+}
+rows_of = st.lists(st.fixed_dictionaries(CELLS), min_size=1, max_size=25)
+
+
+def _reference_columns(rows):
+    """The rows as the TOML path hands them over: absent keys None, a range a [low, high] list."""
+    cols = {}
+    for key in CELLS:
+        if key == "value_high":
+            continue
+        cells = []
+        for r in rows:
+            v = r[key]
+            if key == "value":
+                v = [v, r["value_high"]] if r["value_high"] else v
+            elif key == "between":
+                v = v.split() if v else None
+            elif v == "":
+                v = None
+            cells.append(v)
+        cols[key] = cells
+    return cols
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_of, st.sampled_from([frozenset(), frozenset({"s3"})]))
+def test_columnar_validation_equals_the_per_row_reference(rows, unusable):
+    n = len(rows)
+    lines = np.arange(n, dtype=np.int64) + 2
+    columnar = {key: _text_column(pa.chunked_array([pa.array([r[key] for r in rows], type=pa.string())]), key)
+                for key in CELLS}
+    got_problems, want_problems = [], []
+    got = validate_figures(columnar, n, "figures.csv", lambda i, key: int(lines[i]), lines, SOURCES,
+                           got_problems, columnar=True, unusable_published=unusable)
+    want = validate_figures(_reference_columns(rows), n, "figures.csv", lambda i, key: int(lines[i]), lines,
+                            SOURCES, want_problems, unusable_published=unusable)
+    assert sorted(map(str, got_problems)) == sorted(map(str, want_problems))
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+
+
+def _same(a, b):
+    return all((x == y) or (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
+               for x, y in zip(a, b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(VALUES[:-3] + ["1e400", "fast 5.000"]), st.sampled_from(["", *VALUES]),
+       st.sampled_from(["de", "en", "de-CH", "fr"]))
+def test_each_end_read_once_reads_as_the_whole_value(value, high, language):
+    got = _columnar_reading(value, high, language)
+    want = _safe_reading([value, high] if high else value, "", language)
+    assert got[0] == want[0] and got[1] == want[1] and got[3] == want[3]
+    assert _same(got[2], want[2])
