@@ -1263,7 +1263,10 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     # those of its files, renumbered
     offsets = np.cumsum([0] + [len(r) for r in relation_parts])
     groups = merge_groups(list(zip(group_parts, offsets)))
-    figures, relations, kept = _cross_file(figures, relations, problems, "figure", "relation")
+    if len(figure_parts) > 1:   # within one input, ids are already unique (validate_*)
+        figures, relations, kept = _cross_file(figures, relations, problems, "figure", "relation")
+    else:
+        kept = np.ones(len(relations), dtype=bool)
     groups = filter_groups(groups, kept)
     problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
     problems.extend(_check_relation_names(relations, groups, figures, key_lines))
@@ -1346,7 +1349,8 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
 
     key_lines = KeyLines() if key_lines is None else key_lines
     problems = []
-    for q in quantities.values():
+    # only the quantities that name a whole can be wrong here
+    for q in [q for q in quantities.values() if q.part_of is not None]:
         line = lambda: key_lines.at("quantity", q.where.file, q.where.line, "part_of", name=q.key)  # noqa: E731
         if q.part_of is not None and q.part_of not in quantities:
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
@@ -1359,13 +1363,22 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
 
     each(~figures["source"].isin(sources.keys()).to_numpy(),
          lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
-    known_quantity = figures["quantity"].isin(quantities.keys()).to_numpy()
+    # per distinct quantity: whether it is known, and its unit
+    q_codes, q_uniques = pd.factorize(figures["quantity"].to_numpy(dtype=object), use_na_sentinel=False)
+    q_found = [quantities.get(k) if isinstance(k, str) else None for k in q_uniques]
+    known_quantity = np.array([q is not None for q in q_found], dtype=bool)[q_codes]
     each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
-    quantity_unit = figures["quantity"].map({k: q.unit for k, q in quantities.items()})
-    pairs = pd.DataFrame({"unit": figures["unit"], "qunit": quantity_unit})[known_quantity]
-    if len(pairs):
-        distinct = pairs.drop_duplicates()
+    unit_of_quantity = np.array([np.nan if q is None else q.unit for q in q_found] + [np.nan], dtype=object)
+    quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
+    qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
+    u_codes, u_uniques = pd.factorize(figures["unit"].to_numpy(dtype=object), use_na_sentinel=False)
+    pair_codes = u_codes.astype(np.int64) * (len(qu_uniques) + 1) + qu_codes[q_codes]
+    if known_quantity.any():
+        first = np.unique(pair_codes[known_quantity], return_index=True)[1]
+        rows = np.flatnonzero(known_quantity)[np.sort(first)]   # each pair's first row, in row order
+        distinct = pd.DataFrame({"unit": figures["unit"].to_numpy(dtype=object)[rows],
+                                 "qunit": quantity_unit.to_numpy()[rows]})
         bad = []
         for u, qu in distinct.itertuples(index=False):
             try:
@@ -1407,18 +1420,28 @@ def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Pr
     import pyarrow.compute as pc
 
     key_lines = KeyLines() if key_lines is None else key_lines
-    ids = pa.array(figures["id"].to_numpy(dtype=object), type=pa.string())
+    id_objects = figures["id"].to_numpy(dtype=object)
+    ids = pa.array(id_objects, type=pa.string())
+    # every name column of every group looked up at once: arrow's hash lookup (a third of the
+    # time of a pandas Index over a million ids) builds its table of the ids once, not per column
+    name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
+    found = (pc.index_in(pa.array(np.concatenate(name_columns), type=pa.string()), value_set=ids).fill_null(-1)
+             .to_numpy(zero_copy_only=False).astype(np.int64) if name_columns else np.zeros(0, dtype=np.int64))
+    at = 0
     bad_rows: dict[int, list[str]] = {}
     for g in groups:
         g.positions = []   # each name's row in the figure frame (-1: a unit), reused by evaluate_all
-        for leaf, column in zip(g.tree.leaves(), g.leaves):
+        for k, (leaf, column) in enumerate(zip(g.tree.leaves(), g.leaves)):
             if leaf.kind != "name":
                 g.positions.append(None)
                 continue
-            # arrow's hash lookup: a third of the time of a pandas Index over a million ids
-            position = pc.index_in(pa.array(column, type=pa.string()), value_set=ids).fill_null(-1) \
-                .to_numpy(zero_copy_only=False).astype(np.int64)
+            position = found[at:at + len(column)]
+            at += len(column)
             g.positions.append(position)
+            # the names that are figure ids become the figure frame's own strings: the relations'
+            # copies of a million ids are freed
+            shared = id_objects[np.where(position >= 0, position, 0)] if len(id_objects) else column
+            g.leaves[k] = column = np.where(position >= 0, shared, column)
             unknown = position < 0
             if not unknown.any():
                 continue
