@@ -1031,7 +1031,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     groups = []
     if len(rows):
         exprs = cols["expr"] if columnar and keep.all() else pd.Series(column["expr"][rows], dtype=object)
-        groups, syntax = group_relations(exprs)
+        groups, syntax = group_relations(exprs, arrow_names=columnar)
         parsed = np.ones(len(rows), dtype=bool)
         for k, message in sorted(syntax.items()):
             i = rows[k]
@@ -1414,6 +1414,7 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
 
 def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Problem]:
     """Every name in a relation is a figure id or a unit (units resolved once per name)."""
+    from .relations import _is_arrow, concat_leaves, take_leaf
     from .units import unit_info
 
     import pyarrow as pa
@@ -1425,8 +1426,8 @@ def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Pr
     # every name column of every group looked up at once: arrow's hash lookup (a third of the
     # time of a pandas Index over a million ids) builds its table of the ids once, not per column
     name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
-    found = (pc.index_in(pa.array(np.concatenate(name_columns), type=pa.string()), value_set=ids).fill_null(-1)
-             .to_numpy(zero_copy_only=False).astype(np.int64) if name_columns else np.zeros(0, dtype=np.int64))
+    found = (pc.index_in(concat_leaves([pa.array([], type=pa.string()), *name_columns]), value_set=ids).fill_null(-1)
+             .to_numpy(zero_copy_only=False).astype(np.int64))
     at = 0
     bad_rows: dict[int, list[str]] = {}
     for g in groups:
@@ -1438,11 +1439,15 @@ def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Pr
             position = found[at:at + len(column)]
             at += len(column)
             g.positions.append(position)
-            # the names that are figure ids become the figure frame's own strings: the relations'
-            # copies of a million ids are freed
-            shared = id_objects[np.where(position >= 0, position, 0)] if len(id_objects) else column
-            g.leaves[k] = column = np.where(position >= 0, shared, column)
             unknown = position < 0
+            # the names that are figure ids become the figure frame's own strings (an archive's
+            # names are never Python strings of their own); the others, units, their own
+            names = (id_objects[np.where(unknown, 0, position)] if len(id_objects)
+                     else np.empty(len(column), dtype=object))
+            if unknown.any():
+                rest = take_leaf(column, unknown)
+                names[unknown] = rest.to_numpy(zero_copy_only=False) if _is_arrow(rest) else rest
+            g.leaves[k] = column = names
             if not unknown.any():
                 continue
             for name in pd.unique(column[unknown]):

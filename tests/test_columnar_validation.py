@@ -90,3 +90,33 @@ def test_each_end_read_once_reads_as_the_whole_value(value, high, language):
     want = _safe_reading([value, high] if high else value, "", language)
     assert got[0] == want[0] and got[1] == want[1] and got[3] == want[3]
     assert _same(got[2], want[2])
+
+
+EXPRESSIONS = ["a * b == c", "x==y", "a + 2.5 * USD == b", "1e5 == x", "(a - b) / c < 0.5", "a == -3",
+               "3 == a", "grösse == a", "a == b * 12 / (c + d)", "a >= b", "a<=b+c", "a = b", "a.b == c", ""]
+
+
+def _plain(groups):
+    """Groups as comparable values, name columns as lists of str whatever they are held in."""
+    out = []
+    for g in groups:
+        leaves = [c.to_pylist() if isinstance(c, pa.Array) else c.tolist() for c in g.leaves]
+        out.append((g.tree.shape(), g.rows.tolist(), leaves))
+    return sorted(out, key=repr)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(EXPRESSIONS), min_size=1, max_size=30), st.data())
+def test_arrow_name_columns_group_filter_and_merge_as_numpy_ones(exprs, data):
+    from figcheck.relations import filter_groups, group_relations, merge_groups
+
+    column = pd.Series(pd.arrays.ArrowStringArray(pa.array(exprs, type=pa.string())))
+    arrow_groups, arrow_errors = group_relations(column, arrow_names=True)
+    numpy_groups, numpy_errors = group_relations(list(exprs))
+    assert arrow_errors == numpy_errors
+    assert _plain(arrow_groups) == _plain(numpy_groups)
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(exprs), max_size=len(exprs))), dtype=bool)
+    assert _plain(filter_groups(arrow_groups, keep)) == _plain(filter_groups(numpy_groups, keep))
+    # an archive's groups merged with a TOML file's
+    merged = merge_groups([(arrow_groups, 0), (numpy_groups, len(exprs))])
+    assert _plain(merged) == _plain(merge_groups([(numpy_groups, 0), (numpy_groups, len(exprs))]))
