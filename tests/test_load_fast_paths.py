@@ -1,5 +1,5 @@
-"""The columnar validation (per column, per distinct value) accepts, rejects and reads exactly
-what the per-row reference path — the one TOML tables take — does, message for message."""
+"""The loader's fast paths (columnar validation per column and per distinct value, arrow name
+columns, gathers per distinct key) equal the per-row reference paths they replace."""
 from __future__ import annotations
 
 import datetime as dt
@@ -120,3 +120,45 @@ def test_arrow_name_columns_group_filter_and_merge_as_numpy_ones(exprs, data):
     # an archive's groups merged with a TOML file's
     merged = merge_groups([(arrow_groups, 0), (numpy_groups, len(exprs))])
     assert _plain(merged) == _plain(merge_groups([(numpy_groups, 0), (numpy_groups, len(exprs))]))
+
+
+def test_table_columns_gathered_per_distinct_key_equal_the_maps():
+    from pathlib import Path
+
+    from figcheck.load import load
+    from figcheck.model import Corpus
+    from figcheck.table import build_columns
+
+    corpus = load([Path(__file__).resolve().parent.parent / "figures.toml"], use_cache=False)
+    # a source and a quantity dropped: their figures map to nothing
+    sources = {k: s for k, s in corpus.sources.items() if k != "s002"}
+    first_quantity = next(iter(corpus.quantities))
+    quantities = {k: q for k, q in corpus.quantities.items() if k != first_quantity}
+    from figcheck.frames import FigureFrame, empty_figures
+
+    variants = [corpus, Corpus(corpus.files, sources, quantities, corpus.figures, corpus.relations, (), ()),
+                Corpus(corpus.files, {}, {}, corpus.figures, corpus.relations, (), ()),   # nothing found
+                Corpus(corpus.files, sources, quantities, FigureFrame(empty_figures()), corpus.relations, (), ())]
+    for c in variants:
+        got = build_columns(c)
+        f = c.figures.df
+        kinds = f["quantity"].map({k: q.kind for k, q in c.quantities.items()})
+        pub = f["source"].map(pd.Series({k: s.published for k, s in c.sources.items()}, dtype=object))
+        pd.testing.assert_series_equal(got["kind"], kinds, check_names=False)
+        pd.testing.assert_series_equal(got["published"], pub.astype("datetime64[s]").fillna(f["period_start"]),
+                                       check_names=False)
+        pd.testing.assert_frame_equal(got, build_columns_by_map(c))
+    assert len(build_columns(variants[1])) and build_columns(variants[1])["kind"].isna().any()
+
+
+def build_columns_by_map(corpus):
+    """build_columns as it was written before its per-distinct gathers: the reference."""
+    from figcheck.table import build_columns
+
+    f = corpus.figures.df
+    kinds = {k: q.kind for k, q in corpus.quantities.items()}
+    published = pd.Series({k: s.published for k, s in corpus.sources.items()}, dtype=object)
+    out = build_columns(corpus).copy()
+    out["kind"] = f["quantity"].map(kinds)
+    out["published"] = f["source"].map(published).astype("datetime64[s]").fillna(f["period_start"])
+    return out
