@@ -162,3 +162,56 @@ def build_columns_by_map(corpus):
     out["kind"] = f["quantity"].map(kinds)
     out["published"] = f["source"].map(published).astype("datetime64[s]").fillna(f["period_start"])
     return out
+
+
+SOURCE_CELLS = {
+    "id": st.sampled_from(["s1", "s2", "s.3", "s-4", "9x", "bad id", ""]),
+    "file": st.sampled_from(["a.txt", "texts/b.txt", "./c.txt", "d//e.txt", "f/.", "/abs/g.txt", ""]),
+    "language": st.sampled_from(["de", "en", "de-CH", "de_AT", "xx", "de-XX", "DE", ""]),
+    "published": st.sampled_from(["", "2024-08-12", "2024", "20240812", "9999-12-31", "2024-02-30", "soon"]),
+    "title": st.sampled_from(["", "Artikel"]),
+    "note": st.sampled_from(["", "n"]),
+}
+
+
+VALID_SOURCE_CELLS = {**SOURCE_CELLS, "id": st.sampled_from([f"s{i}" for i in range(9)]),
+                      "file": st.sampled_from(["a.txt", "texts/b.txt", "./c.txt", "d//e.txt", "/abs/g.txt"]),
+                      "language": st.sampled_from(["de", "en", "de-CH", "de_AT"]),
+                      "published": st.sampled_from(["", "2024-08-12", "20240812", "2022-11-16"])}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.lists(st.fixed_dictionaries(VALID_SOURCE_CELLS), min_size=1, max_size=8,
+                          unique_by=lambda r: r["id"]),
+                 st.lists(st.fixed_dictionaries(SOURCE_CELLS), min_size=1, max_size=8)),
+       st.sampled_from([".", "/", "arch", "/tmp/arch", "a/b"]))
+def test_sources_checked_per_column_equal_entry_by_entry(rows, folder):
+    from pathlib import Path
+
+    from figcheck.columnar import TextTable, _clean_sources, _date_or_text, _entries
+    from figcheck.load import Entries
+
+    table = TextTable({c: _text_column(pa.chunked_array([pa.array([r[c] for r in rows], type=pa.string())]), c)
+                       for c in SOURCE_CELLS}, len(rows))
+    fast = _clean_sources(table, "sources.csv", Path(folder))
+    e = Entries("sources.csv", Path(folder))
+
+    def typed(t):
+        if "published" in t:
+            t["published"] = _date_or_text(t["published"])
+        return t
+    slow_sources, slow_lines = e.sources(_entries(table, typed))
+    if fast is None:   # the entry-by-entry path runs, and it has something to say (or nothing to read)
+        assert e.problems or not slow_sources or any(r[c] == "" for r in rows for c in ("id", "file", "language"))
+        return
+    assert not e.problems and not e.unusable_published
+    assert fast == (slow_sources, slow_lines)
+
+
+@given(st.text(alphabet="ab./\x00 ", max_size=8), st.sampled_from([".", "/", "arch", "/tmp/arch", "a/b", "a/./b"]))
+def test_paths_joined_as_text_equal_paths_joined_by_path(file, folder):
+    from pathlib import Path
+
+    from figcheck.columnar import joined_paths
+
+    assert joined_paths(Path(folder), [file]) == [str(Path(folder) / file)]
