@@ -215,3 +215,26 @@ def test_paths_joined_as_text_equal_paths_joined_by_path(file, folder):
     from figcheck.columnar import joined_paths
 
     assert joined_paths(Path(folder), [file]) == [str(Path(folder) / file)]
+
+
+def test_source_texts_read_by_one_thread_or_several_are_the_same(tmp_path, monkeypatch):
+    import figcheck.load as load_module
+    from figcheck.load import Part, read_source_texts
+
+    sources = {}
+    for i in range(300):   # past the probe of 256: the rest is read one way or the other
+        name = f"s{i}.txt"
+        if i % 7:
+            (tmp_path / name).write_bytes(f"Text {i}".encode() if i % 11 else b"\xff\xfe")
+        elif i % 2:
+            (tmp_path / name).mkdir()
+        sources[f"s{i}"] = Source(f"s{i}", name, str(tmp_path / name), "", None, "de", "", Where("sources.csv", i + 2))
+    part = Part(sources, {}, None, None, [], [], [], {})
+    results = []
+    for slow in (float("inf"), 0.0):
+        monkeypatch.setattr(load_module, "SLOW_READ_SECONDS", slow)
+        results.append(read_source_texts(part, "sources.csv"))
+    assert results[0] == results[1]
+    texts, problems = results[0]
+    assert texts["s1"].text == "Text 1" and texts["s299"].text == "Text 299"
+    assert {p.line for p in problems} == {i + 2 for i in range(300) if not i % 7 or not i % 11}
