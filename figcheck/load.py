@@ -566,12 +566,17 @@ FIGURE_STRINGS = ("id", "source", "quote", "unit", "quantity")
 
 def _per_distinct(keys, compute):
     """compute(i) for the first row i of each distinct key, gathered back to every row."""
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object) if not isinstance(keys, pd.Series) else keys)
+    if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":   # integer codes: hashed as they are
+        codes, uniques = pd.factorize(keys)
+    else:
+        codes, uniques = pd.factorize(pd.Series(keys, dtype=object) if not isinstance(keys, pd.Series) else keys)
+    # codes count up in order of first appearance: a key's first row is where the running
+    # maximum of the codes rises to it (-1, a missing key, never does)
     first = np.full(len(uniques), -1, dtype=np.int64)
-    seen = codes >= 0
-    order = np.flatnonzero(seen)
-    first_of = pd.Series(order).groupby(codes[seen]).first() if len(order) else pd.Series(dtype=np.int64)
-    first[first_of.index.to_numpy()] = first_of.to_numpy()
+    if len(codes):
+        running = np.maximum.accumulate(codes)
+        rises = np.flatnonzero(running > np.concatenate([[-1], running[:-1]]))
+        first[running[rises]] = rises
     results = [compute(int(i)) for i in first]
     return codes, results
 

@@ -238,3 +238,21 @@ def test_source_texts_read_by_one_thread_or_several_are_the_same(tmp_path, monke
     texts, problems = results[0]
     assert texts["s1"].text == "Text 1" and texts["s299"].text == "Text 299"
     assert {p.line for p in problems} == {i + 2 for i in range(300) if not i % 7 or not i % 11}
+
+
+@given(st.lists(st.one_of(st.integers(0, 5), st.sampled_from(["a", "b", None])), max_size=40))
+def test_per_distinct_computes_once_at_each_keys_first_row(keys):
+    from figcheck.load import _per_distinct
+
+    calls = []
+    codes, results = _per_distinct(pd.Series(keys, dtype=object), lambda i: calls.append(i) or keys[i])
+    firsts = {}
+    for i, k in enumerate(keys):
+        if k is not None:
+            firsts.setdefault(k, i)
+    assert calls == sorted(firsts.values())
+    assert [results[c] if c >= 0 else None for c in codes] == keys
+    if keys and all(isinstance(k, int) for k in keys):
+        array = np.array(keys, dtype=np.int64)
+        int_codes, int_results = _per_distinct(array, lambda i: int(array[i]))
+        assert [int_results[c] for c in int_codes] == keys
