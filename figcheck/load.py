@@ -670,9 +670,11 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
 
     units = column["unit"]
     unit_codes, unit_errors = _per_distinct(units, lambda i: _unit_problem(units.iloc[i]))
-    unit_errors = np.array(unit_errors + [None], dtype=object)[unit_codes]
-    for i in np.flatnonzero(keep & pd.notna(unit_errors)):
-        problem(i, "unit", unit_errors[i])
+    # which rows have a problem: per distinct value, then gathered (no pass over a million objects)
+    unit_failed = np.array([e is not None for e in unit_errors] + [False], dtype=bool)[unit_codes]
+    unit_errors = np.array(unit_errors + [None], dtype=object)
+    for i in np.flatnonzero(keep & unit_failed):
+        problem(i, "unit", unit_errors[unit_codes[i]])
 
     language_of = {sid: src.language for sid, src in sources.items()}
     if columnar:   # per distinct source
@@ -708,9 +710,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         def reading_at(i):
             return _safe_reading(raw[i], quote_list[i] if isinstance(quote_list[i], str) else "", language[i])
     codes, readings = _per_distinct(keys, reading_at)
-    r_error = np.array([r[0] for r in readings], dtype=object)[codes]
-    for i in np.flatnonzero(keep & pd.notna(r_error)):
-        problem(i, "value", f"value: {r_error[i]}")
+    r_error = [r[0] for r in readings]
+    r_failed = np.array([e is not None for e in r_error], dtype=bool)[codes]
+    for i in np.flatnonzero(keep & r_failed):
+        problem(i, "value", f"value: {r_error[codes[i]]}")
     # an unreadable value is reported and the figure kept (with "?" as 0): its other keys and
     # references are still checked
     value_text = np.array([r[1] if r[0] is None else "?" for r in readings], dtype=object)[codes]
@@ -718,9 +721,9 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     numbers = np.array([r[2] if r[0] is None else (unreadable.low, unreadable.high, unreadable.written_half,
                                                    unreadable.about_half) for r in readings],
                        dtype=float).reshape(-1, 4)[codes]
-    read_qualifier = np.array([r[3] if r[0] is None else "exact" for r in readings], dtype=object)[codes]
-    qualifier = np.where(~qualifier_given & (read_qualifier != "exact") & pd.notna(read_qualifier),
-                         read_qualifier, qualifier)
+    read_qualifier = [r[3] if r[0] is None else "exact" for r in readings]
+    hedged = np.array([q is not None and q != "exact" for q in read_qualifier], dtype=bool)[codes]
+    qualifier = np.where(~qualifier_given & hedged, np.array(read_qualifier, dtype=object)[codes], qualifier)
 
     # periods: as_of as written, else the (same-file) source's publication date
     published = {sid: src.published for sid, src in sources.items()}
@@ -732,6 +735,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     if columnar:   # per distinct source, as the maps below give it
         src_known = np.array([s in language_of for s in sid_uniques] + [False], dtype=bool)[sid_codes]
         src_published = np.array([published.get(s, np.nan) for s in sid_uniques] + [np.nan], dtype=object)[sid_codes]
+        src_undated = np.array([published.get(s) is None for s in sid_uniques] + [True], dtype=bool)[sid_codes]
         if unusable_published:
             unusable = np.array([s in unusable_published for s in sid_uniques] + [False], dtype=bool)[sid_codes]
             keep &= ~(~as_of_given & unusable)
@@ -741,7 +745,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     if unusable_published and not columnar:
         # the source's published date is unusable (reported there): its undated figures stay quiet
         keep &= ~(~as_of_given & sids.isin(list(unusable_published)).to_numpy())
-    no_date = keep & ~as_of_given & src_known & pd.isna(src_published)
+    no_date = keep & ~as_of_given & src_known & (src_undated if columnar else pd.isna(src_published))
     for i in np.flatnonzero(no_date):
         problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
     if columnar:   # every as_of is text: the key is the text, or the source's date, as integer codes
@@ -764,9 +768,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             return _safe_period(src_published[i])
         return _safe_period("1970")
     codes, periods = _per_distinct(period_keys, period_at)
-    p_error = np.array([p[0] for p in periods], dtype=object)[codes]
-    for i in np.flatnonzero(keep & as_of_given & pd.notna(p_error)):
-        problem(i, "as_of", p_error[i])
+    p_error = [p[0] for p in periods]
+    p_failed = np.array([e is not None for e in p_error], dtype=bool)[codes]
+    for i in np.flatnonzero(keep & as_of_given & p_failed):
+        problem(i, "as_of", p_error[codes[i]])
     # a figure without a period (reported above) reads as 1970, as the loader always did
     none = _safe_period("1970")
     periods = [p if p[0] is None else none for p in periods]
@@ -1021,7 +1026,10 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     bad = keep & ~fullmatch(ids, KEY_ID, all_text=columnar)
     for i in np.flatnonzero(bad):
         problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
-    dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+    if columnar and keep.all():   # every id is text here: no missing ones to leave out
+        dup = ids.duplicated(keep="first").to_numpy()
+    else:
+        dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
     if dup.any():
         first_row = {}
         for i in np.flatnonzero(keep):
@@ -1439,7 +1447,9 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     ids = figures["id"]
     for key, column in (("of", "of"), ("part", "part"), ("between", "between_a"), ("between", "between_b")):
         ref = figures[column]
-        given = ref.notna().to_numpy() & (ref != "").to_numpy()
+        given = (ref != "").to_numpy().copy()
+        if given.any():   # the missing ones differ from "" too
+            given[given] = ref[given].notna().to_numpy()
         if given.any():
             missing = given & ~ref.isin(ids).to_numpy()
             each(missing, lambda r, key=key, column=column:
