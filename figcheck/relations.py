@@ -290,7 +290,8 @@ def _extractor(template: str) -> str:
 
 
 def _columns_arrow(exprs: list[str], arrow_names: bool = False):
-    """(template per row, extract(rows, template) -> list of token lists) using pyarrow's kernels.
+    """((template code per row, distinct templates in order of appearance), extract(rows, template)
+    -> list of token lists) using pyarrow's kernels.
     With `arrow_names`, the token columns stay arrow string arrays (no Python string per token)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -299,7 +300,11 @@ def _columns_arrow(exprs: list[str], arrow_names: bool = False):
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     array = array.cast(pa.string()).fill_null("")
-    templates = pc.replace_substring_regex(array, _TOKEN, "@").to_numpy(zero_copy_only=False)
+    # encoded by arrow, which numbers them in order of appearance as pd.factorize does: a Python
+    # string per row is never made
+    encoded = pc.dictionary_encode(pc.replace_substring_regex(array, _TOKEN, "@"))
+    templates = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp),
+                 np.array(encoded.dictionary.to_pylist(), dtype=object))
 
     def extract(rows, template):
         found = pc.extract_regex(array.take(pa.array(rows)), _extractor(template))
@@ -379,7 +384,7 @@ def group_relations(exprs, arrow_names: bool = False) -> tuple[list[ShapeGroup],
     else:
         exprs = [e if isinstance(e, str) else "" for e in (exprs.tolist() if hasattr(exprs, "tolist") else list(exprs))]
         templates, extract = _columns_arrow(exprs, arrow_names)
-    codes, uniques = pd.factorize(templates)
+    codes, uniques = templates
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     groups: list[ShapeGroup] = []

@@ -256,3 +256,15 @@ def test_per_distinct_computes_once_at_each_keys_first_row(keys):
         array = np.array(keys, dtype=np.int64)
         int_codes, int_results = _per_distinct(array, lambda i: int(array[i]))
         assert [int_results[c] for c in int_codes] == keys
+
+
+@given(st.lists(st.sampled_from(EXPRESSIONS + ["b == a", "x*y==z", "  a==b  "]), min_size=1, max_size=30))
+def test_templates_are_numbered_in_order_of_appearance_as_factorize_does(exprs):
+    import pyarrow.compute as pc
+
+    from figcheck.relations import _TOKEN, _columns_arrow
+
+    (codes, uniques), _ = _columns_arrow(list(exprs))
+    rows = pc.replace_substring_regex(pa.array(exprs, type=pa.string()), _TOKEN, "@").to_numpy(zero_copy_only=False)
+    want_codes, want_uniques = pd.factorize(rows)
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
