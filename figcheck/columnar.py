@@ -19,13 +19,14 @@ are never turned into one Python object each.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .load import (KEYS, Entries, LoadError, Part, Problem, display_path, empty_relations,
+from .load import (KEYS, Entries, LoadError, Part, Problem, display_path, empty_relations, repeated,
                    validate_figures, validate_relations)
 
 KINDS_FILES = {"source": "sources", "quantity": "quantities", "figure": "figures",
@@ -182,28 +183,98 @@ def _number_or_text(value):
 
 def _clean_quantities(df: TextTable, shown: str):
     """The quantities as records when every row is valid (checked per column), else None."""
-    from .load import KEY_ID, _unit_problem
+    from .load import KEY_ID, _unit_problem, fullmatch
     from .model import KINDS, Quantity, Where
 
     n = len(df)
-    column = {c: (df[c].to_numpy(dtype=object) if c in df.columns else np.full(n, "", dtype=object))
+    column = {c: (df[c].to_numpy(dtype=object) if c in df.columns else repeated("", n))
               for c in ("key", "kind", "unit", "description", "part_of", "exhaustive", "note")}
     keys = pd.Series(column["key"], dtype=object)
     exhaustive = pd.Series(column["exhaustive"], dtype=object).str.strip().str.lower()
     units = pd.unique(column["unit"])
-    ok = (keys.str.fullmatch(KEY_ID.pattern).fillna(False).all() and not keys.duplicated().any()
+    ok = (fullmatch(column["key"], KEY_ID, all_text=True).all() and not keys.duplicated().any()
           and pd.Series(column["kind"]).isin(KINDS).all() and exhaustive.isin(["", "true", "false"]).all()
           and all(u != "" and _unit_problem(u) is None for u in units))
     if not ok:
         return None
-    flags = (exhaustive == "true").to_numpy()
-    part_of = column["part_of"]
-    return {k: Quantity(k, d, kind, u, Where(shown, i + FIRST_ROW), p or None, bool(x))
-            for i, (k, d, kind, u, p, x) in enumerate(zip(column["key"], column["description"], column["kind"],
-                                                          column["unit"], part_of, flags))}
+    flags = (exhaustive == "true").to_numpy().tolist()
+    part_of = [p or None for p in column["part_of"].tolist()]
+    keys = column["key"].tolist()
+    # map over lists: a record costs its constructor only (a comprehension over numpy arrays twice that)
+    wheres = map(Where, repeated(shown, n).tolist(), range(FIRST_ROW, n + FIRST_ROW))
+    return dict(zip(keys, map(Quantity, keys, column["description"].tolist(), column["kind"].tolist(),
+                              column["unit"].tolist(), wheres, part_of, flags)))
 
 
 def read_archive(path: Path, display: str) -> Part:
+    # a million rows make few objects, but each of the records made (sources, quantities) would
+    # trigger collections walking every object already alive: paused while reading, as a whole
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_archive(path, display)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def joined_paths(folder: Path, files) -> list[str]:
+    """str(folder / file) for each file: a plain relative name joins as text (Path would only
+    join it), anything Path normalises ("./a", "a//b", "a/.", "/abs") goes through Path."""
+    prefix = str(folder / "x")[:-1]   # "" for ".", "/" for "/", else "folder/"
+    out = []
+    for file in files:
+        if (file and file[0] != "/" and file != "." and not file.startswith("./") and "//" not in file
+                and "/./" not in file and not file.endswith(("/", "/."))):
+            out.append(prefix + file)
+        else:
+            out.append(str(folder / file))
+    return out
+
+
+def _clean_sources(df: TextTable, shown: str, folder: Path):
+    """(sources, file lines) when every row is valid (checked per column and per distinct
+    language and date), else None: Entries.sources then says which row is wrong and how."""
+    from .load import KEY_ID, fullmatch, parse_period
+    from .model import Source, Where
+    from .numbers import base_language, locale_known
+
+    n = len(df)
+    cell = {c: (df[c].to_numpy(dtype=object) if c in df.columns else repeated("", n))
+            for c in ("id", "file", "language", "published", "title", "publisher", "url", "note")}
+    ids, files, languages = cell["id"], cell["file"], cell["language"]
+    if n == 0 or not ((ids != "").all() and (files != "").all() and (languages != "").all()):
+        return None
+    if not fullmatch(ids, KEY_ID, all_text=True).all() or pd.Series(ids, dtype=object).duplicated().any():
+        return None
+    for language in pd.unique(languages):
+        if (base_language(language) != language.replace("-", "_").split("_")[0].lower()
+                or not locale_known(language)):
+            return None
+    dates = {"": None}
+    for text in pd.unique(cell["published"]):
+        if text == "":
+            continue
+        date = _date_or_text(text)
+        if not isinstance(date, dt.date):
+            return None
+        try:
+            parse_period(date)
+        except ValueError:
+            return None
+        dates[text] = date
+    published = [dates[t] for t in cell["published"].tolist()]
+    lines = range(FIRST_ROW, n + FIRST_ROW)
+    wheres = map(Where, repeated(shown, n).tolist(), lines)
+    empty = repeated("", n).tolist()
+    ids = ids.tolist()
+    sources = dict(zip(ids, map(Source, ids, files.tolist(), joined_paths(folder, files.tolist()),
+                                cell["title"].tolist(), published, languages.tolist(), empty, wheres,
+                                cell["publisher"].tolist(), cell["url"].tolist(), cell["note"].tolist())))
+    return sources, dict(zip(ids, lines))
+
+
+def _read_archive(path: Path, display: str) -> Part:
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
@@ -232,9 +303,14 @@ def read_archive(path: Path, display: str) -> Part:
             t["published"] = _date_or_text(t["published"])
         return t
 
-    e, entries = small("source", typed_source)
-    sources, file_lines = e.sources(entries)
-    unusable_published = e.unusable_published
+    clean = _clean_sources(*tables["source"], folder) if "source" in tables else None
+    if clean is not None:
+        sources, file_lines = clean
+        unusable_published = set()
+    else:   # some row has a problem (or there are none): entry by entry
+        e, entries = small("source", typed_source)
+        sources, file_lines = e.sources(entries)
+        unusable_published = e.unusable_published
 
     def typed_quantity(t):
         if "exhaustive" in t:

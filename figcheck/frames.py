@@ -48,7 +48,8 @@ def figure_frame(columns: dict) -> pd.DataFrame:
         elif c == "line":
             data[c] = np.asarray(columns[c], dtype=np.int64)
         else:
-            data[c] = pd.Series(np.asarray(columns[c], dtype=object), dtype=object)
+            # copy=False: pandas would otherwise copy every object column (~0.3 s per million rows)
+            data[c] = pd.Series(np.asarray(columns[c], dtype=object), dtype=object, copy=False)
     # copy=False: Series are otherwise copied and consolidated into blocks (~1 s per million rows)
     return pd.DataFrame(data, copy=False)
 

@@ -6,12 +6,14 @@ model at load time and report all failures at once, not only the first.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import functools
 import itertools
 import math
 import os
 import re
+import time
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -632,12 +634,17 @@ FIGURE_STRINGS = ("id", "source", "quote", "unit", "quantity")
 
 def _per_distinct(keys, compute):
     """compute(i) for the first row i of each distinct key, gathered back to every row."""
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object) if not isinstance(keys, pd.Series) else keys)
+    if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":   # integer codes: hashed as they are
+        codes, uniques = pd.factorize(keys)
+    else:
+        codes, uniques = pd.factorize(pd.Series(keys, dtype=object) if not isinstance(keys, pd.Series) else keys)
+    # codes count up in order of first appearance: a key's first row is where the running
+    # maximum of the codes rises to it (-1, a missing key, never does)
     first = np.full(len(uniques), -1, dtype=np.int64)
-    seen = codes >= 0
-    order = np.flatnonzero(seen)
-    first_of = pd.Series(order).groupby(codes[seen]).first() if len(order) else pd.Series(dtype=np.int64)
-    first[first_of.index.to_numpy()] = first_of.to_numpy()
+    if len(codes):
+        running = np.maximum.accumulate(codes)
+        rises = np.flatnonzero(running > np.concatenate([[-1], running[:-1]]))
+        first[running[rises]] = rises
     results = [compute(int(i)) for i in first]
     return codes, results
 
@@ -708,6 +715,15 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         values = cols.get(key)
         if values is None:
             return repeated(default, n), np.zeros(n, dtype=bool)
+        if columnar:   # per distinct value; an empty cell is an absent key
+            codes, uniques = text_codes(values)
+            given_u = uniques != ""
+            ok_u = pd.Series(uniques, dtype=object).isin(allowed).to_numpy()
+            chosen = np.where(given_u & ok_u, uniques, repeated(default, len(uniques)))
+            given, ok = given_u[codes], ok_u[codes]
+            for i in np.flatnonzero(keep & given & ~ok):
+                problem(i, key, f"{key} {uniques[codes[i]]!r} is not one of {', '.join(allowed)}")
+            return chosen[codes], given
         series = pd.Series(values, dtype=object)
         given = series.notna().to_numpy().copy()
         if columnar:   # an empty cell is an absent key
@@ -722,12 +738,18 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
 
     units = column["unit"]
     unit_codes, unit_errors = _per_distinct(units, lambda i: _unit_problem(units.iloc[i]))
-    unit_errors = np.array(unit_errors + [None], dtype=object)[unit_codes]
-    for i in np.flatnonzero(keep & pd.notna(unit_errors)):
-        problem(i, "unit", unit_errors[i])
+    # which rows have a problem: per distinct value, then gathered (no pass over a million objects)
+    unit_failed = np.array([e is not None for e in unit_errors] + [False], dtype=bool)[unit_codes]
+    unit_errors = np.array(unit_errors + [None], dtype=object)
+    for i in np.flatnonzero(keep & unit_failed):
+        problem(i, "unit", unit_errors[unit_codes[i]])
 
     language_of = {sid: src.language for sid, src in sources.items()}
-    language = sids.map(language_of).astype(object).fillna("de").to_numpy(dtype=object)
+    if columnar:   # per distinct source
+        sid_codes, sid_uniques = text_codes(sids)
+        language = np.array([language_of.get(s, "de") for s in sid_uniques] + ["de"], dtype=object)[sid_codes]
+    else:
+        language = sids.map(language_of).astype(object).fillna("de").to_numpy(dtype=object)
     quotes = column["quote"]
     raw = list(raw_value) if not columnar else None
     if columnar:
@@ -744,10 +766,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         high_list = value_high.tolist() if value_high is not None else None
 
         def reading_at(i):
-            v = value_list[i]
-            if high_list is not None and has_high[i]:
-                v = [v, high_list[i]]
-            return _safe_reading(v, "", language[i])
+            return _columnar_reading(value_list[i], high_list[i] if high_list is not None and has_high[i] else "",
+                                     language[i])
     else:
         quote_of = quotes.tolist()
         keys = [repr((_hashable(v), quote_of[i] if type(v) in (int, float) else None, language[i])) if keep[i] else ""
@@ -758,9 +778,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         def reading_at(i):
             return _safe_reading(raw[i], quote_list[i] if isinstance(quote_list[i], str) else "", language[i])
     codes, readings = _per_distinct(keys, reading_at)
-    r_error = np.array([r[0] for r in readings], dtype=object)[codes]
-    for i in np.flatnonzero(keep & pd.notna(r_error)):
-        problem(i, "value", f"value: {r_error[i]}")
+    r_error = [r[0] for r in readings]
+    r_failed = np.array([e is not None for e in r_error], dtype=bool)[codes]
+    for i in np.flatnonzero(keep & r_failed):
+        problem(i, "value", f"value: {r_error[codes[i]]}")
     # an unreadable value is reported and the figure kept (with "?" as 0): its other keys and
     # references are still checked
     value_text = np.array([r[1] if r[0] is None else "?" for r in readings], dtype=object)[codes]
@@ -768,9 +789,9 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     numbers = np.array([r[2] if r[0] is None else (unreadable.low, unreadable.high, unreadable.written_half,
                                                    unreadable.about_half) for r in readings],
                        dtype=float).reshape(-1, 4)[codes]
-    read_qualifier = np.array([r[3] if r[0] is None else "exact" for r in readings], dtype=object)[codes]
-    qualifier = np.where(~qualifier_given & (read_qualifier != "exact") & pd.notna(read_qualifier),
-                         read_qualifier, qualifier)
+    read_qualifier = [r[3] if r[0] is None else "exact" for r in readings]
+    hedged = np.array([q is not None and q != "exact" for q in read_qualifier], dtype=bool)[codes]
+    qualifier = np.where(~qualifier_given & hedged, np.array(read_qualifier, dtype=object)[codes], qualifier)
 
     # periods: as_of as written, else the (same-file) source's publication date
     published = {sid: src.published for sid, src in sources.items()}
@@ -779,18 +800,31 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                    (as_of != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in as_of), dtype=bool, count=n))
     as_of_values = (as_of.to_numpy(dtype=object) if columnar else list(as_of)) if as_of is not None else [None] * n
-    src_known = sids.isin(language_of.keys()).to_numpy()
-    src_published = sids.map(published).to_numpy(dtype=object)
-    if unusable_published:
+    if columnar:   # per distinct source, as the maps below give it
+        src_known = np.array([s in language_of for s in sid_uniques] + [False], dtype=bool)[sid_codes]
+        src_published = np.array([published.get(s, np.nan) for s in sid_uniques] + [np.nan], dtype=object)[sid_codes]
+        src_undated = np.array([published.get(s) is None for s in sid_uniques] + [True], dtype=bool)[sid_codes]
+        if unusable_published:
+            unusable = np.array([s in unusable_published for s in sid_uniques] + [False], dtype=bool)[sid_codes]
+            keep &= ~(~as_of_given & unusable)
+    else:
+        src_known = sids.isin(language_of.keys()).to_numpy()
+        src_published = sids.map(published).to_numpy(dtype=object)
+    if unusable_published and not columnar:
         # the source's published date is unusable (reported there): its undated figures stay quiet
         keep &= ~(~as_of_given & sids.isin(list(unusable_published)).to_numpy())
-    no_date = keep & ~as_of_given & src_known & pd.isna(src_published)
+    no_date = keep & ~as_of_given & src_known & (src_undated if columnar else pd.isna(src_published))
     for i in np.flatnonzero(no_date):
         problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
-    if columnar:   # every as_of is text: the key is the text, or the source's date
-        published_text = {sid: "\x00" + str(p) for sid, p in published.items()}
-        fallback = sids.map(published_text).fillna("\x01").to_numpy(dtype=object)
-        period_keys = np.where(as_of_given, np.asarray(as_of_values, dtype=object), fallback)
+    if columnar:   # every as_of is text: the key is the text, or the source's date, as integer codes
+        published_codes, _ = pd.factorize(np.array(
+            ["\x00" + str(published[s]) if s in published else "\x01" for s in sid_uniques] + ["\x01"], dtype=object))
+        fallback = published_codes[sid_codes].astype(np.int64)
+        if as_of is None:
+            period_keys = fallback
+        else:
+            as_of_codes, as_of_uniques = text_codes(as_of)
+            period_keys = np.where(as_of_given, as_of_codes, len(as_of_uniques) + fallback)
     else:
         period_keys = [repr(_hashable(v)) if g else repr(("published", p)) if k else "none"
                        for v, g, p, k in zip(as_of_values, as_of_given, src_published, src_known)]
@@ -802,9 +836,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             return _safe_period(src_published[i])
         return _safe_period("1970")
     codes, periods = _per_distinct(period_keys, period_at)
-    p_error = np.array([p[0] for p in periods], dtype=object)[codes]
-    for i in np.flatnonzero(keep & as_of_given & pd.notna(p_error)):
-        problem(i, "as_of", p_error[i])
+    p_error = [p[0] for p in periods]
+    p_failed = np.array([e is not None for e in p_error], dtype=bool)[codes]
+    for i in np.flatnonzero(keep & as_of_given & p_failed):
+        problem(i, "as_of", p_error[codes[i]])
     # a figure without a period (reported above) reads as 1970, as the loader always did
     none = _safe_period("1970")
     periods = [p if p[0] is None else none for p in periods]
@@ -833,7 +868,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     for key in ("attributed_to", "note", "of", "part"):
         values = cols.get(key)
         if values is None:
-            extras[key] = np.full(n, "", dtype=object)
+            extras[key] = repeated("", n)
             continue
         if columnar:
             extras[key] = values.to_numpy(dtype=object)
@@ -851,8 +886,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 out[i] = ""
         extras[key] = out
 
-    between_a = np.full(n, "", dtype=object)
-    between_b = np.full(n, "", dtype=object)
+    between_a = repeated("", n)
+    between_b = repeated("", n)
     between = cols.get("between")
     if between is not None:
         message = "'between' must be two figure ids: [\"before\", \"after\"]"
@@ -866,7 +901,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 continue
             between_a[i], between_b[i] = pair
 
-    rows = np.flatnonzero(keep)
+    # every row kept (the common case): the columns as they are, not gathered
+    rows = slice(None) if keep.all() else np.flatnonzero(keep)
     frame = {
         "id": ids.to_numpy(dtype=object)[rows], "source": sids.to_numpy(dtype=object)[rows],
         "quote": quotes.to_numpy(dtype=object)[rows], "value_text": value_text[rows],
@@ -875,7 +911,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "unit": units.to_numpy(dtype=object)[rows], "qualifier": qualifier[rows],
         "quantity": column["quantity"].to_numpy(dtype=object)[rows],
         "period_start": p_start[rows], "period_end": p_end[rows], "period_text": p_text[rows],
-        "file": repeated(display, len(rows)), "line": np.asarray(id_line)[rows],
+        "file": repeated(display, int(keep.sum())), "line": np.asarray(id_line)[rows],
         "attributed_to": extras["attributed_to"][rows], "modality": modality[rows], "note": extras["note"][rows],
         "since_start": s_start[rows], "since_end": s_end[rows], "since_text": s_text[rows],
         "of": extras["of"][rows], "part": extras["part"][rows],
@@ -893,6 +929,18 @@ def repeated(value, n: int) -> np.ndarray:
     out = np.empty(n, dtype=object)
     out[:] = value
     return out
+
+
+def text_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a text column: a categorical's own, else factorized. Codes
+    index the distinct values, with len(distinct) for a missing cell (never in columnar input)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        uniques = values.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        uniques = np.asarray(uniques, dtype=object)
+    return np.where(codes < 0, len(uniques), codes).astype(np.intp), uniques
 
 
 def _codes(values) -> np.ndarray:
@@ -949,6 +997,40 @@ def _safe_reading_uncached(raw, quote, language):
     except NumberReadError as exc:
         return str(exc), None, (np.nan,) * 4, None
     return None, text, (reading.low, reading.high, reading.written_half, reading.about_half), reading.qualifier
+
+
+@functools.lru_cache(maxsize=65536)
+def _read_text(text: str, language: str):
+    """read_value once per (text, language): the Reading, or the reason it cannot be read."""
+    try:
+        return read_value(text, language)
+    except NumberReadError as exc:
+        return str(exc)
+
+
+def _columnar_reading(value: str, high: str, language: str):
+    """_safe_reading of a columnar value: `value`, or [value, high] when `high` is given; each
+    text is read once, whether it is a value or a range's end."""
+    failed = (np.nan,) * 4
+    if not high:
+        r = _read_text(value, language)
+        if isinstance(r, str):
+            return r, None, failed, None
+        return None, value, (r.low, r.high, r.written_half, r.about_half), r.qualifier
+    ends = []
+    for item in (value, high):   # as _figure_reading reads a [low, high] of strings
+        r = _read_text(item, language)
+        if isinstance(r, str):
+            return r, None, failed, None
+        if r.is_range:
+            return f"range end {item!r} is itself a range", None, failed, None
+        ends.append(r.low)
+    low, high_end = ends
+    if low > high_end:
+        return f"range low {low:g} > high {high_end:g}", None, failed, None
+    from .numbers import Reading
+
+    return None, f"[{value}, {high}]", (low, high_end, 0.0, 0.0), Reading(low, high_end, 0.0, 0.0, is_range=True).qualifier
 
 
 def _safe_period(value):
@@ -1012,7 +1094,10 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     bad = keep & ~fullmatch(ids, KEY_ID, all_text=columnar)
     for i in np.flatnonzero(bad):
         problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
-    dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+    if columnar and keep.all():   # every id is text here: no missing ones to leave out
+        dup = ids.duplicated(keep="first").to_numpy()
+    else:
+        dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
     if dup.any():
         first_row = {}
         for i in np.flatnonzero(keep):
@@ -1029,7 +1114,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     groups = []
     if len(rows):
         exprs = cols["expr"] if columnar and keep.all() else pd.Series(column["expr"][rows], dtype=object)
-        groups, syntax = group_relations(exprs)
+        groups, syntax = group_relations(exprs, arrow_names=columnar)
         parsed = np.ones(len(rows), dtype=bool)
         for k, message in sorted(syntax.items()):
             i = rows[k]
@@ -1047,7 +1132,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
 
 def relation_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame({c: (np.asarray(v, dtype=np.int64) if c == "line" else
-                             pd.Series(np.asarray(v, dtype=object), dtype=object))
+                             pd.Series(np.asarray(v, dtype=object), dtype=object, copy=False))
                          for c, v in columns.items()}, copy=False)
 
 
@@ -1093,28 +1178,43 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
     return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, relation_groups)
 
 
+SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source))
+
+
+SLOW_READ_SECONDS = 100e-6   # per file: a cached small file takes ~10 µs
+
+
 def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     """The sources of a part with their texts read, and the problems reading them."""
-    from dataclasses import replace
-
     from concurrent.futures import ThreadPoolExecutor
 
     def read(path):
         try:
-            return Path(path).read_bytes(), None
+            with open(path, "rb") as f:
+                return f.read(), None
         except (OSError, ValueError) as exc:   # ValueError: "embedded null byte"
             return None, exc
 
-    # many small files: reading releases the GIL, so a few threads overlap the system calls;
-    # each thread reads a slice (a future per file costs more than reading a small file)
+    # many small files. From the page cache, one thread reads them fastest (threads only add
+    # switching: 0.25 s of CPU for 25k files, 0.85 s with 8 threads); from a slow disk, reading
+    # releases the GIL and a few threads overlap the waits. The first files tell which it is.
     items = list(part.sources.items())
     paths = [src.path for _, src in items]
-    slices = [paths[k::8] for k in range(8)]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        read_slices = list(pool.map(lambda some: [read(p) for p in some], slices))
-    contents = [None] * len(paths)
-    for k, got in enumerate(read_slices):
-        contents[k::8] = got
+    probe = paths[:256]
+    started = time.perf_counter()
+    contents = [read(p) for p in probe]
+    rest = paths[len(probe):]
+    if rest and (time.perf_counter() - started) / len(probe) > SLOW_READ_SECONDS:
+        # each thread reads a slice (a future per file costs more than reading a small file)
+        slices = [rest[k::8] for k in range(8)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            read_slices = list(pool.map(lambda some: [read(p) for p in some], slices))
+        threaded = [None] * len(rest)
+        for k, got in enumerate(read_slices):
+            threaded[k::8] = got
+        contents += threaded
+    else:
+        contents += [read(p) for p in rest]
     problems = []
     out = {}
     for (sid, src), (data, error) in zip(items, contents):
@@ -1132,7 +1232,8 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} cannot be read: {exc.strerror or exc}"))
         except ValueError:  # the OS cannot even name it: "embedded null byte"
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} is not a valid path"))
-        out[sid] = replace(src, text=text)
+        # replace(src, text=text), without its introspection per source
+        out[sid] = Source(*[text if name == "text" else getattr(src, name) for name in SOURCE_FIELDS])
     return out, problems
 
 
@@ -1434,14 +1535,38 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     # those of its files, renumbered
     offsets = np.cumsum([0] + [len(r) for r in relation_parts])
     groups = merge_groups(list(zip(group_parts, offsets)))
-    figures, relations, kept = _cross_file(figures, relations, problems, "figure", "relation")
+    if len(figure_parts) > 1:   # within one input, ids are already unique (validate_*)
+        figures, relations, kept = _cross_file(figures, relations, problems, "figure", "relation")
+    else:
+        kept = np.ones(len(relations), dtype=bool)
     groups = filter_groups(groups, kept)
     problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
     problems.extend(_check_relation_names(relations, groups, figures, key_lines))
     if problems:
         raise LoadError(problems)
+    release_free_memory()
     return Corpus(tuple(files), sources, quantities, FigureFrame(figures),
                   RelationFrame(relations, groups), tuple(rates), tuple(skips))
+
+
+def release_free_memory() -> None:
+    """Give the memory loading freed back to the system: arrow's pool keeps what its kernels
+    freed, and glibc what a million-row load's temporary arrays left between live ones (~300 MB
+    for a million figures). Without glibc (macOS, musl) only arrow's pool is asked."""
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except Exception:   # an older pyarrow without release_unused: nothing to give back
+        pass
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):   # not glibc
+            pass
 
 
 def _cross_file(figures, relations, problems, *whats):
@@ -1517,7 +1642,8 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
 
     key_lines = KeyLines() if key_lines is None else key_lines
     problems = []
-    for q in quantities.values():
+    # only the quantities that name a whole can be wrong here
+    for q in [q for q in quantities.values() if q.part_of is not None]:
         line = lambda: key_lines.at("quantity", q.where.file, q.where.line, "part_of", name=q.key)  # noqa: E731
         if q.part_of is not None and q.part_of not in quantities:
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
@@ -1530,13 +1656,22 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
 
     each(~figures["source"].isin(sources.keys()).to_numpy(),
          lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
-    known_quantity = figures["quantity"].isin(quantities.keys()).to_numpy()
+    # per distinct quantity: whether it is known, and its unit
+    q_codes, q_uniques = pd.factorize(figures["quantity"].to_numpy(dtype=object), use_na_sentinel=False)
+    q_found = [quantities.get(k) if isinstance(k, str) else None for k in q_uniques]
+    known_quantity = np.array([q is not None for q in q_found], dtype=bool)[q_codes]
     each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
-    quantity_unit = figures["quantity"].map({k: q.unit for k, q in quantities.items()})
-    pairs = pd.DataFrame({"unit": figures["unit"], "qunit": quantity_unit})[known_quantity]
-    if len(pairs):
-        distinct = pairs.drop_duplicates()
+    unit_of_quantity = np.array([np.nan if q is None else q.unit for q in q_found] + [np.nan], dtype=object)
+    quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
+    qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
+    u_codes, u_uniques = pd.factorize(figures["unit"].to_numpy(dtype=object), use_na_sentinel=False)
+    pair_codes = u_codes.astype(np.int64) * (len(qu_uniques) + 1) + qu_codes[q_codes]
+    if known_quantity.any():
+        first = np.unique(pair_codes[known_quantity], return_index=True)[1]
+        rows = np.flatnonzero(known_quantity)[np.sort(first)]   # each pair's first row, in row order
+        distinct = pd.DataFrame({"unit": figures["unit"].to_numpy(dtype=object)[rows],
+                                 "qunit": quantity_unit.to_numpy()[rows]})
         bad = []
         for u, qu in distinct.itertuples(index=False):
             try:
@@ -1553,7 +1688,9 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     ids = figures["id"]
     for key, column in (("of", "of"), ("part", "part"), ("between", "between_a"), ("between", "between_b")):
         ref = figures[column]
-        given = ref.notna().to_numpy() & (ref != "").to_numpy()
+        given = (ref != "").to_numpy().copy()
+        if given.any():   # the missing ones differ from "" too
+            given[given] = ref[given].notna().to_numpy()
         if given.any():
             missing = given & ~ref.isin(ids).to_numpy()
             each(missing, lambda r, key=key, column=column:
@@ -1572,25 +1709,40 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
 
 def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Problem]:
     """Every name in a relation is a figure id or a unit (units resolved once per name)."""
+    from .relations import _is_arrow, concat_leaves, take_leaf
     from .units import unit_info
 
     import pyarrow as pa
     import pyarrow.compute as pc
 
     key_lines = KeyLines() if key_lines is None else key_lines
-    ids = pa.array(figures["id"].to_numpy(dtype=object), type=pa.string())
+    id_objects = figures["id"].to_numpy(dtype=object)
+    ids = pa.array(id_objects, type=pa.string())
+    # every name column of every group looked up at once: arrow's hash lookup (a third of the
+    # time of a pandas Index over a million ids) builds its table of the ids once, not per column
+    name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
+    found = (pc.index_in(concat_leaves([pa.array([], type=pa.string()), *name_columns]), value_set=ids).fill_null(-1)
+             .to_numpy(zero_copy_only=False).astype(np.int64))
+    at = 0
     bad_rows: dict[int, list[str]] = {}
     for g in groups:
         g.positions = []   # each name's row in the figure frame (-1: a unit), reused by evaluate_all
-        for leaf, column in zip(g.tree.leaves(), g.leaves):
+        for k, (leaf, column) in enumerate(zip(g.tree.leaves(), g.leaves)):
             if leaf.kind != "name":
                 g.positions.append(None)
                 continue
-            # arrow's hash lookup: a third of the time of a pandas Index over a million ids
-            position = pc.index_in(pa.array(column, type=pa.string()), value_set=ids).fill_null(-1) \
-                .to_numpy(zero_copy_only=False).astype(np.int64)
+            position = found[at:at + len(column)]
+            at += len(column)
             g.positions.append(position)
             unknown = position < 0
+            # the names that are figure ids become the figure frame's own strings (an archive's
+            # names are never Python strings of their own); the others, units, their own
+            names = (id_objects[np.where(unknown, 0, position)] if len(id_objects)
+                     else np.empty(len(column), dtype=object))
+            if unknown.any():
+                rest = take_leaf(column, unknown)
+                names[unknown] = rest.to_numpy(zero_copy_only=False) if _is_arrow(rest) else rest
+            g.leaves[k] = column = names
             if not unknown.any():
                 continue
             for name in pd.unique(column[unknown]):

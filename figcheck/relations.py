@@ -289,8 +289,10 @@ def _extractor(template: str) -> str:
     return "^" + "".join(out) + "$"
 
 
-def _columns_arrow(exprs: list[str]):
-    """(template per row, extract(rows, template) -> list of token lists) using pyarrow's kernels."""
+def _columns_arrow(exprs: list[str], arrow_names: bool = False):
+    """((template code per row, distinct templates in order of appearance), extract(rows, template)
+    -> list of token lists) using pyarrow's kernels.
+    With `arrow_names`, the token columns stay arrow string arrays (no Python string per token)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -298,7 +300,11 @@ def _columns_arrow(exprs: list[str]):
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     array = array.cast(pa.string()).fill_null("")
-    templates = pc.replace_substring_regex(array, _TOKEN, "@").to_numpy(zero_copy_only=False)
+    # encoded by arrow, which numbers them in order of appearance as pd.factorize does: a Python
+    # string per row is never made
+    encoded = pc.dictionary_encode(pc.replace_substring_regex(array, _TOKEN, "@"))
+    templates = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp),
+                 np.array(encoded.dictionary.to_pylist(), dtype=object))
 
     def extract(rows, template):
         found = pc.extract_regex(array.take(pa.array(rows)), _extractor(template))
@@ -313,7 +319,7 @@ def _columns_arrow(exprs: list[str]):
             else:
                 is_number = pc.match_substring_regex(col, "^" + _NUMBER.pattern + "$").fill_null(False)
                 kinds.append(np.where(name, 1, np.where(is_number.to_numpy(zero_copy_only=False), 2, 0)).astype(np.int8))
-            columns.append(col.to_numpy(zero_copy_only=False))
+            columns.append(col if arrow_names else col.to_numpy(zero_copy_only=False))
         return valid, columns, kinds
     return templates, extract
 
@@ -329,7 +335,32 @@ class _LazyList:
         return value if isinstance(value, str) else ""
 
 
-def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
+def _is_arrow(column) -> bool:
+    import pyarrow as pa
+
+    return isinstance(column, pa.Array)
+
+
+def take_leaf(column, selection):
+    """column[selection] (a boolean mask or positions) for a numpy or an arrow leaf column."""
+    if not _is_arrow(column):
+        return column[selection]
+    import pyarrow as pa
+
+    selection = np.asarray(selection)
+    return column.filter(pa.array(selection)) if selection.dtype == bool else column.take(pa.array(selection))
+
+
+def concat_leaves(columns):
+    """np.concatenate of leaf columns, into one arrow array when any of them is arrow."""
+    if not any(_is_arrow(c) for c in columns):
+        return np.concatenate(columns)
+    import pyarrow as pa
+
+    return pa.concat_arrays([c if _is_arrow(c) else pa.array(c, type=pa.string()) for c in columns])
+
+
+def group_relations(exprs, arrow_names: bool = False) -> tuple[list[ShapeGroup], dict[int, str]]:
     """Parse a column of expressions once per distinct shape: (groups, {row: syntax error}).
 
     Each expression's tokens (names, numbers) are replaced by slots — one regex kernel over
@@ -337,6 +368,9 @@ def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
     are extracted with one regex per template, and each token column is classified as names or
     numbers. What the templates do not cover exactly (unicode names, 1e-5, a syntax error) is
     parsed row by row, which also gives the exact message.
+
+    With `arrow_names` the name columns of the groups are arrow string arrays: the loader looks
+    them up among the figure ids and then makes them Python strings (figcheck.load).
     """
     n = len(exprs)
     if n == 0:
@@ -345,12 +379,12 @@ def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
 
     if isinstance(exprs, pd.Series) and isinstance(exprs.dtype, pd.StringDtype) and exprs.dtype.storage == "pyarrow":
         arrow = pa.array(exprs.array)   # the column as it is, no copy through Python
-        templates, extract = _columns_arrow(arrow)
+        templates, extract = _columns_arrow(arrow, arrow_names)
         exprs = _LazyList(arrow)
     else:
         exprs = [e if isinstance(e, str) else "" for e in (exprs.tolist() if hasattr(exprs, "tolist") else list(exprs))]
-        templates, extract = _columns_arrow(exprs)
-    codes, uniques = pd.factorize(templates)
+        templates, extract = _columns_arrow(exprs, arrow_names)
+    codes, uniques = templates
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     groups: list[ShapeGroup] = []
@@ -364,7 +398,7 @@ def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
         if not valid.all():
             leftover.append(rows[~valid])
             rows = rows[valid]
-            columns = [c[valid] for c in columns]
+            columns = [take_leaf(c, valid) for c in columns]
             kinds = [c[valid] for c in kinds]
         if not len(rows):
             continue
@@ -381,8 +415,8 @@ def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
             if tree is None:
                 leftover.append(rows[members])
                 continue
-            leaves = [columns[j][members].astype(object) if kind_row[j] == 1 else columns[j][members].astype(float)
-                      for j in range(len(columns))]
+            leaves = [_name_leaf(take_leaf(columns[j], members)) if kind_row[j] == 1
+                      else _number_leaf(take_leaf(columns[j], members)) for j in range(len(columns))]
             groups.append(ShapeGroup(tree, rows[members], leaves))
     errors: dict[int, str] = {}
     by_shape: dict[tuple, tuple] = {}
@@ -396,6 +430,16 @@ def group_relations(exprs) -> tuple[list[ShapeGroup], dict[int, str]]:
     for tree, members in by_shape.values():
         groups.append(groups_of_trees(tree, members))
     return groups, errors
+
+
+def _name_leaf(column):
+    return column if _is_arrow(column) else column.astype(object)
+
+
+def _number_leaf(column):
+    if _is_arrow(column):
+        column = column.to_numpy(zero_copy_only=False)
+    return column.astype(float)
 
 
 def _shape_key(tree: Comparison) -> tuple:
@@ -414,7 +458,7 @@ def merge_groups(parts) -> list[ShapeGroup]:
     for members in merged.values():
         tree = members[0][0].tree
         rows = np.concatenate([g.rows + offset for g, offset in members])
-        leaves = [np.concatenate([g.leaves[k] for g, _ in members]) for k in range(len(members[0][0].leaves))]
+        leaves = [concat_leaves([g.leaves[k] for g, _ in members]) for k in range(len(members[0][0].leaves))]
         out.append(ShapeGroup(tree, rows, leaves))
     return out
 
@@ -428,7 +472,7 @@ def filter_groups(groups: list[ShapeGroup], keep: np.ndarray) -> list[ShapeGroup
     for g in groups:
         sel = keep[g.rows]
         if sel.any():
-            out.append(ShapeGroup(g.tree, new_index[g.rows[sel]], [leaf[sel] for leaf in g.leaves]))
+            out.append(ShapeGroup(g.tree, new_index[g.rows[sel]], [take_leaf(leaf, sel) for leaf in g.leaves]))
     return out
 
 

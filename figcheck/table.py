@@ -65,12 +65,21 @@ def build_columns(corpus: Corpus) -> pd.DataFrame:
             "between_a": [x.between[0] if x.between else "" for x in figs],
             "between_b": [x.between[1] if x.between else "" for x in figs],
         })
+    # mapped once per distinct quantity and source, then gathered: a map over a million rows hashes
+    # each row against a dict of every key. The map over the distinct values infers the dtype
+    # the map over the rows would (str, or float64 when nothing is found).
+    def map_distinct(column: pd.Series, mapping) -> pd.Series:
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+        out = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(mapping).take(codes)
+        out.index = column.index
+        return out
+
     kinds = {k: q.kind for k, q in corpus.quantities.items()}
     published = pd.Series({k: s.published for k, s in corpus.sources.items()}, dtype=object)
-    pub = f["source"].map(published).astype("datetime64[s]")
+    pub = map_distinct(f["source"], published).astype("datetime64[s]")
     return pd.DataFrame({
         "id": f["id"], "source": f["source"], "quantity": f["quantity"],
-        "kind": f["quantity"].map(kinds), "unit": f["unit"], "qualifier": f["qualifier"],
+        "kind": map_distinct(f["quantity"], kinds), "unit": f["unit"], "qualifier": f["qualifier"],
         "value_low": f["low"], "value_high": f["high"],
         "written_half": f["written_half"], "about_half": f["about_half"],
         "period_start": f["period_start"], "period_end": f["period_end"],
