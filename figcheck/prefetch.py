@@ -211,12 +211,13 @@ def collect(corpus, timings: dict | None = None):
 
 
 def release(corpus) -> None:
-    """Forget the worker of `corpus`, stopping it if its result was never asked for."""
+    """Forget the worker of `corpus`, stopping it if it still runs (its result was never
+    asked for, or reading a chunk here failed)."""
     w = _worker(corpus)
     if w is None:
         return
     _WORKERS.remove(w)
-    if not w.collected:
+    if w.process.is_alive():
         w.process.terminate()
-        w.receiver.close()
-        w.process.join(timeout=5)
+    w.receiver.close()
+    w.process.join(timeout=5)

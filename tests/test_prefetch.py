@@ -200,3 +200,23 @@ def test_no_worker_without_text_rules(archive, monkeypatch):
     corpus = load([archive], use_cache=False)
     assert prefetch.start(corpus, [r for r in discover().values() if not r.texts]) == []
     assert prefetch.delegated(corpus) == []
+
+
+def test_a_failure_while_the_parent_reads_stops_the_worker(archive, monkeypatch):
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    corpus = load([archive], use_cache=False)
+
+    def slow_worker(corpus, rules, settings, chunks, counter, sender):
+        time.sleep(60)
+
+    def broken_chunk(*args):
+        raise RuntimeError("a rule broke")
+
+    monkeypatch.setattr(prefetch, "_in_worker", slow_worker)
+    monkeypatch.setattr(prefetch, "_read_chunk", broken_chunk)
+    assert prefetch.start(corpus, _text_rules())
+    worker = prefetch._WORKERS[-1].process
+    with pytest.raises(RuntimeError):
+        prefetch.collect(corpus)
+    prefetch.release(corpus)
+    assert not worker.is_alive()
