@@ -13,6 +13,8 @@ coverage is how figcheck says which numbers were not looked at.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import itertools
 import math
 import operator
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .numbers import Reading, Unreadable, base_language, find_numbers, number_chunks
+from .numbers import Reading, Unreadable, active_word, base_language, find_numbers, number_chunks
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
 CLAIM, UNREADABLE, DATE, YEAR, TIME, ORDINAL, NAME = (
@@ -170,15 +172,51 @@ _KIND_OF = operator.itemgetter(RAW_KIND)
 def raw_mentions(text: str, language: str) -> list[tuple]:
     """The mentions of `text` as tuples, in text order (see mentions_in_text)."""
     lang = base_language(language)
-    spans = _non_claim_spans(text, lang)
+    units = _units(text, language)
+    if units is None:
+        return _raw_mentions_whole(text, language)
+    offsets = itertools.accumulate(map(_LENGTH, units), initial=0)
+    if True in map(_MAYBE_SPANS, units):
+        spans = _non_claim_spans(text, lang)
+        if spans:
+            return _raws(text, lang, spans, ((off + at, found, near) for off, u in zip(offsets, units)
+                                             for at, found, near in u.chunks))
+    if True in map(_FAR, units):
+        out: list[tuple] = []
+        for off, u in zip(offsets, units):
+            for s, e, n, m, low, high, q, kind, why, vague, rng in u.raws:
+                if kind is None:           # a year, an ordinal, a title? the words around decide
+                    found, at = why
+                    kind, why = _classify_far(text, _At(found, off + at), lang)
+                out.append((s + off, e + off, n + off, m + off, low, high, q, kind, why, vague, rng))
+        return out
+    return [(s + off, e + off, n + off, m + off, low, high, q, kind, why, vague, rng)
+            for off, u in zip(offsets, units) for s, e, n, m, low, high, q, kind, why, vague, rng in u.raws]
+
+
+def _raw_mentions_whole(text: str, language: str) -> list[tuple]:
+    """raw_mentions, the whole text read at once (stretch by stretch): the reference the
+    sentence-by-sentence reading must equal, and its fallback."""
+    lang = base_language(language)
+    near_memo = _NEAR_MEMO
+
+    def chunks():
+        for offset, chunk, found_here in number_chunks(text, language):
+            end = offset + len(chunk)
+            near = near_memo.get((chunk, language, text[offset - 2 if offset > 1 else 0:offset], text[end:end + 4]))
+            if near is None:
+                near = _near_kinds(text, offset, chunk, found_here, language)
+            yield offset, found_here, near
+
+    return _raws(text, lang, _non_claim_spans(text, lang), chunks())
+
+
+def _raws(text: str, lang: str, spans, chunks) -> list[tuple]:
+    """The mention tuples of the stretches `chunks` ((offset, mentions found there, what
+    _classify_near says of each)), the non-claim `spans` applied."""
     out: list[tuple] = []
     merged: set[int] = set()            # non-claim spans already listed
-    near_memo = _NEAR_MEMO
-    for offset, chunk, found_here in number_chunks(text, language):
-        end = offset + len(chunk)
-        near = near_memo.get((chunk, language, text[offset - 2 if offset > 1 else 0:offset], text[end:end + 4]))
-        if near is None:
-            near = _near_kinds(text, offset, chunk, found_here, language)
+    for offset, found_here, near in chunks:
         for found, kind_why in zip(found_here, near):
             readable = isinstance(found, Reading)
             if spans:
@@ -203,6 +241,135 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
             out.append((found.start + offset, f_end, found.number_start + offset, f_end, found.low, found.high,
                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
     return out
+
+
+# --- reading an article one sentence at a time ---------------------------------------------------
+#
+# An archive repeats its sentences ("Es wurden etwa 13.000 Granaten pro Tag berichtet."), so an
+# article is read in units that end with ". " and each distinct unit only once. What the reading
+# of a unit finds depends on the unit alone (and, for a unit that opens its article, on there
+# being nothing before it): the stretches of number words are runs of active words, and a
+# unit's last word ("berichtet.") is inert, so no run crosses into the next unit; the two
+# characters before a stretch at a unit's start are the ". " that ended the unit before; the
+# four after a stretch stand inside the unit, as an inert word and the final space follow it.
+# A unit whose last word is active ("… im Jahr 2024. ") is read together with the sentences
+# after it, up to one that ends with an inert word. What needs the words further around
+# (a year? an ordinal? a quoted title?) and the non-claim spans are still decided on the whole
+# text; which units may hold a non-claim span is known per unit, since no hint crosses ". ".
+
+class _Unit:
+    """What reading one unit finds: its stretches ((offset, mentions, near kinds)), its mention
+    tuples (kind None where the words around decide), and how long it stands in the text."""
+
+    __slots__ = ("chunks", "raws", "far", "maybe_spans", "length")
+
+    def __init__(self, chunks, raws, far, maybe_spans, length):
+        self.chunks, self.raws, self.far, self.maybe_spans, self.length = chunks, raws, far, maybe_spans, length
+
+
+_LENGTH, _FAR, _MAYBE_SPANS = (operator.attrgetter(a) for a in ("length", "far", "maybe_spans"))
+_OPEN = _Unit((), (), False, False, 0)        # a sentence ending in an active word: read with the next
+# language → four memos, a unit by its sentences (". " between them, the final ". " left out), for
+# units in the middle of an article, opening it, closing it, and the whole article
+_UNIT_MEMO: dict[str, tuple[dict, dict, dict, dict]] = {}
+_UNIT_KEPT = 2_000            # characters: longer units (an article without ". ") are read, not kept
+_UNIT_MERGED = 20_000         # characters: sentences ending in active words beyond this: read the whole text
+_SENTENCE_END = ". "
+
+
+def _units(text: str, language: str) -> list[_Unit] | None:
+    """The readings of the units of the text, in order; None where units would grow too long
+    (the text is then read whole)."""
+    memos = _UNIT_MEMO.get(language)
+    if memos is None:
+        memos = _UNIT_MEMO[language] = ({}, {}, {}, {})
+    pieces = text.split(_SENTENCE_END)
+    last = len(pieces) - 1
+    if last == 0:
+        units = [memos[3].get(text)]
+    else:
+        units = list(map(memos[0].get, pieces))
+        units[0], units[-1] = memos[1].get(pieces[0]), memos[2].get(pieces[-1])
+    if None in units:
+        lang = base_language(language)
+        for i, unit in enumerate(units):
+            if unit is None:
+                memo = memos[(i == 0) + 2 * (i == last)]
+                if i < last and _ends_active(pieces[i], memo, lang):
+                    units[i] = _OPEN
+                else:
+                    units[i] = _read_unit(memo, pieces[i], i == 0, i == last, language)
+    if _OPEN in units:
+        return _merged(pieces, units, memos, language)
+    return units
+
+
+def _merged(pieces: list[str], units: list[_Unit], memos, language: str) -> list[_Unit] | None:
+    """The units with each sentence that ends in an active word read together with the
+    sentences after it, up to one that ends in an inert word (or the last)."""
+    last = len(pieces) - 1
+    out = []
+    i = 0
+    while i <= last:
+        if units[i] is not _OPEN:
+            out.append(units[i])
+            i += 1
+            continue
+        j, length = i, len(pieces[i])
+        while units[j] is _OPEN:
+            j += 1
+            length += len(pieces[j]) + len(_SENTENCE_END)
+            if length > _UNIT_MERGED:
+                return None
+        piece = _SENTENCE_END.join(pieces[i:j + 1])
+        memo = memos[(i == 0) + 2 * (j == last)]
+        unit = memo.get(piece)
+        if unit is None:
+            unit = _read_unit(memo, piece, i == 0, j == last, language)
+        out.append(unit)
+        i = j + 1
+    return out
+
+
+def _ends_active(piece: str, memo: dict, lang: str) -> bool:
+    """Whether the last word of a sentence ("2024." in "… im Jahr 2024. ") is active; the
+    sentence is then kept as _OPEN."""
+    if not active_word(piece.rpartition(" ")[2] + ".", lang):
+        return False
+    memo[piece] = _OPEN
+    return True
+
+
+def _read_unit(memo: dict, piece: str, first: bool, last: bool, language: str) -> _Unit:
+    lang = base_language(language)
+    key = piece if last else piece + _SENTENCE_END
+    # the unit as it stands in its article: after ". " unless it opens the article
+    local, shift = (key, 0) if first else (_SENTENCE_END + key, len(_SENTENCE_END))
+    chunks, raws, far = [], [], False
+    for at, chunk, found_here in number_chunks(key, language):
+        near = _near_kinds(local, at + shift, chunk, found_here, language)
+        chunks.append((at, found_here, near))
+        for found, kind_why in zip(found_here, near):
+            if not isinstance(found, Reading):
+                f_start, f_end = found.start + at, found.end + at
+                raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
+                             False, False))
+                continue
+            f_end = found.end + at
+            if kind_why is None:
+                far = True
+                kind_why = (None, (found, at))
+            raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
+                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
+    lowered = key.lower()
+    maybe_spans = (any(need(key, lowered) for need in _NEEDS.values())
+                   or (lang == "en" and _EN_TIME.search(key) is not None))
+    unit = _Unit(tuple(chunks), tuple(raws), far, maybe_spans, len(key))
+    if len(piece) <= _UNIT_KEPT:
+        if len(memo) > 100_000:
+            memo.clear()
+        memo[piece] = unit
+    return unit
 
 
 class _At:
@@ -737,46 +904,62 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
     for seen, result in _COVERAGE_CACHE:
         if seen is corpus:
             return result
-    figures = _figures_by_source(corpus)
-    skips: dict[str, list] = {}
-    for skip in corpus.skips:
-        skips.setdefault(skip.source, []).append(skip)
+    with _collector_paused():
+        ids, rows, where = _figures_by_source(corpus)
+        skips: dict[str, list] = {}
+        for skip in corpus.skips:
+            skips.setdefault(skip.source, []).append(skip)
 
-    def builder(src, ids, its_skips):
-        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids], its_skips).entries
+        def builder(src, a, b, its_skips):
+            return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids[a:b].tolist()], its_skips).entries
 
-    result = {}
-    empty = ((),) * 6
-    for sid, src in corpus.sources.items():
-        columns = figures.get(sid, empty)
-        its_skips = skips.get(sid, ())
-        result[sid] = counted_coverage(src, zip(*columns), its_skips, builder(src, columns[0], its_skips))
+        result = {}
+        for sid, src in corpus.sources.items():
+            a, b = where.get(sid, (0, 0))
+            its_skips = skips.get(sid, ())
+            result[sid] = counted_coverage(src, rows[a:b], its_skips, builder(src, a, b, its_skips))
     _COVERAGE_CACHE.append((corpus, result))
     del _COVERAGE_CACHE[:-4]
     return result
 
 
-def _figures_by_source(corpus) -> dict[str, tuple[list, ...]]:
-    """{source id: (figure ids, quotes, lows, highs, first places, second places)}, each in file
-    order, from the figure frame's columns (no Figure records); the places as quote_places
-    gives them."""
+@contextlib.contextmanager
+def _collector_paused():
+    """Coverage makes millions of small objects and no reference cycles: while it runs, the
+    collector would only walk the figure rows (and whatever else lives) again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _figures_by_source(corpus) -> tuple[np.ndarray, list[tuple], dict[str, tuple[int, int]]]:
+    """The figures grouped by source, in file order within each: their ids (an array), their
+    rows (id, quote, low, high, first place, second place: as _match takes them; the places as
+    quote_places gives them), and where each source's run of rows begins and ends. Built from
+    the figure frame's columns (no Figure records), as one list of rows: per-source lists of
+    a million rows would keep the collector busy walking them."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
         records = list(corpus.figures.values())
-        sources = [f.source for f in records]
-        columns = [[f.id for f in records], [f.quote for f in records], [f.low for f in records],
-                   [f.high for f in records]]
+        sources = pd.Series([f.source for f in records], dtype=object)
+        columns = [np.asarray([f.id for f in records], dtype=object), np.asarray([f.quote for f in records], dtype=object),
+                   np.asarray([f.low for f in records], dtype=object), np.asarray([f.high for f in records], dtype=object)]
     else:
-        sources = df["source"].tolist()
-        columns = [df["id"].tolist(), df["quote"].tolist(), df["low"].tolist(), df["high"].tolist()]
-    columns.extend(quote_places(corpus))
-    if not sources:
-        return {}
-    codes, names = pd.factorize(pd.Series(sources, dtype=object))
+        sources = df["source"]
+        columns = [df["id"].to_numpy(), df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
+    if not len(sources):
+        return np.array([], dtype=object), [], {}
+    columns.extend(np.asarray(places, dtype=np.int64) for places in quote_places(corpus))
+    codes, names = pd.factorize(sources)
     order = np.argsort(codes, kind="stable")          # grouped by source, file order kept within
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1)).tolist()
-    grouped = [np.asarray(c, dtype=object)[order].tolist() for c in columns]
-    return {sid: tuple(c[bounds[k]:bounds[k + 1]] for c in grouped) for k, sid in enumerate(names)}
+    grouped = [column[order] for column in columns]
+    rows = list(zip(*(column.tolist() for column in grouped)))
+    return grouped[0], rows, dict(zip(names, zip(bounds, bounds[1:])))
 
 
 _PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []

@@ -570,6 +570,18 @@ def _active(word: str, lang: str) -> bool:
         t.text[0].isdigit() or t.text in _DASH_SIGN or t.low in vocabulary or stems.search(t.low) for t in toks)
 
 
+def active_word(word: str, lang: str) -> bool:
+    """Whether the reader may consume a token of this space-separated word (see _active), in a
+    base language ("de", "en")."""
+    active = _ACTIVE_WORD.setdefault(lang, {})
+    got = active.get(word)
+    if got is None:
+        if len(active) > 300_000:
+            active.clear()
+        got = active[word] = _active(word, lang)
+    return got
+
+
 def number_chunks(text: str, language: str):
     """(offset, stretch, its mentions) for the stretches of the text that hold a mention, in text
     order; the positions of the mentions are relative to the offset. Together they are exactly
