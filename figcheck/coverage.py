@@ -171,16 +171,23 @@ _KIND_OF = operator.itemgetter(RAW_KIND)
 
 def raw_mentions(text: str, language: str) -> list[tuple]:
     """The mentions of `text` as tuples, in text order (see mentions_in_text)."""
-    lang = base_language(language)
+    units, offsets, raw = _reading(text, language)
+    return _unit_raws(units, offsets) if raw is None else raw
+
+
+def _reading(text: str, language: str) -> tuple[list, list, list | None]:
+    """(units, their offsets, None) where the units' own mention tuples are the text's (no
+    non-claim span, no kind left to the words around); else ((), (), the mention tuples)."""
     units = _units(text, language)
     if units is None:
-        return _raw_mentions_whole(text, language)
-    offsets = itertools.accumulate(map(_LENGTH, units), initial=0)
+        return (), (), _raw_mentions_whole(text, language)
+    lang = base_language(language)
+    offsets = list(itertools.accumulate(map(_LENGTH, units), initial=0))
     if True in map(_MAYBE_SPANS, units):
         spans = _non_claim_spans(text, lang)
         if spans:
-            return _raws(text, lang, spans, ((off + at, found, near) for off, u in zip(offsets, units)
-                                             for at, found, near in u.chunks))
+            return (), (), _raws(text, lang, spans, ((off + at, found, near) for off, u in zip(offsets, units)
+                                                     for at, found, near in u.chunks))
     if True in map(_FAR, units):
         out: list[tuple] = []
         for off, u in zip(offsets, units):
@@ -189,7 +196,11 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
                     found, at = why
                     kind, why = _classify_far(text, _At(found, off + at), lang)
                 out.append((s + off, e + off, n + off, m + off, low, high, q, kind, why, vague, rng))
-        return out
+        return (), (), out
+    return units, offsets, None
+
+
+def _unit_raws(units, offsets) -> list[tuple]:
     return [(s + off, e + off, n + off, m + off, low, high, q, kind, why, vague, rng)
             for off, u in zip(offsets, units) for s, e, n, m, low, high, q, kind, why, vague, rng in u.raws]
 
@@ -259,15 +270,20 @@ def _raws(text: str, lang: str, spans, chunks) -> list[tuple]:
 
 class _Unit:
     """What reading one unit finds: its stretches ((offset, mentions, near kinds)), its mention
-    tuples (kind None where the words around decide), and how long it stands in the text."""
+    tuples (kind None where the words around decide), their kinds, where its claims' numbers
+    begin and where the claims end, and how long it stands in the text."""
 
-    __slots__ = ("chunks", "raws", "far", "maybe_spans", "length")
+    __slots__ = ("chunks", "raws", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends")
 
     def __init__(self, chunks, raws, far, maybe_spans, length):
         self.chunks, self.raws, self.far, self.maybe_spans, self.length = chunks, raws, far, maybe_spans, length
+        self.kinds = tuple(map(_KIND_OF, raws))
+        claims = [r for r in raws if r[RAW_KIND] in NEEDS_LOOK]
+        self.claim_starts = tuple(r[RAW_NUMBER_START] for r in claims)
+        self.claim_ends = tuple(r[RAW_END] for r in claims)
 
 
-_LENGTH, _FAR, _MAYBE_SPANS = (operator.attrgetter(a) for a in ("length", "far", "maybe_spans"))
+_LENGTH, _FAR, _MAYBE_SPANS, _KINDS = (operator.attrgetter(a) for a in ("length", "far", "maybe_spans", "kinds"))
 _OPEN = _Unit((), (), False, False, 0)        # a sentence ending in an active word: read with the next
 # language → four memos, a unit by its sentences (". " between them, the final ". " left out), for
 # units in the middle of an article, opening it, closing it, and the whole article
@@ -871,18 +887,101 @@ class CountedCoverage(SourceCoverage):
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
     """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
-    text, lang = source.text, base_language(source.language)
-    raw = raw_mentions(text, source.language)
-    status, unmatched, idle, claims = _match(text, raw, figures, skips)
-    kinds = Counter(map(_KIND_OF, raw))
-    tally = Counter(st for st, _ in status.values())
+    text, language = source.text, source.language
+    units, offsets, raw = _reading(text, language)
+    if raw is None:
+        kinds = Counter(itertools.chain.from_iterable(map(_KINDS, units)))
+        numbers = [off + n for off, u in zip(offsets, units) for n in u.claim_starts]
+        ends = [off + e for off, u in zip(offsets, units) for e in u.claim_ends]
+        claim_raws = None
+
+        def claims():
+            nonlocal claim_raws
+            if claim_raws is None:
+                claim_raws = [m for m in _unit_raws(units, offsets) if m[RAW_KIND] in NEEDS_LOOK]
+            return claim_raws
+    else:
+        kinds = Counter(map(_KIND_OF, raw))
+        claim_raws = [m for m in raw if m[RAW_KIND] in NEEDS_LOOK]
+        numbers, ends = [m[RAW_NUMBER_START] for m in claim_raws], [m[RAW_END] for m in claim_raws]
+
+        def claims():
+            return claim_raws
+    status, unmatched, idle = _count_matches(text, numbers, ends, claims, figures, skips)
+    encoded, skipped = status.count(1), status.count(2)
+    tally = Counter({k: v for k, v in ((ENCODED, encoded), (SKIPPED, skipped), (OPEN, len(status) - encoded - skipped))
+                     if v})
     open_entries = []
-    if len(status) < len(claims):
-        tally[OPEN] = len(claims) - len(status)
-        starts = line_starts(text)
-        open_entries = [Covered(_mention(text, starts, source.id, *raw[i], lang), OPEN, "")
-                        for i in claims if i not in status]
+    if tally[OPEN]:
+        lang, starts, found = base_language(language), line_starts(text), claims()
+        open_entries = [Covered(_mention(text, starts, source.id, *found[k], lang), OPEN, "")
+                        for k, st in enumerate(status) if not st]
     return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
+
+
+def _count_matches(text: str, numbers: list[int], ends: list[int], claims, figures, skips
+                   ) -> tuple[bytearray, list, list]:
+    """_match, for counting: (for each claim, 0 open, 1 encoded or 2 skipped; skips not in the
+    text; skips holding no claim). `numbers` and `ends`: where each claim's number begins and
+    where the claim ends, in text order; `claims()` the claims' tuples (asked for only where a
+    quote holds several). A claim is encoded when any figure's quote holds it (the first
+    figure is the one _match names), else skipped when any skip's quote holds it."""
+    n = len(numbers)
+    status = bytearray(n)
+    bisect_left = bisect.bisect_left
+
+    def inside(q_start, q_end):
+        k = bisect_left(numbers, q_start)
+        out = []
+        while k < n and numbers[k] < q_end:
+            if ends[k] <= q_end:
+                out.append(k)
+            k += 1
+        return out
+
+    for _, quote, low, high, at, again in figures:
+        if at is None:
+            at = text.find(quote) if quote else -1
+            again = text.find(quote, at + 1) if at >= 0 else -1
+        if at >= 0:
+            # verbatim, as nearly every quote is (locate's fast path, without its list)
+            end = at + len(quote)
+            if again < 0:
+                k = bisect_left(numbers, at)
+                if k == n or numbers[k] >= end:
+                    continue                                    # one place, no claim in it
+                if k + 1 == n or numbers[k + 1] >= end:         # one place, one claim: no choice
+                    if ends[k] <= end:
+                        status[k] = 1
+                    continue
+            places = []
+            while at >= 0:
+                places.append((at, at + len(quote)))
+                at = text.find(quote, at + 1)
+        else:
+            places = locate(quote, text)
+        for q_start, q_end in places:
+            held = inside(q_start, q_end)
+            if len(held) > 1:
+                # a quote with several numbers encodes those whose value it states
+                held = [k for k in held if _agrees_raw(claims()[k], low, high)]
+            for k in held:
+                status[k] = 1
+    unmatched, idle = [], []
+    for skip in skips:
+        places = locate(skip.quote, text)
+        if not places:
+            unmatched.append(skip)
+            continue
+        used = False
+        for q_start, q_end in places:
+            for k in inside(q_start, q_end):
+                used = True
+                if not status[k]:
+                    status[k] = 2
+        if not used:
+            idle.append(skip)
+    return status, unmatched, idle
 
 
 COVERAGE_RULE = "P004"

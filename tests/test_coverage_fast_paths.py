@@ -82,3 +82,73 @@ def test_reading_sentence_by_sentence_is_reading_the_whole_text(text, language):
        st.sampled_from(["de", "en"]))
 def test_reading_sentence_by_sentence_on_random_characters(text, language):
     assert raw_mentions(text, language) == reference_mentions(text, language)
+
+
+# --- counting: corpus_coverage counts what source_coverage lists ---------------------------------
+
+def _corpus(texts: dict[str, str], figures: list[tuple[str, str, float, float]], skips: list[tuple[str, str]]):
+    """A corpus of sources (German), figures (source, quote, low, high) and skips (source, quote)."""
+    from figcheck.frames import FIGURE_COLUMNS, FigureFrame, figure_frame
+    from figcheck.model import Corpus, Skip, Source, Where
+
+    n = len(figures)
+    columns = {c: [None] * n for c in FIGURE_COLUMNS}
+    columns.update(
+        id=[f"f{i}" for i in range(n)], source=[f[0] for f in figures], quote=[f[1] for f in figures],
+        value_text=["1"] * n, qualifier=["exact"] * n, low=[f[2] for f in figures], high=[f[3] for f in figures],
+        written_half=[0.0] * n, about_half=[0.5] * n, unit=["soldier"] * n, quantity=["q"] * n,
+        period_start=["2024-01-01"] * n, period_end=["2025-01-01"] * n, period_text=["2024"] * n,
+        file=["figures.toml"] * n, line=list(range(1, n + 1)), attributed_to=[""] * n, modality=["reported"] * n,
+        note=[""] * n, since_text=[""] * n, since_start=[None] * n, since_end=[None] * n)
+    sources = {sid: Source(sid, f"{sid}.txt", f"{sid}.txt", sid, None, "de", text, Where("figures.toml", 1))
+               for sid, text in texts.items()}
+    its_skips = tuple(Skip(sid, quote, "vague", Where("figures.toml", 100 + i)) for i, (sid, quote) in enumerate(skips))
+    return Corpus(("figures.toml",), sources, {}, FigureFrame(figure_frame(columns)), {}, skips=its_skips)
+
+
+CLAUSES = ["etwa 11.000 Soldaten", "3 bis 5 Millionen Granaten", "Tausende", "2.5 Panzer", "im Jahr 2024",
+           "am 2. November", "3.000 Soldaten", "mehr als 650 Tote", "zwei Drittel", "um 14:30 Uhr", "erneut"]
+
+
+@st.composite
+def corpora(draw):
+    texts = {}
+    for sid in ("s1", "s2", "s3")[:draw(st.integers(1, 3))]:
+        clauses = draw(st.lists(st.sampled_from(CLAUSES), min_size=1, max_size=8))
+        texts[sid] = "Es wurden " + ". Es wurden ".join(clauses) + " berichtet."
+    def quote(sid):
+        kind = draw(st.integers(0, 9))
+        text = texts[sid]
+        if kind == 0:
+            return "etwa  11.000\nSoldaten"                     # found only as normalised
+        if kind == 1:
+            return "nirgends 7 Soldaten"                        # not in the text
+        if kind == 2:
+            return ""
+        a = draw(st.integers(0, len(text) - 1))
+        return text[a:draw(st.integers(a + 1, min(len(text), a + 60)))]
+    values = st.sampled_from([(11000.0, 11000.0), (3000.0, 3000.0), (3e6, 5e6), (650.0, 650.0), (1.0, 1.0)])
+    figures = [(sid, quote(sid), *draw(values))
+               for sid in draw(st.lists(st.sampled_from(sorted(texts) + ["s9"]), max_size=12))
+               if sid in texts]
+    skips = [(sid, quote(sid)) for sid in draw(st.lists(st.sampled_from(sorted(texts)), max_size=4))]
+    return texts, figures, skips
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpora())
+def test_counted_coverage_counts_what_coverage_lists(parts):
+    from figcheck.coverage import ENCODED, OPEN, SKIPPED, corpus_coverage, source_coverage
+
+    texts, figures, skips = parts
+    corpus = _corpus(texts, figures, skips)
+    counted = corpus_coverage(corpus)
+    for sid, source in corpus.sources.items():
+        full = source_coverage(source, [f for f in corpus.figures.values() if f.source == sid],
+                               [k for k in corpus.skips if k.source == sid])
+        got = counted[sid]
+        assert [got.count(s) for s in (ENCODED, SKIPPED, OPEN)] == [full.count(s) for s in (ENCODED, SKIPPED, OPEN)]
+        assert list(got.kinds().items()) == list(full.kinds().items())      # in the order JSON prints them
+        assert got.claims == full.claims and got.open == full.open
+        assert (got.unmatched_skips, got.idle_skips) == (full.unmatched_skips, full.idle_skips)
+        assert got.to_json() == full.to_json() and got.entries == full.entries
