@@ -1004,22 +1004,27 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
         if seen is corpus:
             return result
     with _collector_paused():
-        ids, rows, where = _figures_by_source(corpus)
-        skips: dict[str, list] = {}
-        for skip in corpus.skips:
-            skips.setdefault(skip.source, []).append(skip)
-
-        def builder(src, a, b, its_skips):
-            return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids[a:b].tolist()], its_skips).entries
-
-        result = {}
-        for sid, src in corpus.sources.items():
-            a, b = where.get(sid, (0, 0))
-            its_skips = skips.get(sid, ())
-            result[sid] = counted_coverage(src, rows[a:b], its_skips, builder(src, a, b, its_skips))
+        result = _counted_coverages(corpus)
     _COVERAGE_CACHE.append((corpus, result))
     del _COVERAGE_CACHE[:-4]
     return result
+
+
+def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
+    ids, rows, where = _figures_by_source(corpus)
+    skips: dict[str, list] = {}
+    for skip in corpus.skips:
+        skips.setdefault(skip.source, []).append(skip)
+
+    def builder(src, a, b, its_skips):
+        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids[a:b].tolist()], its_skips).entries
+
+    result = {}
+    for sid, src in corpus.sources.items():
+        a, b = where.get(sid, (0, 0))
+        its_skips = skips.get(sid, ())
+        result[sid] = counted_coverage(src, rows[a:b], its_skips, builder(src, a, b, its_skips))
+    return result         # the rows go before the collector resumes: it need not walk them
 
 
 @contextlib.contextmanager
