@@ -377,9 +377,7 @@ def _read_unit(memo: dict, piece: str, first: bool, last: bool, language: str) -
                 kind_why = (None, (found, at))
             raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
                          found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
-    lowered = key.lower()
-    maybe_spans = (any(need(key, lowered) for need in _NEEDS.values())
-                   or (lang == "en" and _EN_TIME.search(key) is not None))
+    maybe_spans = _ANY_NEED.search(key) is not None or (lang == "en" and _EN_TIME.search(key) is not None)
     unit = _Unit(tuple(chunks), tuple(raws), far, maybe_spans, len(key))
     if len(piece) <= _UNIT_KEPT:
         if len(memo) > 100_000:
@@ -428,6 +426,9 @@ _NEEDS = {
     "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
     "thread counter": lambda text, lowered: "|" in text,
 }
+# Whatever any test of _NEEDS finds ("://" and "www." included), in one search.
+_ANY_NEED = re.compile(r"[@#|:/\-–—]|Uhr|\.\d\d?\.|(?i:www)\.|" + rf"{_MONTH}|{_MONTH_SHORT}|"
+                       + r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
 _ISO_HINT = re.compile(r"-\d\d-\d")
 _DAY_MONTH_HINT = re.compile(r"\.\d\d?\.")

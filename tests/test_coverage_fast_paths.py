@@ -152,3 +152,16 @@ def test_counted_coverage_counts_what_coverage_lists(parts):
         assert got.claims == full.claims and got.open == full.open
         assert (got.unmatched_skips, got.idle_skips) == (full.unmatched_skips, full.idle_skips)
         assert got.to_json() == full.to_json() and got.entries == full.entries
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789 .:/-–—|@#wWUhrdecomJanMärzMai\nİ")), max_size=30))
+@example("www.x")
+@example("WWW.x")
+@example("x.de")
+@example("1.12.")
+def test_one_search_finds_what_any_hint_finds(text):
+    from figcheck.coverage import _ANY_NEED, _NEEDS
+
+    lowered = text.lower()
+    assert (_ANY_NEED.search(text) is not None) == any(need(text, lowered) for need in _NEEDS.values())
