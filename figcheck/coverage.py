@@ -888,7 +888,14 @@ class CountedCoverage(SourceCoverage):
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
     """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
-    text, language = source.text, source.language
+    kinds, numbers, ends, claims = _claims_of(source.text, source.language)
+    status, unmatched, idle = _count_matches(source.text, numbers, ends, claims, figures, skips)
+    return _counted(source, kinds, status, claims, unmatched, idle, build)
+
+
+def _claims_of(text: str, language: str):
+    """(the kinds of the text's mentions, counted in text order; where each claim's number
+    begins; where each claim ends; a function giving the claims' tuples, made when asked)."""
     units, offsets, raw = _reading(text, language)
     if raw is None:
         kinds = Counter(itertools.chain.from_iterable(map(_KINDS, units)))
@@ -908,19 +915,23 @@ def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCover
 
         def claims():
             return claim_raws
-    status, unmatched, idle = _count_matches(text, numbers, ends, claims, figures, skips)
+    return kinds, numbers, ends, claims
+
+
+def _counted(source, kinds: Counter, status: bytearray, claims, unmatched, idle, build) -> CountedCoverage:
     encoded, skipped = status.count(1), status.count(2)
     tally = Counter({k: v for k, v in ((ENCODED, encoded), (SKIPPED, skipped), (OPEN, len(status) - encoded - skipped))
                      if v})
     open_entries = []
     if tally[OPEN]:
-        lang, starts, found = base_language(language), line_starts(text), claims()
+        text = source.text
+        lang, starts, found = base_language(source.language), line_starts(text), claims()
         open_entries = [Covered(_mention(text, starts, source.id, *found[k], lang), OPEN, "")
                         for k, st in enumerate(status) if not st]
     return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
 
 
-def _count_matches(text: str, numbers: list[int], ends: list[int], claims, figures, skips
+def _count_matches(text: str, numbers: list[int], ends: list[int], claims, figures, skips, status=None
                    ) -> tuple[bytearray, list, list]:
     """_match, for counting: (for each claim, 0 open, 1 encoded or 2 skipped; skips not in the
     text; skips holding no claim). `numbers` and `ends`: where each claim's number begins and
@@ -928,7 +939,7 @@ def _count_matches(text: str, numbers: list[int], ends: list[int], claims, figur
     quote holds several). A claim is encoded when any figure's quote holds it (the first
     figure is the one _match names), else skipped when any skip's quote holds it."""
     n = len(numbers)
-    status = bytearray(n)
+    status = bytearray(n) if status is None else status       # claims already encoded, if any
     bisect_left = bisect.bisect_left
 
     def inside(q_start, q_end):
@@ -1012,20 +1023,68 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
 
 
 def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
-    ids, rows, where = _figures_by_source(corpus)
+    """counted_coverage for every source, the figures whose quote stands once and holds at
+    most one claim (nearly all) matched for the whole corpus at once: every text laid after
+    the one before it, every claim and quote at its place on that one line."""
+    sources = list(corpus.sources.items())
+    (ids, quotes, lows, highs, at, again), row_source = _figure_columns(corpus, [sid for sid, _ in sources])
     skips: dict[str, list] = {}
     for skip in corpus.skips:
         skips.setdefault(skip.source, []).append(skip)
+    found = [_claims_of(src.text, src.language) for _, src in sources]
+    counts = [len(f[1]) for f in found]
+    claim_base = list(itertools.accumulate(counts, initial=0))
+    total = claim_base[-1]
+    text_base = np.cumsum([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)
+    line_base = np.repeat(text_base, counts)
+    numbers = np.fromiter(itertools.chain.from_iterable(f[1] for f in found), np.int64, total) + line_base
+    ends = np.fromiter(itertools.chain.from_iterable(f[2] for f in found), np.int64, total) + line_base
+    status = np.zeros(total, dtype=np.uint8)
 
-    def builder(src, a, b, its_skips):
-        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids[a:b].tolist()], its_skips).entries
+    known = row_source >= 0                 # figures of no source of the corpus count nowhere
+    once = known & (at >= 0) & (again < 0)
+    rows = np.flatnonzero(once)
+    several = np.zeros(0, dtype=np.int64)
+    if total and len(rows):
+        start = at[rows] + text_base[row_source[rows]]
+        end = start + np.fromiter(map(len, quotes[rows].tolist()), np.int64, len(rows))
+        k = np.searchsorted(numbers, start)
+        first = np.minimum(k, total - 1)
+        holds = (k < total) & (numbers[first] < end)
+        alone = (k + 1 >= total) | (numbers[np.minimum(k + 1, total - 1)] >= end)
+        status[first[holds & alone & (ends[first] <= end)]] = 1          # one place, one claim
+        several = rows[holds & ~alone]                                      # one place, several claims
+    rest = np.union1d(np.flatnonzero(known & ~once), several)
+    rest_of: dict[int, list[int]] = {}
+    for j, i in zip(rest.tolist(), row_source[rest].tolist()):
+        rest_of.setdefault(i, []).append(j)
+
+    grouped = []            # the figures by source, in file order: made when the first entries are asked for
+
+    def ids_of(i: int) -> list[str]:
+        if not grouped:
+            order = np.argsort(row_source, kind="stable")
+            grouped.extend((order, np.searchsorted(row_source[order], np.arange(len(sources) + 1)).tolist()))
+        order, bounds = grouped
+        return ids[order[bounds[i]:bounds[i + 1]]].tolist()
+
+    def builder(src, i, its_skips):
+        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids_of(i)], its_skips).entries
 
     result = {}
-    for sid, src in corpus.sources.items():
-        a, b = where.get(sid, (0, 0))
+    for i, (sid, src) in enumerate(sources):
+        kinds, its_numbers, its_ends, claims = found[i]
+        its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
         its_skips = skips.get(sid, ())
-        result[sid] = counted_coverage(src, rows[a:b], its_skips, builder(src, a, b, its_skips))
-    return result         # the rows go before the collector resumes: it need not walk them
+        unmatched, idle = [], []
+        if i in rest_of or its_skips:
+            js = rest_of.get(i, [])
+            figures = zip(ids[js].tolist(), quotes[js].tolist(), lows[js].tolist(), highs[js].tolist(),
+                          at[js].tolist(), again[js].tolist())
+            its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
+                                                         its_skips, its_status)
+        result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder(src, i, its_skips))
+    return result
 
 
 @contextlib.contextmanager
@@ -1041,12 +1100,10 @@ def _collector_paused():
             gc.enable()
 
 
-def _figures_by_source(corpus) -> tuple[np.ndarray, list[tuple], dict[str, tuple[int, int]]]:
-    """The figures grouped by source, in file order within each: their ids (an array), their
-    rows (id, quote, low, high, first place, second place: as _match takes them; the places as
-    quote_places gives them), and where each source's run of rows begins and ends. Built from
-    the figure frame's columns (no Figure records), as one list of rows: per-source lists of
-    a million rows would keep the collector busy walking them."""
+def _figure_columns(corpus, source_ids: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """The figures as columns in frame order (ids, quotes, lows, highs, first places, second
+    places: the places as quote_places gives them), and each figure's source as its position
+    in `source_ids` (-1: none of them). From the figure frame's columns (no Figure records)."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
         records = list(corpus.figures.values())
@@ -1056,15 +1113,11 @@ def _figures_by_source(corpus) -> tuple[np.ndarray, list[tuple], dict[str, tuple
     else:
         sources = df["source"]
         columns = [df["id"].to_numpy(), df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
-    if not len(sources):
-        return np.array([], dtype=object), [], {}
     columns.extend(np.asarray(places, dtype=np.int64) for places in quote_places(corpus))
-    codes, names = pd.factorize(sources)
-    order = np.argsort(codes, kind="stable")          # grouped by source, file order kept within
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1)).tolist()
-    grouped = [column[order] for column in columns]
-    rows = list(zip(*(column.tolist() for column in grouped)))
-    return grouped[0], rows, dict(zip(names, zip(bounds, bounds[1:])))
+    codes, names = pd.factorize(sources)          # a source that is no string is coded -1
+    position = {sid: i for i, sid in enumerate(source_ids)}
+    positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
+    return columns, positions[codes]
 
 
 _PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []
