@@ -1035,7 +1035,7 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     counts = [len(f[1]) for f in found]
     claim_base = list(itertools.accumulate(counts, initial=0))
     total = claim_base[-1]
-    text_base = np.cumsum([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)
+    text_base = np.array([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)[:len(sources)].cumsum()
     line_base = np.repeat(text_base, counts)
     numbers = np.fromiter(itertools.chain.from_iterable(f[1] for f in found), np.int64, total) + line_base
     ends = np.fromiter(itertools.chain.from_iterable(f[2] for f in found), np.int64, total) + line_base

@@ -138,7 +138,7 @@ def corpora(draw):
 @settings(max_examples=200, deadline=None)
 @given(corpora())
 def test_counted_coverage_counts_what_coverage_lists(parts):
-    from figcheck.coverage import ENCODED, OPEN, SKIPPED, corpus_coverage, source_coverage
+    from figcheck.coverage import ENCODED, OPEN, SKIPPED, corpus_coverage, counted_coverage, source_coverage
 
     texts, figures, skips = parts
     corpus = _corpus(texts, figures, skips)
@@ -152,6 +152,11 @@ def test_counted_coverage_counts_what_coverage_lists(parts):
         assert got.claims == full.claims and got.open == full.open
         assert (got.unmatched_skips, got.idle_skips) == (full.unmatched_skips, full.idle_skips)
         assert got.to_json() == full.to_json() and got.entries == full.entries
+        # one source on its own, as a worker process would count it
+        alone = counted_coverage(source, [(f.id, f.quote, f.low, f.high, None, None) for f in corpus.figures.values()
+                                          if f.source == sid], [k for k in corpus.skips if k.source == sid], None)
+        assert alone.to_json() == got.to_json() and alone.open == got.open
+        assert list(alone.kinds().items()) == list(got.kinds().items())
 
 
 @settings(max_examples=300, deadline=None)
@@ -165,3 +170,10 @@ def test_one_search_finds_what_any_hint_finds(text):
 
     lowered = text.lower()
     assert (_ANY_NEED.search(text) is not None) == any(need(text, lowered) for need in _NEEDS.values())
+
+
+def test_a_corpus_without_sources_has_no_coverage():
+    from figcheck.coverage import corpus_coverage
+
+    assert corpus_coverage(_corpus({}, [], [])) == {}
+    assert corpus_coverage(_corpus({}, [("s1", "etwa 3 Soldaten", 3.0, 3.0)], [])) == {}
