@@ -288,7 +288,7 @@ _OPEN = _Unit((), (), False, False, 0)        # a sentence ending in an active w
 # language → four memos, a unit by its sentences (". " between them, the final ". " left out), for
 # units in the middle of an article, opening it, closing it, and the whole article
 _UNIT_MEMO: dict[str, tuple[dict, dict, dict, dict]] = {}
-_UNIT_KEPT = 2_000            # characters: longer units (an article without ". ") are read, not kept
+_UNIT_KEPT = 600              # characters: longer units (an article without ". ") are read, not kept
 _UNIT_MERGED = 20_000         # characters: sentences ending in active words beyond this: read the whole text
 _SENTENCE_END = ". "
 
@@ -380,7 +380,7 @@ def _read_unit(memo: dict, piece: str, first: bool, last: bool, language: str) -
     maybe_spans = _ANY_NEED.search(key) is not None or (lang == "en" and _EN_TIME.search(key) is not None)
     unit = _Unit(tuple(chunks), tuple(raws), far, maybe_spans, len(key))
     if len(piece) <= _UNIT_KEPT:
-        if len(memo) > 100_000:
+        if len(memo) > 50_000:             # bounded: four memos a language, tens of MB at most
             memo.clear()
         memo[piece] = unit
     return unit
