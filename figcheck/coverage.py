@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .numbers import Reading, Unreadable, base_language, find_numbers, number_chunks
+from .collector import collector_paused
+from .numbers import Reading, Unreadable, active_word, base_language, find_numbers, number_chunks
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
 CLAIM, UNREADABLE, DATE, YEAR, TIME, ORDINAL, NAME = (
@@ -169,16 +170,63 @@ _KIND_OF = operator.itemgetter(RAW_KIND)
 
 def raw_mentions(text: str, language: str) -> list[tuple]:
     """The mentions of `text` as tuples, in text order (see mentions_in_text)."""
+    units, offsets, raw = _reading(text, language)
+    return _unit_raws(units, offsets) if raw is None else raw
+
+
+def _reading(text: str, language: str) -> tuple[list, list, list | None]:
+    """(units, their offsets, None) where the units' own mention tuples are the text's (no
+    non-claim span, no kind left to the words around); else ((), (), the mention tuples)."""
+    units = _units(text, language)
+    if units is None:
+        return (), (), _raw_mentions_whole(text, language)
     lang = base_language(language)
-    spans = _non_claim_spans(text, lang)
+    offsets = list(itertools.accumulate(map(_LENGTH, units), initial=0))
+    if True in map(_MAYBE_SPANS, units):
+        spans = _non_claim_spans(text, lang)
+        if spans:
+            return (), (), _raws(text, lang, spans, ((off + at, found, near) for off, u in zip(offsets, units)
+                                                     for at, found, near in u.chunks))
+    if True in map(_FAR, units):
+        out: list[tuple] = []
+        for off, u in zip(offsets, units):
+            for s, e, n, m, low, high, q, kind, why, vague, rng in u.raws:
+                if kind is None:           # a year, an ordinal, a title? the words around decide
+                    found, at = why
+                    kind, why = _classify_far(text, _At(found, off + at), lang)
+                out.append((s + off, e + off, n + off, m + off, low, high, q, kind, why, vague, rng))
+        return (), (), out
+    return units, offsets, None
+
+
+def _unit_raws(units, offsets) -> list[tuple]:
+    return [(s + off, e + off, n + off, m + off, low, high, q, kind, why, vague, rng)
+            for off, u in zip(offsets, units) for s, e, n, m, low, high, q, kind, why, vague, rng in u.raws]
+
+
+def _raw_mentions_whole(text: str, language: str) -> list[tuple]:
+    """raw_mentions, the whole text read at once (stretch by stretch): the reference the
+    sentence-by-sentence reading must equal, and its fallback."""
+    lang = base_language(language)
+    near_memo = _NEAR_MEMO
+
+    def chunks():
+        for offset, chunk, found_here in number_chunks(text, language):
+            end = offset + len(chunk)
+            near = near_memo.get((chunk, language, text[offset - 2 if offset > 1 else 0:offset], text[end:end + 4]))
+            if near is None:
+                near = _near_kinds(text, offset, chunk, found_here, language)
+            yield offset, found_here, near
+
+    return _raws(text, lang, _non_claim_spans(text, lang), chunks())
+
+
+def _raws(text: str, lang: str, spans, chunks) -> list[tuple]:
+    """The mention tuples of the stretches `chunks` ((offset, mentions found there, what
+    _classify_near says of each)), the non-claim `spans` applied."""
     out: list[tuple] = []
     merged: set[int] = set()            # non-claim spans already listed
-    near_memo = _NEAR_MEMO
-    for offset, chunk, found_here in number_chunks(text, language):
-        end = offset + len(chunk)
-        near = near_memo.get((chunk, language, text[offset - 2 if offset > 1 else 0:offset], text[end:end + 4]))
-        if near is None:
-            near = _near_kinds(text, offset, chunk, found_here, language)
+    for offset, found_here, near in chunks:
         for found, kind_why in zip(found_here, near):
             readable = isinstance(found, Reading)
             if spans:
@@ -203,6 +251,138 @@ def raw_mentions(text: str, language: str) -> list[tuple]:
             out.append((found.start + offset, f_end, found.number_start + offset, f_end, found.low, found.high,
                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
     return out
+
+
+# --- reading an article one sentence at a time ---------------------------------------------------
+#
+# An archive repeats its sentences ("Es wurden etwa 13.000 Granaten pro Tag berichtet."), so an
+# article is read in units that end with ". " and each distinct unit only once. What the reading
+# of a unit finds depends on the unit alone (and, for a unit that opens its article, on there
+# being nothing before it): the stretches of number words are runs of active words, and a
+# unit's last word ("berichtet.") is inert, so no run crosses into the next unit; the two
+# characters before a stretch at a unit's start are the ". " that ended the unit before; the
+# four after a stretch stand inside the unit, as an inert word and the final space follow it.
+# A unit whose last word is active ("… im Jahr 2024. ") is read together with the sentences
+# after it, up to one that ends with an inert word. What needs the words further around
+# (a year? an ordinal? a quoted title?) and the non-claim spans are still decided on the whole
+# text; which units may hold a non-claim span is known per unit, since no hint crosses ". ".
+
+class _Unit:
+    """What reading one unit finds: its stretches ((offset, mentions, near kinds)), its mention
+    tuples (kind None where the words around decide), their kinds, where its claims' numbers
+    begin and where the claims end, and how long it stands in the text."""
+
+    __slots__ = ("chunks", "raws", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends")
+
+    def __init__(self, chunks, raws, far, maybe_spans, length):
+        self.chunks, self.raws, self.far, self.maybe_spans, self.length = chunks, raws, far, maybe_spans, length
+        self.kinds = tuple(map(_KIND_OF, raws))
+        claims = [r for r in raws if r[RAW_KIND] in NEEDS_LOOK]
+        self.claim_starts = tuple(r[RAW_NUMBER_START] for r in claims)
+        self.claim_ends = tuple(r[RAW_END] for r in claims)
+
+
+_LENGTH, _FAR, _MAYBE_SPANS, _KINDS = (operator.attrgetter(a) for a in ("length", "far", "maybe_spans", "kinds"))
+_OPEN = _Unit((), (), False, False, 0)        # a sentence ending in an active word: read with the next
+# language → four memos, a unit by its sentences (". " between them, the final ". " left out), for
+# units in the middle of an article, opening it, closing it, and the whole article
+_UNIT_MEMO: dict[str, tuple[dict, dict, dict, dict]] = {}
+_UNIT_KEPT = 600              # characters: longer units (an article without ". ") are read, not kept
+_UNIT_MERGED = 20_000         # characters: sentences ending in active words beyond this: read the whole text
+_SENTENCE_END = ". "
+
+
+def _units(text: str, language: str) -> list[_Unit] | None:
+    """The readings of the units of the text, in order; None where units would grow too long
+    (the text is then read whole)."""
+    memos = _UNIT_MEMO.get(language)
+    if memos is None:
+        memos = _UNIT_MEMO[language] = ({}, {}, {}, {})
+    pieces = text.split(_SENTENCE_END)
+    last = len(pieces) - 1
+    if last == 0:
+        units = [memos[3].get(text)]
+    else:
+        units = list(map(memos[0].get, pieces))
+        units[0], units[-1] = memos[1].get(pieces[0]), memos[2].get(pieces[-1])
+    if None in units:
+        lang = base_language(language)
+        for i, unit in enumerate(units):
+            if unit is None:
+                memo = memos[(i == 0) + 2 * (i == last)]
+                if i < last and _ends_active(pieces[i], memo, lang):
+                    units[i] = _OPEN
+                else:
+                    units[i] = _read_unit(memo, pieces[i], i == 0, i == last, language)
+    if _OPEN in units:
+        return _merged(pieces, units, memos, language)
+    return units
+
+
+def _merged(pieces: list[str], units: list[_Unit], memos, language: str) -> list[_Unit] | None:
+    """The units with each sentence that ends in an active word read together with the
+    sentences after it, up to one that ends in an inert word (or the last)."""
+    last = len(pieces) - 1
+    out = []
+    i = 0
+    while i <= last:
+        if units[i] is not _OPEN:
+            out.append(units[i])
+            i += 1
+            continue
+        j, length = i, len(pieces[i])
+        while units[j] is _OPEN:
+            j += 1
+            length += len(pieces[j]) + len(_SENTENCE_END)
+            if length > _UNIT_MERGED:
+                return None
+        piece = _SENTENCE_END.join(pieces[i:j + 1])
+        memo = memos[(i == 0) + 2 * (j == last)]
+        unit = memo.get(piece)
+        if unit is None:
+            unit = _read_unit(memo, piece, i == 0, j == last, language)
+        out.append(unit)
+        i = j + 1
+    return out
+
+
+def _ends_active(piece: str, memo: dict, lang: str) -> bool:
+    """Whether the last word of a sentence ("2024." in "… im Jahr 2024. ") is active; the
+    sentence is then kept as _OPEN."""
+    if not active_word(piece.rpartition(" ")[2] + ".", lang):
+        return False
+    memo[piece] = _OPEN
+    return True
+
+
+def _read_unit(memo: dict, piece: str, first: bool, last: bool, language: str) -> _Unit:
+    lang = base_language(language)
+    key = piece if last else piece + _SENTENCE_END
+    # the unit as it stands in its article: after ". " unless it opens the article
+    local, shift = (key, 0) if first else (_SENTENCE_END + key, len(_SENTENCE_END))
+    chunks, raws, far = [], [], False
+    for at, chunk, found_here in number_chunks(key, language):
+        near = _near_kinds(local, at + shift, chunk, found_here, language)
+        chunks.append((at, found_here, near))
+        for found, kind_why in zip(found_here, near):
+            if not isinstance(found, Reading):
+                f_start, f_end = found.start + at, found.end + at
+                raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
+                             False, False))
+                continue
+            f_end = found.end + at
+            if kind_why is None:
+                far = True
+                kind_why = (None, (found, at))
+            raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
+                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
+    maybe_spans = _ANY_NEED.search(key) is not None or (lang == "en" and _EN_TIME.search(key) is not None)
+    unit = _Unit(tuple(chunks), tuple(raws), far, maybe_spans, len(key))
+    if len(piece) <= _UNIT_KEPT:
+        if len(memo) > 50_000:             # bounded: four memos a language, tens of MB at most
+            memo.clear()
+        memo[piece] = unit
+    return unit
 
 
 class _At:
@@ -245,6 +425,9 @@ _NEEDS = {
     "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
     "thread counter": lambda text, lowered: "|" in text,
 }
+# Whatever any test of _NEEDS finds ("://" and "www." included), in one search.
+_ANY_NEED = re.compile(r"[@#|:/\-–—]|Uhr|\.\d\d?\.|(?i:www)\.|" + rf"{_MONTH}|{_MONTH_SHORT}|"
+                       + r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
 _ISO_HINT = re.compile(r"-\d\d-\d")
 _DAY_MONTH_HINT = re.compile(r"\.\d\d?\.")
@@ -704,18 +887,112 @@ class CountedCoverage(SourceCoverage):
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
     """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
-    text, lang = source.text, base_language(source.language)
-    raw = raw_mentions(text, source.language)
-    status, unmatched, idle, claims = _match(text, raw, figures, skips)
-    kinds = Counter(map(_KIND_OF, raw))
-    tally = Counter(st for st, _ in status.values())
+    kinds, numbers, ends, claims = _claims_of(source.text, source.language)
+    status, unmatched, idle = _count_matches(source.text, numbers, ends, claims, figures, skips)
+    return _counted(source, kinds, status, claims, unmatched, idle, build)
+
+
+def _claims_of(text: str, language: str):
+    """(the kinds of the text's mentions, counted in text order; where each claim's number
+    begins; where each claim ends; a function giving the claims' tuples, made when asked)."""
+    units, offsets, raw = _reading(text, language)
+    if raw is None:
+        kinds = Counter(itertools.chain.from_iterable(map(_KINDS, units)))
+        numbers = [off + n for off, u in zip(offsets, units) for n in u.claim_starts]
+        ends = [off + e for off, u in zip(offsets, units) for e in u.claim_ends]
+        claim_raws = None
+
+        def claims():
+            nonlocal claim_raws
+            if claim_raws is None:
+                claim_raws = [m for m in _unit_raws(units, offsets) if m[RAW_KIND] in NEEDS_LOOK]
+            return claim_raws
+    else:
+        kinds = Counter(map(_KIND_OF, raw))
+        claim_raws = [m for m in raw if m[RAW_KIND] in NEEDS_LOOK]
+        numbers, ends = [m[RAW_NUMBER_START] for m in claim_raws], [m[RAW_END] for m in claim_raws]
+
+        def claims():
+            return claim_raws
+    return kinds, numbers, ends, claims
+
+
+def _counted(source, kinds: Counter, status: bytearray, claims, unmatched, idle, build) -> CountedCoverage:
+    encoded, skipped = status.count(1), status.count(2)
+    tally = Counter({k: v for k, v in ((ENCODED, encoded), (SKIPPED, skipped), (OPEN, len(status) - encoded - skipped))
+                     if v})
     open_entries = []
-    if len(status) < len(claims):
-        tally[OPEN] = len(claims) - len(status)
-        starts = line_starts(text)
-        open_entries = [Covered(_mention(text, starts, source.id, *raw[i], lang), OPEN, "")
-                        for i in claims if i not in status]
+    if tally[OPEN]:
+        text = source.text
+        lang, starts, found = base_language(source.language), line_starts(text), claims()
+        open_entries = [Covered(_mention(text, starts, source.id, *found[k], lang), OPEN, "")
+                        for k, st in enumerate(status) if not st]
     return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
+
+
+def _count_matches(text: str, numbers: list[int], ends: list[int], claims, figures, skips, status=None
+                   ) -> tuple[bytearray, list, list]:
+    """_match, for counting: (for each claim, 0 open, 1 encoded or 2 skipped; skips not in the
+    text; skips holding no claim). `numbers` and `ends`: where each claim's number begins and
+    where the claim ends, in text order; `claims()` the claims' tuples (asked for only where a
+    quote holds several). A claim is encoded when any figure's quote holds it (the first
+    figure is the one _match names), else skipped when any skip's quote holds it."""
+    n = len(numbers)
+    status = bytearray(n) if status is None else status       # claims already encoded, if any
+    bisect_left = bisect.bisect_left
+
+    def inside(q_start, q_end):
+        k = bisect_left(numbers, q_start)
+        out = []
+        while k < n and numbers[k] < q_end:
+            if ends[k] <= q_end:
+                out.append(k)
+            k += 1
+        return out
+
+    for _, quote, low, high, at, again in figures:
+        if at is None:
+            at = text.find(quote) if quote else -1
+            again = text.find(quote, at + 1) if at >= 0 else -1
+        if at >= 0:
+            # verbatim, as nearly every quote is (locate's fast path, without its list)
+            end = at + len(quote)
+            if again < 0:
+                k = bisect_left(numbers, at)
+                if k == n or numbers[k] >= end:
+                    continue                                    # one place, no claim in it
+                if k + 1 == n or numbers[k + 1] >= end:         # one place, one claim: no choice
+                    if ends[k] <= end:
+                        status[k] = 1
+                    continue
+            places = []
+            while at >= 0:
+                places.append((at, at + len(quote)))
+                at = text.find(quote, at + 1)
+        else:
+            places = locate(quote, text)
+        for q_start, q_end in places:
+            held = inside(q_start, q_end)
+            if len(held) > 1:
+                # a quote with several numbers encodes those whose value it states
+                held = [k for k in held if _agrees_raw(claims()[k], low, high)]
+            for k in held:
+                status[k] = 1
+    unmatched, idle = [], []
+    for skip in skips:
+        places = locate(skip.quote, text)
+        if not places:
+            unmatched.append(skip)
+            continue
+        used = False
+        for q_start, q_end in places:
+            for k in inside(q_start, q_end):
+                used = True
+                if not status[k]:
+                    status[k] = 2
+        if not used:
+            idle.append(skip)
+    return status, unmatched, idle
 
 
 COVERAGE_RULE = "P004"
@@ -737,20 +1014,8 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
     for seen, result in _COVERAGE_CACHE:
         if seen is corpus:
             return result
-    figures = _figures_by_source(corpus)
-    skips: dict[str, list] = {}
-    for skip in corpus.skips:
-        skips.setdefault(skip.source, []).append(skip)
-
-    def builder(src, ids, its_skips):
-        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids], its_skips).entries
-
-    result = {}
-    empty = ((),) * 6
-    for sid, src in corpus.sources.items():
-        columns = figures.get(sid, empty)
-        its_skips = skips.get(sid, ())
-        result[sid] = counted_coverage(src, zip(*columns), its_skips, builder(src, columns[0], its_skips))
+    with collector_paused():
+        result = _counted_coverages(corpus)
     _COVERAGE_CACHE.append((corpus, result))
     del _COVERAGE_CACHE[:-4]
     return result
@@ -786,27 +1051,89 @@ def _from_parts(corpus, parts: dict) -> dict[str, SourceCoverage]:
     return result
 
 
-def _figures_by_source(corpus) -> dict[str, tuple[list, ...]]:
-    """{source id: (figure ids, quotes, lows, highs, first places, second places)}, each in file
-    order, from the figure frame's columns (no Figure records); the places as quote_places
-    gives them."""
+def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
+    """counted_coverage for every source, the figures whose quote stands once and holds at
+    most one claim (nearly all) matched for the whole corpus at once: every text laid after
+    the one before it, every claim and quote at its place on that one line."""
+    sources = list(corpus.sources.items())
+    (ids, quotes, lows, highs, at, again), row_source = _figure_columns(corpus, [sid for sid, _ in sources])
+    skips: dict[str, list] = {}
+    for skip in corpus.skips:
+        skips.setdefault(skip.source, []).append(skip)
+    found = [_claims_of(src.text, src.language) for _, src in sources]
+    counts = [len(f[1]) for f in found]
+    claim_base = list(itertools.accumulate(counts, initial=0))
+    total = claim_base[-1]
+    text_base = np.array([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)[:len(sources)].cumsum()
+    line_base = np.repeat(text_base, counts)
+    numbers = np.fromiter(itertools.chain.from_iterable(f[1] for f in found), np.int64, total) + line_base
+    ends = np.fromiter(itertools.chain.from_iterable(f[2] for f in found), np.int64, total) + line_base
+    status = np.zeros(total, dtype=np.uint8)
+
+    known = row_source >= 0                 # figures of no source of the corpus count nowhere
+    once = known & (at >= 0) & (again < 0)
+    rows = np.flatnonzero(once)
+    several = np.zeros(0, dtype=np.int64)
+    if total and len(rows):
+        start = at[rows] + text_base[row_source[rows]]
+        end = start + np.fromiter(map(len, quotes[rows].tolist()), np.int64, len(rows))
+        k = np.searchsorted(numbers, start)
+        first = np.minimum(k, total - 1)
+        holds = (k < total) & (numbers[first] < end)
+        alone = (k + 1 >= total) | (numbers[np.minimum(k + 1, total - 1)] >= end)
+        status[first[holds & alone & (ends[first] <= end)]] = 1          # one place, one claim
+        several = rows[holds & ~alone]                                      # one place, several claims
+    rest = np.union1d(np.flatnonzero(known & ~once), several)
+    rest_of: dict[int, list[int]] = {}
+    for j, i in zip(rest.tolist(), row_source[rest].tolist()):
+        rest_of.setdefault(i, []).append(j)
+
+    grouped = []            # the figures by source, in file order: made when the first entries are asked for
+
+    def ids_of(i: int) -> list[str]:
+        if not grouped:
+            order = np.argsort(row_source, kind="stable")
+            grouped.extend((order, np.searchsorted(row_source[order], np.arange(len(sources) + 1)).tolist()))
+        order, bounds = grouped
+        return ids[order[bounds[i]:bounds[i + 1]]].tolist()
+
+    def builder(src, i, its_skips):
+        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids_of(i)], its_skips).entries
+
+    result = {}
+    for i, (sid, src) in enumerate(sources):
+        kinds, its_numbers, its_ends, claims = found[i]
+        its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
+        its_skips = skips.get(sid, ())
+        unmatched, idle = [], []
+        if i in rest_of or its_skips:
+            js = rest_of.get(i, [])
+            figures = zip(ids[js].tolist(), quotes[js].tolist(), lows[js].tolist(), highs[js].tolist(),
+                          at[js].tolist(), again[js].tolist())
+            its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
+                                                         its_skips, its_status)
+        result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder(src, i, its_skips))
+    return result
+
+
+def _figure_columns(corpus, source_ids: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """The figures as columns in frame order (ids, quotes, lows, highs, first places, second
+    places: the places as quote_places gives them), and each figure's source as its position
+    in `source_ids` (-1: none of them). From the figure frame's columns (no Figure records)."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
         records = list(corpus.figures.values())
-        sources = [f.source for f in records]
-        columns = [[f.id for f in records], [f.quote for f in records], [f.low for f in records],
-                   [f.high for f in records]]
+        sources = pd.Series([f.source for f in records], dtype=object)
+        columns = [np.asarray([f.id for f in records], dtype=object), np.asarray([f.quote for f in records], dtype=object),
+                   np.asarray([f.low for f in records], dtype=object), np.asarray([f.high for f in records], dtype=object)]
     else:
-        sources = df["source"].tolist()
-        columns = [df["id"].tolist(), df["quote"].tolist(), df["low"].tolist(), df["high"].tolist()]
-    columns.extend(quote_places(corpus))
-    if not sources:
-        return {}
-    codes, names = pd.factorize(pd.Series(sources, dtype=object))
-    order = np.argsort(codes, kind="stable")          # grouped by source, file order kept within
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1)).tolist()
-    grouped = [np.asarray(c, dtype=object)[order].tolist() for c in columns]
-    return {sid: tuple(c[bounds[k]:bounds[k + 1]] for c in grouped) for k, sid in enumerate(names)}
+        sources = df["source"]
+        columns = [df["id"].to_numpy(), df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
+    columns.extend(np.asarray(places, dtype=np.int64) for places in quote_places(corpus))
+    codes, names = pd.factorize(sources)          # a source that is no string is coded -1
+    position = {sid: i for i, sid in enumerate(source_ids)}
+    positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
+    return columns, positions[codes]
 
 
 _PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []

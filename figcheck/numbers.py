@@ -136,9 +136,29 @@ def babel_locale(language: str) -> str:
     return lang if locale_known(lang) else base_language(lang)
 
 
+@functools.lru_cache(maxsize=256)
+def _babel(language: str):
+    """babel's Locale for the language, its decimal and group marks, and a pattern for the
+    integers it groups in threes exactly as it formats them (None where it does not, or may
+    not): looked up once, not per number."""
+    from babel import Locale
+    from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+
+    locale = Locale.parse(babel_locale(language))
+    mark, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    grouped = None
+    if group and not group.isdigit() and group != mark:
+        # every length a grouped integer of the pattern below may have, first and last of each
+        probes = [p for k in range(4, 22) for p in (10 ** (k - 1), 10 ** k - 1, int("123456789012345678901"[:k]))]
+        if all(format_decimal(Decimal(p), locale=locale, decimal_quantization=False)
+               == f"{p:,}".replace(",", group) for p in probes):
+            grouped = re.compile(rf"[1-9][0-9]{{0,2}}(?:{re.escape(group)}[0-9]{{3}}){{1,6}}")
+    return locale, mark, group, grouped
+
+
 # --- digits -----------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)
 def parse_digits(token: str, language: str) -> tuple[float, int]:
     """A digit token → (value, decimals). Raises NumberReadError when ambiguous."""
     if _APOSTROPHE_GROUPED.match(token):
@@ -151,11 +171,21 @@ def parse_digits(token: str, language: str) -> tuple[float, int]:
         return value, len(frac)
     if "'" in token or "’" in token:
         raise NumberReadError(f"{token!r}: apostrophes must group digits in threes")
-    from babel.numbers import NumberFormatError, get_decimal_symbol, parse_decimal
+    from babel.numbers import NumberFormatError, parse_decimal
 
-    locale = babel_locale(language)
+    locale, mark, group, grouped = _babel(language)
     try:
-        number: Decimal = parse_decimal(token, locale=locale, strict=True)
+        if group not in token:
+            # what babel's strict parse does without a group mark: read the token as a decimal
+            # with the locale's decimal mark (and fail as it fails)
+            try:
+                number: Decimal = Decimal(token.replace(mark, "."))
+            except ArithmeticError:
+                raise NumberFormatError(f"{token!r} is not a valid decimal number") from None
+        elif grouped is not None and grouped.fullmatch(token):
+            number = Decimal(token.replace(group, ""))      # grouped as babel groups it: no doubt
+        else:
+            number = parse_decimal(token, locale=locale, strict=True)
     except NumberFormatError as exc:
         hint = ""
         if getattr(exc, "suggestions", None):
@@ -168,7 +198,6 @@ def parse_digits(token: str, language: str) -> tuple[float, int]:
     value = float(number)
     if not math.isfinite(value):
         raise NumberReadError(f"{token!r} is too large to be a reported number")
-    mark = get_decimal_symbol(locale)
     decimals = len(token.rsplit(mark, 1)[1]) if mark in token else 0
     return value, decimals
 
@@ -358,9 +387,7 @@ def _refuse_german_grouping(token: str, language: str) -> None:
     """
     if not _DOT_THOUSANDS.match(token) or base_language(language) != "de":
         return
-    from babel.numbers import get_decimal_symbol
-
-    if get_decimal_symbol(babel_locale(language)) == ".":
+    if _babel(language)[1] == ".":
         whole = token.replace(".", "")
         raise NumberReadError(f"{token!r} is ambiguous in {language!r} (could be {float(token):g} or "
                               f"{int(whole):,}); Swiss style groups thousands with an apostrophe: {token.replace('.', chr(39))}")
@@ -568,6 +595,18 @@ def _active(word: str, lang: str) -> bool:
     toks = _tokens(word)
     return not toks or toks[0].text == "." or any(
         t.text[0].isdigit() or t.text in _DASH_SIGN or t.low in vocabulary or stems.search(t.low) for t in toks)
+
+
+def active_word(word: str, lang: str) -> bool:
+    """Whether the reader may consume a token of this space-separated word (see _active), in a
+    base language ("de", "en")."""
+    active = _ACTIVE_WORD.setdefault(lang, {})
+    got = active.get(word)
+    if got is None:
+        if len(active) > 300_000:
+            active.clear()
+        got = active[word] = _active(word, lang)
+    return got
 
 
 def number_chunks(text: str, language: str):
