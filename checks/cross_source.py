@@ -74,6 +74,12 @@ def _days(column: pd.Series) -> np.ndarray:
     return np.asarray(column.to_numpy(), dtype="datetime64[D]").view(np.int64).astype(np.int32)
 
 
+def _coder(df: pd.DataFrame, codes=None):
+    """column name → pd.factorize(df[column])[0]: the table's cached codes (FigureTable.codes) when
+    given, else factorized here."""
+    return codes if codes is not None else (lambda column: pd.factorize(df[column])[0])
+
+
 def group_order(codes: np.ndarray) -> np.ndarray:
     """A stable order of non-negative integer codes, as a radix sort over 16-bit digits.
 
@@ -128,14 +134,15 @@ class Groups:
     """Comparable figures (reported, estimate) with a non-empty period, grouped by quantity and
     exact period. `rows` holds table rows ordered by group; group g is rows[start[g]:start[g+1]]."""
 
-    def __init__(self, df: pd.DataFrame):
+    def __init__(self, df: pd.DataFrame, codes=None):
+        codes = _coder(df, codes)
         start, end = _days(df["period_start"]), _days(df["period_end"])
         # an empty period overlaps nothing: its figures are compared with none
         comparable = df["modality"].isin(COMPARABLE).to_numpy() & (start < end)
         rows = np.flatnonzero(comparable)
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
-        self.source_code = pd.factorize(df["source"])[0]
-        quantity = pd.factorize(df["quantity"])[0][rows]
+        self.source_code = codes("source")
+        quantity = codes("quantity")[rows]
         since = int(end.min(initial=0))
         period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - since))[0]
         group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
@@ -407,17 +414,17 @@ class _Pools:
     """Row indices by quantity and by source, built once per run (one stable sort each): the gap
     search per finding then looks only at its own quantity and sources, never at the whole table."""
 
-    def __init__(self, df: pd.DataFrame):
+    def __init__(self, df: pd.DataFrame, codes=None):
+        codes = _coder(df, codes)
         rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
-        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(df["quantity"], rows)
-        self.source_code, self.by_source, self.source_bounds = self._index(df["source"], rows)
-        self.dimension = pd.factorize(df["dimension"])[0]
+        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(codes("quantity"), rows)
+        self.source_code, self.by_source, self.source_bounds = self._index(codes("source"), rows)
+        self.dimension = codes("dimension")
         self.source = self.source_code
 
     @staticmethod
-    def _index(column: pd.Series, rows: np.ndarray):
-        codes = pd.factorize(column)[0]   # from the column: Arrow strings encode without Python objects
-        ordered = rows[np.argsort(codes[rows], kind="stable")]     # table order within each code
+    def _index(codes: np.ndarray, rows: np.ndarray):
+        ordered = rows[group_order(codes[rows])]     # table order within each code
         bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
         return codes, ordered, bounds
 
@@ -629,7 +636,8 @@ def sources_disagree(ctx):
     """
     df = ctx.table.df
     iv = ctx.table.intervals
-    groups = Groups(df)
+    codes = getattr(ctx.table, "codes", None)
+    groups = Groups(df, codes)
     yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
     counts = group_conflict_counts(df, iv, groups, which=groups.size > BIG_GROUP)
     big = np.flatnonzero(counts > 0)
@@ -682,6 +690,39 @@ def _views(ctx, rows) -> dict:
             for r, i, s, q, lo, hi, u, ql, qt, p, a in zip(rows.tolist(), *columns)}
 
 
+class _Texts:
+    """What findings print of each figure in `view` ({table row: view}), built once per figure:
+    its statement, who says it, its quote line, its short attribution, its interval as written.
+    Numbers are formatted as columns (display.nums), sources labelled once each; the texts equal
+    display.stated, _who, display.quote_line, _short_who and display.interval of the view."""
+
+    def __init__(self, ctx, view: dict):
+        rows = list(view)
+        views = list(view.values())
+        sources = ctx.corpus.sources
+        label, label_or_id, short_date = {}, {}, {}
+        for s in dict.fromkeys(v.source for v in views):
+            source = sources.get(s)
+            label_or_id[s] = display.source_label(source) if source else s
+            if source is not None:
+                label[s] = label_or_id[s]
+                short_date[s] = (source.id, source.published.isoformat() if source.published else source.id)
+        words = display.QUALIFIER_WORDS
+        low = display.nums([v.low for v in views])
+        high = display.nums([v.high for v in views])
+        stated, who, quote, short = {}, {}, {}, {}
+        for r, v, a, b in zip(rows, views, low, high):
+            text = stated[r] = f"{words.get(v.qualifier, '')}{a if v.low == v.high else f'{a}–{b}'} {v.unit}"
+            by = v.attributed_to
+            src = v.source
+            if src in label:
+                who[r] = f"{label[src]}{f' ({by})' if by else ''} says {text} for {v.period}"
+                sid, date = short_date[src]
+                short[r] = f"{by}, {date}" if by else f"{sid}, {date}"
+            quote[r] = f"«{v.quote}» — {label_or_id[src]}{f', according to {by}' if by else ''}"
+        self.stated, self.who, self.quote_line, self.short_who = stated, who, quote, short
+
+
 def _pair_hits(ctx, lower, higher, same):
     """One finding per conflicting pair: the two intervals, the gap, and a sum that closes it."""
     from figcheck.units import unit_info
@@ -689,31 +730,48 @@ def _pair_hits(ctx, lower, higher, same):
     df = ctx.table.df
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
-    unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
     value_low, factor = df["value_low"].to_numpy(), df["factor"].to_numpy()
-    pools = _Pools(df) if len(lower) else None
+    pools = _Pools(df, getattr(ctx.table, "codes", None)) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
-    for a, b, same_period, absolute, relative, closers in zip(lower.tolist(), higher.tolist(), same.tolist(),
-                                                              absolutes.tolist(), relatives.tolist(), closing):
+    if not len(lower):
+        return
+    texts = _Texts(ctx, view)
+    # each figure's interval as written, formatted once per figure
+    ends = np.unique(np.r_[lower, higher])
+    shown_interval = dict(zip(ends.tolist(), display.intervals(
+        df["unit_low"].to_numpy()[ends], df["unit_high"].to_numpy()[ends], iv.lo_open[ends], iv.hi_open[ends],
+        [view[r].unit for r in ends.tolist()])))
+    # the quantity's unit, its factor and its name, once per quantity
+    quantities = ctx.corpus.quantities
+    per_quantity = {}
+    for q in dict.fromkeys(view[a].quantity for a in lower.tolist()):
+        quantity = quantities[q]
+        per_quantity[q] = (quantity.unit, unit_info(quantity.unit).factor, quantity.description or q)
+    info = [per_quantity[view[a].quantity] for a in lower.tolist()]
+    per_unit = np.array([i[1] for i in info], dtype=float)
+    gaps = np.asarray(absolutes, dtype=float) / per_unit
+    gap_texts = display.nums(gaps)
+    percent_texts = display.percents(relatives)
+    stated, who, quote_line, short_who = texts.stated, texts.who, texts.quote_line, texts.short_who
+    for a, b, same_period, gap_value, gap_text, relative, percent_text, closers, (unit, unit_factor, name) in zip(
+            lower.tolist(), higher.tolist(), same.tolist(), gaps.tolist(), gap_texts, relatives.tolist(),
+            percent_texts, closing, info):
         fa, fb = ids[a], ids[b]
         A, B = view[a], view[b]
-        unit = ctx.corpus.quantities[A.quantity].unit
-        per_unit = unit_info(unit).factor
-        message = (f"{fa} {display.interval(unit_low[a], unit_high[a], bool(iv.lo_open[a]), bool(iv.hi_open[a]), A.unit)} "
-                   f"vs {fb} {display.interval(unit_low[b], unit_high[b], bool(iv.lo_open[b]), bool(iv.hi_open[b]), B.unit)} "
+        message = (f"{fa} {shown_interval[a]} vs {fb} {shown_interval[b]} "
                    f"({A.quantity}, {A.period}{'' if same_period else ' / ' + str(B.period)}): "
-                   f"apart by {display.num(absolute / per_unit)} {unit} ({display.percent(relative)})")
-        details = [_who(ctx, A), _who(ctx, B), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
-        data = {"gap": float(absolute / per_unit), "gap_unit": unit, "relative_gap": float(relative),
+                   f"apart by {gap_text} {unit} ({percent_text})")
+        details = [who[a], who[b], quote_line[a], quote_line[b]]
+        data = {"gap": gap_value, "gap_unit": unit, "relative_gap": relative,
                 "same_period": bool(same_period)}
         if closers:
             parts = [a] + closers
             if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
                 shown, suffix = {k: value_low[k] for k in parts + [b]}, ""
             else:   # written in different units: every term in the quantity's unit
-                shown, suffix = {k: value_low[k] * factor[k] / per_unit for k in parts + [b]}, f" {unit}"
+                shown, suffix = {k: value_low[k] * factor[k] / unit_factor for k in parts + [b]}, f" {unit}"
             terms = " + ".join(display.num(shown[k]) for k in parts)
             total = f"{display.num(shown[b])}{suffix}"
             names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
@@ -723,9 +781,9 @@ def _pair_hits(ctx, lower, higher, same):
             message += f"; {terms} = {total} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
-                  headline=(f"Two sources disagree on {ctx.corpus.quantities[A.quantity].description or A.quantity} "
-                            f"({A.period}): {display.stated(A)} ({_short_who(ctx, A)}) vs "
-                            f"{display.stated(B)} ({_short_who(ctx, B)})."))
+                  headline=(f"Two sources disagree on {name} "
+                            f"({A.period}): {stated[a]} ({short_who[a]}) vs "
+                            f"{stated[b]} ({short_who[b]})."))
 
 
 def _consensus(iv: Intervals, members: np.ndarray, per_unit: float) -> dict:
@@ -859,7 +917,7 @@ def cumulative_falls(ctx):
     """
     df, iv, _ = _timeline(ctx, "cumulative")
     ids = df["id"].to_numpy()
-    earlier, later = falls(df, iv)
+    earlier, later = falls(df, iv, getattr(ctx.table, "codes", None))
     view = _views(ctx, np.r_[earlier, later])
     for i, j in zip(earlier.tolist(), later.tolist()):
         A, B = view[i], view[j]
@@ -872,7 +930,7 @@ def cumulative_falls(ctx):
                            f"then {display.stated(B)} by {B.period}.")
 
 
-def falls(df: pd.DataFrame, iv: Intervals):
+def falls(df: pd.DataFrame, iv: Intervals, codes=None):
     """X002's pairs (earlier i, later j), as rows: j starts after i has ended, and j's interval
     lies wholly below the highest low end of the figures that ended before j starts (i, the
     first of them to reach it).
@@ -884,7 +942,7 @@ def falls(df: pd.DataFrame, iv: Intervals):
     rows = np.flatnonzero((df["kind"] == "cumulative").to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
     if not len(rows):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    q = pd.factorize(df["quantity"])[0][rows].astype(np.int64)
+    q = _coder(df, codes)("quantity")[rows].astype(np.int64)
     start, end = (_days(df[c])[rows].astype(np.int64) for c in ("period_start", "period_end"))
     low = min(int(start.min()), int(end.min()))
     span = max(int(start.max()), int(end.max())) - low + 1
