@@ -645,12 +645,26 @@ def sources_disagree(ctx):
         clusters = Clusters(iv, groups, big)
         ids = df["id"].to_numpy()
         found = []
-        for b, g in enumerate(big.tolist()):
-            rows = groups.members(g)
-            rows = rows[np.argsort(ids[rows], kind="stable")]
+        # every big group's rows sorted by id at once: by id (stable), then by group (stable)
+        members = [groups.members(g) for g in big.tolist()]
+        every = np.concatenate(members)
+        owner = np.repeat(np.arange(len(members)), [len(m) for m in members])
+        by_id = np.argsort(ids[every], kind="stable")
+        by_id = by_id[np.argsort(owner[by_id], kind="stable")]
+        every = every[by_id]
+        bounds = np.r_[0, np.cumsum([len(m) for m in members])].tolist()
+        in_camp = np.zeros(len(df), bool)
+        for b in range(len(big)):
+            rows = every[bounds[b]:bounds[b + 1]]
             camps = clusters.camps(b) if clusters.depth[b] > 1 else []
-            in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
-            found.append((rows, camps, rows[~in_camp]))
+            if camps:
+                camp_rows = np.concatenate(camps)
+                in_camp[camp_rows] = True
+                outside = rows[~in_camp[rows]]
+                in_camp[camp_rows] = False
+            else:
+                outside = rows
+            found.append((rows, camps, outside))
         # one lookup for every figure the findings print
         view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
         for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
@@ -682,8 +696,11 @@ def _views(ctx, rows) -> dict:
     figures = ctx.corpus.figures
     if not isinstance(figures, FigureFrame):
         return {int(r): figures[fid] for r, fid in zip(rows, ids)}
-    at = figures.index.get_indexer(ids)
     frame = figures.df
+    # the table's rows are the frame's (build_columns keeps its order): checked on the ids asked for,
+    # it spares hashing a million ids
+    same_rows = len(frame) == len(ctx.table) and bool((frame["id"].to_numpy()[rows] == ids).all())
+    at = rows if same_rows else figures.index.get_indexer(ids)
     columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote", "low", "high", "unit",
                                                             "qualifier", "quantity", "period_text", "attributed_to")]
     return {int(r): _View(i, s, q, float(lo), float(hi), u, ql, qt, p, a or "")
@@ -737,9 +754,9 @@ def _pair_hits(ctx, lower, higher, same):
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
     if not len(lower):
         return
-    texts = _Texts(ctx, view)
-    # each figure's interval as written, formatted once per figure
     ends = np.unique(np.r_[lower, higher])
+    texts = _Texts(ctx, {r: view[r] for r in ends.tolist()})
+    # each figure's interval as written, formatted once per figure
     shown_interval = dict(zip(ends.tolist(), display.intervals(
         df["unit_low"].to_numpy()[ends], df["unit_high"].to_numpy()[ends], iv.lo_open[ends], iv.hi_open[ends],
         [view[r].unit for r in ends.tolist()])))
@@ -755,9 +772,23 @@ def _pair_hits(ctx, lower, higher, same):
     gap_texts = display.nums(gaps)
     percent_texts = display.percents(relatives)
     stated, who, quote_line, short_who = texts.stated, texts.who, texts.quote_line, texts.short_who
-    for a, b, same_period, gap_value, gap_text, relative, percent_text, closers, (unit, unit_factor, name) in zip(
+    # the sums that close a gap: every term's number formatted in one go
+    sums, flat = [], []
+    for a, b, closers, (unit, unit_factor, _) in zip(lower.tolist(), higher.tolist(), closing, info):
+        if not closers:
+            sums.append(None)
+            continue
+        parts = [a] + closers
+        if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
+            values, suffix = [value_low[k] for k in parts + [b]], ""
+        else:   # written in different units: every term in the quantity's unit
+            values, suffix = [value_low[k] * factor[k] / unit_factor for k in parts + [b]], f" {unit}"
+        sums.append((parts, len(flat), suffix))
+        flat += values
+    flat = display.nums(flat)
+    for a, b, same_period, gap_value, gap_text, relative, percent_text, closing_sum, (unit, _, name) in zip(
             lower.tolist(), higher.tolist(), same.tolist(), gaps.tolist(), gap_texts, relatives.tolist(),
-            percent_texts, closing, info):
+            percent_texts, sums, info):
         fa, fb = ids[a], ids[b]
         A, B = view[a], view[b]
         message = (f"{fa} {shown_interval[a]} vs {fb} {shown_interval[b]} "
@@ -766,14 +797,10 @@ def _pair_hits(ctx, lower, higher, same):
         details = [who[a], who[b], quote_line[a], quote_line[b]]
         data = {"gap": gap_value, "gap_unit": unit, "relative_gap": relative,
                 "same_period": bool(same_period)}
-        if closers:
-            parts = [a] + closers
-            if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
-                shown, suffix = {k: value_low[k] for k in parts + [b]}, ""
-            else:   # written in different units: every term in the quantity's unit
-                shown, suffix = {k: value_low[k] * factor[k] / unit_factor for k in parts + [b]}, f" {unit}"
-            terms = " + ".join(display.num(shown[k]) for k in parts)
-            total = f"{display.num(shown[b])}{suffix}"
+        if closing_sum is not None:
+            parts, at, suffix = closing_sum
+            terms = " + ".join(flat[at:at + len(parts)])
+            total = f"{flat[at + len(parts)]}{suffix}"
             names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
             explanation = f"{terms} = {total}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
