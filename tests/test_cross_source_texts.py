@@ -1,0 +1,82 @@
+"""X001-X003's per-figure texts, built once per figure as columns, equal the one-figure
+formatters they stand in for; the table's cached codes equal pd.factorize."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from figcheck import display
+from figcheck.checks import cross_source
+from figcheck.checks.cross_source import _short_who, _Texts, _views, _who
+from figcheck.config import Settings
+from figcheck.load import load
+from figcheck.rules import Context
+from figcheck.table import FigureTable
+
+from conftest import examples, generated_archive
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    root = tmp_path_factory.mktemp("texts")
+    generated_archive(root, 2000, seed=5, planted_rate=0.2, forms=("csv",), sources_per_file=20)
+    corpus = load([root / "csv"], use_cache=False)
+    table = FigureTable.from_corpus(corpus)
+    return Context(corpus, table, {"severity": {}, "settings": Settings(root=root)})
+
+
+def _assert_texts(ctx, view):
+    texts = _Texts(ctx, view)
+    for r, v in view.items():
+        assert texts.stated[r] == display.stated(v)
+        assert texts.who[r] == _who(ctx, v)
+        assert texts.quote_line[r] == display.quote_line(ctx.corpus, v)
+        assert texts.short_who[r] == _short_who(ctx, v)
+
+
+def test_texts_of_frame_views_and_of_records_equal_the_one_figure_formatters(archive):
+    rows = np.arange(len(archive.table))
+    _assert_texts(archive, _views(archive, rows))
+    ids = archive.table.df["id"].to_numpy()
+    _assert_texts(archive, {int(r): archive.corpus.figures[ids[r]] for r in rows[:300]})
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(allow_nan=True), st.integers(-10**16, 10**16).map(float)),
+                          st.floats(allow_nan=False), st.sampled_from(sorted(display.QUALIFIER_WORDS) + ["odd"]),
+                          st.sampled_from(["", "Geheimdienst", "NATO"]), st.booleans()),
+                min_size=1, max_size=20))
+def test_texts_of_any_numbers_and_attributions_equal_the_formatters(archive, cells):
+    base = next(iter(_views(archive, [0]).values()))
+    view = {}
+    for k, (low, high, qualifier, by, point) in enumerate(cells):
+        view[k] = base._replace(low=low, high=low if point else high, qualifier=qualifier, attributed_to=by)
+    _assert_texts(archive, view)
+
+
+def test_cross_source_hits_from_frame_equal_hits_from_records(archive):
+    """The frame's fast paths (rows gathered, codes cached) give the hits a hand-built corpus of
+    records gives."""
+    ctx = archive
+    ids = ctx.table.df["id"].tolist()
+    records = dataclasses.replace(ctx.corpus, figures={fid: ctx.corpus.figures[fid] for fid in ids})
+    table = FigureTable.from_corpus(records)
+    slow = Context(records, table, {"severity": {}})
+    for rule in (cross_source.sources_disagree, cross_source.cumulative_falls,
+                 cross_source.flow_exceeds_containing_period):
+        fast_hits = list(rule(ctx))
+        assert fast_hits == list(rule(slow))
+    assert any(True for _ in cross_source.sources_disagree(ctx))
+
+
+def test_table_codes_equal_factorize(archive):
+    table = archive.table
+    assert {"source", "quantity"} <= set(table.factorized)      # kept from building the table
+    for column in ("source", "quantity", "dimension", "unit"):
+        codes = table.codes(column)
+        assert codes.tolist() == pd.factorize(table.df[column])[0].tolist()
+        assert not codes.flags.writeable
