@@ -667,8 +667,9 @@ def sources_disagree(ctx):
             found.append((rows, camps, outside))
         # one lookup for every figure the findings print
         view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
+        texts = _Texts(ctx, view)
         for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
-            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids)
+            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids, texts)
 
 
 class _View(NamedTuple):
@@ -830,13 +831,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray) -> Hit:
+def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray,
+               texts: "_Texts | None" = None) -> Hit:
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
     camps of a split), the figures outside it with who says what, and how many cross-source
     pairs conflict."""
     from figcheck.units import unit_info
 
     iv = ctx.table.intervals
+    texts = texts or _Texts(ctx, view)
+    stated, quote_line = texts.stated, texts.quote_line
     first = view[int(rows[0])]
     quantity = ctx.corpus.quantities[first.quantity]
     unit = quantity.unit
@@ -844,8 +848,8 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     shown = [_consensus(iv, members, per_unit) for members in camps]
     n, k = len(rows), len(outside)
     where = f"{first.quantity} ({first.period})"
-    listed = [view[r] for r in outside[:LISTED].tolist()]
-    named = ", ".join(f"{f.id} {display.stated(f)}" for f in listed[:NAMED]) + (", …" if k > NAMED else "")
+    listed = outside[:LISTED].tolist()
+    named = ", ".join(f"{view[r].id} {stated[r]}" for r in listed[:NAMED]) + (", …" if k > NAMED else "")
     pairs = _plural(conflicts, "conflicting pair")
     description = quantity.description or first.quantity
     if len(shown) == 1:
@@ -870,8 +874,9 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
             message += f"; {_plural(k, 'figure')} in none ({named})"
         message += f"; {pairs}"
         figures = rows     # no side is the consensus: the finding is about the whole group
-    for f in listed:
-        details.append(f"Outside: {f.id} says {display.stated(f)} for {f.period}: {display.quote_line(ctx.corpus, f)}")
+    for r in listed:
+        f = view[r]
+        details.append(f"Outside: {f.id} says {stated[r]} for {f.period}: {quote_line[r]}")
     if k > LISTED:
         details.append(f"… and {_plural(k - LISTED, 'more figure')} outside")
     data = {"same_period": True, "group_size": n, "cluster_size": depth, "conflicting_pairs": conflicts,
@@ -946,15 +951,16 @@ def cumulative_falls(ctx):
     ids = df["id"].to_numpy()
     earlier, later = falls(df, iv, getattr(ctx.table, "codes", None))
     view = _views(ctx, np.r_[earlier, later])
+    texts = _Texts(ctx, view)
+    stated, who, quote_line = texts.stated, texts.who, texts.quote_line
     for i, j in zip(earlier.tolist(), later.tolist()):
         A, B = view[i], view[j]
-        yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
-                  f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
+        yield Hit(f"{ids[j]} ({stated[j]}, {B.period}) is below the earlier {ids[i]} "
+                  f"({stated[i]}, {A.period}); {A.quantity} is cumulative and never falls",
                   figures=(str(ids[i]), str(ids[j])),
-                  details=(_who(ctx, A), _who(ctx, B),
-                           display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
-                  headline=f"A running total falls: {display.stated(A)} by {A.period}, "
-                           f"then {display.stated(B)} by {B.period}.")
+                  details=(who[i], who[j], quote_line[i], quote_line[j]),
+                  headline=f"A running total falls: {stated[i]} by {A.period}, "
+                           f"then {stated[j]} by {B.period}.")
 
 
 def falls(df: pd.DataFrame, iv: Intervals, codes=None):
