@@ -895,6 +895,64 @@ def _short_who(ctx, figure) -> str:
     return f"{figure.attributed_to}, {date}" if figure.attributed_to else f"{source.id}, {date}"
 
 
+def nested_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray, codes=None):
+    """X003's candidates (inner row, outer row): per quantity and period, the figure with the
+    largest low end (inner) and the one with the smallest high end (outer), the first in table
+    order on ties; each inner paired with the outer of every other period of its quantity that
+    contains its own. Sorts and repeats over codes: no groupby or merge over strings."""
+    dated = ~(np.isnat(df["period_start"].to_numpy()[rows]) | np.isnat(df["period_end"].to_numpy()[rows]))
+    rows = rows[dated]                         # as groupby, which leaves out a missing key
+    q = _coder(df, codes)("quantity")[rows].astype(np.int64)
+    q = q - q.min(initial=0)
+    start = _days(df["period_start"])[rows].astype(np.int64)
+    end = _days(df["period_end"])[rows].astype(np.int64)
+    lo, hi = iv.lo[rows], iv.hi[rows]
+    if not len(rows):
+        return rows, rows
+    s0, e0 = int(start.min()), int(end.min())
+    s_span, e_span = int(start.max()) - s0 + 1, int(end.max()) - e0 + 1
+    period, keys = pd.factorize((q * s_span + (start - s0)) * e_span + (end - e0))
+    n = len(keys)
+    # per period, the first row in table order with the largest low end / the smallest high end
+    # (fmax and fmin pass over NaN, as idxmax and idxmin skip it)
+    best_lo, best_hi = np.full(n, -np.inf), np.full(n, np.inf)
+    np.fmax.at(best_lo, period, lo)
+    np.fmin.at(best_hi, period, hi)
+    inner, outer = np.full(n, len(rows)), np.full(n, len(rows))
+    at = np.flatnonzero(lo == best_lo[period])
+    np.minimum.at(inner, period[at], at)
+    at = np.flatnonzero(hi == best_hi[period])
+    np.minimum.at(outer, period[at], at)
+    by_quantity = np.argsort(keys, kind="stable")          # periods ordered by quantity, then start, end
+    keys, inner, outer = keys[by_quantity], inner[by_quantity], outer[by_quantity]
+    p_q, p_start, p_end = keys // (s_span * e_span), (keys // e_span) % s_span, keys % e_span
+    # every (period a, period b) of one quantity: periods are sorted by quantity
+    first = np.r_[0, np.flatnonzero(p_q[1:] != p_q[:-1]) + 1] if len(p_q) else np.zeros(0, np.int64)
+    size = np.diff(np.r_[first, len(p_q)])
+    of_quantity = np.repeat(np.arange(len(first)), size)            # period → its quantity's block
+    count = size[of_quantity]
+    a = np.repeat(np.arange(len(p_q)), count)
+    b = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + np.repeat(first[of_quantity], count)
+    keep = ((p_start[a] >= p_start[b]) & (p_end[a] <= p_end[b]) & ~((p_start[a] == p_start[b]) & (p_end[a] == p_end[b])))
+    a, b = a[keep], b[keep]
+    found = (inner[a] < len(rows)) & (outer[b] < len(rows))      # a period of NaN ends only has no pick
+    return rows[inner[a[found]]], rows[outer[b[found]]]
+
+
+def _nested_pairs_by_pandas(df: pd.DataFrame, iv: Intervals, rows: np.ndarray):
+    """nested_pairs by groupby and merge: the reference it is tested against."""
+    frame = pd.DataFrame({"row": rows, "quantity": df["quantity"].to_numpy()[rows],
+                          "start": df["period_start"].to_numpy()[rows], "end": df["period_end"].to_numpy()[rows],
+                          "lo": iv.lo[rows], "hi": iv.hi[rows]})
+    inner = frame.loc[frame.groupby(["quantity", "start", "end"])["lo"].idxmax()]
+    outer = frame.loc[frame.groupby(["quantity", "start", "end"])["hi"].idxmin()]
+    pairs = inner.merge(outer, on="quantity", suffixes=("_in", "_out"))
+    nested = ((pairs["start_in"] >= pairs["start_out"]) & (pairs["end_in"] <= pairs["end_out"])
+              & ~((pairs["start_in"] == pairs["start_out"]) & (pairs["end_in"] == pairs["end_out"])))
+    pairs = pairs[nested]
+    return pairs["row_in"].to_numpy(), pairs["row_out"].to_numpy()
+
+
 def _timeline(ctx, kind: str):
     df = ctx.table.df
     rows = np.flatnonzero((df["kind"] == kind).to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
@@ -1045,17 +1103,7 @@ def flow_exceeds_containing_period(ctx):
     """
     df, iv, rows = _timeline(ctx, "flow")
     ids = df["id"].to_numpy()
-    frame = pd.DataFrame({"row": rows, "quantity": df["quantity"].to_numpy()[rows],
-                          "start": df["period_start"].to_numpy()[rows], "end": df["period_end"].to_numpy()[rows],
-                          "lo": iv.lo[rows], "hi": iv.hi[rows]})
-    # one entry per (quantity, period): its largest low end and smallest high end
-    inner = frame.loc[frame.groupby(["quantity", "start", "end"])["lo"].idxmax()]
-    outer = frame.loc[frame.groupby(["quantity", "start", "end"])["hi"].idxmin()]
-    pairs = inner.merge(outer, on="quantity", suffixes=("_in", "_out"))
-    nested = ((pairs["start_in"] >= pairs["start_out"]) & (pairs["end_in"] <= pairs["end_out"])
-              & ~((pairs["start_in"] == pairs["start_out"]) & (pairs["end_in"] == pairs["end_out"])))
-    pairs = pairs[nested]
-    i_rows, o_rows = pairs["row_in"].to_numpy(), pairs["row_out"].to_numpy()
+    i_rows, o_rows = nested_pairs(df, iv, rows, getattr(ctx.table, "codes", None))
     above = ~meet(iv.take(i_rows), iv.take(o_rows)) & (iv.lo[i_rows] >= iv.hi[o_rows])
     for i, o in zip(i_rows[above], o_rows[above]):
         A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[o]]

@@ -80,3 +80,27 @@ def test_table_codes_equal_factorize(archive):
         codes = table.codes(column)
         assert codes.tolist() == pd.factorize(table.df[column])[0].tolist()
         assert not codes.flags.writeable
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]),
+                          st.sampled_from([("2024-01-01", "2025-01-01"), ("2024-11-01", "2024-12-01"),
+                                           ("2024-01-01", "2024-07-01"), ("2024-06-01", "2025-06-01"),
+                                           ("2023-01-01", "2026-01-01")]),
+                          st.sampled_from([0.0, 1.0, 5.0, 5.0, 9.0, -np.inf, np.inf]),
+                          st.sampled_from([0.0, 2.0, 5.0, 5.0, 10.0, np.inf])),
+                max_size=30))
+def test_nested_pairs_equal_the_groupby_merge_reference(cells):
+    from figcheck.intervals import Intervals
+
+    df = pd.DataFrame({"quantity": pd.Series([c[0] for c in cells], dtype=object),
+                       "period_start": np.array([c[1][0] for c in cells], dtype="datetime64[s]"),
+                       "period_end": np.array([c[1][1] for c in cells], dtype="datetime64[s]")})
+    lo = np.array([c[2] for c in cells], dtype=float)
+    hi = np.maximum(lo, np.array([c[3] for c in cells], dtype=float))
+    iv = Intervals(lo, hi, np.zeros(len(cells), bool), np.zeros(len(cells), bool))
+    rows = np.arange(len(cells))[::-1][::2][::-1].copy()        # a subset of rows, as the flow rows are
+    got = set(zip(*(x.tolist() for x in cross_source.nested_pairs(df, iv, rows))))
+    want = set(zip(*(x.tolist() for x in cross_source._nested_pairs_by_pandas(df, iv, rows))))
+    assert got == want
+    assert len(got) == len(cross_source.nested_pairs(df, iv, rows)[0])     # each pair once
