@@ -74,10 +74,19 @@ def _days(column: pd.Series) -> np.ndarray:
     return np.asarray(column.to_numpy(), dtype="datetime64[D]").view(np.int64).astype(np.int32)
 
 
-def _coder(df: pd.DataFrame, codes=None):
+def _coder(df: pd.DataFrame, table=None):
     """column name → pd.factorize(df[column])[0]: the table's cached codes (FigureTable.codes) when
-    given, else factorized here."""
+    given a table, else factorized here."""
+    codes = getattr(table, "codes", None)
     return codes if codes is not None else (lambda column: pd.factorize(df[column])[0])
+
+
+def comparable(df: pd.DataFrame, table=None) -> np.ndarray:
+    """Which rows are reported or estimated (COMPARABLE): decided once per distinct modality when
+    given the FigureTable of df."""
+    if getattr(table, "isin", None) is not None:
+        return table.isin("modality", COMPARABLE)
+    return df["modality"].isin(COMPARABLE).to_numpy()
 
 
 def group_order(codes: np.ndarray) -> np.ndarray:
@@ -134,12 +143,11 @@ class Groups:
     """Comparable figures (reported, estimate) with a non-empty period, grouped by quantity and
     exact period. `rows` holds table rows ordered by group; group g is rows[start[g]:start[g+1]]."""
 
-    def __init__(self, df: pd.DataFrame, codes=None):
-        codes = _coder(df, codes)
+    def __init__(self, df: pd.DataFrame, table=None):
+        codes = _coder(df, table)
         start, end = _days(df["period_start"]), _days(df["period_end"])
         # an empty period overlaps nothing: its figures are compared with none
-        comparable = df["modality"].isin(COMPARABLE).to_numpy() & (start < end)
-        rows = np.flatnonzero(comparable)
+        rows = np.flatnonzero(comparable(df, table) & (start < end))
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
         self.source_code = codes("source")
         quantity = codes("quantity")[rows]
@@ -414,9 +422,9 @@ class _Pools:
     """Row indices by quantity and by source, built once per run (one stable sort each): the gap
     search per finding then looks only at its own quantity and sources, never at the whole table."""
 
-    def __init__(self, df: pd.DataFrame, codes=None):
-        codes = _coder(df, codes)
-        rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
+    def __init__(self, df: pd.DataFrame, table=None):
+        codes = _coder(df, table)
+        rows = np.flatnonzero(comparable(df, table))
         self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(codes("quantity"), rows)
         self.source_code, self.by_source, self.source_bounds = self._index(codes("source"), rows)
         self.dimension = codes("dimension")
@@ -636,8 +644,7 @@ def sources_disagree(ctx):
     """
     df = ctx.table.df
     iv = ctx.table.intervals
-    codes = getattr(ctx.table, "codes", None)
-    groups = Groups(df, codes)
+    groups = Groups(df, ctx.table)
     yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
     counts = group_conflict_counts(df, iv, groups, which=groups.size > BIG_GROUP)
     big = np.flatnonzero(counts > 0)
@@ -749,7 +756,7 @@ def _pair_hits(ctx, lower, higher, same):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     value_low, factor = df["value_low"].to_numpy(), df["factor"].to_numpy()
-    pools = _Pools(df, getattr(ctx.table, "codes", None)) if len(lower) else None
+    pools = _Pools(df, ctx.table) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
@@ -895,14 +902,14 @@ def _short_who(ctx, figure) -> str:
     return f"{figure.attributed_to}, {date}" if figure.attributed_to else f"{source.id}, {date}"
 
 
-def nested_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray, codes=None):
+def nested_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray, table=None):
     """X003's candidates (inner row, outer row): per quantity and period, the figure with the
     largest low end (inner) and the one with the smallest high end (outer), the first in table
     order on ties; each inner paired with the outer of every other period of its quantity that
     contains its own. Sorts and repeats over codes: no groupby or merge over strings."""
     dated = ~(np.isnat(df["period_start"].to_numpy()[rows]) | np.isnat(df["period_end"].to_numpy()[rows]))
     rows = rows[dated]                         # as groupby, which leaves out a missing key
-    q = _coder(df, codes)("quantity")[rows].astype(np.int64)
+    q = _coder(df, table)("quantity")[rows].astype(np.int64)
     q = q - q.min(initial=0)
     start = _days(df["period_start"])[rows].astype(np.int64)
     end = _days(df["period_end"])[rows].astype(np.int64)
@@ -955,7 +962,7 @@ def _nested_pairs_by_pandas(df: pd.DataFrame, iv: Intervals, rows: np.ndarray):
 
 def _timeline(ctx, kind: str):
     df = ctx.table.df
-    rows = np.flatnonzero((df["kind"] == kind).to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
+    rows = np.flatnonzero((df["kind"] == kind).to_numpy() & comparable(df, ctx.table))
     return df, ctx.table.intervals, rows
 
 
@@ -1007,7 +1014,7 @@ def cumulative_falls(ctx):
     """
     df, iv, _ = _timeline(ctx, "cumulative")
     ids = df["id"].to_numpy()
-    earlier, later = falls(df, iv, getattr(ctx.table, "codes", None))
+    earlier, later = falls(df, iv, ctx.table)
     view = _views(ctx, np.r_[earlier, later])
     texts = _Texts(ctx, view)
     stated, who, quote_line = texts.stated, texts.who, texts.quote_line
@@ -1021,7 +1028,7 @@ def cumulative_falls(ctx):
                            f"then {stated[j]} by {B.period}.")
 
 
-def falls(df: pd.DataFrame, iv: Intervals, codes=None):
+def falls(df: pd.DataFrame, iv: Intervals, table=None):
     """X002's pairs (earlier i, later j), as rows: j starts after i has ended, and j's interval
     lies wholly below the highest low end of the figures that ended before j starts (i, the
     first of them to reach it).
@@ -1030,10 +1037,10 @@ def falls(df: pd.DataFrame, iv: Intervals, codes=None):
     the low ends within each quantity, and a binary search for each figure's start, find its
     earlier figures' highest low end — no loop over quantities or figures.
     """
-    rows = np.flatnonzero((df["kind"] == "cumulative").to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
+    rows = np.flatnonzero((df["kind"] == "cumulative").to_numpy() & comparable(df, table))
     if not len(rows):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    q = _coder(df, codes)("quantity")[rows].astype(np.int64)
+    q = _coder(df, table)("quantity")[rows].astype(np.int64)
     start, end = (_days(df[c])[rows].astype(np.int64) for c in ("period_start", "period_end"))
     low = min(int(start.min()), int(end.min()))
     span = max(int(start.max()), int(end.max())) - low + 1
@@ -1103,7 +1110,7 @@ def flow_exceeds_containing_period(ctx):
     """
     df, iv, rows = _timeline(ctx, "flow")
     ids = df["id"].to_numpy()
-    i_rows, o_rows = nested_pairs(df, iv, rows, getattr(ctx.table, "codes", None))
+    i_rows, o_rows = nested_pairs(df, iv, rows, ctx.table)
     above = ~meet(iv.take(i_rows), iv.take(o_rows)) & (iv.lo[i_rows] >= iv.hi[o_rows])
     for i, o in zip(i_rows[above], o_rows[above]):
         A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[o]]

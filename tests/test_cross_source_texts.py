@@ -104,3 +104,14 @@ def test_nested_pairs_equal_the_groupby_merge_reference(cells):
     want = set(zip(*(x.tolist() for x in cross_source._nested_pairs_by_pandas(df, iv, rows))))
     assert got == want
     assert len(got) == len(cross_source.nested_pairs(df, iv, rows)[0])     # each pair once
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["reported", "estimate", "forecast", "hypothetical", ""]), st.none()),
+                max_size=40))
+def test_table_isin_equals_pandas_isin(modalities):
+    table = FigureTable(pd.DataFrame({"modality": pd.Series(modalities, dtype=object)}), np.zeros((0, 0)), [])
+    for values in (cross_source.COMPARABLE, ["forecast"], [None, "estimate"], []):
+        want = table.df["modality"].isin(values).to_numpy()
+        assert table.isin("modality", values).tolist() == want.tolist()
+    assert cross_source.comparable(table.df, table).tolist() == cross_source.comparable(table.df).tolist()
