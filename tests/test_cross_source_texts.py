@@ -115,3 +115,20 @@ def test_table_isin_equals_pandas_isin(modalities):
         want = table.df["modality"].isin(values).to_numpy()
         assert table.isin("modality", values).tolist() == want.tolist()
     assert cross_source.comparable(table.df, table).tolist() == cross_source.comparable(table.df).tolist()
+
+
+@pytest.mark.parametrize("order", ["as written", "reversed", "by id"])
+def test_big_group_lists_its_outside_figures_by_id_whatever_the_file_order(tmp_path, order):
+    from test_cross_source_clusters import corpus
+
+    figures = [(f"sent_{k:02d}", f"s{k:02d}", "11.000", "about", "2024") for k in range(10)]
+    figures += [(f"out_{k}", f"t{k}", "20.000", "about", "2024") for k in (3, 1, 2)]
+    if order == "reversed":
+        figures = figures[::-1]
+    elif order == "by id":      # the table already in id order: no sort needed
+        figures = sorted(figures)
+    result = corpus(tmp_path, figures)
+    (finding,) = [f for f in result.findings if f.code == "X001"]
+    assert finding.figures == ("out_1", "out_2", "out_3")
+    outside = [d.split()[1] for d in finding.details if d.startswith("Outside:")]
+    assert outside == ["out_1", "out_2", "out_3"]
