@@ -74,6 +74,21 @@ def _days(column: pd.Series) -> np.ndarray:
     return np.asarray(column.to_numpy(), dtype="datetime64[D]").view(np.int64).astype(np.int32)
 
 
+def _coder(df: pd.DataFrame, table=None):
+    """column name → pd.factorize(df[column])[0]: the table's cached codes (FigureTable.codes) when
+    given a table, else factorized here."""
+    codes = getattr(table, "codes", None)
+    return codes if codes is not None else (lambda column: pd.factorize(df[column])[0])
+
+
+def comparable(df: pd.DataFrame, table=None) -> np.ndarray:
+    """Which rows are reported or estimated (COMPARABLE): decided once per distinct modality when
+    given the FigureTable of df."""
+    if getattr(table, "isin", None) is not None:
+        return table.isin("modality", COMPARABLE)
+    return df["modality"].isin(COMPARABLE).to_numpy()
+
+
 def group_order(codes: np.ndarray) -> np.ndarray:
     """A stable order of non-negative integer codes, as a radix sort over 16-bit digits.
 
@@ -128,14 +143,14 @@ class Groups:
     """Comparable figures (reported, estimate) with a non-empty period, grouped by quantity and
     exact period. `rows` holds table rows ordered by group; group g is rows[start[g]:start[g+1]]."""
 
-    def __init__(self, df: pd.DataFrame):
+    def __init__(self, df: pd.DataFrame, table=None):
+        codes = _coder(df, table)
         start, end = _days(df["period_start"]), _days(df["period_end"])
         # an empty period overlaps nothing: its figures are compared with none
-        comparable = df["modality"].isin(COMPARABLE).to_numpy() & (start < end)
-        rows = np.flatnonzero(comparable)
+        rows = np.flatnonzero(comparable(df, table) & (start < end))
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
-        self.source_code = pd.factorize(df["source"])[0]
-        quantity = pd.factorize(df["quantity"])[0][rows]
+        self.source_code = codes("source")
+        quantity = codes("quantity")[rows]
         since = int(end.min(initial=0))
         period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - since))[0]
         group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
@@ -407,17 +422,17 @@ class _Pools:
     """Row indices by quantity and by source, built once per run (one stable sort each): the gap
     search per finding then looks only at its own quantity and sources, never at the whole table."""
 
-    def __init__(self, df: pd.DataFrame):
-        rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy())
-        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(df["quantity"], rows)
-        self.source_code, self.by_source, self.source_bounds = self._index(df["source"], rows)
-        self.dimension = pd.factorize(df["dimension"])[0]
+    def __init__(self, df: pd.DataFrame, table=None):
+        codes = _coder(df, table)
+        rows = np.flatnonzero(comparable(df, table))
+        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(codes("quantity"), rows)
+        self.source_code, self.by_source, self.source_bounds = self._index(codes("source"), rows)
+        self.dimension = codes("dimension")
         self.source = self.source_code
 
     @staticmethod
-    def _index(column: pd.Series, rows: np.ndarray):
-        codes = pd.factorize(column)[0]   # from the column: Arrow strings encode without Python objects
-        ordered = rows[np.argsort(codes[rows], kind="stable")]     # table order within each code
+    def _index(codes: np.ndarray, rows: np.ndarray):
+        ordered = rows[group_order(codes[rows])]     # table order within each code
         bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
         return codes, ordered, bounds
 
@@ -629,7 +644,7 @@ def sources_disagree(ctx):
     """
     df = ctx.table.df
     iv = ctx.table.intervals
-    groups = Groups(df)
+    groups = Groups(df, ctx.table)
     yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
     counts = group_conflict_counts(df, iv, groups, which=groups.size > BIG_GROUP)
     big = np.flatnonzero(counts > 0)
@@ -637,16 +652,36 @@ def sources_disagree(ctx):
         clusters = Clusters(iv, groups, big)
         ids = df["id"].to_numpy()
         found = []
-        for b, g in enumerate(big.tolist()):
-            rows = groups.members(g)
-            rows = rows[np.argsort(ids[rows], kind="stable")]
+        # every big group's rows sorted by id at once: by id (stable), then by group (stable)
+        members = [groups.members(g) for g in big.tolist()]
+        every = np.concatenate(members)
+        owner = np.repeat(np.arange(len(members)), [len(m) for m in members])
+        keys = ids[every]
+        same_group = owner[1:] == owner[:-1]
+        # rows are in table order within a group: archives' ids usually are too, and then no
+        # sort (an object sort of every big group's ids) is needed
+        if not bool((keys[1:][same_group] >= keys[:-1][same_group]).all()):
+            by_id = np.argsort(keys, kind="stable")
+            by_id = by_id[np.argsort(owner[by_id], kind="stable")]
+            every = every[by_id]
+        bounds = np.r_[0, np.cumsum([len(m) for m in members])].tolist()
+        in_camp = np.zeros(len(df), bool)
+        for b in range(len(big)):
+            rows = every[bounds[b]:bounds[b + 1]]
             camps = clusters.camps(b) if clusters.depth[b] > 1 else []
-            in_camp = np.isin(rows, np.concatenate(camps)) if camps else np.zeros(len(rows), bool)
-            found.append((rows, camps, rows[~in_camp]))
+            if camps:
+                camp_rows = np.concatenate(camps)
+                in_camp[camp_rows] = True
+                outside = rows[~in_camp[rows]]
+                in_camp[camp_rows] = False
+            else:
+                outside = rows
+            found.append((rows, camps, outside))
         # one lookup for every figure the findings print
         view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
+        texts = _Texts(ctx, view)
         for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
-            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids)
+            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids, texts)
 
 
 class _View(NamedTuple):
@@ -674,12 +709,48 @@ def _views(ctx, rows) -> dict:
     figures = ctx.corpus.figures
     if not isinstance(figures, FigureFrame):
         return {int(r): figures[fid] for r, fid in zip(rows, ids)}
-    at = figures.index.get_indexer(ids)
     frame = figures.df
+    # the table's rows are the frame's (build_columns keeps its order): checked on the ids asked for,
+    # it spares hashing a million ids
+    same_rows = len(frame) == len(ctx.table) and bool((frame["id"].to_numpy()[rows] == ids).all())
+    at = rows if same_rows else figures.index.get_indexer(ids)
     columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote", "low", "high", "unit",
                                                             "qualifier", "quantity", "period_text", "attributed_to")]
     return {int(r): _View(i, s, q, float(lo), float(hi), u, ql, qt, p, a or "")
             for r, i, s, q, lo, hi, u, ql, qt, p, a in zip(rows.tolist(), *columns)}
+
+
+class _Texts:
+    """What findings print of each figure in `view` ({table row: view}), built once per figure:
+    its statement, who says it, its quote line, its short attribution, its interval as written.
+    Numbers are formatted as columns (display.nums), sources labelled once each; the texts equal
+    display.stated, _who, display.quote_line, _short_who and display.interval of the view."""
+
+    def __init__(self, ctx, view: dict):
+        rows = list(view)
+        views = list(view.values())
+        sources = ctx.corpus.sources
+        label, label_or_id, short_date = {}, {}, {}
+        for s in dict.fromkeys(v.source for v in views):
+            source = sources.get(s)
+            label_or_id[s] = display.source_label(source) if source else s
+            if source is not None:
+                label[s] = label_or_id[s]
+                short_date[s] = (source.id, source.published.isoformat() if source.published else source.id)
+        words = display.QUALIFIER_WORDS
+        low = display.nums([v.low for v in views])
+        high = display.nums([v.high for v in views])
+        stated, who, quote, short = {}, {}, {}, {}
+        for r, v, a, b in zip(rows, views, low, high):
+            text = stated[r] = f"{words.get(v.qualifier, '')}{a if v.low == v.high else f'{a}–{b}'} {v.unit}"
+            by = v.attributed_to
+            src = v.source
+            if src in label:
+                who[r] = f"{label[src]}{f' ({by})' if by else ''} says {text} for {v.period}"
+                sid, date = short_date[src]
+                short[r] = f"{by}, {date}" if by else f"{sid}, {date}"
+            quote[r] = f"«{v.quote}» — {label_or_id[src]}{f', according to {by}' if by else ''}"
+        self.stated, self.who, self.quote_line, self.short_who = stated, who, quote, short
 
 
 def _pair_hits(ctx, lower, higher, same):
@@ -689,33 +760,60 @@ def _pair_hits(ctx, lower, higher, same):
     df = ctx.table.df
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
-    unit_low, unit_high = df["unit_low"].to_numpy(), df["unit_high"].to_numpy()
     value_low, factor = df["value_low"].to_numpy(), df["factor"].to_numpy()
-    pools = _Pools(df) if len(lower) else None
+    pools = _Pools(df, ctx.table) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
-    for a, b, same_period, absolute, relative, closers in zip(lower.tolist(), higher.tolist(), same.tolist(),
-                                                              absolutes.tolist(), relatives.tolist(), closing):
+    if not len(lower):
+        return
+    ends = np.unique(np.r_[lower, higher])
+    texts = _Texts(ctx, {r: view[r] for r in ends.tolist()})
+    # each figure's interval as written, formatted once per figure
+    shown_interval = dict(zip(ends.tolist(), display.intervals(
+        df["unit_low"].to_numpy()[ends], df["unit_high"].to_numpy()[ends], iv.lo_open[ends], iv.hi_open[ends],
+        [view[r].unit for r in ends.tolist()])))
+    # the quantity's unit, its factor and its name, once per quantity
+    quantities = ctx.corpus.quantities
+    per_quantity = {}
+    for q in dict.fromkeys(view[a].quantity for a in lower.tolist()):
+        quantity = quantities[q]
+        per_quantity[q] = (quantity.unit, unit_info(quantity.unit).factor, quantity.description or q)
+    info = [per_quantity[view[a].quantity] for a in lower.tolist()]
+    per_unit = np.array([i[1] for i in info], dtype=float)
+    gaps = np.asarray(absolutes, dtype=float) / per_unit
+    gap_texts = display.nums(gaps)
+    percent_texts = display.percents(relatives)
+    stated, who, quote_line, short_who = texts.stated, texts.who, texts.quote_line, texts.short_who
+    # the sums that close a gap: every term's number formatted in one go
+    sums, flat = [], []
+    for a, b, closers, (unit, unit_factor, _) in zip(lower.tolist(), higher.tolist(), closing, info):
+        if not closers:
+            sums.append(None)
+            continue
+        parts = [a] + closers
+        if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
+            values, suffix = [value_low[k] for k in parts + [b]], ""
+        else:   # written in different units: every term in the quantity's unit
+            values, suffix = [value_low[k] * factor[k] / unit_factor for k in parts + [b]], f" {unit}"
+        sums.append((parts, len(flat), suffix))
+        flat += values
+    flat = display.nums(flat)
+    for a, b, same_period, gap_value, gap_text, relative, percent_text, closing_sum, (unit, _, name) in zip(
+            lower.tolist(), higher.tolist(), same.tolist(), gaps.tolist(), gap_texts, relatives.tolist(),
+            percent_texts, sums, info):
         fa, fb = ids[a], ids[b]
         A, B = view[a], view[b]
-        unit = ctx.corpus.quantities[A.quantity].unit
-        per_unit = unit_info(unit).factor
-        message = (f"{fa} {display.interval(unit_low[a], unit_high[a], bool(iv.lo_open[a]), bool(iv.hi_open[a]), A.unit)} "
-                   f"vs {fb} {display.interval(unit_low[b], unit_high[b], bool(iv.lo_open[b]), bool(iv.hi_open[b]), B.unit)} "
+        message = (f"{fa} {shown_interval[a]} vs {fb} {shown_interval[b]} "
                    f"({A.quantity}, {A.period}{'' if same_period else ' / ' + str(B.period)}): "
-                   f"apart by {display.num(absolute / per_unit)} {unit} ({display.percent(relative)})")
-        details = [_who(ctx, A), _who(ctx, B), display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)]
-        data = {"gap": float(absolute / per_unit), "gap_unit": unit, "relative_gap": float(relative),
+                   f"apart by {gap_text} {unit} ({percent_text})")
+        details = [who[a], who[b], quote_line[a], quote_line[b]]
+        data = {"gap": gap_value, "gap_unit": unit, "relative_gap": relative,
                 "same_period": bool(same_period)}
-        if closers:
-            parts = [a] + closers
-            if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
-                shown, suffix = {k: value_low[k] for k in parts + [b]}, ""
-            else:   # written in different units: every term in the quantity's unit
-                shown, suffix = {k: value_low[k] * factor[k] / per_unit for k in parts + [b]}, f" {unit}"
-            terms = " + ".join(display.num(shown[k]) for k in parts)
-            total = f"{display.num(shown[b])}{suffix}"
+        if closing_sum is not None:
+            parts, at, suffix = closing_sum
+            terms = " + ".join(flat[at:at + len(parts)])
+            total = f"{flat[at + len(parts)]}{suffix}"
             names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
             explanation = f"{terms} = {total}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
@@ -723,9 +821,9 @@ def _pair_hits(ctx, lower, higher, same):
             message += f"; {terms} = {total} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
-                  headline=(f"Two sources disagree on {ctx.corpus.quantities[A.quantity].description or A.quantity} "
-                            f"({A.period}): {display.stated(A)} ({_short_who(ctx, A)}) vs "
-                            f"{display.stated(B)} ({_short_who(ctx, B)})."))
+                  headline=(f"Two sources disagree on {name} "
+                            f"({A.period}): {stated[a]} ({short_who[a]}) vs "
+                            f"{stated[b]} ({short_who[b]})."))
 
 
 def _consensus(iv: Intervals, members: np.ndarray, per_unit: float) -> dict:
@@ -745,13 +843,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray) -> Hit:
+def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray,
+               texts: "_Texts | None" = None) -> Hit:
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
     camps of a split), the figures outside it with who says what, and how many cross-source
     pairs conflict."""
     from figcheck.units import unit_info
 
     iv = ctx.table.intervals
+    texts = texts or _Texts(ctx, view)
+    stated, quote_line = texts.stated, texts.quote_line
     first = view[int(rows[0])]
     quantity = ctx.corpus.quantities[first.quantity]
     unit = quantity.unit
@@ -759,8 +860,8 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     shown = [_consensus(iv, members, per_unit) for members in camps]
     n, k = len(rows), len(outside)
     where = f"{first.quantity} ({first.period})"
-    listed = [view[r] for r in outside[:LISTED].tolist()]
-    named = ", ".join(f"{f.id} {display.stated(f)}" for f in listed[:NAMED]) + (", …" if k > NAMED else "")
+    listed = outside[:LISTED].tolist()
+    named = ", ".join(f"{view[r].id} {stated[r]}" for r in listed[:NAMED]) + (", …" if k > NAMED else "")
     pairs = _plural(conflicts, "conflicting pair")
     description = quantity.description or first.quantity
     if len(shown) == 1:
@@ -785,8 +886,9 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
             message += f"; {_plural(k, 'figure')} in none ({named})"
         message += f"; {pairs}"
         figures = rows     # no side is the consensus: the finding is about the whole group
-    for f in listed:
-        details.append(f"Outside: {f.id} says {display.stated(f)} for {f.period}: {display.quote_line(ctx.corpus, f)}")
+    for r in listed:
+        f = view[r]
+        details.append(f"Outside: {f.id} says {stated[r]} for {f.period}: {quote_line[r]}")
     if k > LISTED:
         details.append(f"… and {_plural(k - LISTED, 'more figure')} outside")
     data = {"same_period": True, "group_size": n, "cluster_size": depth, "conflicting_pairs": conflicts,
@@ -805,9 +907,67 @@ def _short_who(ctx, figure) -> str:
     return f"{figure.attributed_to}, {date}" if figure.attributed_to else f"{source.id}, {date}"
 
 
+def nested_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray, table=None):
+    """X003's candidates (inner row, outer row): per quantity and period, the figure with the
+    largest low end (inner) and the one with the smallest high end (outer), the first in table
+    order on ties; each inner paired with the outer of every other period of its quantity that
+    contains its own. Sorts and repeats over codes: no groupby or merge over strings."""
+    dated = ~(np.isnat(df["period_start"].to_numpy()[rows]) | np.isnat(df["period_end"].to_numpy()[rows]))
+    rows = rows[dated]                         # as groupby, which leaves out a missing key
+    q = _coder(df, table)("quantity")[rows].astype(np.int64)
+    q = q - q.min(initial=0)
+    start = _days(df["period_start"])[rows].astype(np.int64)
+    end = _days(df["period_end"])[rows].astype(np.int64)
+    lo, hi = iv.lo[rows], iv.hi[rows]
+    if not len(rows):
+        return rows, rows
+    s0, e0 = int(start.min()), int(end.min())
+    s_span, e_span = int(start.max()) - s0 + 1, int(end.max()) - e0 + 1
+    period, keys = pd.factorize((q * s_span + (start - s0)) * e_span + (end - e0))
+    n = len(keys)
+    # per period, the first row in table order with the largest low end / the smallest high end
+    # (fmax and fmin pass over NaN, as idxmax and idxmin skip it)
+    best_lo, best_hi = np.full(n, -np.inf), np.full(n, np.inf)
+    np.fmax.at(best_lo, period, lo)
+    np.fmin.at(best_hi, period, hi)
+    inner, outer = np.full(n, len(rows)), np.full(n, len(rows))
+    at = np.flatnonzero(lo == best_lo[period])
+    np.minimum.at(inner, period[at], at)
+    at = np.flatnonzero(hi == best_hi[period])
+    np.minimum.at(outer, period[at], at)
+    by_quantity = np.argsort(keys, kind="stable")          # periods ordered by quantity, then start, end
+    keys, inner, outer = keys[by_quantity], inner[by_quantity], outer[by_quantity]
+    p_q, p_start, p_end = keys // (s_span * e_span), (keys // e_span) % s_span, keys % e_span
+    # every (period a, period b) of one quantity: periods are sorted by quantity
+    first = np.r_[0, np.flatnonzero(p_q[1:] != p_q[:-1]) + 1] if len(p_q) else np.zeros(0, np.int64)
+    size = np.diff(np.r_[first, len(p_q)])
+    of_quantity = np.repeat(np.arange(len(first)), size)            # period → its quantity's block
+    count = size[of_quantity]
+    a = np.repeat(np.arange(len(p_q)), count)
+    b = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + np.repeat(first[of_quantity], count)
+    keep = ((p_start[a] >= p_start[b]) & (p_end[a] <= p_end[b]) & ~((p_start[a] == p_start[b]) & (p_end[a] == p_end[b])))
+    a, b = a[keep], b[keep]
+    found = (inner[a] < len(rows)) & (outer[b] < len(rows))      # a period of NaN ends only has no pick
+    return rows[inner[a[found]]], rows[outer[b[found]]]
+
+
+def _nested_pairs_by_pandas(df: pd.DataFrame, iv: Intervals, rows: np.ndarray):
+    """nested_pairs by groupby and merge: the reference it is tested against."""
+    frame = pd.DataFrame({"row": rows, "quantity": df["quantity"].to_numpy()[rows],
+                          "start": df["period_start"].to_numpy()[rows], "end": df["period_end"].to_numpy()[rows],
+                          "lo": iv.lo[rows], "hi": iv.hi[rows]})
+    inner = frame.loc[frame.groupby(["quantity", "start", "end"])["lo"].idxmax()]
+    outer = frame.loc[frame.groupby(["quantity", "start", "end"])["hi"].idxmin()]
+    pairs = inner.merge(outer, on="quantity", suffixes=("_in", "_out"))
+    nested = ((pairs["start_in"] >= pairs["start_out"]) & (pairs["end_in"] <= pairs["end_out"])
+              & ~((pairs["start_in"] == pairs["start_out"]) & (pairs["end_in"] == pairs["end_out"])))
+    pairs = pairs[nested]
+    return pairs["row_in"].to_numpy(), pairs["row_out"].to_numpy()
+
+
 def _timeline(ctx, kind: str):
     df = ctx.table.df
-    rows = np.flatnonzero((df["kind"] == kind).to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
+    rows = np.flatnonzero((df["kind"] == kind).to_numpy() & comparable(df, ctx.table))
     return df, ctx.table.intervals, rows
 
 
@@ -859,20 +1019,21 @@ def cumulative_falls(ctx):
     """
     df, iv, _ = _timeline(ctx, "cumulative")
     ids = df["id"].to_numpy()
-    earlier, later = falls(df, iv)
+    earlier, later = falls(df, iv, ctx.table)
     view = _views(ctx, np.r_[earlier, later])
+    texts = _Texts(ctx, view)
+    stated, who, quote_line = texts.stated, texts.who, texts.quote_line
     for i, j in zip(earlier.tolist(), later.tolist()):
         A, B = view[i], view[j]
-        yield Hit(f"{ids[j]} ({display.stated(B)}, {B.period}) is below the earlier {ids[i]} "
-                  f"({display.stated(A)}, {A.period}); {A.quantity} is cumulative and never falls",
+        yield Hit(f"{ids[j]} ({stated[j]}, {B.period}) is below the earlier {ids[i]} "
+                  f"({stated[i]}, {A.period}); {A.quantity} is cumulative and never falls",
                   figures=(str(ids[i]), str(ids[j])),
-                  details=(_who(ctx, A), _who(ctx, B),
-                           display.quote_line(ctx.corpus, A), display.quote_line(ctx.corpus, B)),
-                  headline=f"A running total falls: {display.stated(A)} by {A.period}, "
-                           f"then {display.stated(B)} by {B.period}.")
+                  details=(who[i], who[j], quote_line[i], quote_line[j]),
+                  headline=f"A running total falls: {stated[i]} by {A.period}, "
+                           f"then {stated[j]} by {B.period}.")
 
 
-def falls(df: pd.DataFrame, iv: Intervals):
+def falls(df: pd.DataFrame, iv: Intervals, table=None):
     """X002's pairs (earlier i, later j), as rows: j starts after i has ended, and j's interval
     lies wholly below the highest low end of the figures that ended before j starts (i, the
     first of them to reach it).
@@ -881,10 +1042,10 @@ def falls(df: pd.DataFrame, iv: Intervals):
     the low ends within each quantity, and a binary search for each figure's start, find its
     earlier figures' highest low end — no loop over quantities or figures.
     """
-    rows = np.flatnonzero((df["kind"] == "cumulative").to_numpy() & df["modality"].isin(COMPARABLE).to_numpy())
+    rows = np.flatnonzero((df["kind"] == "cumulative").to_numpy() & comparable(df, table))
     if not len(rows):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    q = pd.factorize(df["quantity"])[0][rows].astype(np.int64)
+    q = _coder(df, table)("quantity")[rows].astype(np.int64)
     start, end = (_days(df[c])[rows].astype(np.int64) for c in ("period_start", "period_end"))
     low = min(int(start.min()), int(end.min()))
     span = max(int(start.max()), int(end.max())) - low + 1
@@ -954,17 +1115,7 @@ def flow_exceeds_containing_period(ctx):
     """
     df, iv, rows = _timeline(ctx, "flow")
     ids = df["id"].to_numpy()
-    frame = pd.DataFrame({"row": rows, "quantity": df["quantity"].to_numpy()[rows],
-                          "start": df["period_start"].to_numpy()[rows], "end": df["period_end"].to_numpy()[rows],
-                          "lo": iv.lo[rows], "hi": iv.hi[rows]})
-    # one entry per (quantity, period): its largest low end and smallest high end
-    inner = frame.loc[frame.groupby(["quantity", "start", "end"])["lo"].idxmax()]
-    outer = frame.loc[frame.groupby(["quantity", "start", "end"])["hi"].idxmin()]
-    pairs = inner.merge(outer, on="quantity", suffixes=("_in", "_out"))
-    nested = ((pairs["start_in"] >= pairs["start_out"]) & (pairs["end_in"] <= pairs["end_out"])
-              & ~((pairs["start_in"] == pairs["start_out"]) & (pairs["end_in"] == pairs["end_out"])))
-    pairs = pairs[nested]
-    i_rows, o_rows = pairs["row_in"].to_numpy(), pairs["row_out"].to_numpy()
+    i_rows, o_rows = nested_pairs(df, iv, rows, ctx.table)
     above = ~meet(iv.take(i_rows), iv.take(o_rows)) & (iv.lo[i_rows] >= iv.hi[o_rows])
     for i, o in zip(i_rows[above], o_rows[above]):
         A, B = ctx.corpus.figures[ids[i]], ctx.corpus.figures[ids[o]]

@@ -11,6 +11,13 @@ from figcheck.rules import Example, Hit, Severity, rule
 COMPARABLE = ("reported", "estimate")
 
 
+def _comparable(df: pd.DataFrame, table=None) -> np.ndarray:
+    """Which rows are reported or estimated: once per distinct modality when the table can say."""
+    if getattr(table, "isin", None) is not None:
+        return table.isin("modality", COMPARABLE)
+    return df["modality"].isin(COMPARABLE).to_numpy()
+
+
 def _part_example(part: str, part_as_of: str = "2025-06") -> Example:
     return Example(f'''
 [quantity.troops]
@@ -48,7 +55,7 @@ def part_whole_pairs(ctx):
     parents = {q.key: q.part_of for q in ctx.corpus.quantities.values() if q.part_of}
     if not parents:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    comparable = df["modality"].isin(COMPARABLE).to_numpy()
+    comparable = _comparable(df, ctx.table)
     frame = pd.DataFrame({"row": np.arange(len(df)), "quantity": df["quantity"].to_numpy()})[comparable]
     parts = frame[frame["quantity"].isin(list(parents))].assign(whole=lambda f: f["quantity"].map(parents))
     pairs = parts.merge(frame, left_on="whole", right_on="quantity", suffixes=("_part", "_whole"))
@@ -186,7 +193,7 @@ def parts_do_not_sum_to_whole(ctx):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     quantities = df["quantity"].to_numpy()
-    comparable = df["modality"].isin(COMPARABLE).to_numpy()
+    comparable = _comparable(df, ctx.table)
     start, end = df["period_start"].to_numpy(), df["period_end"].to_numpy()
     for whole_q in [q for q in ctx.corpus.quantities.values() if q.exhaustive]:
         part_keys = [q.key for q in ctx.corpus.quantities.values() if q.part_of == whole_q.key]

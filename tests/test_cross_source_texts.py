@@ -1,0 +1,134 @@
+"""X001-X003's per-figure texts, built once per figure as columns, equal the one-figure
+formatters they stand in for; the table's cached codes equal pd.factorize."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from figcheck import display
+from figcheck.checks import cross_source
+from figcheck.checks.cross_source import _short_who, _Texts, _views, _who
+from figcheck.config import Settings
+from figcheck.load import load
+from figcheck.rules import Context
+from figcheck.table import FigureTable
+
+from conftest import examples, generated_archive
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    root = tmp_path_factory.mktemp("texts")
+    generated_archive(root, 2000, seed=5, planted_rate=0.2, forms=("csv",), sources_per_file=20)
+    corpus = load([root / "csv"], use_cache=False)
+    table = FigureTable.from_corpus(corpus)
+    return Context(corpus, table, {"severity": {}, "settings": Settings(root=root)})
+
+
+def _assert_texts(ctx, view):
+    texts = _Texts(ctx, view)
+    for r, v in view.items():
+        assert texts.stated[r] == display.stated(v)
+        assert texts.who[r] == _who(ctx, v)
+        assert texts.quote_line[r] == display.quote_line(ctx.corpus, v)
+        assert texts.short_who[r] == _short_who(ctx, v)
+
+
+def test_texts_of_frame_views_and_of_records_equal_the_one_figure_formatters(archive):
+    rows = np.arange(len(archive.table))
+    _assert_texts(archive, _views(archive, rows))
+    ids = archive.table.df["id"].to_numpy()
+    _assert_texts(archive, {int(r): archive.corpus.figures[ids[r]] for r in rows[:300]})
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(allow_nan=True), st.integers(-10**16, 10**16).map(float)),
+                          st.floats(allow_nan=False), st.sampled_from(sorted(display.QUALIFIER_WORDS) + ["odd"]),
+                          st.sampled_from(["", "Geheimdienst", "NATO"]), st.booleans()),
+                min_size=1, max_size=20))
+def test_texts_of_any_numbers_and_attributions_equal_the_formatters(archive, cells):
+    base = next(iter(_views(archive, [0]).values()))
+    view = {}
+    for k, (low, high, qualifier, by, point) in enumerate(cells):
+        view[k] = base._replace(low=low, high=low if point else high, qualifier=qualifier, attributed_to=by)
+    _assert_texts(archive, view)
+
+
+def test_cross_source_hits_from_frame_equal_hits_from_records(archive):
+    """The frame's fast paths (rows gathered, codes cached) give the hits a hand-built corpus of
+    records gives."""
+    ctx = archive
+    ids = ctx.table.df["id"].tolist()
+    records = dataclasses.replace(ctx.corpus, figures={fid: ctx.corpus.figures[fid] for fid in ids})
+    table = FigureTable.from_corpus(records)
+    slow = Context(records, table, {"severity": {}})
+    for rule in (cross_source.sources_disagree, cross_source.cumulative_falls,
+                 cross_source.flow_exceeds_containing_period):
+        fast_hits = list(rule(ctx))
+        assert fast_hits == list(rule(slow))
+    assert any(True for _ in cross_source.sources_disagree(ctx))
+
+
+def test_table_codes_equal_factorize(archive):
+    table = archive.table
+    assert {"source", "quantity"} <= set(table.factorized)      # kept from building the table
+    for column in ("source", "quantity", "dimension", "unit"):
+        codes = table.codes(column)
+        assert codes.tolist() == pd.factorize(table.df[column])[0].tolist()
+        assert not codes.flags.writeable
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]),
+                          st.sampled_from([("2024-01-01", "2025-01-01"), ("2024-11-01", "2024-12-01"),
+                                           ("2024-01-01", "2024-07-01"), ("2024-06-01", "2025-06-01"),
+                                           ("2023-01-01", "2026-01-01")]),
+                          st.sampled_from([0.0, 1.0, 5.0, 5.0, 9.0, -np.inf, np.inf]),
+                          st.sampled_from([0.0, 2.0, 5.0, 5.0, 10.0, np.inf])),
+                max_size=30))
+def test_nested_pairs_equal_the_groupby_merge_reference(cells):
+    from figcheck.intervals import Intervals
+
+    df = pd.DataFrame({"quantity": pd.Series([c[0] for c in cells], dtype=object),
+                       "period_start": np.array([c[1][0] for c in cells], dtype="datetime64[s]"),
+                       "period_end": np.array([c[1][1] for c in cells], dtype="datetime64[s]")})
+    lo = np.array([c[2] for c in cells], dtype=float)
+    hi = np.maximum(lo, np.array([c[3] for c in cells], dtype=float))
+    iv = Intervals(lo, hi, np.zeros(len(cells), bool), np.zeros(len(cells), bool))
+    rows = np.arange(len(cells))[::-1][::2][::-1].copy()        # a subset of rows, as the flow rows are
+    got = set(zip(*(x.tolist() for x in cross_source.nested_pairs(df, iv, rows))))
+    want = set(zip(*(x.tolist() for x in cross_source._nested_pairs_by_pandas(df, iv, rows))))
+    assert got == want
+    assert len(got) == len(cross_source.nested_pairs(df, iv, rows)[0])     # each pair once
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["reported", "estimate", "forecast", "hypothetical", ""]), st.none()),
+                max_size=40))
+def test_table_isin_equals_pandas_isin(modalities):
+    table = FigureTable(pd.DataFrame({"modality": pd.Series(modalities, dtype=object)}), np.zeros((0, 0)), [])
+    for values in (cross_source.COMPARABLE, ["forecast"], [None, "estimate"], []):
+        want = table.df["modality"].isin(values).to_numpy()
+        assert table.isin("modality", values).tolist() == want.tolist()
+    assert cross_source.comparable(table.df, table).tolist() == cross_source.comparable(table.df).tolist()
+
+
+@pytest.mark.parametrize("order", ["as written", "reversed", "by id"])
+def test_big_group_lists_its_outside_figures_by_id_whatever_the_file_order(tmp_path, order):
+    from test_cross_source_clusters import corpus
+
+    figures = [(f"sent_{k:02d}", f"s{k:02d}", "11.000", "about", "2024") for k in range(10)]
+    figures += [(f"out_{k}", f"t{k}", "20.000", "about", "2024") for k in (3, 1, 2)]
+    if order == "reversed":
+        figures = figures[::-1]
+    elif order == "by id":      # the table already in id order: no sort needed
+        figures = sorted(figures)
+    result = corpus(tmp_path, figures)
+    (finding,) = [f for f in result.findings if f.code == "X001"]
+    assert finding.figures == ("out_1", "out_2", "out_3")
+    outside = [d.split()[1] for d in finding.details if d.startswith("Outside:")]
+    assert outside == ["out_1", "out_2", "out_3"]
