@@ -1493,7 +1493,7 @@ def decode_toml(data: bytes, display: str) -> str:
 def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None) -> Corpus:
     """Load and validate figures files (TOML) and archives (CSV/Parquet); raise LoadError
     listing every problem. Figures and relations stay columns (figcheck.frames)."""
-    from .frames import FigureFrame, RelationFrame, empty_figures
+    from .frames import FigureFrame, RelationFrame, empty_figures, join_frames
     from .relations import filter_groups, merge_groups
 
     problems: list[Problem] = []
@@ -1529,8 +1529,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     if not figure_parts:   # every file unreadable: nothing to concatenate
         figures, relations = empty_figures(), empty_relations()
     else:
-        figures = pd.concat(figure_parts, ignore_index=True) if len(figure_parts) != 1 else figure_parts[0]
-        relations = pd.concat(relation_parts, ignore_index=True) if len(relation_parts) != 1 else relation_parts[0]
+        # cached parts are columns (frames.FrameColumns), joined without a frame per file
+        figures, relations = join_frames(figure_parts), join_frames(relation_parts)
     # every relation parsed in its file, grouped by shape there: the groups of the corpus are
     # those of its files, renumbered
     offsets = np.cumsum([0] + [len(r) for r in relation_parts])
