@@ -1002,10 +1002,58 @@ def _safe_reading_uncached(raw, quote, language):
 @functools.lru_cache(maxsize=65536)
 def _read_text(text: str, language: str):
     """read_value once per (text, language): the Reading, or the reason it cannot be read."""
+    plain = _plain_reading(text, language)
+    if plain is not None:
+        return plain
     try:
         return read_value(text, language)
     except NumberReadError as exc:
         return str(exc)
+
+
+# An archive's values are mostly one number in the usual digits of "de" or "en", alone or with a
+# scale word: "127,2 Millionen", "590,000", "1.5 billion". Those are read here by the reader's own
+# digit and scale rules (numbers.digit_reading, numbers._scaled) without its tokenizer, scanner
+# and babel's parser (most of read_value's time). Anything else, or anything these rules refuse,
+# goes to read_value. tests/test_plain_readings.py checks this against read_value.
+_PLAIN_VALUE = re.compile(r"(\d{1,15}(?:[.,]\d{1,15})*)(?: ([^\W\d_]{2,12}))?")
+_PLAIN_DIGITS = {   # (language, token shape) → decimal mark or "" (an integer, group marks dropped)
+    "de": ((re.compile(r"\d{1,15}"), ""), (re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){1,4}"), ""),
+           (re.compile(r"\d{1,12},\d{1,6}"), ",")),
+    "en": ((re.compile(r"\d{1,15}"), ""), (re.compile(r"[1-9]\d{0,2}(?:,\d{3}){1,4}"), ""),
+           (re.compile(r"\d{1,12}\.\d{1,6}"), ".")),
+}
+
+
+def _plain_reading(text: str, language: str):
+    """read_value(text, language) for a plain number with an optional scale word in "de" or
+    "en"; None for anything else (read by read_value)."""
+    shapes = _PLAIN_DIGITS.get(language)
+    if shapes is None:
+        return None
+    m = _PLAIN_VALUE.fullmatch(text)
+    if m is None:
+        return None
+    token, word = m.groups()
+    for shape, mark in shapes:
+        if shape.fullmatch(token):
+            break
+    else:
+        return None
+    from . import numbers
+
+    if mark:
+        whole, _, fraction = token.partition(mark)
+        value, decimals = float(whole + "." + fraction), len(fraction)
+    else:
+        value, decimals = float(token.replace(".", "").replace(",", "")), 0
+    written, about = numbers.digit_reading(value, decimals)
+    if word is not None:
+        scale = numbers.SCALES[language].get(word.lower())
+        if scale is None or word.lower() == "m":   # another word, or "m" (metres unless "$5m")
+            return None
+        value, written, about = numbers._scaled((value, written, about, decimals, 0), scale)
+    return numbers.Reading(value, value, written, about, "exact", text, 0, len(text))
 
 
 def _columnar_reading(value: str, high: str, language: str):
