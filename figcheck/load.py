@@ -450,14 +450,14 @@ def _figure_reading(raw, quote: str, language: str):
                 return quote[m.number_start:m.end], m
         return str(raw), reading_of_value(raw)
     if isinstance(raw, str):
-        return raw, read_value(raw, language)
+        return raw, _value_reading(raw, language)
     if isinstance(raw, list):
         if len(raw) != 2:
             raise NumberReadError(f"a range is [low, high]; got {len(raw)} items")
         ends = []
         for item in raw:
             if isinstance(item, str):
-                r = read_value(item, language)
+                r = _value_reading(item, language)
                 if r.is_range:
                     raise NumberReadError(f"range end {item!r} is itself a range")
                 ends.append(r.low)
@@ -1009,6 +1009,12 @@ def _read_text(text: str, language: str):
         return read_value(text, language)
     except NumberReadError as exc:
         return str(exc)
+
+
+def _value_reading(text: str, language: str):
+    """read_value(text, language), by _plain_reading where it reads the text."""
+    plain = _plain_reading(text, language)
+    return plain if plain is not None else read_value(text, language)
 
 
 # An archive's values are mostly one number in the usual digits of "de" or "en", alone or with a

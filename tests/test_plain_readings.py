@@ -55,3 +55,21 @@ def test_an_archive_s_usual_values_take_the_fast_path(text, language):
 def test_everything_else_is_left_to_read_value(text, language):
     assert _plain_reading(text, language) is None
     assert _read_text(text, language) == _reference(text, language)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(values(), st.lists(values(), min_size=2, max_size=2)), st.sampled_from(["de", "en", "de_CH"]))
+def test_a_figure_s_value_reads_as_by_read_value(raw, language):
+    import figcheck.load as load_module
+
+    def outcome(reader):
+        original = load_module._value_reading
+        load_module._value_reading = reader
+        try:
+            return load_module._figure_reading(raw, "", language)
+        except NumberReadError as exc:
+            return str(exc)
+        finally:
+            load_module._value_reading = original
+
+    assert outcome(load_module._value_reading) == outcome(read_value)
