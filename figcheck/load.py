@@ -1361,10 +1361,28 @@ def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
         return part
     if cache is not None:
         part.figures, part.relations = share_equal_strings(part.figures), share_equal_strings(part.relations)
-    pickled = cache_module.dumps(part)
+    pickled = cache_module.dumps(dataclasses.replace(part, relation_groups=arrow_name_leaves(part.relation_groups)))
     if cache is not None:
         cache.put_payload(cache.key(str(path.resolve()), display, data), pickled)
     return pickled if payload else part
+
+
+def arrow_name_leaves(groups: list) -> list:
+    """The groups with each column of names (figure ids, units) as an arrow string array, as an
+    archive's groups hold them: a cache entry or a worker's Part then carries the names as one
+    buffer each, not a Python string per name (two per relation), which load() only turned
+    into arrow again to look them up among the figure ids (_check_relation_names)."""
+    import pyarrow as pa
+
+    from .relations import ShapeGroup
+
+    out = []
+    for g in groups:
+        leaves = [pa.array(leaf, type=pa.string())
+                  if isinstance(leaf, np.ndarray) and leaf.dtype == object and all(type(x) is str for x in leaf)
+                  else leaf for leaf in g.leaves]
+        out.append(ShapeGroup(g.tree, g.rows, leaves, g.positions))
+    return out
 
 
 def share_equal_strings(frame: pd.DataFrame) -> pd.DataFrame:

@@ -76,3 +76,21 @@ def test_frames_of_other_shapes_pickle_as_pandas_does(frame):
     again = _as_cached(frame)
     assert isinstance(again, pd.DataFrame)
     pd.testing.assert_frame_equal(again, frame)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["a == b", "a * b == c", "x + 2 < y", "usd_a * 12 == usd_b", "p / q == 0.5"]),
+                max_size=8))
+def test_name_leaves_as_arrow_hold_the_same_names(exprs):
+    from figcheck.load import arrow_name_leaves
+    from figcheck.relations import group_relations
+
+    groups, errors = group_relations(exprs)
+    assert not errors
+    converted = arrow_name_leaves(groups)
+    again = pickle.loads(dumps(converted))
+    for g, a in zip(groups, again):
+        assert a.tree == g.tree and list(a.rows) == list(g.rows)
+        for before, after in zip(g.leaves, a.leaves):
+            after = after.to_pylist() if hasattr(after, "to_pylist") else list(after)
+            assert after == list(before)
