@@ -84,7 +84,9 @@ def _frame_as_columns(frame):
                 codes, uniques = pd.factorize(values)
             except TypeError:   # an unhashable cell: the column as it is
                 codes, uniques = None, ()
-            if codes is not None and (codes >= 0).all() and all(type(u) is str for u in uniques):
+            # a column whose cells all differ (ids) stays as it is: codes would only add to it
+            if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
+                    and all(type(u) is str for u in uniques)):
                 small = np.int32 if len(uniques) < 2**31 else np.int64
                 columns.append((name, codes.astype(small), list(uniques)))
                 continue

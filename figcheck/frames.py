@@ -118,8 +118,8 @@ def join_frames(parts: list) -> pd.DataFrame:
             if all(strings is not None for _, strings in pieces):
                 offsets = np.cumsum([0] + [len(strings) for _, strings in pieces[:-1]])
                 codes = np.concatenate([values.astype(np.int64) + offset for (values, _), offset in zip(pieces, offsets)])
-                strings = [s for _, part_strings in pieces for s in part_strings]
-                arrays[name] = _decoded(codes, strings)
+                strings = np.concatenate([np.asarray(part_strings, dtype=object) for _, part_strings in pieces])
+                arrays[name] = strings[codes] if len(strings) else np.empty(len(codes), dtype=object)
             else:
                 arrays[name] = np.concatenate([_decoded(values, strings) for values, strings in pieces])
         else:
