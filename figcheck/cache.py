@@ -11,6 +11,11 @@ FIGCHECK_CACHE_DIR moves it; FIGCHECK_CACHE_DIR=off (or --no-cache) turns it off
 The model's records (Quantity, Source, Where, ...) are pickled as calls of their classes: a
 frozen dataclass otherwise unpickles through a Python __setstate__ that sets each field in
 turn, which took most of a warm load's time for the ~200k quantities of a million figures.
+
+A frame (a file's figures or relations) is pickled as plain columns: each text column as
+integer codes and its distinct strings, so an entry unpickles a file's few hundred distinct
+units, sources and quotes and one array of codes per column, not a reference per cell and
+pandas' blocks (half a warm million-figure load's unpickling).
 """
 from __future__ import annotations
 
@@ -58,13 +63,55 @@ def _as_call(record):
     return type(record), tuple(getattr(record, f.name) for f in dataclasses.fields(record))
 
 
+def _frame_as_columns(frame):
+    """A DataFrame as the call that makes it from plain columns (see frame_from_columns); a frame
+    of another shape (an index other than 0..n-1, names that are not strings) as pandas pickles it."""
+    import numpy as np
+    import pandas as pd
+
+    index = frame.index
+    if (not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1
+            or type(frame.columns) is not pd.Index or not frame.columns.is_unique
+            or not all(type(c) is str for c in frame.columns)):
+        return frame.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    columns = []
+    for name in frame.columns:
+        values = frame[name].to_numpy()
+        if not isinstance(frame[name].dtype, np.dtype):   # an extension dtype (category, arrow): as pandas pickles it
+            return frame.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        if values.dtype == object and len(values):
+            try:
+                codes, uniques = pd.factorize(values)
+            except TypeError:   # an unhashable cell: the column as it is
+                codes, uniques = None, ()
+            # a column whose cells all differ (ids) stays as it is: codes would only add to it
+            if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
+                    and all(type(u) is str for u in uniques)):
+                small = np.int32 if len(uniques) < 2**31 else np.int64
+                columns.append((name, codes.astype(small), list(uniques)))
+                continue
+        columns.append((name, values, None))
+    return frame_from_columns, (len(frame), columns)
+
+
+def frame_from_columns(rows: int, columns: list):
+    """What _frame_as_columns pickled, as figcheck.frames.FrameColumns: load() joins the files'
+    columns (frames.join_frames) without a frame per file; .frame() makes one."""
+    from .frames import FrameColumns
+
+    return FrameColumns(rows, columns)
+
+
 @functools.lru_cache(maxsize=1)
 def _dispatch_table() -> dict:
+    import pandas as pd
+
     from . import model
 
     table = copyreg.dispatch_table.copy()
     for cls in (model.Where, model.Source, model.Quantity, model.Period, model.Rate, model.Skip):
         table[cls] = _as_call
+    table[pd.DataFrame] = _frame_as_columns
     return table
 
 

@@ -64,8 +64,8 @@ class TextTable:
         return self.rows
 
 
-# columns whose every cell differs: encoding them would only add a hash pass
-UNIQUE_COLUMNS = {"id", "expr"}
+# columns whose cells (nearly) all differ: encoding them would only add a hash pass
+UNIQUE_COLUMNS = {"id", "expr", "key", "description"}
 
 
 def _text_column(column, name: str = "") -> pd.Series:
@@ -190,7 +190,10 @@ def _clean_quantities(df: TextTable, shown: str):
     column = {c: (df[c].to_numpy(dtype=object) if c in df.columns else repeated("", n))
               for c in ("key", "kind", "unit", "description", "part_of", "exhaustive", "note")}
     keys = pd.Series(column["key"], dtype=object)
-    exhaustive = pd.Series(column["exhaustive"], dtype=object).str.strip().str.lower()
+    # stripped and lower-cased once per distinct cell ("true", "", "False")
+    codes, written = pd.factorize(column["exhaustive"])
+    exhaustive = pd.Series(np.array([w.strip().lower() for w in written] + [None], dtype=object)[codes],
+                           dtype=object)
     units = pd.unique(column["unit"])
     ok = (fullmatch(column["key"], KEY_ID, all_text=True).all() and not keys.duplicated().any()
           and pd.Series(column["kind"]).isin(KINDS).all() and exhaustive.isin(["", "true", "false"]).all()

@@ -54,6 +54,79 @@ def figure_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame(data, copy=False)
 
 
+class FrameColumns:
+    """A frame as a cache entry holds it: its row count and columns, each (name, values, None)
+    or, for a text column, (name, integer codes, its distinct strings). The files of a corpus
+    are joined column by column (join_frames), never built as a frame each."""
+
+    __slots__ = ("rows", "columns")
+
+    def __init__(self, rows: int, columns: list):
+        self.rows, self.columns = rows, columns
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def names(self) -> list:
+        return [name for name, _, _ in self.columns]
+
+    def frame(self) -> pd.DataFrame:
+        return _frame_of(self.rows, {name: _decoded(values, strings) for name, values, strings in self.columns})
+
+
+def _decoded(values, strings):
+    if strings is None:
+        return values
+    return np.asarray(strings, dtype=object)[values] if len(strings) else np.empty(len(values), dtype=object)
+
+
+def _frame_of(rows: int, arrays: dict) -> pd.DataFrame:
+    # dtype given: pandas would otherwise infer a string dtype for text columns; copy=False: the
+    # arrays are this frame's own
+    data = {name: pd.Series(values, dtype=values.dtype, copy=False) for name, values in arrays.items()}
+    return pd.DataFrame(data, index=pd.RangeIndex(rows), copy=False)
+
+
+def as_frame(part) -> pd.DataFrame:
+    return part.frame() if isinstance(part, FrameColumns) else part
+
+
+def join_frames(parts: list) -> pd.DataFrame:
+    """pd.concat(parts, ignore_index=True) of DataFrames and FrameColumns, column by column when
+    every part has the same columns of the same numpy dtypes: a text column's codes are joined
+    and its strings taken once, with no frame per file (pd.concat otherwise)."""
+    if len(parts) == 1:
+        return as_frame(parts[0])
+    names = parts[0].names() if isinstance(parts[0], FrameColumns) else list(parts[0].columns)
+    columns = []   # per part: {name: (values, strings)}
+    for part in parts:
+        if isinstance(part, FrameColumns):
+            if part.names() != names:
+                break
+            columns.append({name: (values, strings) for name, values, strings in part.columns})
+        else:
+            if list(part.columns) != names or not all(isinstance(d, np.dtype) for d in part.dtypes):
+                break
+            columns.append({name: (part[name].to_numpy(), None) for name in names})
+    else:
+        arrays = {}
+        for name in names:
+            pieces = [c[name] for c in columns]
+            dtypes = {(values.dtype if strings is None else np.dtype(object)) for values, strings in pieces}
+            if len(dtypes) != 1:
+                break
+            if all(strings is not None for _, strings in pieces):
+                offsets = np.cumsum([0] + [len(strings) for _, strings in pieces[:-1]])
+                codes = np.concatenate([values.astype(np.int64) + offset for (values, _), offset in zip(pieces, offsets)])
+                strings = np.concatenate([np.asarray(part_strings, dtype=object) for _, part_strings in pieces])
+                arrays[name] = strings[codes] if len(strings) else np.empty(len(codes), dtype=object)
+            else:
+                arrays[name] = np.concatenate([_decoded(values, strings) for values, strings in pieces])
+        else:
+            return _frame_of(sum(len(p) for p in parts), arrays)
+    return pd.concat([as_frame(p) for p in parts], ignore_index=True)
+
+
 class _IdFrame(Mapping):
     """A read-only {id: record} over a frame with an "id" column."""
 

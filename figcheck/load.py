@@ -450,14 +450,14 @@ def _figure_reading(raw, quote: str, language: str):
                 return quote[m.number_start:m.end], m
         return str(raw), reading_of_value(raw)
     if isinstance(raw, str):
-        return raw, read_value(raw, language)
+        return raw, _value_reading(raw, language)
     if isinstance(raw, list):
         if len(raw) != 2:
             raise NumberReadError(f"a range is [low, high]; got {len(raw)} items")
         ends = []
         for item in raw:
             if isinstance(item, str):
-                r = read_value(item, language)
+                r = _value_reading(item, language)
                 if r.is_range:
                     raise NumberReadError(f"range end {item!r} is itself a range")
                 ends.append(r.low)
@@ -1002,10 +1002,64 @@ def _safe_reading_uncached(raw, quote, language):
 @functools.lru_cache(maxsize=65536)
 def _read_text(text: str, language: str):
     """read_value once per (text, language): the Reading, or the reason it cannot be read."""
+    plain = _plain_reading(text, language)
+    if plain is not None:
+        return plain
     try:
         return read_value(text, language)
     except NumberReadError as exc:
         return str(exc)
+
+
+def _value_reading(text: str, language: str):
+    """read_value(text, language), by _plain_reading where it reads the text."""
+    plain = _plain_reading(text, language)
+    return plain if plain is not None else read_value(text, language)
+
+
+# An archive's values are mostly one number in the usual digits of "de" or "en", alone or with a
+# scale word: "127,2 Millionen", "590,000", "1.5 billion". Those are read here by the reader's own
+# digit and scale rules (numbers.digit_reading, numbers._scaled) without its tokenizer, scanner
+# and babel's parser (most of read_value's time). Anything else, or anything these rules refuse,
+# goes to read_value. tests/test_plain_readings.py checks this against read_value.
+_PLAIN_VALUE = re.compile(r"(\d{1,15}(?:[.,]\d{1,15})*)(?: ([^\W\d_]{2,12}))?")
+_PLAIN_DIGITS = {   # (language, token shape) → decimal mark or "" (an integer, group marks dropped)
+    "de": ((re.compile(r"\d{1,15}"), ""), (re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){1,4}"), ""),
+           (re.compile(r"\d{1,12},\d{1,6}"), ",")),
+    "en": ((re.compile(r"\d{1,15}"), ""), (re.compile(r"[1-9]\d{0,2}(?:,\d{3}){1,4}"), ""),
+           (re.compile(r"\d{1,12}\.\d{1,6}"), ".")),
+}
+
+
+def _plain_reading(text: str, language: str):
+    """read_value(text, language) for a plain number with an optional scale word in "de" or
+    "en"; None for anything else (read by read_value)."""
+    shapes = _PLAIN_DIGITS.get(language)
+    if shapes is None:
+        return None
+    m = _PLAIN_VALUE.fullmatch(text)
+    if m is None:
+        return None
+    token, word = m.groups()
+    for shape, mark in shapes:
+        if shape.fullmatch(token):
+            break
+    else:
+        return None
+    from . import numbers
+
+    if mark:
+        whole, _, fraction = token.partition(mark)
+        value, decimals = float(whole + "." + fraction), len(fraction)
+    else:
+        value, decimals = float(token.replace(".", "").replace(",", "")), 0
+    written, about = numbers.digit_reading(value, decimals)
+    if word is not None:
+        scale = numbers.SCALES[language].get(word.lower())
+        if scale is None or word.lower() == "m":   # another word, or "m" (metres unless "$5m")
+            return None
+        value, written, about = numbers._scaled((value, written, about, decimals, 0), scale)
+    return numbers.Reading(value, value, written, about, "exact", text, 0, len(text))
 
 
 def _columnar_reading(value: str, high: str, language: str):
@@ -1307,10 +1361,28 @@ def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
         return part
     if cache is not None:
         part.figures, part.relations = share_equal_strings(part.figures), share_equal_strings(part.relations)
-    pickled = cache_module.dumps(part)
+    pickled = cache_module.dumps(dataclasses.replace(part, relation_groups=arrow_name_leaves(part.relation_groups)))
     if cache is not None:
         cache.put_payload(cache.key(str(path.resolve()), display, data), pickled)
     return pickled if payload else part
+
+
+def arrow_name_leaves(groups: list) -> list:
+    """The groups with each column of names (figure ids, units) as an arrow string array, as an
+    archive's groups hold them: a cache entry or a worker's Part then carries the names as one
+    buffer each, not a Python string per name (two per relation), which load() only turned
+    into arrow again to look them up among the figure ids (_check_relation_names)."""
+    import pyarrow as pa
+
+    from .relations import ShapeGroup
+
+    out = []
+    for g in groups:
+        leaves = [pa.array(leaf, type=pa.string())
+                  if isinstance(leaf, np.ndarray) and leaf.dtype == object and all(type(x) is str for x in leaf)
+                  else leaf for leaf in g.leaves]
+        out.append(ShapeGroup(g.tree, g.rows, leaves, g.positions))
+    return out
 
 
 def share_equal_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -1493,7 +1565,7 @@ def decode_toml(data: bytes, display: str) -> str:
 def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None) -> Corpus:
     """Load and validate figures files (TOML) and archives (CSV/Parquet); raise LoadError
     listing every problem. Figures and relations stay columns (figcheck.frames)."""
-    from .frames import FigureFrame, RelationFrame, empty_figures
+    from .frames import FigureFrame, RelationFrame, empty_figures, join_frames
     from .relations import filter_groups, merge_groups
 
     problems: list[Problem] = []
@@ -1529,8 +1601,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     if not figure_parts:   # every file unreadable: nothing to concatenate
         figures, relations = empty_figures(), empty_relations()
     else:
-        figures = pd.concat(figure_parts, ignore_index=True) if len(figure_parts) != 1 else figure_parts[0]
-        relations = pd.concat(relation_parts, ignore_index=True) if len(relation_parts) != 1 else relation_parts[0]
+        # cached parts are columns (frames.FrameColumns), joined without a frame per file
+        figures, relations = join_frames(figure_parts), join_frames(relation_parts)
     # every relation parsed in its file, grouped by shape there: the groups of the corpus are
     # those of its files, renumbered
     offsets = np.cumsum([0] + [len(r) for r in relation_parts])

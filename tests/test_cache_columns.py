@@ -1,0 +1,96 @@
+"""Cache entries hold frames as plain columns: what they unpickle to, and the files' columns
+joined, equal the frames and pd.concat of them."""
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from figcheck.cache import dumps
+from figcheck.frames import FrameColumns, as_frame, join_frames
+
+cells = st.one_of(st.sampled_from(["a", "b", "ä", ""]), st.text(max_size=3))
+odd_cells = st.one_of(cells, st.none(), st.just(float("nan")), st.integers(0, 3), st.just(["x"]))
+
+
+@st.composite
+def frames(draw, rows=None, odd=None):
+    n = draw(st.integers(0, 6)) if rows is None else rows
+    odd = draw(st.booleans()) if odd is None else odd
+    text = pd.Series(draw(st.lists(odd_cells if odd else cells, min_size=n, max_size=n)), dtype=object)
+    dates = np.array(draw(st.lists(st.sampled_from(["2024-01-02", "NaT", "1999-12-31"]), min_size=n, max_size=n)),
+                     dtype="datetime64[s]")
+    return pd.DataFrame({
+        "id": pd.Series([f"f{draw(st.integers(0, 3))}_{i}" for i in range(n)], dtype=object),
+        "text": text,
+        "low": np.array(draw(st.lists(st.floats(allow_nan=True), min_size=n, max_size=n)), dtype=float),
+        "line": np.arange(n, dtype=np.int64) * 3,
+        "start": pd.Series(dates),
+    }, copy=False)
+
+
+def _as_cached(frame):
+    return pickle.loads(dumps(frame))
+
+
+@settings(max_examples=150, deadline=None)
+@given(frames())
+def test_a_cached_frame_makes_the_same_frame(frame):
+    cached = _as_cached(frame)
+    assert isinstance(cached, FrameColumns) and len(cached) == len(frame)
+    again = as_frame(cached)
+    pd.testing.assert_frame_equal(again, frame, check_exact=True)
+    assert list(again.dtypes) == list(frame.dtypes)
+    for c in frame.columns:   # None stays None and NaN stays NaN (assert_frame_equal treats them alike)
+        assert [type(v) for v in again[c]] == [type(v) for v in frame[c]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(frames(), st.booleans()), min_size=1, max_size=5))
+def test_joined_columns_equal_concat(parts):
+    frames_ = [f for f, _ in parts]
+    expected = pd.concat(frames_, ignore_index=True)
+    joined = join_frames([_as_cached(f) if cached else f for f, cached in parts])
+    pd.testing.assert_frame_equal(joined, expected, check_exact=True)
+    assert list(joined.dtypes) == list(expected.dtypes)
+    for c in expected.columns:
+        assert [type(v) for v in joined[c]] == [type(v) for v in expected[c]]
+
+
+def test_parts_of_other_columns_or_dtypes_are_concatenated_by_pandas():
+    a = pd.DataFrame({"x": pd.Series(["a"], dtype=object), "y": [1.0]})
+    b = pd.DataFrame({"x": pd.Series(["b"], dtype=object), "y": pd.Series(["z"], dtype=object)})
+    c = pd.DataFrame({"y": [2.0], "x": pd.Series(["c"], dtype=object)})
+    for parts in ([a, b], [a, c], [_as_cached(a), _as_cached(b)], [_as_cached(a), c]):
+        expected = pd.concat([as_frame(p) for p in parts], ignore_index=True)
+        pd.testing.assert_frame_equal(join_frames(parts), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"x": [1, 2]}, index=[5, 6]),
+    pd.DataFrame({"x": pd.Categorical(["a", "b"])}),
+    pd.DataFrame({1: ["a", "b"]}),
+])
+def test_frames_of_other_shapes_pickle_as_pandas_does(frame):
+    again = _as_cached(frame)
+    assert isinstance(again, pd.DataFrame)
+    pd.testing.assert_frame_equal(again, frame)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["a == b", "a * b == c", "x + 2 < y", "usd_a * 12 == usd_b", "p / q == 0.5"]),
+                max_size=8))
+def test_name_leaves_as_arrow_hold_the_same_names(exprs):
+    from figcheck.load import arrow_name_leaves
+    from figcheck.relations import group_relations
+
+    groups, errors = group_relations(exprs)
+    assert not errors
+    converted = arrow_name_leaves(groups)
+    again = pickle.loads(dumps(converted))
+    for g, a in zip(groups, again):
+        assert a.tree == g.tree and list(a.rows) == list(g.rows)
+        for before, after in zip(g.leaves, a.leaves):
+            after = after.to_pylist() if hasattr(after, "to_pylist") else list(after)
+            assert after == list(before)
