@@ -85,6 +85,22 @@ def test_same_input_gives_byte_identical_output(tmp_path, monkeypatch):
     assert {"index.html", "report.md"} <= set(outputs[0])
 
 
+def test_a_relation_side_looks_up_only_its_own_figures(tmp_path, monkeypatch):
+    """Writing a relation's side in its unit once built a dict of every figure, per relation:
+    a 10k-figure archive's report took minutes. Now no relation walks all figures."""
+    from figcheck.frames import FigureFrame
+
+    monkeypatch.chdir(ROOT)
+    result = check(["figures.toml"], load_settings(ROOT))
+    walked = []
+    original = FigureFrame.items
+    monkeypatch.setattr(FigureFrame, "items", lambda self: walked.append(1) or original(self))
+    write_report(result, tmp_path)
+    units = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert len(result.corpus.relations) >= 4 and walked == []
+    assert "shell" in units or "Granaten" in units
+
+
 def test_seed_report_says_what_the_corpus_shows(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = check(["figures.toml"], load_settings(ROOT))

@@ -256,13 +256,24 @@ def _relation_views(corpus, table, sources, figure_views) -> dict[str, _Evaluate
     return views
 
 
+class _FigureUnits:
+    """{figure id: unit} for the few ids of one relation side: a dict of every figure, made for
+    each relation, made the report quadratic in the size of the archive."""
+
+    def __init__(self, figures):
+        self.figures = figures
+
+    def get(self, fid, default=None):
+        return self.figures[fid].unit if fid in self.figures else default
+
+
 def _side_unit(node, corpus) -> tuple[str, float]:
     """The unit a side is naturally written in, and its factor to base units."""
     from ..relations import unit_of
     from ..units import unit_info
 
     try:
-        unit = unit_of(node, {fid: f.unit for fid, f in corpus.figures.items()})
+        unit = unit_of(node, _FigureUnits(corpus.figures))
         text = "".join(str(unit).split())
         if text in ("", "dimensionless"):
             return "", 1.0
