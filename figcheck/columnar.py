@@ -19,13 +19,13 @@ are never turned into one Python object each.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .collector import collector_paused
 from .load import (KEYS, Entries, LoadError, Part, Problem, display_path, empty_relations, repeated,
                    validate_figures, validate_relations)
 
@@ -212,13 +212,8 @@ def _clean_quantities(df: TextTable, shown: str):
 def read_archive(path: Path, display: str) -> Part:
     # a million rows make few objects, but each of the records made (sources, quantities) would
     # trigger collections walking every object already alive: paused while reading, as a whole
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _read_archive(path, display)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def joined_paths(folder: Path, files) -> list[str]:

@@ -1423,23 +1423,14 @@ def _parse_in_worker(job):
         return "problems", exc.problems
 
 
-def _quiet_worker() -> None:
-    """A worker writes nothing: its output streams were forked from a process whose progress
-    bar thread may have held their locks at that moment (the worker would hang on exit)."""
-    import sys
-
-    sys.stdout = sys.stderr = open(os.devnull, "w")
-
-
 def _workers() -> int:
     """How many processes parse files: FIGCHECK_JOBS if set, else the CPUs this process may use."""
+    from .workers import usable_cpus
+
     configured = os.environ.get("FIGCHECK_JOBS", "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    return usable_cpus()
 
 
 def read_parts(items, use_cache: bool = True, progress=None) -> list:
@@ -1502,15 +1493,16 @@ def _parse_with_workers(items, todo, results, workers, use_cache, cache, done) -
     from concurrent.futures.process import BrokenProcessPool
 
     from .units import registry
+    from .workers import may_fork_workers, quiet_worker
 
     registry()   # built once here, inherited by every worker (building it takes most of a second)
     futures = {}
     pool = None
-    if not multiprocessing.current_process().daemon:   # a daemon (a Pool's worker) may not fork
+    if may_fork_workers():
         try:
             # fork: a worker starts with the loaded modules and the unit registry, not from scratch
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_quiet_worker)
+                                       initializer=quiet_worker)
         except (OSError, ValueError):   # ValueError: no fork on this platform
             pool = None
     try:

@@ -21,6 +21,8 @@ import os
 import sys
 import time
 
+from .workers import may_fork_workers, quiet_worker, usable_cpus
+
 # Below this much article text the text rules take well under a second: no worker.
 MIN_TEXT_CHARS = 4_000_000
 # Chunks per run: enough for the two processes to finish close together, few enough that the
@@ -42,11 +44,11 @@ _WORKERS: list[_Worker] = []
 def wanted(corpus, env=None) -> bool:
     """Whether a worker pays for this corpus on this machine."""
     choice = (env if env is not None else os.environ).get("FIGCHECK_TEXT_WORKER", "auto")
-    if choice == "never" or not sys.platform.startswith("linux") or multiprocessing.current_process().daemon:
-        return False              # (a daemonic process, a Pool's worker, may not have children)
+    if choice == "never" or not sys.platform.startswith("linux") or not may_fork_workers():
+        return False
     if choice == "always":
         return True
-    if (os.cpu_count() or 1) < 2:
+    if usable_cpus() < 2:
         return False
     total = 0
     for source in corpus.sources.values():
@@ -135,7 +137,7 @@ def _read_chunk(corpus, rules, settings, sources, timings: dict) -> tuple[dict, 
     hits = hits_of(rules, Context(part, None, settings), timings=timings)
     parts = None
     if any(r.code == COVERAGE_RULE for r in rules):
-        position = {id(skip): k for k, skip in enumerate(corpus.skips)}
+        position = _skip_positions(corpus)
         parts = {sid: (cov._tally, cov._kinds, cov._open,
                        [position[id(s)] for s in cov.unmatched_skips],
                        [position[id(s)] for s in cov.idle_skips])
@@ -143,11 +145,18 @@ def _read_chunk(corpus, rules, settings, sources, timings: dict) -> tuple[dict, 
     return hits, parts
 
 
+_POSITIONS: list = []       # [(corpus, {id(skip): its position})]: made once, not once per chunk
+
+
+def _skip_positions(corpus) -> dict[int, int]:
+    if not _POSITIONS or _POSITIONS[0][0] is not corpus:
+        _POSITIONS[:] = [(corpus, {id(skip): k for k, skip in enumerate(corpus.skips)})]
+    return _POSITIONS[0][1]
+
+
 def _in_worker(corpus, rules, settings, chunks, counter, sender) -> None:
     """In the worker: chunk after chunk until none is left; then {chunk: result} and timings."""
-    # the worker writes nothing; and the parent's output streams may have been locked by another
-    # thread (a progress bar) at the fork, so that flushing them on exit could wait forever
-    sys.stdout = sys.stderr = open(os.devnull, "w")
+    quiet_worker()
     done, timings = {}, {}
     try:
         while (k := _claim(counter, len(chunks))) is not None:
@@ -213,6 +222,8 @@ def collect(corpus, timings: dict | None = None):
 def release(corpus) -> None:
     """Forget the worker of `corpus`, stopping it if it still runs (its result was never
     asked for, or reading a chunk here failed)."""
+    if _POSITIONS and _POSITIONS[0][0] is corpus:
+        _POSITIONS.clear()
     w = _worker(corpus)
     if w is None:
         return
