@@ -1029,26 +1029,44 @@ def adopt(corpus, parts: dict) -> None:
 
 def _from_parts(corpus, parts: dict) -> dict[str, SourceCoverage]:
     """The coverage of a worker, with its entries built on demand."""
-    skips = corpus.skips
-    skips_of: dict[str, list] = {}
-    for skip in skips:
-        skips_of.setdefault(skip.source, []).append(skip)
-
-    def builder(src, sid, its_skips):
-        def build():
-            df = getattr(corpus.figures, "df", None)
-            ids = (df["id"][(df["source"] == sid).to_numpy()].tolist() if df is not None
-                   else [f.id for f in corpus.figures.values() if f.source == sid])
-            return source_coverage(src, [corpus.figures[fid] for fid in ids], its_skips).entries
-        return build
-
+    skips, skips_of = corpus.skips, _skips_by_source(corpus)
+    source_ids = list(parts)
+    ids, sources = _ids_and_sources(corpus)
+    builder = _EntryBuilder(corpus, ids, _source_positions(sources, source_ids), len(source_ids))
     result = {}
-    for sid, (tally, kinds, open_entries, unmatched, idle) in parts.items():
-        src = corpus.sources[sid]
+    for i, (sid, (tally, kinds, open_entries, unmatched, idle)) in enumerate(parts.items()):
         its_skips = skips_of.get(sid, ())
         result[sid] = CountedCoverage(sid, tally, kinds, open_entries, [skips[k] for k in unmatched],
-                                      [skips[k] for k in idle], builder(src, sid, its_skips))
+                                      [skips[k] for k in idle],
+                                      builder.entries(corpus.sources[sid], i, its_skips))
     return result
+
+
+def _skips_by_source(corpus) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for skip in corpus.skips:
+        out.setdefault(skip.source, []).append(skip)
+    return out
+
+
+class _EntryBuilder:
+    """Every entry of a source (`figcheck extract`), built when asked for from the source's
+    figures in file order; the figures are grouped by source once, on the first call."""
+
+    def __init__(self, corpus, ids: np.ndarray, row_source: np.ndarray, n_sources: int):
+        self.corpus, self.ids, self.row_source, self.n_sources = corpus, ids, row_source, n_sources
+        self._grouped = None
+
+    def ids_of(self, i: int) -> list[str]:
+        if self._grouped is None:
+            order = np.argsort(self.row_source, kind="stable")
+            self._grouped = order, np.searchsorted(self.row_source[order], np.arange(self.n_sources + 1)).tolist()
+        order, bounds = self._grouped
+        return self.ids[order[bounds[i]:bounds[i + 1]]].tolist()
+
+    def entries(self, src, i: int, its_skips):
+        figures = self.corpus.figures
+        return lambda: source_coverage(src, [figures[fid] for fid in self.ids_of(i)], its_skips).entries
 
 
 def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
@@ -1057,9 +1075,7 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     the one before it, every claim and quote at its place on that one line."""
     sources = list(corpus.sources.items())
     (ids, quotes, lows, highs, at, again), row_source = _figure_columns(corpus, [sid for sid, _ in sources])
-    skips: dict[str, list] = {}
-    for skip in corpus.skips:
-        skips.setdefault(skip.source, []).append(skip)
+    skips = _skips_by_source(corpus)
     found = [_claims_of(src.text, src.language) for _, src in sources]
     counts = [len(f[1]) for f in found]
     claim_base = list(itertools.accumulate(counts, initial=0))
@@ -1088,17 +1104,7 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     for j, i in zip(rest.tolist(), row_source[rest].tolist()):
         rest_of.setdefault(i, []).append(j)
 
-    grouped = []            # the figures by source, in file order: made when the first entries are asked for
-
-    def ids_of(i: int) -> list[str]:
-        if not grouped:
-            order = np.argsort(row_source, kind="stable")
-            grouped.extend((order, np.searchsorted(row_source[order], np.arange(len(sources) + 1)).tolist()))
-        order, bounds = grouped
-        return ids[order[bounds[i]:bounds[i + 1]]].tolist()
-
-    def builder(src, i, its_skips):
-        return lambda: source_coverage(src, [corpus.figures[fid] for fid in ids_of(i)], its_skips).entries
+    builder = _EntryBuilder(corpus, ids, row_source, len(sources))
 
     result = {}
     for i, (sid, src) in enumerate(sources):
@@ -1112,7 +1118,7 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
                           at[js].tolist(), again[js].tolist())
             its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
                                                          its_skips, its_status)
-        result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder(src, i, its_skips))
+        result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder.entries(src, i, its_skips))
     return result
 
 
@@ -1121,19 +1127,32 @@ def _figure_columns(corpus, source_ids: list[str]) -> tuple[list[np.ndarray], np
     places: the places as quote_places gives them), and each figure's source as its position
     in `source_ids` (-1: none of them). From the figure frame's columns (no Figure records)."""
     df = getattr(corpus.figures, "df", None)
+    ids, sources = _ids_and_sources(corpus)
     if df is None:
         records = list(corpus.figures.values())
-        sources = pd.Series([f.source for f in records], dtype=object)
-        columns = [np.asarray([f.id for f in records], dtype=object), np.asarray([f.quote for f in records], dtype=object),
+        columns = [ids, np.asarray([f.quote for f in records], dtype=object),
                    np.asarray([f.low for f in records], dtype=object), np.asarray([f.high for f in records], dtype=object)]
     else:
-        sources = df["source"]
-        columns = [df["id"].to_numpy(), df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
+        columns = [ids, df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
     columns.extend(np.asarray(places, dtype=np.int64) for places in quote_places(corpus))
+    return columns, _source_positions(sources, source_ids)
+
+
+def _ids_and_sources(corpus) -> tuple[np.ndarray, pd.Series]:
+    """The figures' ids and sources, in frame order."""
+    df = getattr(corpus.figures, "df", None)
+    if df is None:
+        records = list(corpus.figures.values())
+        return np.asarray([f.id for f in records], dtype=object), pd.Series([f.source for f in records], dtype=object)
+    return df["id"].to_numpy(), df["source"]
+
+
+def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
+    """Each figure's source as its position in `source_ids` (-1: none of them)."""
     codes, names = pd.factorize(sources)          # a source that is no string is coded -1
     position = {sid: i for i, sid in enumerate(source_ids)}
     positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
-    return columns, positions[codes]
+    return positions[codes]
 
 
 _PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []
