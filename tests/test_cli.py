@@ -202,6 +202,23 @@ def test_the_command_exits_with_its_output_whole(capsys, monkeypatch):
     assert json.loads(proc.stdout)["findings"]
 
 
+def test_only_the_command_keeps_its_result_until_the_process_ends(monkeypatch, capsys):
+    """command() ends with os._exit and keeps the check's objects for it to drop at once;
+    main() in a process that goes on keeps nothing."""
+    import figcheck.cli as cli
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(cli, "_kept_until_exit", None)
+    assert main(["check", "--format", "json"]) == 1
+    assert cli._kept_until_exit is None
+    capsys.readouterr()
+    exits = []
+    monkeypatch.setattr(cli.os, "_exit", exits.append)
+    cli.command(["check", "--format", "json"])
+    assert exits == [1]
+    assert [len(r.findings) for r in cli._kept_until_exit] == [len(json.loads(capsys.readouterr().out)["findings"])]
+
+
 def test_the_command_into_a_closed_pipe_says_nothing():
     script = shutil.which("figcheck", path=str(Path(sys.executable).parent))
     proc = subprocess.run(f"'{script}' check --format json | head -c 10", shell=True, cwd=REPO,
