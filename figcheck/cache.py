@@ -69,6 +69,8 @@ def _frame_as_columns(frame):
     import numpy as np
     import pandas as pd
 
+    if "unit_id" in frame.columns:   # a figure frame's unit numbers belong to this process (frames.as_frame renumbers)
+        frame = frame.drop(columns="unit_id")
     index = frame.index
     if (not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1
             or type(frame.columns) is not pd.Index or not frame.columns.is_unique

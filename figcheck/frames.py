@@ -34,11 +34,15 @@ def empty_figures() -> pd.DataFrame:
 
 
 def figure_frame(columns: dict) -> pd.DataFrame:
-    """Columns (lists or arrays) → the figure frame with its dtypes.
+    """Columns (lists or arrays) → the figure frame with its dtypes, and after them "unit_id":
+    each unit's process-wide number (units.unit_ids), given by a loader that has them or worked
+    out here.
 
     Text columns stay numpy object arrays: pandas' hash tables (isin, map, get_indexer,
     factorize) run on them in C, where pyarrow-backed strings take several times longer.
     """
+    from .units import unit_id_column
+
     data = {}
     for c in FIGURE_COLUMNS:
         if c in _FLOATS:
@@ -50,6 +54,8 @@ def figure_frame(columns: dict) -> pd.DataFrame:
         else:
             # copy=False: pandas would otherwise copy every object column (~0.3 s per million rows)
             data[c] = pd.Series(np.asarray(columns[c], dtype=object), dtype=object, copy=False)
+    unit_ids = columns.get("unit_id")
+    data["unit_id"] = np.asarray(unit_ids if unit_ids is not None else unit_id_column(data["unit"]), dtype=np.int32)
     # copy=False: Series are otherwise copied and consolidated into blocks (~1 s per million rows)
     return pd.DataFrame(data, copy=False)
 
@@ -70,8 +76,20 @@ class FrameColumns:
     def names(self) -> list:
         return [name for name, _, _ in self.columns]
 
+    def unit_ids(self) -> np.ndarray:
+        """A figure frame's unit numbers in this process (the cache holds the unit strings)."""
+        from .units import unit_id_column, unit_ids
+
+        values, strings = next((v, s) for name, v, s in self.columns if name == "unit")
+        if strings is None:
+            return unit_id_column(values)
+        return unit_ids(strings)[values] if len(strings) else np.empty(len(values), dtype=np.int32)
+
     def frame(self) -> pd.DataFrame:
-        return _frame_of(self.rows, {name: _decoded(values, strings) for name, values, strings in self.columns})
+        arrays = {name: _decoded(values, strings) for name, values, strings in self.columns}
+        if "unit" in arrays:
+            arrays["unit_id"] = self.unit_ids()
+        return _frame_of(self.rows, arrays)
 
 
 def _decoded(values, strings):
@@ -88,7 +106,14 @@ def _frame_of(rows: int, arrays: dict) -> pd.DataFrame:
 
 
 def as_frame(part) -> pd.DataFrame:
-    return part.frame() if isinstance(part, FrameColumns) else part
+    if isinstance(part, FrameColumns):
+        return part.frame()
+    if "unit" in part.columns and "unit_id" not in part.columns:   # a figure frame pandas pickled
+        from .units import unit_id_column
+
+        part = part.copy(deep=False)
+        part["unit_id"] = unit_id_column(part["unit"])
+    return part
 
 
 def join_frames(parts: list) -> pd.DataFrame:
@@ -97,7 +122,9 @@ def join_frames(parts: list) -> pd.DataFrame:
     and its strings taken once, with no frame per file (pd.concat otherwise)."""
     if len(parts) == 1:
         return as_frame(parts[0])
-    names = parts[0].names() if isinstance(parts[0], FrameColumns) else list(parts[0].columns)
+    # a figure frame's unit numbers are joined apart: a cached part has only the unit strings
+    names = [n for n in (parts[0].names() if isinstance(parts[0], FrameColumns) else parts[0].columns)
+             if n != "unit_id"]
     columns = []   # per part: {name: (values, strings)}
     for part in parts:
         if isinstance(part, FrameColumns):
@@ -105,7 +132,7 @@ def join_frames(parts: list) -> pd.DataFrame:
                 break
             columns.append({name: (values, strings) for name, values, strings in part.columns})
         else:
-            if list(part.columns) != names or not all(isinstance(d, np.dtype) for d in part.dtypes):
+            if [n for n in part.columns if n != "unit_id"] != names or not all(isinstance(d, np.dtype) for d in part.dtypes):
                 break
             columns.append({name: (part[name].to_numpy(), None) for name in names})
     else:
@@ -123,6 +150,9 @@ def join_frames(parts: list) -> pd.DataFrame:
             else:
                 arrays[name] = np.concatenate([_decoded(values, strings) for values, strings in pieces])
         else:
+            if "unit" in arrays:
+                arrays["unit_id"] = np.concatenate([
+                    p.unit_ids() if isinstance(p, FrameColumns) else as_frame(p)["unit_id"].to_numpy() for p in parts])
             return _frame_of(sum(len(p) for p in parts), arrays)
     return pd.concat([as_frame(p) for p in parts], ignore_index=True)
 

@@ -663,7 +663,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     distinct value (units, values as written, periods), never per figure where avoidable.
     """
     from .frames import figure_frame
-    from .units import UnitError, unit_info
+    from .units import UnitError, unit_ids, unit_info
 
     def problem(i, key, message):
         problems.append(Problem(display, line_of(int(i), key) if key else int(id_line[i]), message))
@@ -737,7 +737,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     modality, _ = choice("modality", MODALITIES, "reported")
 
     units = column["unit"]
-    unit_codes, unit_errors = _per_distinct(units, lambda i: _unit_problem(units.iloc[i]))
+    unit_codes, distinct_units = _per_distinct(units, lambda i: units.iloc[i])
+    unit_errors = [_unit_problem(u) for u in distinct_units]
+    # each row's process-wide unit number, for the table (-1: no unit string, a row dropped)
+    unit_id = np.append(unit_ids(distinct_units), np.int32(-1))[unit_codes]
     # which rows have a problem: per distinct value, then gathered (no pass over a million objects)
     unit_failed = np.array([e is not None for e in unit_errors] + [False], dtype=bool)[unit_codes]
     unit_errors = np.array(unit_errors + [None], dtype=object)
@@ -908,7 +911,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "quote": quotes.to_numpy(dtype=object)[rows], "value_text": value_text[rows],
         "low": numbers[rows, 0], "high": numbers[rows, 1],
         "written_half": numbers[rows, 2], "about_half": numbers[rows, 3],
-        "unit": units.to_numpy(dtype=object)[rows], "qualifier": qualifier[rows],
+        "unit": units.to_numpy(dtype=object)[rows], "unit_id": unit_id[rows], "qualifier": qualifier[rows],
         "quantity": column["quantity"].to_numpy(dtype=object)[rows],
         "period_start": p_start[rows], "period_end": p_end[rows], "period_text": p_text[rows],
         "file": repeated(display, int(keep.sum())), "line": np.asarray(id_line)[rows],

@@ -15,11 +15,22 @@ from .intervals import Intervals, qualifier_codes, read_intervals
 from .model import Corpus
 
 
-def unit_columns(units: pd.Series):
-    """(factor, dimension key, exponent rows, base dimension names) for a column of unit strings."""
-    from .units import unit_info
+def unit_columns(units: pd.Series, ids: np.ndarray | None = None):
+    """(factor, dimension key, exponent rows, base dimension names) for a column of unit strings.
 
-    codes, uniques = pd.factorize(units, sort=False)
+    `ids`, the units' process-wide numbers (units.unit_ids) where the loader worked them out,
+    spare hashing every row's string: each number's unit is resolved once and gathered."""
+    from .units import unit_info, unit_names
+
+    if ids is None or (len(ids) and ids.min() < 0):
+        codes, uniques = pd.factorize(units, sort=False)
+    else:
+        names = unit_names()
+        present = np.flatnonzero(np.bincount(ids, minlength=len(names)))
+        uniques = [names[i] for i in present]
+        position = np.zeros(len(names), dtype=np.intp)
+        position[present] = np.arange(len(present))
+        codes = position[ids]
     infos = [unit_info(u) for u in uniques]
     base_dims = sorted({d for info in infos for d, _ in info.exponents})
     col = {d: i for i, d in enumerate(base_dims)}
@@ -34,7 +45,7 @@ def unit_columns(units: pd.Series):
 
 TABLE_COLUMNS = ("id", "source", "quantity", "kind", "unit", "qualifier", "value_low", "value_high",
                  "written_half", "about_half", "period_start", "period_end", "modality", "attributed_to",
-                 "published", "file", "line")
+                 "published", "file", "line", "unit_id")
 
 
 def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFrame:
@@ -91,13 +102,14 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
         "period_start": f["period_start"], "period_end": f["period_end"],
         "modality": f["modality"], "attributed_to": f["attributed_to"],
         "published": pub.fillna(f["period_start"]),
-        "file": f["file"], "line": f["line"],
+        "file": f["file"], "line": f["line"], "unit_id": f["unit_id"],
     }, copy=False)
 
 
 def compute(df: pd.DataFrame, about_margin: float = 1.0) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Add base-unit intervals and dimensions to the raw columns (all column operations)."""
-    factors, dims, exponents, base_dims = unit_columns(df["unit"])
+    factors, dims, exponents, base_dims = unit_columns(
+        df["unit"], df["unit_id"].to_numpy() if "unit_id" in df.columns else None)
     q = qualifier_codes(df["qualifier"])
     lo, hi, lo_open, hi_open = read_intervals(
         q, df["value_low"].to_numpy(), df["value_high"].to_numpy(),

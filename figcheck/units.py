@@ -9,6 +9,8 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
+
 
 MAX_POWER = 12  # m³/s² needs 3; 12 leaves room and stays far inside int16 when relations multiply
 
@@ -119,6 +121,32 @@ def write_table(path) -> None:
     lines.append("}")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+
+
+# Every unit string this process has met, numbered as first met: the figure frame carries each
+# figure's number ("unit_id"), worked out per distinct string where the loader validates units,
+# so the table gathers factors by number and never hashes a million strings again. The numbers
+# belong to this process: the parse cache stores the strings.
+_UNIT_IDS: dict[str, int] = {}
+
+
+def unit_ids(names) -> np.ndarray:
+    """The process-wide number of each of these (distinct) unit strings."""
+    ids = _UNIT_IDS
+    return np.fromiter((ids.setdefault(name, len(ids)) for name in names), dtype=np.int32, count=len(names))
+
+
+def unit_id_column(units) -> np.ndarray:
+    """The unit number of every row of a column of unit strings (per distinct string)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(units, dtype=object))
+    return np.append(unit_ids(uniques), np.int32(-1))[codes]      # a missing unit: -1
+
+
+def unit_names() -> list[str]:
+    """The unit strings by their number."""
+    return list(_UNIT_IDS)
 
 
 def dimension_words(key: str) -> str:

@@ -94,3 +94,49 @@ def test_name_leaves_as_arrow_hold_the_same_names(exprs):
         for before, after in zip(g.leaves, a.leaves):
             after = after.to_pylist() if hasattr(after, "to_pylist") else list(after)
             assert after == list(before)
+
+
+# --- a figure frame's unit numbers: this process's, never the cache's ------------------------
+
+unit_cells = st.sampled_from(["shell/day", "soldier", "USD/month", "percent", "dimensionless"])
+
+
+@st.composite
+def figure_like_frames(draw):
+    from figcheck.units import unit_id_column
+
+    units = pd.Series(draw(st.lists(unit_cells, max_size=6)), dtype=object)
+    return pd.DataFrame({"unit": units, "line": np.arange(len(units), dtype=np.int64),
+                         "unit_id": unit_id_column(units)}, copy=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(figure_like_frames(), st.booleans()), min_size=1, max_size=4), st.text(min_size=1))
+def test_unit_numbers_are_renumbered_in_this_process(parts, newcomer):
+    """A cache entry keeps the unit strings only: the numbers, once a later process numbers its
+    units otherwise (here: a unit met first), are worked out again and still name each row's unit."""
+    from figcheck.units import unit_ids, unit_names
+
+    cached = [(_as_cached(f), c) for f, c in parts]
+    assert all("unit_id" not in p.names() for p, _ in cached)
+    unit_ids([f"{newcomer} per fortnight"])     # numbers move on between writing and reading
+    joined = join_frames([p if c else f for (f, c), (p, _) in zip(parts, cached)])
+    names = unit_names()
+    assert [names[i] for i in joined["unit_id"]] == joined["unit"].tolist()
+    assert joined["unit"].tolist() == [u for f, _ in parts for u in f["unit"]]
+    alone = as_frame(cached[0][0])
+    assert [names[i] for i in alone["unit_id"]] == alone["unit"].tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(unit_cells, max_size=40))
+def test_units_by_number_equal_units_by_string(units):
+    from figcheck.table import unit_columns
+    from figcheck.units import unit_id_column
+
+    column = pd.Series(units, dtype=object)
+    by_number = unit_columns(column, unit_id_column(column))
+    by_string = unit_columns(column)
+    for a, b in zip(by_number[:3], by_string[:3]):
+        np.testing.assert_array_equal(a, b)
+    assert by_number[3] == by_string[3]

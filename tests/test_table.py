@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 
 from conftest import figure, write_figures
+from figcheck.units import unit_names
 
 COLUMNS = ["id", "source", "quantity", "kind", "unit", "qualifier", "value_low", "value_high", "written_half",
            "about_half", "period_start", "period_end", "modality", "attributed_to", "published", "file", "line",
-           "q_code", "factor", "dimension", "low", "high", "low_open", "high_open", "unit_low", "unit_high"]
+           "unit_id", "q_code", "factor", "dimension", "low", "high", "low_open", "high_open", "unit_low", "unit_high"]
 
 
 def table_of(folder, body):
@@ -46,6 +47,8 @@ def test_columns_and_types(corpus_dir):
         assert df[column].dtype.kind == "M", column  # datetime64, so periods compare as columns
     assert df["line"].dtype == np.int64
     assert df.loc[1, "attributed_to"] == "Kiew"
+    # each unit's process-wide number, as the loader gave it
+    assert [unit_names()[i] for i in df["unit_id"]] == df["unit"].tolist() == ["soldier", "shell/day"]
     # shells per day → base unit shell per second; more_than: (2.5 M, ∞)
     assert df.loc[1, "factor"] == pytest.approx(1 / 86400)
     assert df.loc[1, "low"] == pytest.approx(2.5e6 / 86400)
