@@ -39,3 +39,20 @@ def test_units_outside_the_table_still_go_to_pint():
             pint_unit_info(bad)
         except UnitError as exc:
             assert str(exc) == message
+
+
+def test_pints_cache_lives_in_figchecks_folder_one_per_installation(monkeypatch, tmp_path):
+    """pint's own shared folder can hold entries naming a deleted environment's files, after
+    which every registry is built from scratch: figcheck keeps one folder per pint installation,
+    in its own cache folder, and none where caching is off."""
+    import pint
+
+    from figcheck.units import pint_cache_folder
+
+    monkeypatch.setenv("FIGCHECK_CACHE_DIR", str(tmp_path))
+    here = pint_cache_folder()
+    assert here.startswith(str(tmp_path / "pint"))
+    monkeypatch.setattr(pint, "__file__", "/elsewhere/site-packages/pint/__init__.py")
+    assert pint_cache_folder() != here and pint_cache_folder().startswith(str(tmp_path / "pint"))
+    monkeypatch.setenv("FIGCHECK_CACHE_DIR", "off")
+    assert pint_cache_folder() is None
