@@ -71,18 +71,21 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
     # mapped once per distinct quantity and source, then gathered: a map over a million rows hashes
     # each row against a dict of every key. The map over the distinct values infers the dtype
     # the map over the rows would (str, or float64 when nothing is found).
-    def map_distinct(column: pd.Series, mapping, name: str) -> pd.Series:
+    def map_distinct(column: pd.Series, mapping, name: str, dtype=None) -> pd.Series:
         codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
         if factorized is not None and not pd.isna(uniques).any():
             # without a missing value, the codes of the default factorize: kept for the rules
             factorized[name] = (_read_only(codes), uniques)
-        out = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(mapping).take(codes)
+        mapped = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(mapping)
+        if dtype is not None:   # converted per distinct value too (dates: a million conversions)
+            mapped = mapped.astype(dtype)
+        out = mapped.take(codes)
         out.index = column.index
         return out
 
     kinds = {k: q.kind for k, q in corpus.quantities.items()}
     published = pd.Series({k: s.published for k, s in corpus.sources.items()}, dtype=object)
-    pub = map_distinct(f["source"], published, "source").astype("datetime64[s]")
+    pub = map_distinct(f["source"], published, "source", "datetime64[s]")
     return pd.DataFrame({
         "id": f["id"], "source": f["source"], "quantity": f["quantity"],
         "kind": map_distinct(f["quantity"], kinds, "quantity"), "unit": f["unit"], "qualifier": f["qualifier"],
