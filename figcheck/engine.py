@@ -319,7 +319,7 @@ def fingerprints(findings, corpus, lookups=None) -> list[str]:
 
 def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
     """{row: the JSON fingerprint() writes for that figure}, from the frame's columns, each
-    column encoded by one map over it."""
+    column encoded by one map over it (or over its distinct values)."""
     if not len(rows):
         return {}
     df = figures.df
@@ -327,19 +327,30 @@ def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
     def cells(column):
         return df[column].to_numpy()[rows].tolist()
 
+    def texts(column, few: bool = True):
+        """_js of each cell: the C encoder mapped over a column of strings (once per distinct
+        string where they repeat), _js one by one otherwise."""
+        values = cells(column)
+        if set(map(type, values)) <= {str}:
+            if not few:
+                return list(map(_encode_string, values))
+            encoded = {v: _encode_string(v) for v in set(values)}
+            return list(map(encoded.__getitem__, values))
+        return list(map(_js, values))
+
     units = cells("unit")
     compact_units = {u: _js("".join(u.split())) for u in dict.fromkeys(units)}
     since_given = [isinstance(t, str) and t != "" for t in cells("since_text")]
     since = _day_pairs(df["since_start"].to_numpy()[rows], df["since_end"].to_numpy()[rows])
     columns = [
-        list(map(_js, cells("id"))),
+        texts("id", few=False),
         *(_floats(df[c].to_numpy()[rows]) for c in ("low", "high", "written_half")),
         [compact_units[u] for u in units],
-        list(map(_js, cells("qualifier"))),
+        texts("qualifier"),
         _day_pairs(df["period_start"].to_numpy()[rows], df["period_end"].to_numpy()[rows]),
         [s if given else "null" for s, given in zip(since, since_given)],
-        list(map(_js, cells("modality"))),
-        list(map(_js, cells("quantity"))),
+        texts("modality"),
+        texts("quantity"),
     ]
     if quote:
         columns.append([_js(" ".join(q.split())) for q in cells("quote")])
@@ -356,10 +367,24 @@ def _floats(values: np.ndarray) -> list[str]:
 
 
 def _day_pairs(start: np.ndarray, end: np.ndarray) -> list[str]:
-    """'["2024-01-01", "2025-01-01"]' per row: a period as fingerprint() writes it."""
-    a = np.datetime_as_string(start.astype("datetime64[D]"), unit="D")
-    b = np.datetime_as_string(end.astype("datetime64[D]"), unit="D")
-    return [f'["{x}", "{y}"]' for x, y in zip(a.tolist(), b.tolist())]
+    """'["2024-01-01", "2025-01-01"]' per row: a period as fingerprint() writes it, written once
+    per distinct period and gathered."""
+    start = np.asarray(start).astype("datetime64[D]")
+    end = np.asarray(end).astype("datetime64[D]")
+    start_code, start_days = pd.factorize(start.view(np.int64))
+    end_code, end_days = pd.factorize(end.view(np.int64))
+    pair_code, pairs = pd.factorize(start_code.astype(np.int64) * max(len(end_days), 1) + end_code)
+    a = np.datetime_as_string(start[_first_of(pair_code, len(pairs))], unit="D")
+    b = np.datetime_as_string(end[_first_of(pair_code, len(pairs))], unit="D")
+    written = np.array([f'["{x}", "{y}"]' for x, y in zip(a.tolist(), b.tolist())], dtype=object)
+    return written[pair_code].tolist()
+
+
+def _first_of(codes: np.ndarray, n: int) -> np.ndarray:
+    """The first position of each code 0..n-1."""
+    first = np.full(n, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first
 
 
 def _js(x) -> str:
