@@ -197,7 +197,7 @@ class _Rows:
     def __init__(self, ctx, group, rows: np.ndarray, lines: "_FigureLines"):
         corpus, table = ctx.corpus, ctx.table
         self.group, self.rows, self.lines = group, rows, lines
-        self.ids = [group.ids[i] for i in rows.tolist()]
+        self.ids = np.asarray(group.ids, dtype=object)[rows].tolist()
         self.expr, self.quote, self.source = _relation_cells(corpus, self.ids, group.rows[rows])
         tree = group.tree
         leaves = tree.leaves()

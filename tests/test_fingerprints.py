@@ -95,3 +95,13 @@ def test_positions_by_binary_search_equal_the_hash_tables(ordered):
     expected = pd.Index(ids).get_indexer(wanted)
     assert (engine._positions(frame, wanted) == expected).all()
     assert (engine._positions(frame, wanted + [None, 3]) == np.append(expected, [-1, -1])).all()
+
+
+def test_findings_are_made_as_the_dataclass_makes_them():
+    # findings_of fills a Finding's fields at once (engine._finding): the same object as Finding(...)
+    values = ("A001", "x", Severity.error, "m", ("a", "b"), None, "f.toml", 3, ("d",), {"gap": 1.0}, "h", "fp")
+    fast, made = engine._finding(*values), Finding(*values)
+    assert fast == made and fast.data == made.data and fast.new is True and fast.to_json() == made.to_json()
+    assert vars(fast) == vars(made) and type(fast) is Finding
+    with pytest.raises(Exception):
+        fast.code = "X001"      # still frozen
