@@ -214,6 +214,7 @@ class _Rows:
             leaf_units.append(np.where(pos >= 0, known, names).tolist())
             leaf_texts.append(names.tolist())
         n = len(rows)
+        _name(table, figure_rows, self.ids, group.rows[rows])
         # each row's figures in leaf order (-1 for a unit name), as plain lists
         self.figure_rows = np.stack(figure_rows, axis=1).tolist() if figure_rows else [[] for _ in range(n)]
         self.names = (np.stack([group.leaves[k][rows] for k, leaf in enumerate(leaves) if leaf.kind == "name"],
@@ -297,6 +298,14 @@ class _FigureLines:
         if label is None:
             label = self._labels[source] = display.source_labels(self.ctx.corpus, [source])[0]
         return label
+
+
+def _name(table, figure_rows: list, relation_ids: list, relation_positions) -> None:
+    """Tell the table which figures and relations the hits will name, and where they are."""
+    if hasattr(table, "name_figures"):
+        for pos in figure_rows:
+            table.name_figures(pos)
+        table.name_relations(relation_ids, relation_positions)
 
 
 def _relation_cells(corpus, ids: list, positions: np.ndarray) -> tuple[list, list, list]:

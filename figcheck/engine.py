@@ -140,13 +140,15 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
         hits.update({r.code: got[r.code] for r in in_worker})
         if progress is not None:
             progress.advance(len(in_worker))
-    return findings_of(corpus, rules, hits, settings)
+    return findings_of(corpus, rules, hits, settings, table)
 
 
-def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None) -> list[Finding]:
+def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None, table=None) -> list[Finding]:
+    """The hits as sorted findings; `table`, the FigureTable the rules ran on, tells where the
+    ids they named are (FigureTable.named_figures)."""
     severities = (settings or {}).get("severity", {})
     pending = [(r, hit) for r in rules for hit in hits.get(r.code, ())]
-    lookups = _Lookups(corpus)      # ids looked up once for places and fingerprints both
+    lookups = _Lookups(corpus, table)      # ids looked up once for places and fingerprints both
     places = _places(corpus, [hit for _, hit in pending], lookups)
     keys = [_Key(r.code, hit.relation, tuple(hit.figures), hit.data) for r, hit in pending]
     prints = fingerprints(keys, corpus, lookups)
@@ -195,15 +197,32 @@ class _Key(NamedTuple):
 class _Lookups:
     """Positions of ids in the corpus's figure and relation frames, each id looked up once."""
 
-    def __init__(self, corpus):
+    def __init__(self, corpus, table=None):
         self.figures = _Lookup(corpus.figures)
         self.relations = _Lookup(corpus.relations)
+        if table is not None:
+            self.figures.take(getattr(table, "named_figures", None))
+            self.relations.take(getattr(table, "named_relations", None))
 
 
 class _Lookup:
     def __init__(self, mapping):
         self.mapping = mapping
         self.known: dict = {}
+
+    def take(self, named: dict | None) -> None:
+        """Know the positions rules noted ({id: position}), those the frame's id column confirms:
+        ids are unique, so a confirmed position is the one a search would find."""
+        from .frames import _IdFrame
+
+        if not named or not isinstance(self.mapping, _IdFrame):
+            return
+        column = self.mapping.df["id"].to_numpy()
+        ids = np.array(list(named) + [None], dtype=object)[:-1]
+        pos = np.fromiter(named.values(), dtype=np.int64, count=len(named))
+        confirmed = (pos >= 0) & (pos < len(column))
+        confirmed[confirmed] = column[pos[confirmed]] == ids[confirmed]
+        self.known.update(zip(ids[confirmed].tolist(), pos[confirmed].tolist()))
 
     def positions(self, ids: list) -> np.ndarray:
         known = self.known

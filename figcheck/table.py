@@ -127,6 +127,12 @@ class FigureTable:
     exponents: np.ndarray            # (n, D) dimension exponents per figure
     base_dims: list[str]
     factorized: dict = field(default_factory=dict, repr=False, compare=False)
+    # ids the rules' hits name, with where they found them: {figure id: table row} and
+    # {relation id: position in the corpus's relations}. The engine places and fingerprints the
+    # findings from these (each checked against the frame's id column) instead of searching a
+    # million ids for them again.
+    named_figures: dict = field(default_factory=dict, repr=False, compare=False)
+    named_relations: dict = field(default_factory=dict, repr=False, compare=False)
 
     def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """pd.factorize(df[column]) (codes read-only), once per column for every rule that groups by
@@ -148,6 +154,16 @@ class FigureTable:
         wanted = pd.Series(uniques, dtype=object).isin(values).to_numpy()
         missing_wanted = bool(pd.Series([None], dtype=object).isin(values).iloc[0])
         return np.r_[wanted, missing_wanted][codes]
+
+    def name_figures(self, rows) -> None:
+        """Note the figures at these table rows (-1: none) as named by a rule's hits."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        rows = rows[rows >= 0]
+        self.named_figures.update(zip(self.df["id"].to_numpy()[rows].tolist(), rows.tolist()))
+
+    def name_relations(self, ids, positions) -> None:
+        """Note relations (ids, their positions in the corpus's relations) as named by a rule's hits."""
+        self.named_relations.update(zip(ids, np.asarray(positions, dtype=np.int64).tolist()))
 
     @functools.cached_property
     def row(self) -> dict[str, int]:
