@@ -139,6 +139,55 @@ def _natural_units(tree, leaf_units):
         return registry().dimensionless, registry().dimensionless
 
 
+def pint_unit_facts(tree, leaf_units) -> tuple:
+    """(left factor, right factor, left unit text, right unit text, whether the left side is
+    shown converted to the right's unit) of a relation whose name leaves have these unit texts."""
+    left_unit, right_unit = _natural_units(tree, leaf_units)
+    lu, ru = _unit_text(left_unit), _unit_text(right_unit)
+    return (_factor(left_unit), _factor(right_unit), lu, ru,
+            lu != ru and left_unit.dimensionality == right_unit.dimensionality)
+
+
+def table_unit_facts(tree, leaf_units) -> tuple | None:
+    """pint_unit_facts() worked out without pint (figcheck.unit_terms); None when a leaf's unit
+    is not in the unit table."""
+    from figcheck import unit_terms
+
+    numbered = _numbered(tree, iter(range(10**6)))
+    units = {f"#{k}": u for k, u in enumerate(leaf_units)}
+
+    def unit_of_leaf(leaf):
+        return units.get(leaf.text, leaf.text)
+
+    left = unit_terms.side_terms(numbered.left, unit_of_leaf)
+    right = unit_terms.side_terms(numbered.right, unit_of_leaf) if left is not None else None
+    if right is None:
+        return None
+    lu, ru = unit_terms.text(left), unit_terms.text(right)
+    return (unit_terms.factor(left), unit_terms.factor(right), lu, ru,
+            lu != ru and unit_terms.dimensions(left) == unit_terms.dimensions(right))
+
+
+def _unit_facts_of(prepared: list) -> None:
+    """Give every prepared group its rows' natural units, once per distinct combination of leaf
+    units. Without pint when every unit is in the unit table and pint has not been used yet in
+    this process (its caches decide the last bit of a factor, and figcheck.unit_terms keeps
+    them as pint would only while it answers alone); else by pint, for all of them."""
+    from figcheck import unit_terms
+    from figcheck.units import registry
+
+    leaf_texts = {u for r in prepared for combo in r.combos for u in combo}
+    by_table = (registry.cache_info().currsize == 0
+                and all(unit_terms.unit_terms(u) is not None for u in leaf_texts))
+    for r in prepared:
+        per_combo = {}
+        for combo in r.combos:
+            if combo not in per_combo:
+                facts = table_unit_facts(r.group.tree, combo) if by_table else None
+                per_combo[combo] = facts if facts is not None else pint_unit_facts(r.group.tree, combo)
+        r.set_units([per_combo[c] for c in r.combos])
+
+
 class _Rows:
     """What the messages of one shape group's failing rows are made of, gathered as columns:
     the relations' fields, their figures (table rows, in leaf order), each row's natural units,
@@ -148,7 +197,7 @@ class _Rows:
     def __init__(self, ctx, group, rows: np.ndarray, lines: "_FigureLines"):
         corpus, table = ctx.corpus, ctx.table
         self.group, self.rows, self.lines = group, rows, lines
-        self.ids = [group.ids[i] for i in rows.tolist()]
+        self.ids = np.asarray(group.ids, dtype=object)[rows].tolist()
         self.expr, self.quote, self.source = _relation_cells(corpus, self.ids, group.rows[rows])
         tree = group.tree
         leaves = tree.leaves()
@@ -165,24 +214,13 @@ class _Rows:
             leaf_units.append(np.where(pos >= 0, known, names).tolist())
             leaf_texts.append(names.tolist())
         n = len(rows)
+        _name(table, figure_rows, self.ids, group.rows[rows])
         # each row's figures in leaf order (-1 for a unit name), as plain lists
         self.figure_rows = np.stack(figure_rows, axis=1).tolist() if figure_rows else [[] for _ in range(n)]
         self.names = (np.stack([group.leaves[k][rows] for k, leaf in enumerate(leaves) if leaf.kind == "name"],
                                axis=1).tolist() if figure_rows else [[] for _ in range(n)])
-        # natural units per distinct combination of leaf units
-        combos = list(zip(*leaf_units)) if leaf_units else [()] * n
-        per_combo = {}
-        for combo in dict.fromkeys(combos):
-            left_unit, right_unit = _natural_units(tree, combo)
-            lu, ru = _unit_text(left_unit), _unit_text(right_unit)
-            per_combo[combo] = (_factor(left_unit), _factor(right_unit), lu, ru,
-                                lu != ru and left_unit.dimensionality == right_unit.dimensionality)
-        unit_rows = [per_combo[c] for c in combos]
-        self.left_factor = np.array([u[0] for u in unit_rows], dtype=float)
-        self.right_factor = np.array([u[1] for u in unit_rows], dtype=float)
-        self.left_unit = [u[2] for u in unit_rows]
-        self.right_unit = [u[3] for u in unit_rows]
-        self.convert = [u[4] for u in unit_rows]
+        # each row's combination of leaf units: its natural units come from set_units()
+        self.combos = list(zip(*leaf_units)) if leaf_units else [()] * n
         # the sides as written: one template per shape; numbers keep their text from the expression
         if all(leaf.kind == "name" for leaf in leaves):
             left_t, right_t = render_slots(tree)
@@ -194,6 +232,15 @@ class _Rows:
             self.right_text = [render(t.right) for t in trees]
         self.left = group.left.take(rows)
         self.right = group.right.take(rows)
+
+    def set_units(self, unit_rows: list) -> None:
+        """Each row's (left factor, right factor, left unit, right unit, convert), as
+        pint_unit_facts() gives them."""
+        self.left_factor = np.array([u[0] for u in unit_rows], dtype=float)
+        self.right_factor = np.array([u[1] for u in unit_rows], dtype=float)
+        self.left_unit = [u[2] for u in unit_rows]
+        self.right_unit = [u[3] for u in unit_rows]
+        self.convert = [u[4] for u in unit_rows]
 
     def figures(self, i: int) -> tuple:
         """The relation's figure ids, each once, in leaf order (what the hit names)."""
@@ -253,6 +300,14 @@ class _FigureLines:
         return label
 
 
+def _name(table, figure_rows: list, relation_ids: list, relation_positions) -> None:
+    """Tell the table which figures and relations the hits will name, and where they are."""
+    if hasattr(table, "name_figures"):
+        for pos in figure_rows:
+            table.name_figures(pos)
+        table.name_relations(relation_ids, relation_positions)
+
+
 def _relation_cells(corpus, ids: list, positions: np.ndarray) -> tuple[list, list, list]:
     """(expr, quote, source) of each relation, from the relation frame's columns at the
     positions the evaluation kept (no lookup by id)."""
@@ -274,7 +329,10 @@ def _prepared(ctx, want_mismatch: bool) -> list["_Rows"]:
     needed = [group.positions[k][rows] for group, rows in failing
               for k in range(len(group.positions or ())) if group.positions[k] is not None]
     lines = _FigureLines(ctx, needed)
-    return [_Rows(ctx, group, rows, lines) for group, rows in failing]
+    prepared = [_Rows(ctx, group, rows, lines) for group, rows in failing]
+    if not want_mismatch:       # a relation that mixes dimensions shows no sides: no units
+        _unit_facts_of(prepared)
+    return prepared
 
 
 @rule("A001", "relation-does-not-hold", "error",

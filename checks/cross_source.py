@@ -679,6 +679,7 @@ def sources_disagree(ctx):
             found.append((rows, camps, outside))
         # one lookup for every figure the findings print
         view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
+        _name(ctx.table, np.concatenate([rows if len(camps) != 1 else outside for rows, camps, outside in found]))
         texts = _Texts(ctx, view)
         for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
             yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids, texts)
@@ -697,6 +698,12 @@ class _View(NamedTuple):
     quantity: str
     period: str
     attributed_to: str
+
+
+def _name(table, rows) -> None:
+    """Tell the table which figures the hits will name (FigureTable.name_figures)."""
+    if hasattr(table, "name_figures"):
+        table.name_figures(rows)
 
 
 def _views(ctx, rows) -> dict:
@@ -768,6 +775,7 @@ def _pair_hits(ctx, lower, higher, same):
     if not len(lower):
         return
     ends = np.unique(np.r_[lower, higher])
+    _name(ctx.table, ends)
     texts = _Texts(ctx, {r: view[r] for r in ends.tolist()})
     # each figure's interval as written, formatted once per figure
     shown_interval = dict(zip(ends.tolist(), display.intervals(
@@ -1021,6 +1029,7 @@ def cumulative_falls(ctx):
     ids = df["id"].to_numpy()
     earlier, later = falls(df, iv, ctx.table)
     view = _views(ctx, np.r_[earlier, later])
+    _name(ctx.table, np.r_[earlier, later])
     texts = _Texts(ctx, view)
     stated, who, quote_line = texts.stated, texts.who, texts.quote_line
     for i, j in zip(earlier.tolist(), later.tolist()):

@@ -1,6 +1,7 @@
 """Discover checks/, select rules, run them over the figure table, turn hits into findings."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -139,27 +140,49 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
         hits.update({r.code: got[r.code] for r in in_worker})
         if progress is not None:
             progress.advance(len(in_worker))
-    return findings_of(corpus, rules, hits, settings)
+    return findings_of(corpus, rules, hits, settings, table)
 
 
-def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None) -> list[Finding]:
+def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None, table=None) -> list[Finding]:
+    """The hits as sorted findings; `table`, the FigureTable the rules ran on, tells where the
+    ids they named are (FigureTable.named_figures)."""
     severities = (settings or {}).get("severity", {})
     pending = [(r, hit) for r in rules for hit in hits.get(r.code, ())]
-    lookups = _Lookups(corpus)      # ids looked up once for places and fingerprints both
+    lookups = _Lookups(corpus, table)      # ids looked up once for places and fingerprints both
     places = _places(corpus, [hit for _, hit in pending], lookups)
     keys = [_Key(r.code, hit.relation, tuple(hit.figures), hit.data) for r, hit in pending]
     prints = fingerprints(keys, corpus, lookups)
     findings: list[Finding] = []
+    severity_of = {s: s for s in Severity}
     for (r, hit), (file, line), key, fp in zip(pending, places, keys, prints):
         sev = hit.severity if hit.severity is not None else severities.get(r.code, r.severity)
         if r.code in severities:
             sev = severities[r.code]
-        findings.append(Finding(r.code, r.name, Severity(sev), hit.message, key.figures, hit.relation,
-                                file, line, tuple(hit.details), dict(hit.data), hit.headline, fp))
+        sev = severity_of[sev] if type(sev) is Severity or type(sev) is int and sev in severity_of else Severity(sev)
+        findings.append(_finding(r.code, r.name, sev, hit.message, key.figures, hit.relation,
+                                 file, line, tuple(hit.details), dict(hit.data), hit.headline, fp))
     # a total order: the same findings sort the same whichever engine found them in which order
     findings.sort(key=lambda f: (-f.severity, f.file, f.line, f.code, f.figures, f.relation or "", f.message,
                                  f.details))
     return findings
+
+
+_FINDING_FIELDS = ("code", "name", "severity", "message", "figures", "relation", "file", "line", "details", "data",
+                   "headline", "fingerprint", "new")
+
+
+def _finding(*values) -> Finding:
+    """Finding(*values) with `new` True, without the frozen dataclass's per-field setattr (a third
+    of the time of making thousands): the same object, its fields set at once."""
+    finding = object.__new__(Finding)
+    finding.__dict__.update(zip(_FINDING_FIELDS, (*values, True)))
+    return finding
+
+
+if tuple(f.name for f in dataclasses.fields(Finding)) != _FINDING_FIELDS \
+        or Finding.__dataclass_fields__["new"].default is not True or hasattr(Finding, "__post_init__"):
+    def _finding(*values) -> Finding:     # a Finding of other fields: its own constructor
+        return Finding(*values)
 
 
 class _Key(NamedTuple):
@@ -174,15 +197,32 @@ class _Key(NamedTuple):
 class _Lookups:
     """Positions of ids in the corpus's figure and relation frames, each id looked up once."""
 
-    def __init__(self, corpus):
+    def __init__(self, corpus, table=None):
         self.figures = _Lookup(corpus.figures)
         self.relations = _Lookup(corpus.relations)
+        if table is not None:
+            self.figures.take(getattr(table, "named_figures", None))
+            self.relations.take(getattr(table, "named_relations", None))
 
 
 class _Lookup:
     def __init__(self, mapping):
         self.mapping = mapping
         self.known: dict = {}
+
+    def take(self, named: dict | None) -> None:
+        """Know the positions rules noted ({id: position}), those the frame's id column confirms:
+        ids are unique, so a confirmed position is the one a search would find."""
+        from .frames import _IdFrame
+
+        if not named or not isinstance(self.mapping, _IdFrame):
+            return
+        column = self.mapping.df["id"].to_numpy()
+        ids = np.array(list(named) + [None], dtype=object)[:-1]
+        pos = np.fromiter(named.values(), dtype=np.int64, count=len(named))
+        confirmed = (pos >= 0) & (pos < len(column))
+        confirmed[confirmed] = column[pos[confirmed]] == ids[confirmed]
+        self.known.update(zip(ids[confirmed].tolist(), pos[confirmed].tolist()))
 
     def positions(self, ids: list) -> np.ndarray:
         known = self.known
@@ -319,7 +359,7 @@ def fingerprints(findings, corpus, lookups=None) -> list[str]:
 
 def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
     """{row: the JSON fingerprint() writes for that figure}, from the frame's columns, each
-    column encoded by one map over it."""
+    column encoded by one map over it (or over its distinct values)."""
     if not len(rows):
         return {}
     df = figures.df
@@ -327,19 +367,30 @@ def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
     def cells(column):
         return df[column].to_numpy()[rows].tolist()
 
+    def texts(column, few: bool = True):
+        """_js of each cell: the C encoder mapped over a column of strings (once per distinct
+        string where they repeat), _js one by one otherwise."""
+        values = cells(column)
+        if set(map(type, values)) <= {str}:
+            if not few:
+                return list(map(_encode_string, values))
+            encoded = {v: _encode_string(v) for v in set(values)}
+            return list(map(encoded.__getitem__, values))
+        return list(map(_js, values))
+
     units = cells("unit")
     compact_units = {u: _js("".join(u.split())) for u in dict.fromkeys(units)}
     since_given = [isinstance(t, str) and t != "" for t in cells("since_text")]
     since = _day_pairs(df["since_start"].to_numpy()[rows], df["since_end"].to_numpy()[rows])
     columns = [
-        list(map(_js, cells("id"))),
+        texts("id", few=False),
         *(_floats(df[c].to_numpy()[rows]) for c in ("low", "high", "written_half")),
         [compact_units[u] for u in units],
-        list(map(_js, cells("qualifier"))),
+        texts("qualifier"),
         _day_pairs(df["period_start"].to_numpy()[rows], df["period_end"].to_numpy()[rows]),
         [s if given else "null" for s, given in zip(since, since_given)],
-        list(map(_js, cells("modality"))),
-        list(map(_js, cells("quantity"))),
+        texts("modality"),
+        texts("quantity"),
     ]
     if quote:
         columns.append([_js(" ".join(q.split())) for q in cells("quote")])
@@ -356,10 +407,24 @@ def _floats(values: np.ndarray) -> list[str]:
 
 
 def _day_pairs(start: np.ndarray, end: np.ndarray) -> list[str]:
-    """'["2024-01-01", "2025-01-01"]' per row: a period as fingerprint() writes it."""
-    a = np.datetime_as_string(start.astype("datetime64[D]"), unit="D")
-    b = np.datetime_as_string(end.astype("datetime64[D]"), unit="D")
-    return [f'["{x}", "{y}"]' for x, y in zip(a.tolist(), b.tolist())]
+    """'["2024-01-01", "2025-01-01"]' per row: a period as fingerprint() writes it, written once
+    per distinct period and gathered."""
+    start = np.asarray(start).astype("datetime64[D]")
+    end = np.asarray(end).astype("datetime64[D]")
+    start_code, start_days = pd.factorize(start.view(np.int64))
+    end_code, end_days = pd.factorize(end.view(np.int64))
+    pair_code, pairs = pd.factorize(start_code.astype(np.int64) * max(len(end_days), 1) + end_code)
+    a = np.datetime_as_string(start[_first_of(pair_code, len(pairs))], unit="D")
+    b = np.datetime_as_string(end[_first_of(pair_code, len(pairs))], unit="D")
+    written = np.array([f'["{x}", "{y}"]' for x, y in zip(a.tolist(), b.tolist())], dtype=object)
+    return written[pair_code].tolist()
+
+
+def _first_of(codes: np.ndarray, n: int) -> np.ndarray:
+    """The first position of each code 0..n-1."""
+    first = np.full(n, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first
 
 
 def _js(x) -> str:

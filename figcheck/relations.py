@@ -129,7 +129,7 @@ def _convert(node, depth):
 class Evaluated:
     """One shape group's result, row i belonging to relation ids[i]."""
 
-    ids: list[str]
+    ids: list[str] | np.ndarray   # relation ids (an object array from evaluate_all)
     op: str
     left: Intervals
     right: Intervals
@@ -579,7 +579,8 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 hi[~is_fig] = factor
                 exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
-        result = evaluate_group(g.tree, ids[g.rows].tolist(), slots, dims_of)
+        # the ids as an array (object): a list of a million would be built only to be indexed
+        result = evaluate_group(g.tree, ids[g.rows], slots, dims_of)
         result.tree, result.leaves, result.positions, result.rows = g.tree, g.leaves, per_leaf, g.rows
         results.append(result)
     return results

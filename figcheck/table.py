@@ -82,18 +82,21 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
     # mapped once per distinct quantity and source, then gathered: a map over a million rows hashes
     # each row against a dict of every key. The map over the distinct values infers the dtype
     # the map over the rows would (str, or float64 when nothing is found).
-    def map_distinct(column: pd.Series, mapping, name: str) -> pd.Series:
+    def map_distinct(column: pd.Series, mapping, name: str, dtype=None) -> pd.Series:
         codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
         if factorized is not None and not pd.isna(uniques).any():
             # without a missing value, the codes of the default factorize: kept for the rules
             factorized[name] = (_read_only(codes), uniques)
-        out = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(mapping).take(codes)
+        mapped = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(mapping)
+        if dtype is not None:   # converted per distinct value too (dates: a million conversions)
+            mapped = mapped.astype(dtype)
+        out = mapped.take(codes)
         out.index = column.index
         return out
 
     kinds = {k: q.kind for k, q in corpus.quantities.items()}
     published = pd.Series({k: s.published for k, s in corpus.sources.items()}, dtype=object)
-    pub = map_distinct(f["source"], published, "source").astype("datetime64[s]")
+    pub = map_distinct(f["source"], published, "source", "datetime64[s]")
     return pd.DataFrame({
         "id": f["id"], "source": f["source"], "quantity": f["quantity"],
         "kind": map_distinct(f["quantity"], kinds, "quantity"), "unit": f["unit"], "qualifier": f["qualifier"],
@@ -136,6 +139,12 @@ class FigureTable:
     exponents: np.ndarray            # (n, D) dimension exponents per figure
     base_dims: list[str]
     factorized: dict = field(default_factory=dict, repr=False, compare=False)
+    # ids the rules' hits name, with where they found them: {figure id: table row} and
+    # {relation id: position in the corpus's relations}. The engine places and fingerprints the
+    # findings from these (each checked against the frame's id column) instead of searching a
+    # million ids for them again.
+    named_figures: dict = field(default_factory=dict, repr=False, compare=False)
+    named_relations: dict = field(default_factory=dict, repr=False, compare=False)
 
     def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """pd.factorize(df[column]) (codes read-only), once per column for every rule that groups by
@@ -157,6 +166,16 @@ class FigureTable:
         wanted = pd.Series(uniques, dtype=object).isin(values).to_numpy()
         missing_wanted = bool(pd.Series([None], dtype=object).isin(values).iloc[0])
         return np.r_[wanted, missing_wanted][codes]
+
+    def name_figures(self, rows) -> None:
+        """Note the figures at these table rows (-1: none) as named by a rule's hits."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        rows = rows[rows >= 0]
+        self.named_figures.update(zip(self.df["id"].to_numpy()[rows].tolist(), rows.tolist()))
+
+    def name_relations(self, ids, positions) -> None:
+        """Note relations (ids, their positions in the corpus's relations) as named by a rule's hits."""
+        self.named_relations.update(zip(ids, np.asarray(positions, dtype=np.int64).tolist()))
 
     @functools.cached_property
     def row(self) -> dict[str, int]:

@@ -95,3 +95,35 @@ def test_positions_by_binary_search_equal_the_hash_tables(ordered):
     expected = pd.Index(ids).get_indexer(wanted)
     assert (engine._positions(frame, wanted) == expected).all()
     assert (engine._positions(frame, wanted + [None, 3]) == np.append(expected, [-1, -1])).all()
+
+
+def test_findings_are_made_as_the_dataclass_makes_them():
+    # findings_of fills a Finding's fields at once (engine._finding): the same object as Finding(...)
+    values = ("A001", "x", Severity.error, "m", ("a", "b"), None, "f.toml", 3, ("d",), {"gap": 1.0}, "h", "fp")
+    fast, made = engine._finding(*values), Finding(*values)
+    assert fast == made and fast.data == made.data and fast.new is True and fast.to_json() == made.to_json()
+    assert vars(fast) == vars(made) and type(fast) is Finding
+    with pytest.raises(Exception):
+        fast.code = "X001"      # still frozen
+
+
+def test_positions_the_rules_noted_give_the_findings_a_search_gives(generated):
+    # findings_of takes the rows the rules noted (FigureTable.named_figures) instead of searching
+    # the ids; the findings are the same, and a wrong note is not believed
+    from figcheck.rules import Context
+    from figcheck.table import FigureTable
+
+    corpus = load([generated / "csv"], use_cache=False)
+    table = FigureTable.from_corpus(corpus)
+    rules = [r for r in engine.selected(engine.discover()) if not r.texts]
+    ctx = Context(corpus, table, {})
+    hits = {r.code: list(r.check(ctx) or ()) for r in rules}
+    assert len(table.named_figures) > 20 and len(table.named_relations) > 5
+    searched = engine.findings_of(corpus, rules, hits, {})
+    assert engine.findings_of(corpus, rules, hits, {}, table) == searched
+    some = next(iter(table.named_figures))
+    table.named_figures[some] = (table.named_figures[some] + 1) % len(table)      # a wrong note
+    table.named_relations[next(iter(table.named_relations))] = 10**9             # out of range
+    table.named_figures["no_such_figure"] = 0
+    wrong = engine.findings_of(corpus, rules, hits, {}, table)
+    assert [(f.file, f.line, f.fingerprint) for f in wrong] == [(f.file, f.line, f.fingerprint) for f in searched]

@@ -96,3 +96,25 @@ def test_nums_writes_each_number_as_num_does(values):
     from figcheck import display
 
     assert display.nums(values) == [display.num(v) for v in values]
+
+
+_record_values = st.one_of(_scalars, st.just([]), st.lists(st.integers(), max_size=2),
+                           st.dictionaries(st.sampled_from(["claim", "date", "{x}"]), st.integers(0, 9), max_size=2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["claims", "kinds", "open", "{odd}", "ß"]), min_size=1, max_size=4, unique=True),
+       st.data(), st.integers(60, 140), st.booleans())
+def test_many_records_of_one_shape_are_written_as_json_dumps_does(keys, data, n, vary):
+    # a dict of many records (coverage per source) is written column by column: the same bytes
+    kinds = {k: data.draw(st.sampled_from(["int", "str", "float", "empty", "any", "inner"])) for k in keys}
+    values = {"int": st.integers(-10**6, 10**6), "str": st.text(max_size=6),
+              "float": st.floats(allow_nan=True, allow_infinity=True), "empty": st.just([]),
+              "any": _record_values,
+              "inner": st.fixed_dictionaries({"claims": st.integers(0, 99), "kinds": st.dictionaries(
+                  st.sampled_from(["claim", "date"]), st.integers(0, 9), max_size=2)})}
+    records = {f"s{i:06d}": {k: data.draw(values[kinds[k]]) for k in keys} for i in range(n)}
+    if vary:    # one record of another shape: written member by member, still the same bytes
+        records["s999999"] = {"other": 1}
+    doc = {"summary": {"coverage": {"sources": records}}}
+    assert dumps(doc) == json.dumps(doc, ensure_ascii=False, indent=2)

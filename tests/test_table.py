@@ -94,3 +94,25 @@ def test_an_empty_corpus_gives_an_empty_table(corpus_dir):
     path.write_text("# nothing\n", encoding="utf-8")
     table = FigureTable.from_corpus(load([path]))
     assert len(table) == 0 and len(table.intervals) == 0
+
+
+def test_published_dates_converted_per_source_are_the_per_figure_conversion(tmp_path):
+    # build_columns converts each source's date once and gathers: the column is what mapping every
+    # figure's source and converting a million dates gave
+    from conftest import generated_archive
+    from figcheck.load import load
+    from figcheck.table import FigureTable
+
+    import dataclasses
+
+    generated_archive(tmp_path, 2000, seed=5, forms=("csv",))
+    corpus = load([str(tmp_path / "csv")])
+    some = list(corpus.sources)[::3]
+    for sid in some:        # sources without a date: the figure's period start fills in
+        corpus.sources[sid] = dataclasses.replace(corpus.sources[sid], published=None)
+    table = FigureTable.from_corpus(corpus)
+    f = corpus.figures.df
+    published = pd.Series({k: s.published for k, s in corpus.sources.items()}, dtype=object)
+    reference = f["source"].map(published).astype("datetime64[s]").fillna(f["period_start"])
+    pd.testing.assert_series_equal(table.df["published"], reference, check_names=False)
+    assert table.df["published"].isna().sum() == 0 and len(some) > 0

@@ -99,6 +99,16 @@ def _write(o, level: int, out: list) -> None:
         if not o:
             out.append("{}")
             return
+        if len(o) >= RECORDS_FROM:
+            records = _records(list(o.values()), level + 1)
+            if records is not None:     # many records of one shape (coverage per source): as columns
+                inner = _indent(level + 1)
+                first = "{" + inner
+                for k, text in zip(o, records):
+                    out.append(first + (encode_basestring(k) if type(k) is str else _key(k)) + ": " + text)
+                    first = "," + inner
+                out.append(_indent(level) + "}")
+                return
         inner = _indent(level + 1)
         first = "{" + inner
         for k, v in o.items():
@@ -159,3 +169,55 @@ def _write(o, level: int, out: list) -> None:
     else:
         json.dumps(o)      # what json.dumps cannot write either: its own error
         raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+# A dict of at least this many members whose values are dicts of one shape is written column by
+# column (_records): the same bytes, without walking every member's members one by one.
+RECORDS_FROM = 64
+
+
+def _records(values: list, level: int) -> list[str] | None:
+    """The JSON of each of `values` at `level`, as _write writes it, when they are non-empty
+    dicts with the same keys (None otherwise): each key's values are written as one column
+    (_column) and every record filled into one template."""
+    if not values or type(values[0]) is not dict or not values[0]:
+        return None
+    keys = tuple(values[0])
+    for v in values:
+        if type(v) is not dict or len(v) != len(keys) or tuple(v) != keys:
+            return None
+    inner = _indent(level + 1)
+    pieces = []
+    for i, k in enumerate(keys):
+        key = encode_basestring(k) if type(k) is str else _key(k)
+        pieces.append(("{" if i == 0 else ",") + inner + key + ": ")
+    template = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in pieces) + "{}" \
+        + (_indent(level) + "}").replace("}", "}}")
+    columns = [_column([v[k] for v in values], level + 1) for k in keys]
+    return list(map(template.format, *columns))
+
+
+def _column(values: list, level: int) -> list[str]:
+    """_write of each value at `level`: a column of one simple type by one map, dicts of one
+    shape as records, anything else one by one."""
+    kinds = {type(v) for v in values}
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if kind is str:
+            return list(map(encode_basestring, values))
+        if kind is int:
+            return list(map(int.__repr__, values))
+        if kind is float:
+            return list(map(_float, values))
+        if kind is dict:
+            records = _records(values, level)
+            if records is not None:
+                return records
+        if kind is list and not any(values):
+            return ["[]"] * len(values)
+    out = []
+    for v in values:
+        piece: list = []
+        _write(v, level, piece)
+        out.append("".join(piece))
+    return out
