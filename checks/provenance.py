@@ -65,7 +65,7 @@ def quote_misses(texts: dict, sources, quotes, places=None) -> list[int]:
     checked). A verbatim `in` settles nearly all; the tolerant `locate` runs only for the
     others, grouped by source so that each source text is normalised once."""
     if places is not None:       # where each quote first stands verbatim, -1 for nowhere
-        found = [k >= 0 for k in places]
+        found = (np.asarray(places) >= 0).tolist()
     else:
         try:
             # one pass in C: is each quote in its source's text ("" for a source without one)?
