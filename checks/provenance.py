@@ -11,7 +11,7 @@ import pandas as pd
 
 from figcheck import display
 from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
-from figcheck.coverage import _row_sources, quote_places, uncovered_mentions
+from figcheck.coverage import _row_sources, quote_codes, quote_places, uncovered_mentions
 from figcheck.quotes import closest_passage, locate
 from figcheck.rules import Example, Hit, rule
 
@@ -234,7 +234,9 @@ class _FigureKeys:
         language_codes, language_names = pd.factorize(np.array(source_languages, dtype=object))
         row_language = language_codes[_row_sources(corpus)]
         self.language = np.asarray(language_names, dtype=object)[row_language]
-        self._numbers = _codes(self.quote, self.value_text, self.low, self.high, row_language) \
+        quotes = quote_codes(corpus)        # factorised once, with the quote search
+        self._numbers = _codes(self.quote if quotes is None else quotes[0], self.value_text, self.low, self.high,
+                               row_language) \
             if self.n else np.zeros(0, dtype=np.int64)
 
     def groups(self, with_qualifier: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -1174,9 +1174,8 @@ def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.nd
     counts = np.bincount(table.text_of[sentence_of], minlength=n_texts)
 
     kinds_of = _kinds_of_texts(table, units, unit_of, slow)
-    claims_of: list = [None] * n_texts
-    for t in range(n_texts):
-        claims_of[t] = _lazy_claims(table, units, unit_of, t)
+    parts = (table, units, unit_of)
+    claims_of: list = [_TextClaims(parts, t) for t in range(n_texts)]
     slow_texts = np.flatnonzero(slow).tolist()
     if slow_texts:
         read = {t: _claims_of(sources[t].text, languages[t]) for t in slow_texts}
@@ -1242,6 +1241,10 @@ def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -
                 first_seen[u, j] = min(first_seen[u, j], rank)
             counts[u, j] += 1
     per_text = np.add.reduceat(counts[unit_of], table.first, axis=0)
+    if len(present) == 1:                  # one kind in the whole corpus (an archive of claims)
+        kind = present[0]
+        return [None if slow_t else Counter({kind: n}) if n else Counter()
+                for slow_t, n in zip(slow.tolist(), per_text[:, 0].tolist())]
     # where each kind first appears: the sentence (over all texts), then its place in the unit
     big = (np.arange(len(unit_of), dtype=np.int64) * (len(KINDS) + 1))[:, None]
     seen = first_seen[unit_of]
@@ -1260,18 +1263,21 @@ def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -
     return out
 
 
-def _lazy_claims(table, units: list, unit_of: np.ndarray, t: int):
-    """The claims' tuples of text t, built from its units when first asked for."""
-    got = None
+class _TextClaims:
+    """The claims' tuples of text t, built from its units when first asked for (a call)."""
 
-    def claims():
-        nonlocal got
-        if got is None:
-            a, b = int(table.first[t]), int(table.first[t] + table.counts[t])
-            got = [m for m in _unit_raws([units[u] for u in unit_of[a:b].tolist()], table.at[a:b].tolist())
-                   if m[RAW_KIND] in NEEDS_LOOK]
-        return got
-    return claims
+    __slots__ = ("parts", "t", "got")
+
+    def __init__(self, parts: tuple, t: int):
+        self.parts, self.t, self.got = parts, t, None
+
+    def __call__(self) -> list[tuple]:
+        if self.got is None:
+            table, units, unit_of = self.parts
+            a, b = int(table.first[self.t]), int(table.first[self.t] + table.counts[self.t])
+            self.got = [m for m in _unit_raws([units[u] for u in unit_of[a:b].tolist()], table.at[a:b].tolist())
+                        if m[RAW_KIND] in NEEDS_LOOK]
+        return self.got
 
 
 def _figure_columns(corpus) -> tuple[list[np.ndarray], np.ndarray]:
@@ -1317,10 +1323,9 @@ def quote_places(corpus) -> tuple[np.ndarray, np.ndarray]:
     for seen, result in _PLACES_CACHE:
         if seen is corpus:
             return result
-    df = getattr(corpus.figures, "df", None)
-    quotes = [f.quote for f in corpus.figures.values()] if df is None else df["quote"].to_numpy()
     texts = [s.text or "" for s in corpus.sources.values()]
-    result = sentences.quote_places(texts, _row_sources(corpus), quotes, _sentences(corpus))
+    result = sentences.quote_places(texts, _row_sources(corpus), _quotes(corpus), _sentences(corpus),
+                                    quote_codes(corpus))
     _PLACES_CACHE.append((corpus, result))
     del _PLACES_CACHE[:-2]
     return result
@@ -1337,6 +1342,30 @@ def _sentences(corpus) -> sentences.Sentences:
     result = sentences.Sentences([s.text or "" for s in corpus.sources.values()])
     _SENTENCES_CACHE.append((corpus, result))
     del _SENTENCES_CACHE[:-2]
+    return result
+
+
+def _quotes(corpus) -> np.ndarray:
+    df = getattr(corpus.figures, "df", None)
+    return np.asarray([f.quote for f in corpus.figures.values()] if df is None else df["quote"].to_numpy(),
+                      dtype=object)
+
+
+_QUOTE_CODES_CACHE: list[tuple[object, tuple | None]] = []
+
+
+def quote_codes(corpus) -> tuple[np.ndarray, np.ndarray] | None:
+    """The figures' quotes factorised (codes in frame order, distinct quotes), for the quote
+    search and P002/P003 alike; None where a quote cannot be hashed."""
+    for seen, result in _QUOTE_CODES_CACHE:
+        if seen is corpus:
+            return result
+    try:
+        result = sentences.factorize_objects(_quotes(corpus))
+    except TypeError:
+        result = None
+    _QUOTE_CODES_CACHE.append((corpus, result))
+    del _QUOTE_CODES_CACHE[:-2]
     return result
 
 

@@ -51,15 +51,30 @@ class Sentences:
         for k, sentence in enumerate(codes):
             codes[sentence] = k
         self.code = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
+        del flat
         self.distinct = list(codes)
-        self.lengths = np.fromiter(map(len, flat), np.int64, len(flat))
-        del flat, codes
+        del codes
+        self.lengths = np.fromiter(map(len, self.distinct), np.int64, len(self.distinct))[self.code]
         steps = self.lengths + len(CUT)
         ends = np.cumsum(steps)
         self.first = np.cumsum(self.counts) - self.counts
         starts = ends - steps
         self.at = starts - np.repeat(starts[self.first] if len(starts) else starts, self.counts)
         self.text_of = np.repeat(np.arange(len(texts)), self.counts)
+
+
+def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(values) for an object column, exactly (codes in order of first appearance,
+    -1 for a missing value). A column read from an archive holds one object per distinct value
+    (dictionary-decoded), so the objects are told apart by identity first, and only the distinct
+    objects hashed by value."""
+    values = np.asarray(values, dtype=object)
+    by_object, _ = pd.factorize(np.fromiter(map(id, values), np.int64, len(values)))
+    if not len(values):
+        return pd.factorize(values)
+    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(by_object), prepend=-1) > 0)
+    codes, uniques = pd.factorize(values[firsts])
+    return codes[by_object], uniques
 
 
 def reference_places(texts: list[str], text_of, quotes) -> tuple[np.ndarray, np.ndarray]:
@@ -80,19 +95,22 @@ def reference_places(texts: list[str], text_of, quotes) -> tuple[np.ndarray, np.
     return np.array(first, dtype=np.int64), np.array(second, dtype=np.int64)
 
 
-def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None) -> tuple[np.ndarray, np.ndarray]:
+def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None, quote_codes=None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """reference_places, each distinct sentence searched once (see the module). `sentences`:
-    Sentences(texts), if made already."""
+    Sentences(texts), and `quote_codes`: factorize_objects(quotes), if made already."""
     n = len(quotes)
     first = np.full(n, -1, dtype=np.int64)
     second = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return first, second
     text_of = np.asarray(text_of, dtype=np.int64)
-    try:
-        quote_codes, distinct_quotes = pd.factorize(np.asarray(quotes, dtype=object))
-    except TypeError:            # a quote that cannot be hashed (no string): the plain search
-        return reference_places(texts, text_of, quotes)
+    if quote_codes is None:
+        try:
+            quote_codes = factorize_objects(quotes)
+        except TypeError:        # a quote that cannot be hashed (no string): the plain search
+            return reference_places(texts, text_of, quotes)
+    quote_codes, distinct_quotes = quote_codes
 
     # each distinct quote: a pattern of the automaton (its number), looked up with str.find
     # (-2), or standing nowhere (-1: empty, no string); the last entry: a missing quote

@@ -65,3 +65,21 @@ def test_sentences_table():
         t = texts[table.text_of[k]]
         assert t[table.at[k]:table.at[k] + table.lengths[k]] == table.distinct[table.code[k]]
         assert t[table.at[k] + table.lengths[k]:][:2] in (CUT, "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["a", "b", "ab", ""]), st.none(), st.just(float("nan")), st.integers(0, 2)),
+                max_size=30),
+       st.lists(st.booleans(), max_size=30))
+def test_factorize_objects_equals_pandas(values, fresh):
+    import pandas as pd
+
+    from figcheck.sentences import factorize_objects
+
+    # some strings as new objects of an equal value, others shared (as an archive decodes them)
+    column = [("" + v + "x")[:-1] if isinstance(v, str) and k < len(fresh) and fresh[k] else v
+              for k, v in enumerate(values)]
+    codes, uniques = factorize_objects(column)
+    want_codes, want_uniques = pd.factorize(np.asarray(column, dtype=object))
+    assert codes.tolist() == want_codes.tolist()
+    assert [repr(u) for u in uniques] == [repr(u) for u in want_uniques]
