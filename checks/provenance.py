@@ -11,7 +11,7 @@ import pandas as pd
 
 from figcheck import display
 from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
-from figcheck.coverage import quote_places, uncovered_mentions
+from figcheck.coverage import _row_sources, quote_codes, quote_places, uncovered_mentions
 from figcheck.quotes import closest_passage, locate
 from figcheck.rules import Example, Hit, rule
 
@@ -65,15 +65,16 @@ def quote_misses(texts: dict, sources, quotes, places=None) -> list[int]:
     checked). A verbatim `in` settles nearly all; the tolerant `locate` runs only for the
     others, grouped by source so that each source text is normalised once."""
     if places is not None:       # where each quote first stands verbatim, -1 for nowhere
-        found = [k >= 0 for k in places]
+        missing = np.flatnonzero(np.asarray(places) < 0).tolist()
     else:
         try:
             # one pass in C: is each quote in its source's text ("" for a source without one)?
             found = list(map(operator.contains, map(texts.get, sources, itertools.repeat("")), quotes))
         except TypeError:        # a quote that is no string
             found = [not isinstance(q, str) or q in texts.get(sid, "") for sid, q in zip(sources, quotes)]
+        missing = itertools.compress(itertools.count(), map(operator.not_, found))
     pending: dict[str, list[int]] = {}
-    for i in itertools.compress(itertools.count(), map(operator.not_, found)):
+    for i in missing:
         sid, quote = sources[i], quotes[i]
         if not isinstance(quote, str) or not quote or not texts.get(sid):
             continue
@@ -226,14 +227,26 @@ class _FigureKeys:
         self.low = np.asarray(df["low"].to_numpy(), dtype=float)
         self.high = np.asarray(df["high"].to_numpy(), dtype=float)
         self.qualifier = df["qualifier"].to_numpy()
-        self.language = df["source"].map(languages).fillna("de").to_numpy()
-        self._numbers = _codes(self.quote, self.value_text, self.low, self.high, self.language) \
+        # each figure's language from its source's position (shared with coverage); "de" where
+        # the source is unknown (position -1: the entry appended last) or states none
+        source_languages = [lang if isinstance(lang, str) or not pd.isna(lang) else "de"
+                            for lang in languages.values()] + ["de"]
+        language_codes, language_names = pd.factorize(np.array(source_languages, dtype=object))
+        row_language = language_codes[_row_sources(corpus)]
+        self.language = np.asarray(language_names, dtype=object)[row_language]
+        quotes = quote_codes(corpus)        # factorised once, with the quote search
+        self._numbers = _codes(self.quote if quotes is None else quotes[0], self.value_text, self.low, self.high,
+                               row_language) \
             if self.n else np.zeros(0, dtype=np.int64)
 
     def groups(self, with_qualifier: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(group of each figure, first figure of each group)."""
+        """(group of each figure, first figure of each group): the groups numbered in the order
+        their first figure stands, as pd.factorize numbers them."""
         code = _codes(self._numbers, self.qualifier) if with_qualifier and self.n else self._numbers
-        _, first = np.unique(code, return_index=True)
+        if not len(code):
+            return code, np.zeros(0, dtype=np.int64)
+        seen = np.maximum.accumulate(code)
+        first = np.flatnonzero(np.diff(seen, prepend=-1) > 0)
         return code, first
 
     def is_range(self, i: int) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import sentences
 from .collector import collector_paused
 from .numbers import Reading, Unreadable, active_word, base_language, find_numbers, number_chunks
 
@@ -1074,16 +1075,15 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     most one claim (nearly all) matched for the whole corpus at once: every text laid after
     the one before it, every claim and quote at its place on that one line."""
     sources = list(corpus.sources.items())
-    (ids, quotes, lows, highs, at, again), row_source = _figure_columns(corpus, [sid for sid, _ in sources])
+    (ids, quotes, lows, highs, at, again), row_source = _figure_columns(corpus)
     skips = _skips_by_source(corpus)
-    found = [_claims_of(src.text, src.language) for _, src in sources]
-    counts = [len(f[1]) for f in found]
-    claim_base = list(itertools.accumulate(counts, initial=0))
+    kinds_of, counts, numbers, ends, claims_of = _corpus_claims(corpus)
+    claim_base = np.concatenate([[0], np.cumsum(counts)]).tolist()
     total = claim_base[-1]
     text_base = np.array([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)[:len(sources)].cumsum()
     line_base = np.repeat(text_base, counts)
-    numbers = np.fromiter(itertools.chain.from_iterable(f[1] for f in found), np.int64, total) + line_base
-    ends = np.fromiter(itertools.chain.from_iterable(f[2] for f in found), np.int64, total) + line_base
+    numbers = numbers + line_base
+    ends = ends + line_base
     status = np.zeros(total, dtype=np.uint8)
 
     known = row_source >= 0                 # figures of no source of the corpus count nowhere
@@ -1108,11 +1108,14 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
 
     result = {}
     for i, (sid, src) in enumerate(sources):
-        kinds, its_numbers, its_ends, claims = found[i]
+        kinds, claims = kinds_of[i], claims_of[i]
         its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
         its_skips = skips.get(sid, ())
         unmatched, idle = [], []
         if i in rest_of or its_skips:
+            base = int(text_base[i])
+            its_numbers = (numbers[claim_base[i]:claim_base[i + 1]] - base).tolist()
+            its_ends = (ends[claim_base[i]:claim_base[i + 1]] - base).tolist()
             js = rest_of.get(i, [])
             figures = zip(ids[js].tolist(), quotes[js].tolist(), lows[js].tolist(), highs[js].tolist(),
                           at[js].tolist(), again[js].tolist())
@@ -1122,20 +1125,175 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     return result
 
 
-def _figure_columns(corpus, source_ids: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.ndarray, list]:
+    """_claims_of for every source text, in source order: (the kinds of each text's mentions;
+    how many claims each text has; where each claim's number begins and where it ends, in its
+    text, text after text; for each text, a function giving its claims' tuples).
+
+    Each distinct sentence in each of its four places (inside an article, opening it, closing
+    it, the whole of it) is read once (the unit memos); a text whose units all stand on their
+    own (no sentence ending in an active word, none that may hold a non-claim span, none whose
+    words around decide a kind) is then put together from its units' counts in numpy. The
+    others are read by _claims_of."""
+    sources = list(corpus.sources.values())
+    table = _sentences(corpus)
+    n_texts, n_sentences = len(sources), len(table.code)
+    if n_texts == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return [], empty, empty, empty, []
+    last = table.first + table.counts - 1
+    place = np.zeros(n_sentences, dtype=np.int64)           # the memo: inside 0, opening 1, closing 2, whole 3
+    place[table.first] += 1
+    place[last] += 2
+    languages = [src.language for src in sources]
+    units: list[_Unit] = []
+    unit_of = np.empty(n_sentences, dtype=np.int64)
+    for language in dict.fromkeys(languages):
+        if len(set(languages)) == 1:
+            mine = np.arange(n_sentences)
+        else:
+            of_text = np.array([lang == language for lang in languages])
+            mine = np.flatnonzero(of_text[table.text_of])
+        unit_of[mine] = _units_of_sentences(table, place[mine], table.code[mine], language, units)
+
+    n_units = len(units)
+    slow_unit = np.fromiter((u is _OPEN or u.far or u.maybe_spans for u in units), bool, n_units)
+    slow = np.add.reduceat(slow_unit[unit_of].astype(np.int64), table.first) > 0
+    # claims of the units, spread to every sentence of a text read from its units
+    claim_counts = np.fromiter(map(len, map(_CLAIM_STARTS, units)), np.int64, n_units)
+    claim_first = np.cumsum(claim_counts) - claim_counts
+    unit_starts = np.fromiter(itertools.chain.from_iterable(map(_CLAIM_STARTS, units)), np.int64,
+                              int(claim_counts.sum()))
+    unit_ends = np.fromiter(itertools.chain.from_iterable(map(_CLAIM_ENDS, units)), np.int64, len(unit_starts))
+    per_sentence = np.where(slow[table.text_of], 0, claim_counts[unit_of])
+    total = int(per_sentence.sum())
+    sentence_of = np.repeat(np.arange(n_sentences), per_sentence)
+    k = np.repeat(claim_first[unit_of] - (np.cumsum(per_sentence) - per_sentence), per_sentence) + np.arange(total)
+    numbers = table.at[sentence_of] + unit_starts[k]
+    ends = table.at[sentence_of] + unit_ends[k]
+    counts = np.bincount(table.text_of[sentence_of], minlength=n_texts)
+
+    kinds_of = _kinds_of_texts(table, units, unit_of, slow)
+    parts = (table, units, unit_of)
+    claims_of: list = [_TextClaims(parts, t) for t in range(n_texts)]
+    slow_texts = np.flatnonzero(slow).tolist()
+    if slow_texts:
+        read = {t: _claims_of(sources[t].text, languages[t]) for t in slow_texts}
+        for t, (kinds, _, _, claims) in read.items():
+            kinds_of[t], claims_of[t] = kinds, claims
+        slow_counts = np.array([len(read[t][1]) for t in slow_texts], dtype=np.int64)
+        counts[slow_texts] = slow_counts
+        text_of = np.concatenate([table.text_of[sentence_of], np.repeat(np.array(slow_texts), slow_counts)])
+        order = np.argsort(text_of, kind="stable")
+        numbers = np.concatenate([numbers, np.fromiter(itertools.chain.from_iterable(read[t][1] for t in slow_texts),
+                                                       np.int64, int(slow_counts.sum()))])[order]
+        ends = np.concatenate([ends, np.fromiter(itertools.chain.from_iterable(read[t][2] for t in slow_texts),
+                                                 np.int64, int(slow_counts.sum()))])[order]
+    return kinds_of, counts, numbers, ends, claims_of
+
+
+_CLAIM_STARTS, _CLAIM_ENDS = operator.attrgetter("claim_starts"), operator.attrgetter("claim_ends")
+
+
+def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: str, units: list) -> np.ndarray:
+    """The unit (its position in `units`, to which new ones are added) of each sentence: the
+    distinct sentence `codes[k]` read in its place `places[k]` (as _units reads it)."""
+    memos = _UNIT_MEMO.get(language)
+    if memos is None:
+        memos = _UNIT_MEMO[language] = ({}, {}, {}, {})
+    lang = base_language(language)
+    n_distinct = len(table.distinct)
+    unit_at = np.full((4, n_distinct), -1, dtype=np.int64)
+    for p in range(4):
+        wanted = np.zeros(n_distinct, dtype=bool)
+        wanted[codes[places == p]] = True
+        memo = memos[p]
+        for d in np.flatnonzero(wanted).tolist():
+            piece = table.distinct[d]
+            unit = memo.get(piece)
+            if unit is None:
+                if p < 2 and _ends_active(piece, memo, lang):
+                    unit = _OPEN
+                else:
+                    unit = _read_unit(memo, piece, p & 1 == 1, p & 2 == 2, language)
+            unit_at[p, d] = len(units)
+            units.append(unit)
+    return unit_at[places, codes]
+
+
+def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -> list:
+    """The kinds of each text's mentions counted in text order (a Counter, its keys in the order
+    the kinds first appear), from its units; None for the texts in `slow`."""
+    present = [kind for kind in KINDS if any(kind in u.kinds for u in units)]
+    n_texts = len(table.counts)
+    if not present:
+        return [None if slow[t] else Counter() for t in range(n_texts)]
+    n_units = len(units)
+    counts = np.zeros((n_units, len(present)), dtype=np.int64)
+    first_seen = np.full((n_units, len(present)), len(KINDS), dtype=np.int64)
+    column = {kind: j for j, kind in enumerate(present)}
+    for u, unit in enumerate(units):
+        for rank, kind in enumerate(unit.kinds):
+            j = column.get(kind)
+            if j is None:
+                continue                   # kind None: the words around decide (a slow text)
+            if not counts[u, j]:
+                first_seen[u, j] = min(first_seen[u, j], rank)
+            counts[u, j] += 1
+    per_text = np.add.reduceat(counts[unit_of], table.first, axis=0)
+    if len(present) == 1:                  # one kind in the whole corpus (an archive of claims)
+        kind = present[0]
+        return [None if slow_t else Counter({kind: n}) if n else Counter()
+                for slow_t, n in zip(slow.tolist(), per_text[:, 0].tolist())]
+    # where each kind first appears: the sentence (over all texts), then its place in the unit
+    big = (np.arange(len(unit_of), dtype=np.int64) * (len(KINDS) + 1))[:, None]
+    seen = first_seen[unit_of]
+    first_at = np.minimum.reduceat(np.where(seen < len(KINDS), big + seen, np.iinfo(np.int64).max), table.first, axis=0)
+    out: list = []
+    memo: dict = {}
+    for t, (row, at) in enumerate(zip(per_text.tolist(), first_at.tolist())):
+        if slow[t]:
+            out.append(None)
+            continue
+        key = (tuple(row), tuple(sorted(range(len(present)), key=at.__getitem__)))
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = [(present[j], row[j]) for j in key[1] if row[j]]
+        out.append(Counter(dict(got)))
+    return out
+
+
+class _TextClaims:
+    """The claims' tuples of text t, built from its units when first asked for (a call)."""
+
+    __slots__ = ("parts", "t", "got")
+
+    def __init__(self, parts: tuple, t: int):
+        self.parts, self.t, self.got = parts, t, None
+
+    def __call__(self) -> list[tuple]:
+        if self.got is None:
+            table, units, unit_of = self.parts
+            a, b = int(table.first[self.t]), int(table.first[self.t] + table.counts[self.t])
+            self.got = [m for m in _unit_raws([units[u] for u in unit_of[a:b].tolist()], table.at[a:b].tolist())
+                        if m[RAW_KIND] in NEEDS_LOOK]
+        return self.got
+
+
+def _figure_columns(corpus) -> tuple[list[np.ndarray], np.ndarray]:
     """The figures as columns in frame order (ids, quotes, lows, highs, first places, second
     places: the places as quote_places gives them), and each figure's source as its position
-    in `source_ids` (-1: none of them). From the figure frame's columns (no Figure records)."""
+    in corpus.sources (-1: none of them). From the figure frame's columns (no Figure records)."""
     df = getattr(corpus.figures, "df", None)
-    ids, sources = _ids_and_sources(corpus)
+    ids, _ = _ids_and_sources(corpus)
     if df is None:
         records = list(corpus.figures.values())
         columns = [ids, np.asarray([f.quote for f in records], dtype=object),
                    np.asarray([f.low for f in records], dtype=object), np.asarray([f.high for f in records], dtype=object)]
     else:
         columns = [ids, df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
-    columns.extend(np.asarray(places, dtype=np.int64) for places in quote_places(corpus))
-    return columns, _source_positions(sources, source_ids)
+    columns.extend(quote_places(corpus))
+    return columns, _row_sources(corpus)
 
 
 def _ids_and_sources(corpus) -> tuple[np.ndarray, pd.Series]:
@@ -1155,37 +1313,73 @@ def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
     return positions[codes]
 
 
-_PLACES_CACHE: list[tuple[object, tuple[list[int], list[int]]]] = []
+_PLACES_CACHE: list[tuple[object, tuple[np.ndarray, np.ndarray]]] = []
 
 
-def quote_places(corpus) -> tuple[list[int], list[int]]:
+def quote_places(corpus) -> tuple[np.ndarray, np.ndarray]:
     """For each figure in frame order, where its quote first and next stands verbatim in its
     source's text: -1 where it does not (an empty quote, a source without text). Searched once
-    per corpus, in C, for P001 and coverage alike."""
+    per corpus, each distinct sentence once (figcheck.sentences), for P001 and coverage alike."""
     for seen, result in _PLACES_CACHE:
         if seen is corpus:
             return result
-    df = getattr(corpus.figures, "df", None)
-    if df is None:
-        sources = [f.source for f in corpus.figures.values()]
-        quotes = [f.quote for f in corpus.figures.values()]
-    else:
-        sources, quotes = df["source"].tolist(), df["quote"].tolist()
-    texts = {sid: s.text or "" for sid, s in corpus.sources.items()}
-    in_texts = list(map(texts.get, sources, itertools.repeat("")))
-    if all(isinstance(q, str) for q in quotes):
-        first = list(map(str.find, in_texts, quotes))
-        second = list(map(str.find, in_texts, quotes, [k + 1 for k in first]))
-    else:
-        first = [t.find(q) if isinstance(q, str) else -1 for t, q in zip(in_texts, quotes)]
-        second = [t.find(q, k + 1) if k >= 0 else -1 for t, q, k in zip(in_texts, quotes, first)]
-    for i, q in enumerate(quotes):
-        if not q:
-            first[i] = second[i] = -1           # an empty quote stands nowhere (as in locate)
-    second = [b if a >= 0 else -1 for a, b in zip(first, second)]
-    result = (first, second)
+    texts = [s.text or "" for s in corpus.sources.values()]
+    result = sentences.quote_places(texts, _row_sources(corpus), _quotes(corpus), _sentences(corpus),
+                                    quote_codes(corpus))
     _PLACES_CACHE.append((corpus, result))
     del _PLACES_CACHE[:-2]
+    return result
+
+
+_SENTENCES_CACHE: list[tuple[object, sentences.Sentences]] = []
+
+
+def _sentences(corpus) -> sentences.Sentences:
+    """The corpus's texts (in source order) cut into sentences; made once per corpus."""
+    for seen, result in _SENTENCES_CACHE:
+        if seen is corpus:
+            return result
+    result = sentences.Sentences([s.text or "" for s in corpus.sources.values()])
+    _SENTENCES_CACHE.append((corpus, result))
+    del _SENTENCES_CACHE[:-2]
+    return result
+
+
+def _quotes(corpus) -> np.ndarray:
+    df = getattr(corpus.figures, "df", None)
+    return np.asarray([f.quote for f in corpus.figures.values()] if df is None else df["quote"].to_numpy(),
+                      dtype=object)
+
+
+_QUOTE_CODES_CACHE: list[tuple[object, tuple | None]] = []
+
+
+def quote_codes(corpus) -> tuple[np.ndarray, np.ndarray] | None:
+    """The figures' quotes factorised (codes in frame order, distinct quotes), for the quote
+    search and P002/P003 alike; None where a quote cannot be hashed."""
+    for seen, result in _QUOTE_CODES_CACHE:
+        if seen is corpus:
+            return result
+    try:
+        result = sentences.factorize_objects(_quotes(corpus))
+    except TypeError:
+        result = None
+    _QUOTE_CODES_CACHE.append((corpus, result))
+    del _QUOTE_CODES_CACHE[:-2]
+    return result
+
+
+_ROW_SOURCES_CACHE: list[tuple[object, np.ndarray]] = []
+
+
+def _row_sources(corpus) -> np.ndarray:
+    """Each figure's source as its position in corpus.sources (-1: none), in frame order."""
+    for seen, result in _ROW_SOURCES_CACHE:
+        if seen is corpus:
+            return result
+    result = _source_positions(_ids_and_sources(corpus)[1], list(corpus.sources))
+    _ROW_SOURCES_CACHE.append((corpus, result))
+    del _ROW_SOURCES_CACHE[:-2]
     return result
 
 

@@ -1,0 +1,198 @@
+"""An archive's texts cut into sentences, and where each figure's quote stands in its text.
+
+An archive repeats its sentences ("Es wurden etwa 13.000 Granaten pro Tag berichtet."), so work
+that depends on a sentence alone is done once per distinct sentence: coverage reads each once
+(figcheck.coverage), and the quote search below looks for every quote in each once.
+`Sentences` cuts every text at ". " and codes each sentence by its distinct text.
+
+`quote_places` answers, for every figure, where its quote first stands verbatim in its source's
+text and where it next stands. `str.find` per figure reads the text up to the quote and on to
+its end, to be sure there is no second place: with dozens of figures per article, every article
+is read dozens of times. Instead:
+
+- A quote that holds no ". ", does not begin with " " and does not end with "." cannot stand
+  across a cut (it would hold both characters of the ". ", or the cut's "." would be its last
+  character, or its " " its first), so each of its places lies inside one sentence: its places
+  in the text are its places in the text's sentences, shifted.
+- Every distinct sentence is searched once for every distinct quote at once (Aho–Corasick, in
+  C: ahocorasick_rs), the sentences joined by ". " so that no match runs from one into the next.
+- The matches of each distinct sentence are spread to every place the sentence stands (numpy);
+  each (text, quote) keeps its first two places, in text order.
+
+Other quotes, and quotes of one or two characters (they would match nearly everywhere), are
+looked up with `str.find`. The result equals `reference_places` exactly; a property test holds
+it to that.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+CUT = ". "
+# Quotes this short are looked up with str.find: it stops at once where they are frequent.
+_SHORTEST = 3
+
+
+class Sentences:
+    """Texts cut at ". ". Sentence k (over all texts, text after text) is `distinct[code[k]]`,
+    stands in text `text_of[k]` at `at[k]`; text t's sentences are first[t] .. first[t] +
+    counts[t] - 1."""
+
+    __slots__ = ("counts", "first", "code", "distinct", "at", "text_of", "lengths")
+
+    def __init__(self, texts: list[str]):
+        cut = [t.split(CUT) for t in texts]
+        self.counts = np.fromiter(map(len, cut), np.int64, len(cut))
+        flat = list(itertools.chain.from_iterable(cut))
+        del cut
+        codes = dict.fromkeys(flat)
+        for k, sentence in enumerate(codes):
+            codes[sentence] = k
+        self.code = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
+        del flat
+        self.distinct = list(codes)
+        del codes
+        self.lengths = np.fromiter(map(len, self.distinct), np.int64, len(self.distinct))[self.code]
+        steps = self.lengths + len(CUT)
+        ends = np.cumsum(steps)
+        self.first = np.cumsum(self.counts) - self.counts
+        starts = ends - steps
+        self.at = starts - np.repeat(starts[self.first] if len(starts) else starts, self.counts)
+        self.text_of = np.repeat(np.arange(len(texts)), self.counts)
+
+
+def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(values) for an object column, exactly (codes in order of first appearance,
+    -1 for a missing value). A column read from an archive holds one object per distinct value
+    (dictionary-decoded), so the objects are told apart by identity first, and only the distinct
+    objects hashed by value."""
+    values = np.asarray(values, dtype=object)
+    by_object, _ = pd.factorize(np.fromiter(map(id, values), np.int64, len(values)))
+    if not len(values):
+        return pd.factorize(values)
+    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(by_object), prepend=-1) > 0)
+    codes, uniques = pd.factorize(values[firsts])
+    return codes[by_object], uniques
+
+
+def reference_places(texts: list[str], text_of, quotes) -> tuple[np.ndarray, np.ndarray]:
+    """For each figure (the position of its source's text in `texts`, -1 for none; its quote):
+    where the quote first stands verbatim in the text and where it next stands (searched from
+    one character after the first, so places may overlap); -1 where it does not (an empty
+    quote, a quote that is no string, no text)."""
+    first, second = [], []
+    for t, quote in zip(text_of, quotes):
+        a = b = -1
+        if isinstance(quote, str) and quote and t >= 0:
+            text = texts[t] or ""
+            a = text.find(quote)
+            if a >= 0:
+                b = text.find(quote, a + 1)
+        first.append(a)
+        second.append(b)
+    return np.array(first, dtype=np.int64), np.array(second, dtype=np.int64)
+
+
+def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None, quote_codes=None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """reference_places, each distinct sentence searched once (see the module). `sentences`:
+    Sentences(texts), and `quote_codes`: factorize_objects(quotes), if made already."""
+    n = len(quotes)
+    first = np.full(n, -1, dtype=np.int64)
+    second = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return first, second
+    text_of = np.asarray(text_of, dtype=np.int64)
+    if quote_codes is None:
+        try:
+            quote_codes = factorize_objects(quotes)
+        except TypeError:        # a quote that cannot be hashed (no string): the plain search
+            return reference_places(texts, text_of, quotes)
+    quote_codes, distinct_quotes = quote_codes
+
+    # each distinct quote: a pattern of the automaton (its number), looked up with str.find
+    # (-2), or standing nowhere (-1: empty, no string); the last entry: a missing quote
+    pattern_of = np.full(len(distinct_quotes) + 1, -1, dtype=np.int64)
+    patterns = []
+    for k, q in enumerate(distinct_quotes):
+        if not isinstance(q, str) or not q:
+            continue
+        if len(q) < _SHORTEST or CUT in q or q[0] == " " or q[-1] == ".":
+            pattern_of[k] = -2
+        else:
+            pattern_of[k] = len(patterns)
+            patterns.append(q)
+    has_text = np.array([bool(t) for t in texts] + [False])
+    pattern = pattern_of[quote_codes]
+    text_of = np.where(text_of >= 0, text_of, len(texts))
+    with_text = has_text[text_of]
+
+    for i in np.flatnonzero((pattern == -2) & with_text).tolist():
+        text, quote = texts[text_of[i]], distinct_quotes[quote_codes[i]]
+        a = text.find(quote)
+        if a >= 0:
+            first[i], second[i] = a, text.find(quote, a + 1)
+
+    rows = np.flatnonzero((pattern >= 0) & with_text)
+    if len(rows):
+        if sentences is None:
+            sentences = Sentences([t or "" for t in texts])
+        _search(sentences, patterns, text_of[rows], pattern[rows], rows, first, second)
+    return first, second
+
+
+def _search(sentences: Sentences, patterns: list[str], wanted_text: np.ndarray, wanted_pattern: np.ndarray,
+            rows: np.ndarray, first: np.ndarray, second: np.ndarray) -> None:
+    """Fill first and second at `rows`: row rows[j] wants the places of patterns[wanted_pattern[j]]
+    in text wanted_text[j]."""
+    import ahocorasick_rs
+
+    distinct = sentences.distinct
+    joined = CUT.join(distinct)
+    steps = np.fromiter(map(len, distinct), np.int64, len(distinct)) + len(CUT)
+    distinct_at = np.cumsum(steps) - steps
+    automaton = ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
+    matches = automaton.find_matches_as_indexes(joined, overlapping=True)
+    if not matches:
+        return
+    found = np.array(matches, dtype=np.int64)
+    # matches come in the order of their ends: by sentence, and in text order for one pattern
+    found_pattern, found_start = found[:, 0], found[:, 1]
+    found_sentence = np.searchsorted(distinct_at, found_start, side="right") - 1
+    found_at = found_start - distinct_at[found_sentence]
+    per_distinct = np.bincount(found_sentence, minlength=len(distinct))
+    first_match = np.cumsum(per_distinct) - per_distinct
+
+    # every match at every place its sentence stands: text after text, in text order
+    per_sentence = per_distinct[sentences.code]
+    total = int(per_sentence.sum())
+    if total == 0:
+        return
+    sentence_of = np.repeat(np.arange(len(per_sentence)), per_sentence)
+    offset = np.arange(total) - np.repeat(np.cumsum(per_sentence) - per_sentence, per_sentence)
+    match = np.repeat(first_match[sentences.code], per_sentence) + offset
+    spread_key = sentences.text_of[sentence_of] * len(patterns) + found_pattern[match]
+    spread_place = sentences.at[sentence_of] + found_at[match]
+
+    # the places of each key, then the rows that want it; a stable sort keeps places in text
+    # order and before the rows
+    wanted_key = wanted_text * len(patterns) + wanted_pattern
+    keys = np.concatenate([spread_key, wanted_key])
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    n = len(keys)
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
+    group = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    is_row = order >= total
+    row_at = np.flatnonzero(is_row)
+    g = group[row_at]
+    row = rows[order[row_at] - total]
+    has_first = ~is_row[g]
+    first[row[has_first]] = spread_place[order[g[has_first]]]
+    g2 = np.minimum(g + 1, n - 1)
+    has_second = has_first & ~is_row[g2] & (group[g2] == g)
+    second[row[has_second]] = spread_place[order[g2[has_second]]]

@@ -1,0 +1,85 @@
+"""figcheck.sentences: the sentence table and the one-pass quote search equal str.find."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from figcheck.sentences import CUT, Sentences, quote_places, reference_places
+
+# Few letters, so that quotes stand in texts often, twice, overlapping, across ". "
+_ALPHABET = st.sampled_from(list("ab. 1,ä€") + [". ", "a. b", "aa"])
+_TEXT = st.lists(_ALPHABET, max_size=40).map("".join)
+
+
+def _quote_of(texts):
+    """A quote: mostly a piece of one of the texts, else anything, empty or no string."""
+    piece = st.tuples(st.sampled_from(texts), st.integers(0, 40), st.integers(0, 12)).map(
+        lambda t: t[0][t[1]:t[1] + t[2]])
+    return st.one_of(piece, piece, piece, _TEXT, st.just(""), st.none(), st.integers(0, 9), st.just(float("nan")))
+
+
+@st.composite
+def _corpus(draw):
+    texts = draw(st.lists(st.one_of(_TEXT, st.just(""), st.sampled_from(["aa. aa. aa", "a. a", "1. 1. 1"])),
+                          min_size=1, max_size=6))
+    n = draw(st.integers(0, 30))
+    text_of = draw(st.lists(st.integers(-1, len(texts) - 1), min_size=n, max_size=n))
+    quotes = draw(st.lists(_quote_of(texts), min_size=n, max_size=n))
+    return texts, text_of, quotes
+
+
+@settings(max_examples=400, deadline=None)
+@given(_corpus())
+def test_quote_places_equal_str_find(corpus):
+    texts, text_of, quotes = corpus
+    first, second = quote_places(texts, np.array(text_of, dtype=np.int64), quotes)
+    want_first, want_second = reference_places(texts, text_of, quotes)
+    assert first.tolist() == want_first.tolist()
+    assert second.tolist() == want_second.tolist()
+
+
+def test_reference_is_str_find():
+    texts = ["aXa. aXaXa", ""]
+    first, second = reference_places(texts, [0, 0, 0, 1, -1, 0, 0], ["aXa", "Xa. a", "", "a", "a", None, "zz"])
+    assert first.tolist() == [0, 1, -1, -1, -1, -1, -1]
+    assert second.tolist() == [5, -1, -1, -1, -1, -1, -1]
+
+
+def test_overlapping_and_repeated_sentences():
+    # "aXaXa": the quote "aXa" stands at 5 and, overlapping, at 7; the same sentence in two
+    # texts and twice in one
+    texts = ["Es waren 3.000 Soldaten. Es waren 3.000 Soldaten. aXaXa", "Es waren 3.000 Soldaten"]
+    quotes = ["waren 3.000", "aXa", "waren 3.000", "3.000 Soldaten", "Soldaten. Es"]
+    first, second = quote_places(texts, np.array([0, 0, 1, 1, 0]), quotes)
+    assert first.tolist() == [3, 50, 3, 9, 15]
+    assert second.tolist() == [28, 52, -1, -1, -1]
+
+
+def test_sentences_table():
+    texts = ["a. b. a", "", "b"]
+    table = Sentences(texts)
+    assert table.counts.tolist() == [3, 1, 1]
+    assert [table.distinct[c] for c in table.code] == ["a", "b", "a", "", "b"]
+    assert table.at.tolist() == [0, 3, 6, 0, 0]
+    assert table.text_of.tolist() == [0, 0, 0, 1, 2]
+    assert table.first.tolist() == [0, 3, 4]
+    for k in range(5):
+        t = texts[table.text_of[k]]
+        assert t[table.at[k]:table.at[k] + table.lengths[k]] == table.distinct[table.code[k]]
+        assert t[table.at[k] + table.lengths[k]:][:2] in (CUT, "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["a", "b", "ab", ""]), st.none(), st.just(float("nan")), st.integers(0, 2)),
+                max_size=30),
+       st.lists(st.booleans(), max_size=30))
+def test_factorize_objects_equals_pandas(values, fresh):
+    import pandas as pd
+
+    from figcheck.sentences import factorize_objects
+
+    # some strings as new objects of an equal value, others shared (as an archive decodes them)
+    column = [("" + v + "x")[:-1] if isinstance(v, str) and k < len(fresh) and fresh[k] else v
+              for k, v in enumerate(values)]
+    codes, uniques = factorize_objects(column)
+    want_codes, want_uniques = pd.factorize(np.asarray(column, dtype=object))
+    assert codes.tolist() == want_codes.tolist()
+    assert [repr(u) for u in uniques] == [repr(u) for u in want_uniques]

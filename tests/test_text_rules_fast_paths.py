@@ -1,0 +1,94 @@
+"""The text rules' whole-corpus fast paths equal their per-source and per-figure references:
+coverage over sources in several languages (each language's units read apart), and the
+groups P002/P003 decide once (figures alike in quote, value, interval, language, qualifier)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings, strategies as st
+
+from test_coverage_fast_paths import CLAUSES, _corpus
+
+EN_CLAUSES = ["about 3,800 shells a day", "74,000 to 120,000 soldiers", "in 2023", "the 3rd army",
+              "thousands of troops", "2.5 tanks"]
+
+
+@st.composite
+def mixed_corpora(draw):
+    texts, languages = {}, {}
+    for sid in ("s1", "s2", "s3", "s4")[:draw(st.integers(1, 4))]:
+        language = draw(st.sampled_from(["de", "en", "de-CH"]))
+        clauses = draw(st.lists(st.sampled_from(CLAUSES + EN_CLAUSES), min_size=1, max_size=6))
+        texts[sid] = "It was " + ". It was ".join(clauses) + draw(st.sampled_from([" reported.", ". ", ""]))
+        languages[sid] = language
+    figures = []
+    for sid in draw(st.lists(st.sampled_from(sorted(texts)), max_size=10)):
+        text = texts[sid]
+        a = draw(st.integers(0, len(text) - 1))
+        figures.append((sid, text[a:draw(st.integers(a + 1, min(len(text), a + 40)))], 3000.0, 3000.0))
+    return texts, languages, figures
+
+
+def _with_languages(corpus, languages):
+    sources = {sid: dataclasses.replace(src, language=languages[sid]) for sid, src in corpus.sources.items()}
+    return dataclasses.replace(corpus, sources=sources)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mixed_corpora())
+def test_coverage_of_sources_in_several_languages(parts):
+    from figcheck.coverage import corpus_coverage, source_coverage
+
+    texts, languages, figures = parts
+    corpus = _with_languages(_corpus(texts, figures, []), languages)
+    counted = corpus_coverage(corpus)
+    assert list(counted) == list(corpus.sources)
+    for sid, source in corpus.sources.items():
+        full = source_coverage(source, [f for f in corpus.figures.values() if f.source == sid], [])
+        got = counted[sid]
+        assert got.to_json() == full.to_json()
+        assert list(got.kinds().items()) == list(full.kinds().items())
+        assert got.open == full.open and got.entries == full.entries
+
+
+def _reference_groups(keys, with_qualifier: bool):
+    """Figures grouped by their (quote, value, low, high, language[, qualifier]) as tuples."""
+    rows = list(zip(keys.quote, keys.value_text, keys.low.tolist(), keys.high.tolist(), keys.language,
+                    *([keys.qualifier] if with_qualifier else [])))
+    rows = [tuple("nan" if isinstance(x, float) and x != x else x for x in row) for row in rows]
+    code, _ = pd.factorize(pd.Series(rows, dtype=object))
+    _, first = np.unique(code, return_index=True)
+    return code, first
+
+
+@st.composite
+def keyed_corpora(draw):
+    texts = {"s1": "etwa 3.000 Soldaten", "s2": "about 3,000 soldiers"}
+    n = draw(st.integers(0, 25))
+    figures = [(draw(st.sampled_from(["s1", "s2", "s9"])), draw(st.sampled_from(["etwa 3.000", "3.000", ""])),
+                draw(st.sampled_from([3000.0, 2900.0, float("nan")])), 3000.0) for _ in range(n)]
+    qualifiers = [draw(st.sampled_from(["exact", "about"])) for _ in range(n)]
+    languages = {"s1": "de", "s2": draw(st.sampled_from(["en", "de", None]))}
+    return texts, figures, qualifiers, languages
+
+
+@settings(max_examples=200, deadline=None)
+@given(keyed_corpora())
+def test_figure_groups_equal_grouping_by_tuples(parts):
+    from figcheck.checks.provenance import _FigureKeys
+
+    texts, figures, qualifiers, languages = parts
+    corpus = _with_languages(_corpus(texts, figures, []), languages)
+    df = corpus.figures.df.copy()
+    df["qualifier"] = qualifiers
+    corpus = dataclasses.replace(corpus, figures=type(corpus.figures)(df))
+    keys = _FigureKeys(corpus)
+    want_language = [(languages.get(f[0]) or "de") if f[0] in languages else "de" for f in figures]
+    assert list(keys.language) == want_language
+    for with_qualifier in (False, True):
+        code, first = keys.groups(with_qualifier)
+        want_code, want_first = _reference_groups(keys, with_qualifier)
+        assert code.tolist() == want_code.tolist()
+        assert first.tolist() == want_first.tolist()
