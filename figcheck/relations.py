@@ -247,6 +247,7 @@ _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 _TOKEN = r"\s*[A-Za-z0-9_.]+\s*"
 
 
+
 @dataclass
 class ShapeGroup:
     """Relations of one expression shape: `tree`'s k-th leaf is column k of `leaves`.
@@ -275,6 +276,28 @@ def _template_tree(template: str, kinds) -> Comparison | None:
     return tree
 
 
+_SPACE = " \t\n\f\r"        # what \s in _TOKEN takes (RE2's: no \v, no non-ASCII space)
+
+
+def _letters(data: np.ndarray) -> np.ndarray:
+    """Which bytes are [A-Za-z_] (comparisons: a table lookup per byte costs twenty of them)."""
+    return ((data | 0x20) - ord("a") < 26) | (data == ord("_"))
+
+
+def _digits_or_dots(data: np.ndarray) -> np.ndarray:
+    return (data - ord("0") < 10) | (data == ord("."))
+
+
+def _spaces(data: np.ndarray) -> np.ndarray:
+    found = data == ord(" ")
+    for ch in _SPACE[1:]:
+        found |= data == ord(ch)
+    return found
+
+
+_SCAN_BYTES = 1 << 20     # bytes scanned at once: each temporary mask stays a megabyte
+
+
 def _extractor(template: str) -> str:
     out = []
     slot = 0
@@ -289,39 +312,159 @@ def _extractor(template: str) -> str:
     return "^" + "".join(out) + "$"
 
 
-def _columns_arrow(exprs: list[str], arrow_names: bool = False):
-    """((template code per row, distinct templates in order of appearance), extract(rows, template)
-    -> list of token lists) using pyarrow's kernels.
-    With `arrow_names`, the token columns stay arrow string arrays (no Python string per token)."""
+def _extractable(template: str) -> bool:
+    """Whether _extractor(template) matches the expressions of the template: a space that RE2's
+    \\s does not take (\\v, a non-ASCII space) becomes \\s* there, which cannot match it."""
+    return not any(ch.isspace() and ch not in _SPACE for ch in template)
+
+
+def _string_array(offsets: np.ndarray, values: np.ndarray):
+    import pyarrow as pa
+
+    if offsets[-1] < 2**31:
+        return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype(np.int32)),
+                                           pa.py_buffer(values))
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(values))
+
+
+class _Tokens:
+    """A column of expressions as templates and tokens, from one scan of its bytes with numpy.
+
+    The template of an expression is what replacing every match of _TOKEN by "@" makes of it
+    (leftmost, greedy: a run of token bytes is one token, and a run of spaces touching a token
+    of its row goes with it), as arrow's regex kernel would make it at four times the cost.
+    `template` holds each row's template; `start`, `end` and `kind` each token's bytes in the
+    column's buffer and its kind (1 a name, 2 a number, 0 neither: 1e5, a.b), tokens in row
+    order; `first` each row's first token (and, last, the number of tokens).
+    """
+
+    def __init__(self, array):
+        import pyarrow as pa
+
+        n = len(array)
+        offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
+        offsets = offsets.astype(np.int64)
+        data = array.buffers()[2]
+        self.data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+        # a few rows at a time: chunks of about _SCAN_BYTES, each ending where a row ends
+        cuts = np.unique(np.concatenate([[0, n], np.searchsorted(
+            offsets[:-1], np.arange(offsets[0], offsets[-1], _SCAN_BYTES))])).tolist()
+        parts = [self._scan(offsets[r0:r1 + 1]) for r0, r1 in zip(cuts[:-1], cuts[1:])]
+        self.start, self.end, self.kind, template, lengths = (
+            np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.int64) for k in range(5))
+        self.first = np.searchsorted(self.start, offsets)
+        template_offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=template_offsets[1:])
+        self.template = _string_array(template_offsets, template.astype(np.uint8, copy=False))
+
+    def _scan(self, offsets: np.ndarray) -> tuple:
+        """(token starts, token ends, token kinds, template bytes, template length per row) of
+        the rows whose bytes `offsets` bound."""
+        base = int(offsets[0])
+        data = self.data[base:int(offsets[-1])]
+        bounds = offsets - base
+        size = len(data)
+        letter = _letters(data)
+        digit_or_dot = _digits_or_dots(data)
+        token = letter | digit_or_dot
+        space = _spaces(data)
+        row_start = np.zeros(size + 1, dtype=bool)
+        row_start[bounds] = True                   # (at `size`: the chunk's end)
+        after_token = np.zeros(size, dtype=bool)   # byte p follows a token byte of its row
+        after_token[1:] = token[:-1]
+        after_token &= ~row_start[:-1]
+        before_token = np.zeros(size, dtype=bool)  # byte p precedes a token byte of its row
+        before_token[:-1] = token[1:]
+        before_token &= ~row_start[1:]
+        first = token & ~after_token
+        starts = np.flatnonzero(first)
+        ends = np.flatnonzero(token & ~before_token) + 1
+        # a run of spaces goes with a token of its row just before or just after it
+        after_space = np.zeros(size, dtype=bool)
+        after_space[1:] = space[:-1]
+        after_space &= ~row_start[:-1]
+        before_space = np.zeros(size, dtype=bool)
+        before_space[:-1] = space[1:]
+        before_space &= ~row_start[1:]
+        run_first = np.flatnonzero(space & ~after_space)
+        run_last = np.flatnonzero(space & ~before_space)
+        keep = ~token | first
+        keep[space] = ~np.repeat(after_token[run_first] | before_token[run_last], run_last - run_first + 1)
+        template = data[keep]
+        template[first[keep]] = ord("@")
+        kept_before = np.searchsorted(np.flatnonzero(keep), bounds)
+        # a token's kind: a name starts with a letter and has no dot; a number starts with a digit
+        # or a dot, has at most one dot, a digit, and no letter (its first letter would follow
+        # a digit or a dot). Dots and such letters are few: counted per token from positions.
+        count = len(starts)
+        dots = np.bincount(np.searchsorted(starts, np.flatnonzero(data == ord(".")), side="right") - 1,
+                           minlength=count)
+        lettered = np.zeros(count, dtype=bool)
+        lettered[np.searchsorted(starts, np.flatnonzero(letter[1:] & digit_or_dot[:-1]) + 1, side="right") - 1] = True
+        name = letter[starts] & (dots == 0)
+        number = digit_or_dot[starts] & ~lettered & (dots <= 1) & (ends - starts > dots)
+        kinds = np.where(name, 1, np.where(number, 2, 0)).astype(np.int8)
+        return starts + base, ends + base, kinds, template, np.diff(kept_before)
+
+    def counts(self, rows: np.ndarray) -> np.ndarray:
+        """The number of tokens in each of `rows`."""
+        return self.first[rows + 1] - self.first[rows]
+
+    def kinds(self, rows: np.ndarray, slots: int) -> list[np.ndarray]:
+        """Per slot, the kind of its token in each of `rows` (rows of one template)."""
+        first = self.first[rows]
+        return [self.kind[first + j] for j in range(slots)]
+
+    def strings(self, rows: np.ndarray, slot: int):
+        """The slot's token of each of `rows`, as an arrow string array."""
+        token = self.first[rows] + slot
+        starts = self.start[token]
+        lengths = self.end[token] - starts
+        offsets = np.zeros(len(token) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        values = np.empty(int(offsets[-1]), dtype=np.uint8)
+        step = _SCAN_BYTES // 16
+        for k in range(0, len(token), step):   # the positions of a few tokens at a time
+            o = offsets[k:k + step + 1]
+            at = np.repeat(starts[k:k + step] - o[:-1], lengths[k:k + step])
+            at += np.arange(o[0], o[-1])
+            values[o[0]:o[-1]] = self.data[at]
+        return _string_array(offsets, values)
+
+
+def _columns_arrow(exprs, arrow_names: bool = False):
+    """((template code per row, distinct templates in order of appearance), leaves(rows,
+    template) -> (valid, kinds per slot, column(slot, members))) of a column of expressions.
+
+    A row is valid when its tokens fill the template's slots: an "@" written in an
+    expression is an "@" of its template without a token (the row is then parsed alone).
+    Kinds and columns are those of the valid rows.
+
+    Templates are numbered by arrow's dictionary encoding, in order of appearance as
+    pd.factorize numbers them. With `arrow_names`, name columns stay arrow string arrays (no
+    Python string per token); else they are object arrays of str.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     array = exprs if isinstance(exprs, (pa.Array, pa.ChunkedArray)) else pa.array(exprs, type=pa.string())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    array = array.cast(pa.string()).fill_null("")
-    # encoded by arrow, which numbers them in order of appearance as pd.factorize does: a Python
-    # string per row is never made
-    encoded = pc.dictionary_encode(pc.replace_substring_regex(array, _TOKEN, "@"))
+    tokens = _Tokens(array.cast(pa.string()).fill_null(""))
+    encoded = pc.dictionary_encode(tokens.template)
     templates = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp),
                  np.array(encoded.dictionary.to_pylist(), dtype=object))
 
-    def extract(rows, template):
-        found = pc.extract_regex(array.take(pa.array(rows)), _extractor(template))
-        valid = found.is_valid().to_numpy(zero_copy_only=False)
-        columns, kinds = [], []
-        for k in range(found.type.num_fields):
-            col = found.field(k)
-            is_name = pc.match_substring_regex(col, "^" + _NAME.pattern + "$").fill_null(False)
-            name = is_name.to_numpy(zero_copy_only=False)
-            if name.all():   # the common case: a column of figure ids
-                kinds.append(np.ones(len(name), dtype=np.int8))
-            else:
-                is_number = pc.match_substring_regex(col, "^" + _NUMBER.pattern + "$").fill_null(False)
-                kinds.append(np.where(name, 1, np.where(is_number.to_numpy(zero_copy_only=False), 2, 0)).astype(np.int8))
-            columns.append(col if arrow_names else col.to_numpy(zero_copy_only=False))
-        return valid, columns, kinds
-    return templates, extract
+    def leaves(rows, template):
+        slots = template.count("@")
+        valid = tokens.counts(rows) == slots
+        filled = rows[valid]
+
+        def column(slot, members):
+            strings = tokens.strings(filled[members], slot)
+            return strings if arrow_names else strings.to_numpy(zero_copy_only=False)
+        return valid, tokens.kinds(filled, slots), column
+    return templates, leaves
 
 
 class _LazyList:
@@ -363,11 +506,11 @@ def concat_leaves(columns):
 def group_relations(exprs, arrow_names: bool = False) -> tuple[list[ShapeGroup], dict[int, str]]:
     """Parse a column of expressions once per distinct shape: (groups, {row: syntax error}).
 
-    Each expression's tokens (names, numbers) are replaced by slots — one regex kernel over
-    the column, arrow's — every distinct template is parsed once, the tokens
-    are extracted with one regex per template, and each token column is classified as names or
-    numbers. What the templates do not cover exactly (unicode names, 1e-5, a syntax error) is
-    parsed row by row, which also gives the exact message.
+    Each expression's tokens (names, numbers) are replaced by slots — one scan of the column's
+    bytes (_Tokens) — every distinct template is parsed once, and each token column is taken
+    from the bytes and classified as names or numbers. What the templates do not cover exactly
+    (unicode names, 1e-5, a syntax error) is parsed row by row, which also gives the exact
+    message.
 
     With `arrow_names` the name columns of the groups are arrow string arrays: the loader looks
     them up among the figure ids and then makes them Python strings (figcheck.load).
@@ -391,15 +534,13 @@ def group_relations(exprs, arrow_names: bool = False) -> tuple[list[ShapeGroup],
     leftover: list[np.ndarray] = []
     for k, template in enumerate(uniques):
         rows = order[bounds[k]:bounds[k + 1]]
-        if len(template) > MAX_LENGTH or template.count("@") == 0:
+        if len(template) > MAX_LENGTH or template.count("@") == 0 or not _extractable(template):
             leftover.append(rows)
             continue
-        valid, columns, kinds = extract(rows, template)
+        valid, kinds, column = extract(rows, template)
         if not valid.all():
             leftover.append(rows[~valid])
             rows = rows[valid]
-            columns = [take_leaf(c, valid) for c in columns]
-            kinds = [c[valid] for c in kinds]
         if not len(rows):
             continue
         # each row's kinds (1 a name, 2 a number, 0 neither: 1e-5, a.b go row by row) as one code
@@ -415,8 +556,8 @@ def group_relations(exprs, arrow_names: bool = False) -> tuple[list[ShapeGroup],
             if tree is None:
                 leftover.append(rows[members])
                 continue
-            leaves = [_name_leaf(take_leaf(columns[j], members)) if kind_row[j] == 1
-                      else _number_leaf(take_leaf(columns[j], members)) for j in range(len(columns))]
+            leaves = [_name_leaf(column(j, members)) if kind_row[j] == 1 else _number_leaf(column(j, members))
+                      for j in range(len(kinds))]
             groups.append(ShapeGroup(tree, rows[members], leaves))
     errors: dict[int, str] = {}
     by_shape: dict[tuple, tuple] = {}
