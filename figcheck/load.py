@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import itertools
 import math
+import operator
 import os
 import re
 import time
@@ -394,33 +395,55 @@ class _FileLoader(_Collector):
         self.data = parse_toml(self.text, display) if data is None else data
         self.lines = line_index(self.text)
 
-    def entries(self, kind: str):
-        """(name, table, line-of-key function) for each entry of a table kind."""
+    def _written(self, kind: str) -> tuple:
+        """(names, values) of a table kind as written; nothing (reported) when it is not a
+        collection of tables."""
         raw = self.data.get(kind)
         if raw is None:
-            return []
+            return [], []
         if kind == "quantity":
             if not isinstance(raw, dict):
                 self.problem(_top_key_line(self.text, kind), "[quantity.KEY] tables expected")
-                return []
-            items = list(raw.items())
-        else:
-            if not isinstance(raw, list):
-                self.problem(_top_key_line(self.text, kind), f"[[{kind}]] array of tables expected, not {_type_name(raw)}")
-                return []
-            items = list(enumerate(raw))
+                return [], []
+            return list(raw.keys()), list(raw.values())
+        if not isinstance(raw, list):
+            self.problem(_top_key_line(self.text, kind), f"[[{kind}]] array of tables expected, not {_type_name(raw)}")
+            return [], []
+        return range(len(raw)), raw
+
+    @staticmethod
+    def _all_valid(kind: str, tables: list) -> bool:
+        """Whether every value is a table with only allowed keys and all required ones: the
+        common case, checked as a whole (in C, not per table)."""
+        required, optional = KEYS[kind]
+        return (_only_types(tables, dict) and set().union(*tables) <= required | optional
+                and all(sum(map(operator.contains, tables, itertools.repeat(k))) == len(tables) for k in required))
+
+    def tables(self, kind: str) -> tuple[list, list]:
+        """(names, tables) of the entries of a table kind, as entries() gives them, without a
+        line-of-key function per entry."""
+        names, tables = self._written(kind)
+        if self._all_valid(kind, tables):
+            return list(names), tables
+        checked = self._checked(kind, names, tables)
+        return [name for name, _, _ in checked], [table for _, table, _ in checked]
+
+    def entries(self, kind: str):
+        """(name, table, line-of-key function) for each entry of a table kind."""
+        names, tables = self._written(kind)
+        if self._all_valid(kind, tables):
+            key = self.lines.key
+            return [(name, table, functools.partial(key, kind, name)) for name, table in zip(names, tables)]
+        return self._checked(kind, names, tables)
+
+    def _checked(self, kind: str, names, tables) -> list:
+        """entries() table by table, each problem reported: a value that is not a table is left
+        out, a table with a missing or unknown key kept."""
         out = []
         required, optional = KEYS[kind]
         allowed = required | optional
         lines = self.lines
-        if kind in ("figure", "relation") and all(type(t) is dict for _, t in items):
-            # the common case, checked as a whole: every table has only allowed keys and all
-            # required ones; otherwise the loop below says which table lacks what
-            tables = [t for _, t in items]
-            if set().union(*tables) <= allowed and all(
-                    sum(1 for t in tables if k in t) == len(tables) for k in required):
-                return [(name, table, None) for name, table in items]
-        for name, table in items:
+        for name, table in zip(names, tables):
             if not isinstance(table, dict):
                 self.problem(lines.table(kind, name), f"{kind} {name!r}: a table expected, not {_type_name(table)}")
                 continue
@@ -434,7 +457,6 @@ class _FileLoader(_Collector):
                                  f"{kind}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
             out.append((name, table, functools.partial(lines.key, kind, name)))
         return out
-
 
 
 def _figure_reading(raw, quote: str, language: str):
@@ -457,7 +479,9 @@ def _figure_reading(raw, quote: str, language: str):
         ends = []
         for item in raw:
             if isinstance(item, str):
-                r = _value_reading(item, language)
+                r = _read_text(item, language)   # once per text and language, as a value is
+                if isinstance(r, str):
+                    raise NumberReadError(r)
                 if r.is_range:
                     raise NumberReadError(f"range end {item!r} is itself a range")
                 ends.append(r.low)
@@ -653,6 +677,61 @@ def _hashable(value):
     return (type(value).__name__, tuple(value) if isinstance(value, list) else value)
 
 
+def _only_types(values: list, *types) -> bool:
+    """Whether every value is of one of `types` (exactly, not a subclass): one pass in C."""
+    return set(map(type, values)) <= set(types)
+
+
+def _toml_period_keys(values: list, given: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Integer keys of TOML periods that read alike: an as_of written as text by its text, any
+    other (a TOML date, a wrong type) by its type and value, and a figure without one by
+    `fallback` (its source's date)."""
+    n = len(values)
+    if _only_types(values, str):
+        is_text = given
+    else:
+        is_text = given & np.fromiter((type(v) is str for v in values), dtype=bool, count=n)
+    text_codes_, text_uniques = pd.factorize(np.array([values[i] for i in np.flatnonzero(is_text).tolist()],
+                                                      dtype=object))
+    others = np.flatnonzero(given & ~is_text)
+    other_codes, other_uniques = pd.factorize(np.array([repr(_hashable(values[i])) for i in others.tolist()],
+                                                       dtype=object))
+    keys = fallback + (len(text_uniques) + len(other_uniques))
+    keys[is_text] = text_codes_
+    keys[others] = len(text_uniques) + other_codes
+    return keys
+
+
+_NOT_READ = ("not read", None, (np.nan,) * 4, None)   # _safe_reading's failure, for dropped figures
+
+
+def _toml_value_keys(raw: list, quotes: list, language: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Integer keys of TOML values that read alike (-1 for a dropped figure).
+
+    A value written as text reads the same whatever its quote: keyed by (text, language) as
+    codes. Any other value (a number, read with the number in its quote; a range; a wrong type)
+    by its type, value, quote if it is a number, and language.
+    """
+    n = len(raw)
+    keys = np.full(n, -1, dtype=np.int64)
+    if _only_types(raw, str):
+        is_text = keep
+        texts = np.asarray(raw, dtype=object)[keep]
+    else:
+        is_text = keep & np.fromiter((type(v) is str for v in raw), dtype=bool, count=n)
+        texts = np.array([raw[i] for i in np.flatnonzero(is_text).tolist()], dtype=object)
+    text_codes_, text_uniques = pd.factorize(texts)
+    language_codes, language_uniques = pd.factorize(language[is_text])
+    keys[is_text] = text_codes_.astype(np.int64) * max(len(language_uniques), 1) + language_codes
+    others = np.flatnonzero(keep & ~is_text)
+    if len(others):
+        other_keys = [repr((_hashable(raw[i]), quotes[i] if type(raw[i]) in (int, float) else None, language[i]))
+                      for i in others.tolist()]
+        other_codes, _ = pd.factorize(np.asarray(other_keys, dtype=object))
+        keys[others] = len(text_uniques) * max(len(language_uniques), 1) + other_codes
+    return keys
+
+
 def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources: dict, problems: list,
                      columnar: bool = False, unusable_published=frozenset()) -> pd.DataFrame:
     """Raw figure columns (lists or Series, None where a key is absent) → the figure frame.
@@ -679,7 +758,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             column[key] = values
             keep &= (values != "").to_numpy()
             continue
-        values = list(values)
+        values = values if type(values) is list else list(values)
+        if _only_types(values, str):   # the usual column: every value a string, none absent
+            column[key] = pd.Series(values, dtype=object)
+            continue
         is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=n)
         absent = np.fromiter((v is None for v in values), dtype=bool, count=n)
         for i in np.flatnonzero(~is_str & ~absent):
@@ -748,13 +830,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         problem(i, "unit", unit_errors[unit_codes[i]])
 
     language_of = {sid: src.language for sid, src in sources.items()}
-    if columnar:   # per distinct source
-        sid_codes, sid_uniques = text_codes(sids)
-        language = np.array([language_of.get(s, "de") for s in sid_uniques] + ["de"], dtype=object)[sid_codes]
-    else:
-        language = sids.map(language_of).astype(object).fillna("de").to_numpy(dtype=object)
+    # per distinct source (a missing or non-text one has the code len(sid_uniques))
+    sid_codes, sid_uniques = text_codes(sids)
+    language = np.array([language_of.get(s, "de") for s in sid_uniques] + ["de"], dtype=object)[sid_codes]
     quotes = column["quote"]
-    raw = list(raw_value) if not columnar else None
     if columnar:
         value_high = cols.get("value_high")
         # one reading per distinct (value, value_high, language): combined as integer codes
@@ -772,13 +851,13 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             return _columnar_reading(value_list[i], high_list[i] if high_list is not None and has_high[i] else "",
                                      language[i])
     else:
-        quote_of = quotes.tolist()
-        keys = [repr((_hashable(v), quote_of[i] if type(v) in (int, float) else None, language[i])) if keep[i] else ""
-                for i, v in enumerate(raw)]
-
+        raw = raw_value if type(raw_value) is list else list(raw_value)
         quote_list = quotes.tolist()
+        keys = _toml_value_keys(raw, quote_list, language, keep)
 
         def reading_at(i):
+            if not keep[i]:   # a dropped figure: its value is never reported nor kept
+                return _NOT_READ
             return _safe_reading(raw[i], quote_list[i] if isinstance(quote_list[i], str) else "", language[i])
     codes, readings = _per_distinct(keys, reading_at)
     r_error = [r[0] for r in readings]
@@ -803,34 +882,28 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                    (as_of != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in as_of), dtype=bool, count=n))
     as_of_values = (as_of.to_numpy(dtype=object) if columnar else list(as_of)) if as_of is not None else [None] * n
-    if columnar:   # per distinct source, as the maps below give it
-        src_known = np.array([s in language_of for s in sid_uniques] + [False], dtype=bool)[sid_codes]
-        src_published = np.array([published.get(s, np.nan) for s in sid_uniques] + [np.nan], dtype=object)[sid_codes]
-        src_undated = np.array([published.get(s) is None for s in sid_uniques] + [True], dtype=bool)[sid_codes]
-        if unusable_published:
-            unusable = np.array([s in unusable_published for s in sid_uniques] + [False], dtype=bool)[sid_codes]
-            keep &= ~(~as_of_given & unusable)
-    else:
-        src_known = sids.isin(language_of.keys()).to_numpy()
-        src_published = sids.map(published).to_numpy(dtype=object)
-    if unusable_published and not columnar:
+    # per distinct source, gathered to each figure
+    src_known = np.array([s in language_of for s in sid_uniques] + [False], dtype=bool)[sid_codes]
+    src_published = np.array([published.get(s, np.nan) for s in sid_uniques] + [np.nan], dtype=object)[sid_codes]
+    src_undated = np.array([published.get(s) is None for s in sid_uniques] + [True], dtype=bool)[sid_codes]
+    if unusable_published:
         # the source's published date is unusable (reported there): its undated figures stay quiet
-        keep &= ~(~as_of_given & sids.isin(list(unusable_published)).to_numpy())
-    no_date = keep & ~as_of_given & src_known & (src_undated if columnar else pd.isna(src_published))
+        unusable = np.array([s in unusable_published for s in sid_uniques] + [False], dtype=bool)[sid_codes]
+        keep &= ~(~as_of_given & unusable)
+    no_date = keep & ~as_of_given & src_known & src_undated
     for i in np.flatnonzero(no_date):
         problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
-    if columnar:   # every as_of is text: the key is the text, or the source's date, as integer codes
-        published_codes, _ = pd.factorize(np.array(
-            ["\x00" + str(published[s]) if s in published else "\x01" for s in sid_uniques] + ["\x01"], dtype=object))
-        fallback = published_codes[sid_codes].astype(np.int64)
-        if as_of is None:
-            period_keys = fallback
-        else:
-            as_of_codes, as_of_uniques = text_codes(as_of)
-            period_keys = np.where(as_of_given, as_of_codes, len(as_of_uniques) + fallback)
+    # the key of a figure's period: its as_of as written, or else its source's date, as integer codes
+    published_codes, _ = pd.factorize(np.array(
+        ["\x00" + str(published[s]) if s in published else "\x01" for s in sid_uniques] + ["\x01"], dtype=object))
+    fallback = published_codes[sid_codes].astype(np.int64)
+    if as_of is None:
+        period_keys = fallback
+    elif columnar:   # every as_of is text
+        as_of_codes, as_of_uniques = text_codes(as_of)
+        period_keys = np.where(as_of_given, as_of_codes, len(as_of_uniques) + fallback)
     else:
-        period_keys = [repr(_hashable(v)) if g else repr(("published", p)) if k else "none"
-                       for v, g, p, k in zip(as_of_values, as_of_given, src_published, src_known)]
+        period_keys = _toml_period_keys(as_of_values, as_of_given, fallback)
 
     def period_at(i):
         if as_of_given[i]:
@@ -876,7 +949,12 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         if columnar:
             extras[key] = values.to_numpy(dtype=object)
             continue
-        values = list(values)
+        values = values if type(values) is list else list(values)
+        if _only_types(values, str, type(None)):   # the usual column: text where given
+            out = np.array(values, dtype=object)
+            out[np.fromiter((v is None for v in values), dtype=bool, count=n)] = ""
+            extras[key] = out
+            continue
         out = np.empty(n, dtype=object)
         for i, v in enumerate(values):
             if v is None:
@@ -894,9 +972,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     between = cols.get("between")
     if between is not None:
         message = "'between' must be two figure ids: [\"before\", \"after\"]"
-        for i, v in enumerate(between.tolist() if hasattr(between, "tolist") else between):
-            if v is None or (columnar and v == ""):
-                continue
+        between = between.tolist() if hasattr(between, "tolist") else between
+        given = np.fromiter((v is not None and not (columnar and v == "") for v in between), dtype=bool, count=n)
+        for i in np.flatnonzero(given).tolist():
+            v = between[i]
             pair = v.split() if columnar and isinstance(v, str) else v
             if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair):
                 if keep[i]:
@@ -983,8 +1062,17 @@ def _unit_problem(unit) -> str | None:
 
 def _safe_reading(raw, quote, language):
     """(error, value text, (low, high, written half, about half), qualifier of the reading)."""
-    if type(raw) is str:
+    kind = type(raw)
+    if kind is str:
         return _safe_string_reading(raw, language)
+    if kind is int or kind is float:
+        return _safe_number_reading(raw, quote, language)
+    return _safe_reading_uncached(raw, quote, language)
+
+
+@functools.lru_cache(maxsize=65536, typed=True)   # typed: 5 and 5.0 are written differently
+def _safe_number_reading(raw, quote: str, language: str):
+    # a number reads with the number in its quote: the same number, quote and language read alike
     return _safe_reading_uncached(raw, quote, language)
 
 
@@ -1210,9 +1298,7 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
     quantities = e.quantities(f.entries("quantity"), lambda key: f.lines.table("quantity", key))
 
     def columns_of(kind, keys):
-        entries = f.entries(kind)
-        tables = [t for _, t, _ in entries]
-        names = [name for name, _, _ in entries]
+        names, tables = f.tables(kind)
         present = set().union(*tables)
         # a key no table has is left out (None): validate_* read that as absent everywhere
         cols = {k: list(map(dict.get, tables, itertools.repeat(k))) for k in keys if k in present}
