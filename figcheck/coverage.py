@@ -1208,9 +1208,19 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
         wanted = np.zeros(n_distinct, dtype=bool)
         wanted[codes[places == p]] = True
         memo = memos[p]
+        # an opening sentence reads as one inside an article (a whole one as a closing one) where
+        # no stretch begins in its first two characters, the only ones that see what stands before
+        twin = memos[p - 1] if p in (1, 3) else None
         for d in np.flatnonzero(wanted).tolist():
             piece = table.distinct[d]
             unit = memo.get(piece)
+            if unit is None and twin is not None:
+                unit = twin.get(piece)
+                if unit is not None and (unit is _OPEN or all(at >= 2 for at, _, _ in unit.chunks)):
+                    if len(piece) <= _UNIT_KEPT or unit is _OPEN:
+                        memo[piece] = unit
+                else:
+                    unit = None
             if unit is None:
                 if p < 2 and _ends_active(piece, memo, lang):
                     unit = _OPEN

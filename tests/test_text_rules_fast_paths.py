@@ -92,3 +92,19 @@ def test_figure_groups_equal_grouping_by_tuples(parts):
         want_code, want_first = _reference_groups(keys, with_qualifier)
         assert code.tolist() == want_code.tolist()
         assert first.tolist() == want_first.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(__import__("test_coverage_fast_paths").articles(), min_size=1, max_size=4), st.sampled_from(["de", "en"]))
+def test_units_read_for_the_corpus_are_the_units_of_each_text(texts, language):
+    """The corpus's reading fills the unit memos (an opening sentence may take the reading of
+    the same sentence inside an article); each text read from them is still read exactly."""
+    from figcheck import coverage
+    from test_coverage_fast_paths import reference_mentions
+
+    coverage._UNIT_MEMO.clear()
+    corpus = _with_languages(_corpus({f"s{i}": t for i, t in enumerate(texts)}, [], []),
+                             {f"s{i}": language for i in range(len(texts))})
+    coverage.corpus_coverage(corpus)
+    for text in texts:
+        assert coverage.raw_mentions(text, language) == reference_mentions(text, language)
