@@ -108,3 +108,17 @@ def test_units_read_for_the_corpus_are_the_units_of_each_text(texts, language):
     coverage.corpus_coverage(corpus)
     for text in texts:
         assert coverage.raw_mentions(text, language) == reference_mentions(text, language)
+
+
+def test_kinds_keep_the_order_they_first_appear_in_long_sentences():
+    """A kind that first appears late in a sentence of many numbers still comes after the one
+    before it (JSON prints the kinds in the order they first appear)."""
+    from figcheck.coverage import corpus_coverage, source_coverage
+
+    text = ("Es kamen 1 und 2 und 3 und 4 und 5 und 6 und 7 und 8 und 9 Panzer und KN23 berichtet. "
+            "Es kamen 2.5 Panzer berichtet. Dann KN24 und 4 Panzer berichtet.")
+    corpus = _corpus({"s1": text}, [], [])
+    got = corpus_coverage(corpus)["s1"]
+    full = source_coverage(corpus.sources["s1"], [], [])
+    assert list(full.kinds()) == ["claim", "name", "unreadable"]
+    assert list(got.kinds().items()) == list(full.kinds().items())
