@@ -122,3 +122,32 @@ def test_kinds_keep_the_order_they_first_appear_in_long_sentences():
     full = source_coverage(corpus.sources["s1"], [], [])
     assert list(full.kinds()) == ["claim", "name", "unreadable"]
     assert list(got.kinds().items()) == list(full.kinds().items())
+
+
+@settings(max_examples=100, deadline=None)
+@given(keyed_corpora(), keyed_corpora())
+def test_verdicts_kept_from_another_corpus_are_the_verdicts(first_parts, parts):
+    """P002/P003 keep each group's verdict for the chunks after it: a corpus checked after
+    another is flagged exactly as when checked alone."""
+    import functools
+
+    from figcheck.checks import provenance
+
+    def keys_of(p):
+        texts, figures, qualifiers, languages = p
+        corpus = _with_languages(_corpus(texts, figures, []), languages)
+        df = corpus.figures.df.copy()
+        df["qualifier"] = qualifiers
+        return provenance._FigureKeys(dataclasses.replace(corpus, figures=type(corpus.figures)(df)))
+
+    def flagged(keys):
+        return (provenance._flagged(keys, False, functools.partial(provenance._number_differs, keys)),
+                provenance._flagged(keys, True, functools.partial(provenance._hedge_differs, keys)))
+
+    for memo in provenance._VERDICTS.values():
+        memo.clear()
+    alone = flagged(keys_of(parts))
+    for memo in provenance._VERDICTS.values():
+        memo.clear()
+    flagged(keys_of(first_parts))
+    assert flagged(keys_of(parts)) == alone
