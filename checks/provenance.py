@@ -272,11 +272,34 @@ def _figure_keys(corpus) -> _FigureKeys:
     return keys
 
 
+# (quote, value as written, low, high, language[, qualifier]) → verdict, per rule: the text
+# worker decides chunk after chunk, and chunks share most of their quotes
+_VERDICTS: dict[bool, dict[tuple, bool]] = {False: {}, True: {}}
+
+
 def _flagged(keys: _FigureKeys, with_qualifier: bool, decide) -> list[int]:
     """The figures whose group `decide(first figure)` flags, in frame order."""
     code, first = keys.groups(with_qualifier)
-    bad = np.fromiter((decide(int(i)) for i in first), dtype=bool, count=len(first))
-    return np.flatnonzero(bad[code]).tolist() if len(first) else []
+    if not len(first):
+        return []
+    columns = [keys.quote[first].tolist(), keys.value_text[first].tolist(), keys.low[first].tolist(),
+               keys.high[first].tolist(), keys.language[first].tolist()]
+    if with_qualifier:
+        columns.append(keys.qualifier[first].tolist())
+    memo = _VERDICTS[with_qualifier]
+    if len(memo) > 200_000:
+        memo.clear()
+    bad = np.empty(len(first), dtype=bool)
+    for k, (i, key) in enumerate(zip(first.tolist(), zip(*columns))):
+        try:
+            verdict = memo.get(key)
+        except TypeError:                 # a value that cannot be hashed: decided, not kept
+            bad[k] = decide(i)
+            continue
+        if verdict is None:
+            verdict = memo[key] = decide(i)
+        bad[k] = verdict
+    return np.flatnonzero(bad[code]).tolist()
 
 
 def _number_differs(keys: _FigureKeys, i: int) -> bool:

@@ -426,8 +426,11 @@ _NEEDS = {
     "clock time": lambda text, lowered: "Uhr" in text or ":" in text,
     "thread counter": lambda text, lowered: "|" in text,
 }
-# Whatever any test of _NEEDS finds ("://" and "www." included), in one search.
-_ANY_NEED = re.compile(r"[@#|:/\-–—]|Uhr|\.\d\d?\.|(?i:www)\.|" + rf"{_MONTH}|{_MONTH_SHORT}|"
+# Whatever any test of _NEEDS finds ("://" and "www." included), in one search. Every
+# alternative begins with a literal character, so that the search skips in C to the places
+# where one of those characters stands (a character class or a case-blind first letter would
+# make it try every alternative at every place).
+_ANY_NEED = re.compile(r"@|#|\||:|/|-|–|—|Uhr|\.\d\d?\.|w(?i:ww)\.|W(?i:ww)\.|" + rf"{_MONTH}|{_MONTH_SHORT}|"
                        + r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|info|io|de|ch|at|uk|fr|ru|ua|kr|kp|eu|us|co|tv)\b")
 _ISO_HINT = re.compile(r"-\d\d-\d")
@@ -1208,9 +1211,19 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
         wanted = np.zeros(n_distinct, dtype=bool)
         wanted[codes[places == p]] = True
         memo = memos[p]
+        # an opening sentence reads as one inside an article (a whole one as a closing one) where
+        # no stretch begins in its first two characters, the only ones that see what stands before
+        twin = memos[p - 1] if p in (1, 3) else None
         for d in np.flatnonzero(wanted).tolist():
             piece = table.distinct[d]
             unit = memo.get(piece)
+            if unit is None and twin is not None:
+                unit = twin.get(piece)
+                if unit is not None and (unit is _OPEN or all(at >= 2 for at, _, _ in unit.chunks)):
+                    if len(piece) <= _UNIT_KEPT or unit is _OPEN:
+                        memo[piece] = unit
+                else:
+                    unit = None
             if unit is None:
                 if p < 2 and _ends_active(piece, memo, lang):
                     unit = _OPEN
@@ -1224,31 +1237,35 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
 def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -> list:
     """The kinds of each text's mentions counted in text order (a Counter, its keys in the order
     the kinds first appear), from its units; None for the texts in `slow`."""
-    present = [kind for kind in KINDS if any(kind in u.kinds for u in units)]
+    n_units = len(units)
+    lengths = np.fromiter(map(len, map(_KINDS, units)), np.int64, n_units)
+    kinds = list(itertools.chain.from_iterable(map(_KINDS, units)))
+    seen = set(kinds)
+    present = [kind for kind in KINDS if kind in seen]
     n_texts = len(table.counts)
     if not present:
         return [None if slow[t] else Counter() for t in range(n_texts)]
-    n_units = len(units)
-    counts = np.zeros((n_units, len(present)), dtype=np.int64)
-    first_seen = np.full((n_units, len(present)), len(KINDS), dtype=np.int64)
     column = {kind: j for j, kind in enumerate(present)}
-    for u, unit in enumerate(units):
-        for rank, kind in enumerate(unit.kinds):
-            j = column.get(kind)
-            if j is None:
-                continue                   # kind None: the words around decide (a slow text)
-            if not counts[u, j]:
-                first_seen[u, j] = min(first_seen[u, j], rank)
-            counts[u, j] += 1
+    # kind None (the words around decide) stands only in units of slow texts
+    j = np.fromiter(map(column.get, kinds, itertools.repeat(-1)), np.int64, len(kinds))
+    unit = np.repeat(np.arange(n_units), lengths)
+    valid = j >= 0
+    counts = np.zeros((n_units, len(present)), dtype=np.int64)
+    np.add.at(counts, (unit[valid], j[valid]), 1)
     per_text = np.add.reduceat(counts[unit_of], table.first, axis=0)
     if len(present) == 1:                  # one kind in the whole corpus (an archive of claims)
         kind = present[0]
         return [None if slow_t else Counter({kind: n}) if n else Counter()
                 for slow_t, n in zip(slow.tolist(), per_text[:, 0].tolist())]
     # where each kind first appears: the sentence (over all texts), then its place in the unit
-    big = (np.arange(len(unit_of), dtype=np.int64) * (len(KINDS) + 1))[:, None]
-    seen = first_seen[unit_of]
-    first_at = np.minimum.reduceat(np.where(seen < len(KINDS), big + seen, np.iinfo(np.int64).max), table.first, axis=0)
+    rank = np.arange(len(kinds)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    absent = int(lengths.max()) + 1
+    first_seen = np.full((n_units, len(present)), absent, dtype=np.int64)
+    np.minimum.at(first_seen, (unit[valid], j[valid]), rank[valid])
+    big = (np.arange(len(unit_of), dtype=np.int64) * (absent + 1))[:, None]
+    seen_at = first_seen[unit_of]
+    first_at = np.minimum.reduceat(np.where(seen_at < absent, big + seen_at, np.iinfo(np.int64).max),
+                                   table.first, axis=0)
     out: list = []
     memo: dict = {}
     for t, (row, at) in enumerate(zip(per_text.tolist(), first_at.tolist())):

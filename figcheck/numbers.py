@@ -110,10 +110,18 @@ _TOKEN = re.compile(r"\d+(?:[.,'’]\d+)*|[^\W\d_]+|[$€£]|[-–—]|[^\s\w]",
 _APOSTROPHE_GROUPED = re.compile(r"^\d{1,3}(?:['’]\d{3})+(?:[.,]\d+)?$")
 
 
+_BASE_LANGUAGES: dict[str, str] = {}
+
+
 def base_language(language: str) -> str:
     """"de-CH", "de_AT" → "de"; unknown languages read as English digits."""
-    lang = (language or "en").replace("-", "_").split("_")[0].lower()
-    return lang if lang in HEDGES else "en"
+    got = _BASE_LANGUAGES.get(language)
+    if got is None:
+        lang = (language or "en").replace("-", "_").split("_")[0].lower()
+        got = lang if lang in HEDGES else "en"
+        if len(_BASE_LANGUAGES) < 1000:        # a corpus has a handful of languages
+            _BASE_LANGUAGES[language] = got
+    return got
 
 
 @functools.lru_cache(maxsize=256)

@@ -163,6 +163,8 @@ def test_counted_coverage_counts_what_coverage_lists(parts):
 @given(st.text(alphabet=st.sampled_from(list("0123456789 .:/-–—|@#wWUhrdecomJanMärzMai\nİ")), max_size=30))
 @example("www.x")
 @example("WWW.x")
+@example("wWw.x")
+@example("—")
 @example("x.de")
 @example("1.12.")
 def test_one_search_finds_what_any_hint_finds(text):

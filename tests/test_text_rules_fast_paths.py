@@ -92,3 +92,62 @@ def test_figure_groups_equal_grouping_by_tuples(parts):
         want_code, want_first = _reference_groups(keys, with_qualifier)
         assert code.tolist() == want_code.tolist()
         assert first.tolist() == want_first.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(__import__("test_coverage_fast_paths").articles(), min_size=1, max_size=4), st.sampled_from(["de", "en"]))
+def test_units_read_for_the_corpus_are_the_units_of_each_text(texts, language):
+    """The corpus's reading fills the unit memos (an opening sentence may take the reading of
+    the same sentence inside an article); each text read from them is still read exactly."""
+    from figcheck import coverage
+    from test_coverage_fast_paths import reference_mentions
+
+    coverage._UNIT_MEMO.clear()
+    corpus = _with_languages(_corpus({f"s{i}": t for i, t in enumerate(texts)}, [], []),
+                             {f"s{i}": language for i in range(len(texts))})
+    coverage.corpus_coverage(corpus)
+    for text in texts:
+        assert coverage.raw_mentions(text, language) == reference_mentions(text, language)
+
+
+def test_kinds_keep_the_order_they_first_appear_in_long_sentences():
+    """A kind that first appears late in a sentence of many numbers still comes after the one
+    before it (JSON prints the kinds in the order they first appear)."""
+    from figcheck.coverage import corpus_coverage, source_coverage
+
+    text = ("Es kamen 1 und 2 und 3 und 4 und 5 und 6 und 7 und 8 und 9 Panzer und KN23 berichtet. "
+            "Es kamen 2.5 Panzer berichtet. Dann KN24 und 4 Panzer berichtet.")
+    corpus = _corpus({"s1": text}, [], [])
+    got = corpus_coverage(corpus)["s1"]
+    full = source_coverage(corpus.sources["s1"], [], [])
+    assert list(full.kinds()) == ["claim", "name", "unreadable"]
+    assert list(got.kinds().items()) == list(full.kinds().items())
+
+
+@settings(max_examples=100, deadline=None)
+@given(keyed_corpora(), keyed_corpora())
+def test_verdicts_kept_from_another_corpus_are_the_verdicts(first_parts, parts):
+    """P002/P003 keep each group's verdict for the chunks after it: a corpus checked after
+    another is flagged exactly as when checked alone."""
+    import functools
+
+    from figcheck.checks import provenance
+
+    def keys_of(p):
+        texts, figures, qualifiers, languages = p
+        corpus = _with_languages(_corpus(texts, figures, []), languages)
+        df = corpus.figures.df.copy()
+        df["qualifier"] = qualifiers
+        return provenance._FigureKeys(dataclasses.replace(corpus, figures=type(corpus.figures)(df)))
+
+    def flagged(keys):
+        return (provenance._flagged(keys, False, functools.partial(provenance._number_differs, keys)),
+                provenance._flagged(keys, True, functools.partial(provenance._hedge_differs, keys)))
+
+    for memo in provenance._VERDICTS.values():
+        memo.clear()
+    alone = flagged(keys_of(parts))
+    for memo in provenance._VERDICTS.values():
+        memo.clear()
+    flagged(keys_of(first_parts))
+    assert flagged(keys_of(parts)) == alone
