@@ -151,9 +151,7 @@ class Groups:
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
         self.source_code = codes("source")
         quantity = codes("quantity")[rows]
-        since = int(end.min(initial=0))
-        period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - since))[0]
-        group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
+        group = _group_codes(quantity, start[rows], end[rows])
         order = group_order(group)
         self.rows, self.group = rows[order], group[order]
         self.size = np.bincount(self.group, minlength=int(self.group.max(initial=-1)) + 1)
@@ -166,6 +164,22 @@ class Groups:
 
     def members(self, g: int) -> np.ndarray:
         return self.rows[self.start[g]:self.start[g + 1]]
+
+
+def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """pd.factorize of the (quantity, start, end) triples, numbered in order of first appearance:
+    one factorize of one integer key when the three fit 62 bits (always, for dates), else of
+    the periods first and then of (quantity, period)."""
+    q = quantity.astype(np.int64)
+    s, e = start.astype(np.int64), end.astype(np.int64)
+    if len(q):
+        s0, e0 = int(s.min()), int(e.min())
+        s_span, e_span = int(s.max()) - s0 + 1, int(e.max()) - e0 + 1
+        if (int(q.max()) + 1) * s_span * e_span < (1 << 62) and int(q.min()) >= 0:
+            return pd.factorize((q * s_span + (s - s0)) * e_span + (e - e0))[0]
+    since = int(e.min(initial=0))
+    period = pd.factorize(s * (1 << 32) + (e - since))[0]
+    return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
 
 
 class Ends:
