@@ -7,6 +7,7 @@ from figcheck import display
 from figcheck.intervals import gap, holds
 from figcheck.relations import parse_relation, render, render_slots
 from figcheck.rules import Example, Hit, rule
+from figcheck.table import sorted_unique
 
 # Common slips, most plausible first: (factor on the left side, the sides' likely confusion).
 SLIPS = (
@@ -293,7 +294,7 @@ class _FigureLines:
 
     def __init__(self, ctx, rows_needed):
         self.ctx = ctx
-        rows = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in rows_needed])) \
+        rows = sorted_unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in rows_needed])) \
             if rows_needed else np.empty(0, dtype=np.int64)
         rows = rows[rows >= 0]
         lines = display.figure_lines(ctx.corpus, ctx.table, rows)

@@ -17,6 +17,7 @@ import pandas as pd
 from figcheck import display
 from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
 from figcheck.rules import Example, Hit, Severity, rule
+from figcheck.table import sorted_unique
 
 COMPARABLE = ("reported", "estimate")   # forecasts and hypotheticals are not compared with reports
 
@@ -295,7 +296,7 @@ def _count_block(iv: Intervals, groups: Groups, rows: np.ndarray, group: np.ndar
     if shared.any():
         within = below_counts(by_source[shared], ends.take(np.flatnonzero(shared)))
         counts -= np.bincount(group[shared], weights=within, minlength=len(counts)).astype(np.int64)
-    for g in np.unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
+    for g in sorted_unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
         members = groups.members(g)
         counts[g] = len(_conflicting(groups.source_code, iv, np.repeat(members, len(members)),
                                      np.tile(members, len(members)))[0])
@@ -476,7 +477,7 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
     target = iv.take([higher])
     need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
     near = np.concatenate([pools.same_source(lower), pools.same_source(higher)])
-    same_dimension = np.unique(near[pools.dimension[near] == pools.dimension[lower]])
+    same_dimension = sorted_unique(near[pools.dimension[near] == pools.dimension[lower]])
     combos, stages = [], []
     for stage, candidates in enumerate((pools.same_quantity(lower), same_dimension)):
         candidates = candidates[(candidates != lower) & (candidates != higher)]
@@ -562,7 +563,7 @@ def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.n
     own1, rows1 = np.concatenate(owners), np.concatenate(rows1)
     keep = pools.dimension[rows1] == pools.dimension[lower[own1]]
     own1, rows1 = own1[keep], rows1[keep]
-    unique = np.unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
+    unique = sorted_unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
     own1, rows1 = unique // len(iv.lo), unique % len(iv.lo)
     owner = np.r_[own0, own1]
     cset = np.r_[np.zeros(len(own0), np.int64), np.ones(len(own1), np.int64)]
@@ -582,7 +583,7 @@ def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.n
             wanted = np.flatnonzero(open_pair) * 2 + stage_set
             pool = np.minimum(size[wanted], _POOL[terms])
             parts, combos = [], []
-            for n in np.unique(pool).tolist():
+            for n in sorted_unique(pool).tolist():
                 index = _COMBOS_OF[terms][n]
                 if not len(index):
                     continue
@@ -725,7 +726,7 @@ def _views(ctx, rows) -> dict:
     (a lookup, two dates) was most of the time of writing thousands of findings."""
     from figcheck.frames import FigureFrame
 
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    rows = sorted_unique(np.asarray(rows, dtype=np.int64))
     ids = ctx.table.df["id"].to_numpy()[rows]
     figures = ctx.corpus.figures
     if not isinstance(figures, FigureFrame):
@@ -788,7 +789,7 @@ def _pair_hits(ctx, lower, higher, same):
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
     if not len(lower):
         return
-    ends = np.unique(np.r_[lower, higher])
+    ends = sorted_unique(np.r_[lower, higher])
     _name(ctx.table, ends)
     texts = _Texts(ctx, {r: view[r] for r in ends.tolist()})
     # each figure's interval as written, formatted once per figure

@@ -143,3 +143,13 @@ def test_map_distinct_is_the_per_row_map(cells, dates):
         assert (factorized["x"][0] == codes).all() and list(factorized["x"][1]) == list(uniques)
     else:
         assert "x" not in factorized
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-2**40, 2**40), max_size=50), st.sampled_from([np.int64, np.int32, np.int8]))
+def test_sorted_unique_is_np_unique(values, dtype):
+    from figcheck.table import sorted_unique
+
+    a = np.array(values, dtype=np.int64).astype(dtype)
+    got, expected = sorted_unique(a), np.unique(a)
+    assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
