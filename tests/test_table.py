@@ -153,3 +153,13 @@ def test_sorted_unique_is_np_unique(values, dtype):
     a = np.array(values, dtype=np.int64).astype(dtype)
     got, expected = sorted_unique(a), np.unique(a)
     assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=3), st.none(), st.just(float("nan")), st.integers(-1, 1)), max_size=30))
+def test_text_given_marks_the_non_empty_strings(cells):
+    # T001-T003 find the figures with an `of`, `between` or `since` by one scan of the column
+    from figcheck.checks.percent_time import _text_given
+
+    expected = [isinstance(c, str) and c != "" for c in cells]
+    assert _text_given(pd.Series(cells, dtype=object)).tolist() == expected
