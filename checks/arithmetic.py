@@ -7,6 +7,7 @@ from figcheck import display
 from figcheck.intervals import gap, holds
 from figcheck.relations import parse_relation, render, render_slots
 from figcheck.rules import Example, Hit, rule
+from figcheck.table import sorted_unique
 
 # Common slips, most plausible first: (factor on the left side, the sides' likely confusion).
 SLIPS = (
@@ -232,6 +233,7 @@ class _Rows:
             self.right_text = [render(t.right) for t in trees]
         self.left = group.left.take(rows)
         self.right = group.right.take(rows)
+        self._distinct()
 
     def set_units(self, unit_rows: list) -> None:
         """Each row's (left factor, right factor, left unit, right unit, convert), as
@@ -242,17 +244,35 @@ class _Rows:
         self.right_unit = [u[3] for u in unit_rows]
         self.convert = [u[4] for u in unit_rows]
 
+    def _distinct(self) -> None:
+        """Each row's figures, each once, in leaf order: as table rows (for the lines) and as
+        ids (what the hit names). A row whose leaves are distinct figures (most) is taken as it
+        is; only the others are deduplicated one by one."""
+        n = len(self.rows)
+        stacked = np.asarray(self.figure_rows, dtype=np.int64).reshape(n, -1)
+        if not stacked.size:      # no figure leaves (or no rows)
+            self._rows, self._figure_ids = [[] for _ in range(n)], [() for _ in range(n)]
+            return
+        ordered = np.sort(stacked, axis=1)
+        plain = ~((ordered[:, 1:] == ordered[:, :-1]).any(axis=1) | (ordered[:, 0] < 0))
+        self._rows = [row if ok else list(dict.fromkeys(p for p in row if p >= 0))
+                      for row, ok in zip(self.figure_rows, plain.tolist())]
+        self._figure_ids = [tuple(names) if ok else
+                            tuple(dict.fromkeys(name for name, pos in zip(names, row) if pos >= 0))
+                            for names, row, ok in zip(self.names, self.figure_rows, plain.tolist())]
+
     def figures(self, i: int) -> tuple:
         """The relation's figure ids, each once, in leaf order (what the hit names)."""
-        return tuple(dict.fromkeys(name for name, pos in zip(self.names[i], self.figure_rows[i]) if pos >= 0))
+        return self._figure_ids[i]
 
     def details(self, i: int, sides: tuple | None) -> list[str]:
         """The arithmetic shown line by line; `sides` (left in its unit, left in the right's
         unit, right) for a relation that was evaluated, None for one that mixes dimensions."""
-        rows = list(dict.fromkeys(pos for pos in self.figure_rows[i] if pos >= 0))
+        rows = self._rows[i]
         quote = self.quote[i]
+        figure_line = self.lines._line
         lines = [f"{self.ids[i]}: {self.expr[i]}"]
-        lines += ["  " + self.lines.line(p) for p in rows]
+        lines += ["  " + figure_line[p] for p in rows]
         if sides is not None:
             lines.append(f"  left  {self.left_text[i]} = {sides[0]}")
             if self.convert[i]:
@@ -261,10 +281,11 @@ class _Rows:
         if quote:
             lines.append(f"«{quote}» — {self.lines.label(self.source[i])}")
         if sides is not None:
+            quotes = self.lines._quote
             for p in rows:
-                q = self.lines.quote(p)
+                q = quotes[p]
                 if q and q not in quote:
-                    lines.append(self.lines.quote_line(p))
+                    lines.append(self.lines._quote_line[p])
         return lines
 
 
@@ -273,7 +294,7 @@ class _FigureLines:
 
     def __init__(self, ctx, rows_needed):
         self.ctx = ctx
-        rows = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in rows_needed])) \
+        rows = sorted_unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in rows_needed])) \
             if rows_needed else np.empty(0, dtype=np.int64)
         rows = rows[rows >= 0]
         lines = display.figure_lines(ctx.corpus, ctx.table, rows)

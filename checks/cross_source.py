@@ -17,6 +17,7 @@ import pandas as pd
 from figcheck import display
 from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
 from figcheck.rules import Example, Hit, Severity, rule
+from figcheck.table import sorted_unique
 
 COMPARABLE = ("reported", "estimate")   # forecasts and hypotheticals are not compared with reports
 
@@ -151,9 +152,7 @@ class Groups:
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
         self.source_code = codes("source")
         quantity = codes("quantity")[rows]
-        since = int(end.min(initial=0))
-        period = pd.factorize(start[rows].astype(np.int64) * (1 << 32) + (end[rows].astype(np.int64) - since))[0]
-        group = pd.factorize(quantity.astype(np.int64) * (int(period.max(initial=0)) + 1) + period)[0]
+        group = _group_codes(quantity, start[rows], end[rows])
         order = group_order(group)
         self.rows, self.group = rows[order], group[order]
         self.size = np.bincount(self.group, minlength=int(self.group.max(initial=-1)) + 1)
@@ -166,6 +165,22 @@ class Groups:
 
     def members(self, g: int) -> np.ndarray:
         return self.rows[self.start[g]:self.start[g + 1]]
+
+
+def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """pd.factorize of the (quantity, start, end) triples, numbered in order of first appearance:
+    one factorize of one integer key when the three fit 62 bits (always, for dates), else of
+    the periods first and then of (quantity, period)."""
+    q = quantity.astype(np.int64)
+    s, e = start.astype(np.int64), end.astype(np.int64)
+    if len(q):
+        s0, e0 = int(s.min()), int(e.min())
+        s_span, e_span = int(s.max()) - s0 + 1, int(e.max()) - e0 + 1
+        if (int(q.max()) + 1) * s_span * e_span < (1 << 62) and int(q.min()) >= 0:
+            return pd.factorize((q * s_span + (s - s0)) * e_span + (e - e0))[0]
+    since = int(e.min(initial=0))
+    period = pd.factorize(s * (1 << 32) + (e - since))[0]
+    return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
 
 
 class Ends:
@@ -281,7 +296,7 @@ def _count_block(iv: Intervals, groups: Groups, rows: np.ndarray, group: np.ndar
     if shared.any():
         within = below_counts(by_source[shared], ends.take(np.flatnonzero(shared)))
         counts -= np.bincount(group[shared], weights=within, minlength=len(counts)).astype(np.int64)
-    for g in np.unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
+    for g in sorted_unique(group[ends.loose]).tolist():   # ends chained by rounding beyond rounding: pair by pair
         members = groups.members(g)
         counts[g] = len(_conflicting(groups.source_code, iv, np.repeat(members, len(members)),
                                      np.tile(members, len(members)))[0])
@@ -462,7 +477,7 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
     target = iv.take([higher])
     need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
     near = np.concatenate([pools.same_source(lower), pools.same_source(higher)])
-    same_dimension = np.unique(near[pools.dimension[near] == pools.dimension[lower]])
+    same_dimension = sorted_unique(near[pools.dimension[near] == pools.dimension[lower]])
     combos, stages = [], []
     for stage, candidates in enumerate((pools.same_quantity(lower), same_dimension)):
         candidates = candidates[(candidates != lower) & (candidates != higher)]
@@ -548,7 +563,7 @@ def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.n
     own1, rows1 = np.concatenate(owners), np.concatenate(rows1)
     keep = pools.dimension[rows1] == pools.dimension[lower[own1]]
     own1, rows1 = own1[keep], rows1[keep]
-    unique = np.unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
+    unique = sorted_unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
     own1, rows1 = unique // len(iv.lo), unique % len(iv.lo)
     owner = np.r_[own0, own1]
     cset = np.r_[np.zeros(len(own0), np.int64), np.ones(len(own1), np.int64)]
@@ -568,7 +583,7 @@ def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.n
             wanted = np.flatnonzero(open_pair) * 2 + stage_set
             pool = np.minimum(size[wanted], _POOL[terms])
             parts, combos = [], []
-            for n in np.unique(pool).tolist():
+            for n in sorted_unique(pool).tolist():
                 index = _COMBOS_OF[terms][n]
                 if not len(index):
                     continue
@@ -711,7 +726,7 @@ def _views(ctx, rows) -> dict:
     (a lookup, two dates) was most of the time of writing thousands of findings."""
     from figcheck.frames import FigureFrame
 
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    rows = sorted_unique(np.asarray(rows, dtype=np.int64))
     ids = ctx.table.df["id"].to_numpy()[rows]
     figures = ctx.corpus.figures
     if not isinstance(figures, FigureFrame):
@@ -774,7 +789,7 @@ def _pair_hits(ctx, lower, higher, same):
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
     if not len(lower):
         return
-    ends = np.unique(np.r_[lower, higher])
+    ends = sorted_unique(np.r_[lower, higher])
     _name(ctx.table, ends)
     texts = _Texts(ctx, {r: view[r] for r in ends.tolist()})
     # each figure's interval as written, formatted once per figure

@@ -26,7 +26,10 @@ def _rows(ctx, ids):
 def _text_given(column) -> np.ndarray:
     """Which cells of an object column hold a non-empty string (the loaders write "" for none)."""
     values = np.asarray(column, dtype=object)
-    given = (values != "") & ~pd.isna(values)      # C loops; then the rest must be text
+    try:    # one C loop: "", None and 0 are false; NaN is true but is no text (checked below)
+        given = values.astype(bool)
+    except (TypeError, ValueError):     # a cell without a truth value: as before this scan
+        given = (values != "") & ~pd.isna(values)
     for i in np.flatnonzero(given):
         given[i] = isinstance(values[i], str)
     return given

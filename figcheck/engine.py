@@ -329,8 +329,10 @@ def fingerprints(findings, corpus, lookups=None) -> list[str]:
     lookups = lookups or _Lookups(corpus)
     pos = lookups.figures.positions(flat)
     want_quote = np.array([f.code.startswith("P") for f, ids in zip(findings, sorted_ids) for _ in ids], dtype=bool)
-    plain = _figure_parts(figures, np.unique(pos[(pos >= 0) & ~want_quote]), quote=False)
-    quoted = _figure_parts(figures, np.unique(pos[(pos >= 0) & want_quote]), quote=True)
+    from .table import sorted_unique
+
+    plain = _figure_parts(figures, sorted_unique(pos[(pos >= 0) & ~want_quote]), quote=False)
+    quoted = _figure_parts(figures, sorted_unique(pos[(pos >= 0) & want_quote]), quote=True)
     relations = corpus.relations
     rel_ids = list(dict.fromkeys(f.relation for f in findings if f.relation))
     if isinstance(relations, _IdFrame):

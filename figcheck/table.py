@@ -79,27 +79,13 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
             "between_a": [x.between[0] if x.between else "" for x in figs],
             "between_b": [x.between[1] if x.between else "" for x in figs],
         })
-    # mapped once per distinct quantity and source, then gathered: a map over a million rows hashes
-    # each row against a dict of every key. The map over the distinct values infers the dtype
-    # the map over the rows would (str, or float64 when nothing is found).
-    def map_distinct(column: pd.Series, mapping, name: str, dtype=None) -> pd.Series:
-        codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
-        if factorized is not None and not pd.isna(uniques).any():
-            # without a missing value, the codes of the default factorize: kept for the rules
-            factorized[name] = (_read_only(codes), uniques)
-        mapped = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(mapping)
-        if dtype is not None:   # converted per distinct value too (dates: a million conversions)
-            mapped = mapped.astype(dtype)
-        out = mapped.take(codes)
-        out.index = column.index
-        return out
-
     kinds = {k: q.kind for k, q in corpus.quantities.items()}
     published = pd.Series({k: s.published for k, s in corpus.sources.items()}, dtype=object)
-    pub = map_distinct(f["source"], published, "source", "datetime64[s]")
+    pub = map_distinct(f["source"], published, "source", factorized, "datetime64[s]")
     return pd.DataFrame({
         "id": f["id"], "source": f["source"], "quantity": f["quantity"],
-        "kind": map_distinct(f["quantity"], kinds, "quantity"), "unit": f["unit"], "qualifier": f["qualifier"],
+        "kind": map_distinct(f["quantity"], kinds, "quantity", factorized), "unit": f["unit"],
+        "qualifier": f["qualifier"],
         "value_low": f["low"], "value_high": f["high"],
         "written_half": f["written_half"], "about_half": f["about_half"],
         "period_start": f["period_start"], "period_end": f["period_end"],
@@ -107,6 +93,31 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
         "published": pub.fillna(f["period_start"]),
         "file": f["file"], "line": f["line"], "unit_id": f["unit_id"],
     }, copy=False)
+
+
+def map_distinct(column: pd.Series, mapping, name: str, factorized: dict | None = None, dtype=None) -> pd.Series:
+    """column.map(mapping) (then .astype(dtype)), mapped once per distinct value and gathered: a
+    map over a million rows hashes each row against a dict of every key. The map over the
+    distinct values infers the dtype the map over the rows would (str, or float64 when nothing
+    is found). Missing values (None, NaN) map as one more distinct value.
+
+    `factorized`, when given, receives {name: pd.factorize(column)} when the column has no
+    missing value (the rules group by these codes)."""
+    values = column.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    missing = codes < 0
+    if missing.any():
+        uniques = np.append(uniques, np.array([np.nan], dtype=object))
+        codes = np.where(missing, len(uniques) - 1, codes)
+    elif factorized is not None:
+        factorized[name] = (_read_only(codes), uniques)
+    mapped = pd.Series(uniques, dtype=object).map(mapping)
+    if dtype is not None:   # converted per distinct value too (dates: a million conversions)
+        mapped = mapped.astype(dtype)
+    out = mapped.take(codes)
+    out.index = column.index
+    return out
 
 
 def compute(df: pd.DataFrame, about_margin: float = 1.0) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
@@ -126,6 +137,15 @@ def compute(df: pd.DataFrame, about_margin: float = 1.0) -> tuple[pd.DataFrame, 
     }, index=df.index, copy=False)
     df = pd.concat([df, computed], axis=1)   # side by side: the raw columns are not copied
     return df, exponents, base_dims
+
+
+def sorted_unique(values) -> np.ndarray:
+    """np.unique(values) of an integer array, by one sort: numpy 2's np.unique hashes first and
+    then sorts, ~10x slower on a few hundred thousand integers."""
+    a = np.sort(np.asarray(values).ravel())
+    if len(a) < 2:
+        return a
+    return a[np.r_[True, a[1:] != a[:-1]]]
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

@@ -66,3 +66,25 @@ def test_pairs_and_counts_account_for_brute_force(df):
 def test_group_order_is_a_stable_sort(codes):
     codes = np.array(codes, dtype=np.int64)
     assert group_order(codes).tolist() == np.argsort(codes, kind="stable").tolist()
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 3), st.integers(-3, 3)), max_size=60),
+       st.booleans())
+def test_group_codes_are_factorize_of_the_triples(triples, huge):
+    # one integer key per (quantity, start, end), numbered in order of first appearance as
+    # pd.factorize of the triples numbers them (and the two-step way when the key would not fit)
+    import numpy as np
+    import pandas as pd
+
+    from figcheck.checks.cross_source import _group_codes
+
+    scale = 2**29 if huge else 1      # huge: the one key would not fit 62 bits
+    q = np.array([t[0] for t in triples], dtype=np.int64)
+    s = np.array([t[1] * scale for t in triples], dtype=np.int64)
+    e = np.array([t[2] * scale + 1 for t in triples], dtype=np.int64)
+    expected = pd.factorize(pd.Series(list(zip(q.tolist(), s.tolist(), e.tolist())), dtype=object))[0]
+    assert (_group_codes(q, s.astype(np.int32) if not huge else s, e) == expected).all()

@@ -116,3 +116,53 @@ def test_published_dates_converted_per_source_are_the_per_figure_conversion(tmp_
     reference = f["source"].map(published).astype("datetime64[s]").fillna(f["period_start"])
     pd.testing.assert_series_equal(table.df["published"], reference, check_names=False)
     assert table.df["published"].isna().sum() == 0 and len(some) > 0
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["q1", "q2", "q3", "s9"]), st.none(), st.just(float("nan"))), max_size=40),
+       st.booleans())
+def test_map_distinct_is_the_per_row_map(cells, dates):
+    # mapped per distinct value and gathered, missing values included: what Series.map gives
+    from figcheck.table import map_distinct
+
+    column = pd.Series(cells, dtype=object)
+    if dates:
+        mapping = pd.Series({"q1": np.datetime64("2024-01-02"), "q2": None, "s9": np.datetime64("2020-02-29")},
+                            dtype=object)
+        expected = column.map(mapping).astype("datetime64[s]")
+        got = map_distinct(column, mapping, "source", {}, "datetime64[s]")
+    else:
+        mapping = {"q1": "flow", "q2": "stock", "q3": "cumulative"}
+        expected = column.map(mapping)
+        got = map_distinct(column, mapping, "quantity", {})
+    pd.testing.assert_series_equal(got, expected)
+    factorized = {}
+    map_distinct(column, mapping, "x", factorized)
+    if not column.isna().any():
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+        assert (factorized["x"][0] == codes).all() and list(factorized["x"][1]) == list(uniques)
+    else:
+        assert "x" not in factorized
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-2**40, 2**40), max_size=50), st.sampled_from([np.int64, np.int32, np.int8]))
+def test_sorted_unique_is_np_unique(values, dtype):
+    from figcheck.table import sorted_unique
+
+    a = np.array(values, dtype=np.int64).astype(dtype)
+    got, expected = sorted_unique(a), np.unique(a)
+    assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=3), st.none(), st.just(float("nan")), st.integers(-1, 1)), max_size=30))
+def test_text_given_marks_the_non_empty_strings(cells):
+    # T001-T003 find the figures with an `of`, `between` or `since` by one scan of the column
+    from figcheck.checks.percent_time import _text_given
+
+    expected = [isinstance(c, str) and c != "" for c in cells]
+    assert _text_given(pd.Series(cells, dtype=object)).tolist() == expected
