@@ -25,6 +25,7 @@ import functools
 import hashlib
 import hmac
 import io
+import operator
 import os
 import pickle
 import secrets
@@ -60,7 +61,17 @@ def code_version() -> bytes:
 
 def _as_call(record):
     """A frozen record as the call that makes it: Quantity(key, description, ...)."""
-    return type(record), tuple(getattr(record, f.name) for f in dataclasses.fields(record))
+    cls = type(record)
+    return cls, _fields_of(cls)(record)
+
+
+@functools.lru_cache(maxsize=None)
+def _fields_of(cls):
+    """A function giving a record's fields as a tuple, in their order (one C call per record)."""
+    getter = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+    if len(dataclasses.fields(cls)) == 1:   # attrgetter of one name gives the value, not a tuple
+        return lambda record: (getter(record),)
+    return getter
 
 
 def _frame_as_columns(frame):

@@ -209,11 +209,14 @@ class LazyLineIndex:
     def key_lines(self, kind, names, key) -> np.ndarray:
         """key() for many tables: the key is almost always on the line after its header, which
         starts with `key =` or `key=` (one byte test for all tables); any other table asks key()."""
-        names = list(names)
+        if isinstance(names, range):   # an array's tables, all of them
+            positions = np.arange(names.start, names.stop, names.step, dtype=np.int64)
+        else:
+            names = list(names)
+            positions = np.asarray(names) if names else np.zeros(0, dtype=np.int64)
+            if positions.dtype.kind not in "iu" or any(type(n) is not int for n in names):
+                return np.array([self.key(kind, name, key) for name in names], dtype=np.int64)
         out = np.zeros(len(names), dtype=np.int64)
-        positions = np.asarray(names) if names else np.zeros(0, dtype=np.int64)
-        if positions.dtype.kind not in "iu" or any(type(n) is not int for n in names):
-            return np.array([self.key(kind, name, key) for name in names], dtype=np.int64)
         headers = self.array_lines.get(kind, np.zeros(0, dtype=np.int64))
         known = (positions >= 0) & (positions < len(headers))
         header = np.zeros(len(names), dtype=np.int64)
@@ -412,26 +415,33 @@ class _FileLoader(_Collector):
         return range(len(raw)), raw
 
     @staticmethod
-    def _all_valid(kind: str, tables: list) -> bool:
-        """Whether every value is a table with only allowed keys and all required ones: the
-        common case, checked as a whole (in C, not per table)."""
+    def _valid_keys(kind: str, tables: list) -> set | None:
+        """The keys of the tables if every value is a table with only allowed keys and all
+        required ones (the common case, checked as a whole: in C, not per table); else None."""
         required, optional = KEYS[kind]
-        return (_only_types(tables, dict) and set().union(*tables) <= required | optional
-                and all(sum(map(operator.contains, tables, itertools.repeat(k))) == len(tables) for k in required))
+        if not _only_types(tables, dict):
+            return None
+        keys = set().union(*tables)
+        if keys <= required | optional and all(
+                sum(map(operator.contains, tables, itertools.repeat(k))) == len(tables) for k in required):
+            return keys
+        return None
 
-    def tables(self, kind: str) -> tuple[list, list]:
-        """(names, tables) of the entries of a table kind, as entries() gives them, without a
-        line-of-key function per entry."""
+    def tables(self, kind: str) -> tuple:
+        """(names, tables, the keys they have) of the entries of a table kind, as entries()
+        gives them, without a line-of-key function per entry."""
         names, tables = self._written(kind)
-        if self._all_valid(kind, tables):
-            return list(names), tables
+        keys = self._valid_keys(kind, tables)
+        if keys is not None:
+            return names, tables, keys
         checked = self._checked(kind, names, tables)
-        return [name for name, _, _ in checked], [table for _, table, _ in checked]
+        tables = [table for _, table, _ in checked]
+        return [name for name, _, _ in checked], tables, set().union(*tables)
 
     def entries(self, kind: str):
         """(name, table, line-of-key function) for each entry of a table kind."""
         names, tables = self._written(kind)
-        if self._all_valid(kind, tables):
+        if self._valid_keys(kind, tables) is not None:
             key = self.lines.key
             return [(name, table, functools.partial(key, kind, name)) for name, table in zip(names, tables)]
         return self._checked(kind, names, tables)
@@ -1295,8 +1305,7 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
     quantities = e.quantities(f.entries("quantity"), lambda key: f.lines.table("quantity", key))
 
     def columns_of(kind, keys):
-        names, tables = f.tables(kind)
-        present = set().union(*tables)
+        names, tables, present = f.tables(kind)
         # a key no table has is left out (None): validate_* read that as absent everywhere
         cols = {k: list(map(dict.get, tables, itertools.repeat(k))) for k in keys if k in present}
         key_line = f.lines.key
@@ -1578,15 +1587,15 @@ def _parse_with_workers(items, todo, results, workers, use_cache, cache, done) -
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from .units import registry
     from .workers import may_fork_workers, quiet_worker
 
-    registry()   # built once here, inherited by every worker (building it takes most of a second)
+    # pint's registry is not built for the workers: the usual units come from figcheck's table
+    # (units.unit_info), and building it here (~0.5 s) would only hold back their start
     futures = {}
     pool = None
     if may_fork_workers():
         try:
-            # fork: a worker starts with the loaded modules and the unit registry, not from scratch
+            # fork: a worker starts with the loaded modules, not from scratch
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                        initializer=quiet_worker)
         except (OSError, ValueError):   # ValueError: no fork on this platform
