@@ -1437,12 +1437,37 @@ def _open_cache(use_cache: bool):
 
 
 def _cached_part(path: Path, display: str, cache) -> Part | None:
-    """The file's Part from the parse cache, if its bytes were parsed before; None if not."""
+    """The file's Part from the parse cache, if its bytes were parsed before; None if not.
+
+    A file noted by its status (figcheck.cache.file_status) is not read: its note names the
+    entry of its bytes. Any other is read and hashed, and noted once its times are settled."""
     if cache is None:
         return None
+    from . import cache as cache_module
+
+    resolved = str(path.resolve())
+    status = cache_module.file_status(path)
+    if status is not None:
+        known = cache.known_key(cache.stat_key(resolved, display, status))
+        part = cache.get(known) if known is not None else None
+        if isinstance(part, Part):
+            return part
     data = read_toml_bytes(path, display)
-    part = cache.get(cache.key(str(path.resolve()), display, data))
-    return part if isinstance(part, Part) else None
+    key = cache.key(resolved, display, data)
+    part = cache.get(key)
+    if not isinstance(part, Part):
+        return None
+    _note(cache, path, resolved, display, status, key)
+    return part
+
+
+def _note(cache, path: Path, resolved: str, display: str, status, key: str) -> None:
+    """Note that the file with `status` (taken before its bytes were read) has the entry `key`,
+    if its times are settled and its status did not move while it was read."""
+    from . import cache as cache_module
+
+    if cache_module.settled(status) and cache_module.file_status(path) == status:
+        cache.note_key(cache.stat_key(resolved, display, status), key)
 
 
 def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
@@ -1450,6 +1475,7 @@ def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
     pickled Part (as the cache stores it) instead of the Part."""
     from . import cache as cache_module
 
+    status = cache_module.file_status(path) if cache is not None else None
     data = read_toml_bytes(path, display)
     part = parse_file(path, display, decode_toml(data, display))
     if cache is None and not payload:
@@ -1458,7 +1484,10 @@ def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
         part.figures, part.relations = share_equal_strings(part.figures), share_equal_strings(part.relations)
     pickled = cache_module.dumps(dataclasses.replace(part, relation_groups=arrow_name_leaves(part.relation_groups)))
     if cache is not None:
-        cache.put_payload(cache.key(str(path.resolve()), display, data), pickled)
+        resolved = str(path.resolve())
+        key = cache.key(resolved, display, data)
+        cache.put_payload(key, pickled)
+        _note(cache, path, resolved, display, status, key)
     return pickled if payload else part
 
 
