@@ -1074,7 +1074,16 @@ def _safe_reading(raw, quote, language):
         return _safe_string_reading(raw, language)
     if kind is int or kind is float:
         return _safe_number_reading(raw, quote, language)
+    if kind is list and _only_types(raw, str, int, float):
+        # a range reads alike wherever it is written (its quote is not read): the key keeps
+        # each end's type, as [5, 6] and [5.0, 6.0] are written differently
+        return _safe_range_reading(tuple((type(end), end) for end in raw), language)
     return _safe_reading_uncached(raw, quote, language)
+
+
+@functools.lru_cache(maxsize=65536)
+def _safe_range_reading(ends: tuple, language: str):
+    return _safe_reading_uncached([end for _, end in ends], "", language)
 
 
 @functools.lru_cache(maxsize=65536, typed=True)   # typed: 5 and 5.0 are written differently
