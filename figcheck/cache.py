@@ -6,6 +6,13 @@ under a random key kept in the cache directory (readable by its owner only), and
 whose signature does not verify — truncated, edited, planted, or from another figcheck — is
 ignored and the file parsed again. A cache that cannot be written never stops a check.
 
+A file whose bytes were hashed before is found without reading it again: a small signed note,
+named by the file's path and its status (device, inode, size, modification and change times),
+points at the entry of its bytes. Every write to a file moves its change time, which no user
+can set back: a note is written only for a file whose times lie seconds in the past (a file
+written in the same clock tick as the note could otherwise keep its times), and only when its
+status did not move while it was read.
+
 FIGCHECK_CACHE_DIR moves it; FIGCHECK_CACHE_DIR=off (or --no-cache) turns it off.
 
 The model's records (Quantity, Source, Where, ...) are pickled as calls of their classes: a
@@ -25,10 +32,13 @@ import functools
 import hashlib
 import hmac
 import io
+import operator
 import os
 import pickle
 import secrets
+import stat as stat_module
 import tempfile
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -60,7 +70,17 @@ def code_version() -> bytes:
 
 def _as_call(record):
     """A frozen record as the call that makes it: Quantity(key, description, ...)."""
-    return type(record), tuple(getattr(record, f.name) for f in dataclasses.fields(record))
+    cls = type(record)
+    return cls, _fields_of(cls)(record)
+
+
+@functools.lru_cache(maxsize=None)
+def _fields_of(cls):
+    """A function giving a record's fields as a tuple, in their order (one C call per record)."""
+    getter = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+    if len(dataclasses.fields(cls)) == 1:   # attrgetter of one name gives the value, not a tuple
+        return lambda record: (getter(record),)
+    return getter
 
 
 def _frame_as_columns(frame):
@@ -146,6 +166,9 @@ class ParseCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pickle"
 
+    def _note_path(self, stat_key: str) -> Path:
+        return self.root / "notes" / stat_key[1:3] / stat_key
+
     def get(self, key: str):
         try:
             blob = self._path(key).read_bytes()
@@ -165,6 +188,48 @@ class ParseCache:
         except Exception:   # a value that cannot be pickled is simply not cached
             return
 
+    def stat_key(self, resolved: str, display: str, status: tuple) -> str:
+        """The name of a file's note: its path and status (file_status), for this figcheck."""
+        h = hashlib.sha256(code_version())
+        for piece in (resolved.encode(), display.encode(), repr(status).encode()):
+            h.update(len(piece).to_bytes(8, "little"))
+            h.update(piece)
+        return "s" + h.hexdigest()
+
+    def known_key(self, stat_key: str) -> str | None:
+        """The entry key a file's note points at, if the note is there and its signature holds."""
+        try:
+            blob = self._note_path(stat_key).read_bytes()
+        except OSError:
+            return None
+        signature, key = blob[:_SIGNATURE], blob[_SIGNATURE:]
+        if len(signature) != _SIGNATURE or not hmac.compare_digest(signature, self._sign(stat_key, key)):
+            return None
+        try:
+            return key.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+
+    def note_key(self, stat_key: str, key: str) -> None:
+        """Write a file's note. Not synced to disk: a torn note fails its signature and is ignored."""
+        payload = key.encode("ascii")
+        path = self._note_path(stat_key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(self._sign(stat_key, payload) + payload)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except Exception:   # a full disk or a read-only home must not fail the check
+            return
+
     def put_payload(self, key: str, payload: bytes) -> None:
         """Store a payload made by dumps()."""
         try:
@@ -174,6 +239,29 @@ class ParseCache:
             atomic_write(self._path(key), signature + payload, private=True)
         except Exception:   # a full disk or a read-only home must not fail the check
             return
+
+
+SETTLED_NS = 2_000_000_000   # a file's times this far in the past: no write can still keep them
+
+
+def file_status(path) -> tuple | None:
+    """What changes whenever a regular file's bytes do (its change time moves on every write):
+    (device, inode, size, modification time, change time); None for anything else."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat_module.S_ISREG(st.st_mode):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def settled(status: tuple | None, now_ns: int | None = None) -> bool:
+    """Whether a status can name a file's bytes: both its times lie SETTLED_NS in the past."""
+    if status is None:
+        return False
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    return now_ns - max(status[3], status[4]) > SETTLED_NS
 
 
 def _secret(root: Path) -> bytes | None:

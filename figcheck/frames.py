@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -143,10 +144,7 @@ def join_frames(parts: list) -> pd.DataFrame:
             if len(dtypes) != 1:
                 break
             if all(strings is not None for _, strings in pieces):
-                offsets = np.cumsum([0] + [len(strings) for _, strings in pieces[:-1]])
-                codes = np.concatenate([values.astype(np.int64) + offset for (values, _), offset in zip(pieces, offsets)])
-                strings = np.concatenate([np.asarray(part_strings, dtype=object) for _, part_strings in pieces])
-                arrays[name] = strings[codes] if len(strings) else np.empty(len(codes), dtype=object)
+                arrays[name] = _joined_text(pieces)
             else:
                 arrays[name] = np.concatenate([_decoded(values, strings) for values, strings in pieces])
         else:
@@ -155,6 +153,22 @@ def join_frames(parts: list) -> pd.DataFrame:
                     p.unit_ids() if isinstance(p, FrameColumns) else as_frame(p)["unit_id"].to_numpy() for p in parts])
             return _frame_of(sum(len(p) for p in parts), arrays)
     return pd.concat([as_frame(p) for p in parts], ignore_index=True)
+
+
+def _joined_text(pieces: list) -> np.ndarray:
+    """The text columns (codes, distinct strings) of several parts as one object column: each
+    part's codes shifted past the strings of the parts before it, written into one array."""
+    rows = sum(len(values) for values, _ in pieces)
+    strings = np.array(list(itertools.chain.from_iterable(part_strings for _, part_strings in pieces)), dtype=object)
+    if not len(strings):
+        return np.empty(rows, dtype=object)
+    codes = np.empty(rows, dtype=np.intp)
+    at = offset = 0
+    for values, part_strings in pieces:
+        np.add(values, offset, out=codes[at:at + len(values)], casting="unsafe")
+        at += len(values)
+        offset += len(part_strings)
+    return strings.take(codes)
 
 
 class _IdFrame(Mapping):

@@ -209,11 +209,14 @@ class LazyLineIndex:
     def key_lines(self, kind, names, key) -> np.ndarray:
         """key() for many tables: the key is almost always on the line after its header, which
         starts with `key =` or `key=` (one byte test for all tables); any other table asks key()."""
-        names = list(names)
+        if isinstance(names, range):   # an array's tables, all of them
+            positions = np.arange(names.start, names.stop, names.step, dtype=np.int64)
+        else:
+            names = list(names)
+            positions = np.asarray(names) if names else np.zeros(0, dtype=np.int64)
+            if positions.dtype.kind not in "iu" or any(type(n) is not int for n in names):
+                return np.array([self.key(kind, name, key) for name in names], dtype=np.int64)
         out = np.zeros(len(names), dtype=np.int64)
-        positions = np.asarray(names) if names else np.zeros(0, dtype=np.int64)
-        if positions.dtype.kind not in "iu" or any(type(n) is not int for n in names):
-            return np.array([self.key(kind, name, key) for name in names], dtype=np.int64)
         headers = self.array_lines.get(kind, np.zeros(0, dtype=np.int64))
         known = (positions >= 0) & (positions < len(headers))
         header = np.zeros(len(names), dtype=np.int64)
@@ -412,26 +415,33 @@ class _FileLoader(_Collector):
         return range(len(raw)), raw
 
     @staticmethod
-    def _all_valid(kind: str, tables: list) -> bool:
-        """Whether every value is a table with only allowed keys and all required ones: the
-        common case, checked as a whole (in C, not per table)."""
+    def _valid_keys(kind: str, tables: list) -> set | None:
+        """The keys of the tables if every value is a table with only allowed keys and all
+        required ones (the common case, checked as a whole: in C, not per table); else None."""
         required, optional = KEYS[kind]
-        return (_only_types(tables, dict) and set().union(*tables) <= required | optional
-                and all(sum(map(operator.contains, tables, itertools.repeat(k))) == len(tables) for k in required))
+        if not _only_types(tables, dict):
+            return None
+        keys = set().union(*tables)
+        if keys <= required | optional and all(
+                sum(map(operator.contains, tables, itertools.repeat(k))) == len(tables) for k in required):
+            return keys
+        return None
 
-    def tables(self, kind: str) -> tuple[list, list]:
-        """(names, tables) of the entries of a table kind, as entries() gives them, without a
-        line-of-key function per entry."""
+    def tables(self, kind: str) -> tuple:
+        """(names, tables, the keys they have) of the entries of a table kind, as entries()
+        gives them, without a line-of-key function per entry."""
         names, tables = self._written(kind)
-        if self._all_valid(kind, tables):
-            return list(names), tables
+        keys = self._valid_keys(kind, tables)
+        if keys is not None:
+            return names, tables, keys
         checked = self._checked(kind, names, tables)
-        return [name for name, _, _ in checked], [table for _, table, _ in checked]
+        tables = [table for _, table, _ in checked]
+        return [name for name, _, _ in checked], tables, set().union(*tables)
 
     def entries(self, kind: str):
         """(name, table, line-of-key function) for each entry of a table kind."""
         names, tables = self._written(kind)
-        if self._all_valid(kind, tables):
+        if self._valid_keys(kind, tables) is not None:
             key = self.lines.key
             return [(name, table, functools.partial(key, kind, name)) for name, table in zip(names, tables)]
         return self._checked(kind, names, tables)
@@ -1067,7 +1077,16 @@ def _safe_reading(raw, quote, language):
         return _safe_string_reading(raw, language)
     if kind is int or kind is float:
         return _safe_number_reading(raw, quote, language)
+    if kind is list and _only_types(raw, str, int, float):
+        # a range reads alike wherever it is written (its quote is not read): the key keeps
+        # each end's type, as [5, 6] and [5.0, 6.0] are written differently
+        return _safe_range_reading(tuple((type(end), end) for end in raw), language)
     return _safe_reading_uncached(raw, quote, language)
+
+
+@functools.lru_cache(maxsize=65536)
+def _safe_range_reading(ends: tuple, language: str):
+    return _safe_reading_uncached([end for _, end in ends], "", language)
 
 
 @functools.lru_cache(maxsize=65536, typed=True)   # typed: 5 and 5.0 are written differently
@@ -1298,8 +1317,7 @@ def parse_file(path: Path, display: str, text: str | None = None) -> Part:
     quantities = e.quantities(f.entries("quantity"), lambda key: f.lines.table("quantity", key))
 
     def columns_of(kind, keys):
-        names, tables = f.tables(kind)
-        present = set().union(*tables)
+        names, tables, present = f.tables(kind)
         # a key no table has is left out (None): validate_* read that as absent everywhere
         cols = {k: list(map(dict.get, tables, itertools.repeat(k))) for k in keys if k in present}
         key_line = f.lines.key
@@ -1431,12 +1449,37 @@ def _open_cache(use_cache: bool):
 
 
 def _cached_part(path: Path, display: str, cache) -> Part | None:
-    """The file's Part from the parse cache, if its bytes were parsed before; None if not."""
+    """The file's Part from the parse cache, if its bytes were parsed before; None if not.
+
+    A file noted by its status (figcheck.cache.file_status) is not read: its note names the
+    entry of its bytes. Any other is read and hashed, and noted once its times are settled."""
     if cache is None:
         return None
+    from . import cache as cache_module
+
+    resolved = str(path.resolve())
+    status = cache_module.file_status(path)
+    if status is not None:
+        known = cache.known_key(cache.stat_key(resolved, display, status))
+        part = cache.get(known) if known is not None else None
+        if isinstance(part, Part):
+            return part
     data = read_toml_bytes(path, display)
-    part = cache.get(cache.key(str(path.resolve()), display, data))
-    return part if isinstance(part, Part) else None
+    key = cache.key(resolved, display, data)
+    part = cache.get(key)
+    if not isinstance(part, Part):
+        return None
+    _note(cache, path, resolved, display, status, key)
+    return part
+
+
+def _note(cache, path: Path, resolved: str, display: str, status, key: str) -> None:
+    """Note that the file with `status` (taken before its bytes were read) has the entry `key`,
+    if its times are settled and its status did not move while it was read."""
+    from . import cache as cache_module
+
+    if cache_module.settled(status) and cache_module.file_status(path) == status:
+        cache.note_key(cache.stat_key(resolved, display, status), key)
 
 
 def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
@@ -1444,6 +1487,7 @@ def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
     pickled Part (as the cache stores it) instead of the Part."""
     from . import cache as cache_module
 
+    status = cache_module.file_status(path) if cache is not None else None
     data = read_toml_bytes(path, display)
     part = parse_file(path, display, decode_toml(data, display))
     if cache is None and not payload:
@@ -1452,7 +1496,10 @@ def _parse_and_store(path: Path, display: str, cache, payload: bool = False):
         part.figures, part.relations = share_equal_strings(part.figures), share_equal_strings(part.relations)
     pickled = cache_module.dumps(dataclasses.replace(part, relation_groups=arrow_name_leaves(part.relation_groups)))
     if cache is not None:
-        cache.put_payload(cache.key(str(path.resolve()), display, data), pickled)
+        resolved = str(path.resolve())
+        key = cache.key(resolved, display, data)
+        cache.put_payload(key, pickled)
+        _note(cache, path, resolved, display, status, key)
     return pickled if payload else part
 
 
@@ -1581,15 +1628,15 @@ def _parse_with_workers(items, todo, results, workers, use_cache, cache, done) -
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from .units import registry
     from .workers import may_fork_workers, quiet_worker
 
-    registry()   # built once here, inherited by every worker (building it takes most of a second)
+    # pint's registry is not built for the workers: the usual units come from figcheck's table
+    # (units.unit_info), and building it here (~0.5 s) would only hold back their start
     futures = {}
     pool = None
     if may_fork_workers():
         try:
-            # fork: a worker starts with the loaded modules and the unit registry, not from scratch
+            # fork: a worker starts with the loaded modules, not from scratch
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                        initializer=quiet_worker)
         except (OSError, ValueError):   # ValueError: no fork on this platform
