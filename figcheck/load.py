@@ -1589,14 +1589,14 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         files.append(display)
         if not is_columnar(path):
             key_lines.add(display, path)
+    read = []   # (display, part) of each input read
     for (path, display), part in zip(items, read_parts(items, use_cache, progress)):
         if isinstance(part, LoadError):
             problems.extend(part.problems)
             continue
-        part_sources, text_problems = read_source_texts(part, display)
+        read.append((display, part))
         problems.extend(part.problems)
-        problems.extend(text_problems)
-        for table, new, what in ((sources, part_sources, "source"), (quantities, part.quantities, "quantity")):
+        for table, new, what in ((sources, part.sources, "source"), (quantities, part.quantities, "quantity")):
             for key, item in new.items():
                 if key in table:
                     problems.append(Problem(item.where.file, item.where.line,
@@ -1623,8 +1623,18 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     else:
         kept = np.ones(len(relations), dtype=bool)
     groups = filter_groups(groups, kept)
+    # arrow looks the relations' names up among the figure ids in a thread, without the GIL,
+    # while this one reads the texts and checks the other references
+    id_objects = figures["id"].to_numpy(dtype=object)
+    name_positions = _in_thread(_name_positions, groups, id_objects)
+    for display, part in read:
+        texts, text_problems = read_source_texts(part, display)
+        problems.extend(text_problems)
+        for key, source in texts.items():
+            if sources.get(key) is part.sources[key]:   # the part's own (not a duplicate's)
+                sources[key] = source
     problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
-    problems.extend(_check_relation_names(relations, groups, figures, key_lines))
+    problems.extend(_check_relation_names(relations, groups, figures, key_lines, found=name_positions()))
     if problems:
         raise LoadError(problems)
     release_free_memory()
@@ -1803,23 +1813,41 @@ def _keys_of(values: np.ndarray, table) -> np.ndarray:
     return np.append(found, False)[codes]
 
 
-def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Problem]:
-    """Every name in a relation is a figure id or a unit (units resolved once per name)."""
-    from .relations import _is_arrow, take_leaf
-    from .units import unit_info
+def _in_thread(function, *args):
+    """Start function(*args) in a thread: returns what waits for its result (or its exception)."""
+    from concurrent.futures import ThreadPoolExecutor
 
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(function, *args)
+    pool.shutdown(wait=False)   # the thread ends with the function
+    return future.result
+
+
+def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:
+    """The row of each name (every name column of every group, in order) among the figure ids,
+    -1 where it is none. Arrow's hash lookup (a third of the time of a pandas Index over a
+    million ids) builds its table of the ids once, for every column at once."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    key_lines = KeyLines() if key_lines is None else key_lines
-    id_objects = figures["id"].to_numpy(dtype=object)
-    ids = pa.array(id_objects, type=pa.string())
-    # every name column of every group looked up at once: arrow's hash lookup (a third of the
-    # time of a pandas Index over a million ids) builds its table of the ids once, not per column
+    from .relations import _is_arrow
+
     name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
     names = pa.chunked_array([(c if _is_arrow(c) else pa.array(c, type=pa.string())).cast(pa.string())
                               for c in name_columns], type=pa.string())   # chunks: nothing copied
-    found = pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
+    ids = pa.array(id_objects, type=pa.string())
+    return pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _check_relation_names(relations, groups, figures, key_lines=None, found=None) -> list[Problem]:
+    """Every name in a relation is a figure id or a unit (units resolved once per name).
+    `found`: the names' rows among the figure ids, if _name_positions already looked them up."""
+    from .relations import _is_arrow, take_leaf
+    from .units import unit_info
+
+    key_lines = KeyLines() if key_lines is None else key_lines
+    id_objects = figures["id"].to_numpy(dtype=object)
+    found = _name_positions(groups, id_objects) if found is None else found
     at = 0
     bad_rows: dict[int, list[str]] = {}
     for g in groups:
