@@ -420,6 +420,10 @@ class _Tokens:
         token = self.first[rows] + slot
         starts = self.start[token]
         lengths = self.end[token] - starts
+        if len(token) and lengths.min() == lengths.max():   # one width (ids like f0000123): rows of a window view
+            width = int(lengths[0])
+            values = np.lib.stride_tricks.sliding_window_view(self.data, width)[starts].reshape(-1)
+            return _string_array(np.arange(len(token) + 1, dtype=np.int64) * width, values)
         offsets = np.zeros(len(token) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         values = np.empty(int(offsets[-1]), dtype=np.uint8)
