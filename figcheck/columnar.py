@@ -209,6 +209,22 @@ def _clean_quantities(df: TextTable, shown: str):
                               column["unit"].tolist(), wheres, part_of, flags)))
 
 
+def _read_or_error(file: Path, shown: str):
+    """The table, or the LoadError reading it raised (for _relation_table to raise)."""
+    try:
+        return read_table(file, shown)
+    except LoadError as exc:
+        return exc
+
+
+def _relation_table(read, shown: str) -> tuple[TextTable, str]:
+    """(table, shown) of the relations file read in a thread, or its LoadError raised."""
+    table = read()
+    if isinstance(table, LoadError):
+        raise table
+    return table, shown
+
+
 def read_archive(path: Path, display: str) -> Part:
     # a million rows make few objects, but each of the records made (sources, quantities) would
     # trigger collections walking every object already alive: paused while reading, as a whole
@@ -273,9 +289,12 @@ def _clean_sources(df: TextTable, shown: str, folder: Path):
 
 
 def _read_archive(path: Path, display: str) -> Part:
+    from .load import _in_thread
+
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
+    relations = None   # relations.csv: parsed in a thread (arrow's parser needs no GIL) meanwhile
     for kind, name in KINDS_FILES.items():
         file = folder / f"{name}{suffix}"
         if not file.exists():
@@ -283,7 +302,15 @@ def _read_archive(path: Path, display: str) -> Part:
                 raise LoadError([Problem(display_path(file), 1, "file not found")])
             continue
         shown = display_path(file)
-        df = read_table(file, shown)
+        if kind == "relation":
+            relations = (_in_thread(_read_or_error, file, shown), shown)
+            continue
+        try:
+            df = read_table(file, shown)
+        except LoadError:
+            if relations is not None:   # the files are read in turn: a bad relations file stops first
+                _relation_table(*relations)
+            raise
         if _check_columns(kind, df, shown, problems):
             _empty_required(kind, df, shown, problems)
             tables[kind] = (df, shown)
@@ -339,6 +366,11 @@ def _read_archive(path: Path, display: str) -> Part:
     e, entries = small("skip")
     skips = e.skips(entries, lambda n: n + FIRST_ROW)
 
+    if relations is not None:
+        df, shown = _relation_table(*relations)
+        if _check_columns("relation", df, shown, problems):
+            _empty_required("relation", df, shown, problems)
+            tables["relation"] = (df, shown)
     figures_df, figures_shown = tables.get("figure", (None, display_path(folder / f"figures{suffix}")))
     if figures_df is not None:
         n = len(figures_df)
