@@ -1260,7 +1260,7 @@ def _read_bytes(path: str, size: int = 1 << 16):
     """(the file's bytes, None), or (None, the error open() or read() raised): with os.open
     and os.read, which skip the file object (a third of the time for a small file)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))   # Windows: no newline translation
     except (OSError, ValueError) as exc:   # ValueError: "embedded null byte"
         return None, exc
     try:
