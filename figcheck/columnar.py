@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .collector import collector_paused
-from .load import (KEYS, Entries, LoadError, Part, Problem, display_path, empty_relations, repeated,
-                   validate_figures, validate_relations)
+from .load import (KEYS, Entries, LoadError, Part, Problem, _empty_cells, display_path, empty_relations,
+                   repeated, validate_figures, validate_relations)
 
 KINDS_FILES = {"source": "sources", "quantity": "quantities", "figure": "figures",
                "relation": "relations", "rate": "rates", "skip": "skips"}
@@ -149,7 +149,7 @@ def _check_columns(kind: str, df: TextTable, display: str, problems: list) -> bo
 def _empty_required(kind: str, df: TextTable, display: str, problems: list) -> None:
     required, _ = KEYS[kind]
     for c in sorted(required & set(df.columns)):
-        for row in np.flatnonzero((df[c] == "").to_numpy()):
+        for row in np.flatnonzero(_empty_cells(df[c])):
             problems.append(Problem(display, int(row) + FIRST_ROW, f"{kind}: missing value for {c!r}"))
 
 

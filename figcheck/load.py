@@ -1191,9 +1191,10 @@ def _empty_cells(values: pd.Series) -> np.ndarray:
     """values == "" for a columnar text column, compared once per category of a categorical
     and by arrow for arrow strings (a Python comparison per cell costs 20 ms a million)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        empty = np.append(values.cat.categories.to_numpy(dtype=object) == "", False)   # -1: missing
-        return empty[codes]
+        empty = values.cat.categories.get_indexer([""])[0]   # -1: no "" (a missing cell is -1 too)
+        if empty < 0:
+            return np.zeros(len(values), dtype=bool)
+        return values.cat.codes.to_numpy() == empty
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from figcheck.load import LoadError, load
 
@@ -45,3 +47,21 @@ def test_a_readable_archive_loads_its_relations(tmp_path):
         (tmp_path / name).write_bytes(data)
     corpus = load([tmp_path], use_cache=False)
     assert list(corpus.relations) == ["r1"] and len(corpus.figures) == 2
+
+
+@given(st.lists(st.one_of(st.sampled_from(["", "a", "b c", "ö"]), st.none())))
+def test_empty_cells_are_the_cells_equal_to_nothing_however_the_column_is_held(cells):
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from figcheck.load import _empty_cells
+
+    want = [c == "" for c in cells]
+    held = [pd.Series(cells, dtype=object), pd.Series(cells, dtype="category"),
+            pd.Series(pd.arrays.ArrowStringArray(pa.array(cells, type=pa.string())))]
+    if None not in cells:
+        held.append(pd.Series(pd.Categorical(cells, categories=sorted(set(cells) | {"z"}))))
+    for values in held:
+        assert _empty_cells(values).tolist() == want
+        assert _empty_cells(values).dtype == np.bool_
