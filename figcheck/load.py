@@ -1644,8 +1644,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     groups = filter_groups(groups, kept)
     # arrow looks the relations' names up among the figure ids in a thread, without the GIL,
     # while this one reads the texts and checks the other references
-    id_objects = figures["id"].to_numpy(dtype=object)
-    name_positions = _in_thread(_name_positions, groups, id_objects)
+    name_positions = _in_thread(_name_lookup(groups, figures["id"].to_numpy(dtype=object)))
     for display, part in read:
         texts, text_problems = read_source_texts(part, display)
         problems.extend(text_problems)
@@ -1842,10 +1841,11 @@ def _in_thread(function, *args):
     return future.result
 
 
-def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:
-    """The row of each name (every name column of every group, in order) among the figure ids,
-    -1 where it is none. Arrow's hash lookup (a third of the time of a pandas Index over a
-    million ids) builds its table of the ids once, for every column at once."""
+def _name_lookup(groups, id_objects: np.ndarray):
+    """What finds the row of each name (every name column of every group, in order) among the
+    figure ids, -1 where it is none: arrow's hash lookup (a third of the time of a pandas Index
+    over a million ids), which builds its table of the ids once, for every column at once.
+    The arrays are made here; the returned function needs the GIL only to return."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1855,7 +1855,11 @@ def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:
     names = pa.chunked_array([(c if _is_arrow(c) else pa.array(c, type=pa.string())).cast(pa.string())
                               for c in name_columns], type=pa.string())   # chunks: nothing copied
     ids = pa.array(id_objects, type=pa.string())
-    return pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
+    return lambda: pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:
+    return _name_lookup(groups, id_objects)()
 
 
 def _check_relation_names(relations, groups, figures, key_lines=None, found=None) -> list[Problem]:
