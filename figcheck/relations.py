@@ -339,8 +339,6 @@ class _Tokens:
     """
 
     def __init__(self, array):
-        import pyarrow as pa
-
         n = len(array)
         offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
         offsets = offsets.astype(np.int64)
