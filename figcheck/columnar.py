@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .collector import collector_paused
-from .load import (KEYS, Entries, LoadError, Part, Problem, display_path, empty_relations, repeated,
-                   validate_figures, validate_relations)
+from .load import (KEYS, Entries, LoadError, Part, Problem, _empty_cells, display_path, empty_relations,
+                   repeated, validate_figures, validate_relations)
 
 KINDS_FILES = {"source": "sources", "quantity": "quantities", "figure": "figures",
                "relation": "relations", "rate": "rates", "skip": "skips"}
@@ -149,7 +149,7 @@ def _check_columns(kind: str, df: TextTable, display: str, problems: list) -> bo
 def _empty_required(kind: str, df: TextTable, display: str, problems: list) -> None:
     required, _ = KEYS[kind]
     for c in sorted(required & set(df.columns)):
-        for row in np.flatnonzero((df[c] == "").to_numpy()):
+        for row in np.flatnonzero(_empty_cells(df[c])):
             problems.append(Problem(display, int(row) + FIRST_ROW, f"{kind}: missing value for {c!r}"))
 
 
@@ -207,6 +207,22 @@ def _clean_quantities(df: TextTable, shown: str):
     wheres = map(Where, repeated(shown, n).tolist(), range(FIRST_ROW, n + FIRST_ROW))
     return dict(zip(keys, map(Quantity, keys, column["description"].tolist(), column["kind"].tolist(),
                               column["unit"].tolist(), wheres, part_of, flags)))
+
+
+def _read_or_error(file: Path, shown: str):
+    """The table, or the LoadError reading it raised (for _relation_table to raise)."""
+    try:
+        return read_table(file, shown)
+    except LoadError as exc:
+        return exc
+
+
+def _relation_table(read, shown: str) -> tuple[TextTable, str]:
+    """(table, shown) of the relations file read in a thread, or its LoadError raised."""
+    table = read()
+    if isinstance(table, LoadError):
+        raise table
+    return table, shown
 
 
 def read_archive(path: Path, display: str) -> Part:
@@ -273,9 +289,12 @@ def _clean_sources(df: TextTable, shown: str, folder: Path):
 
 
 def _read_archive(path: Path, display: str) -> Part:
+    from .load import _in_thread
+
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
+    relations = None   # relations.csv: parsed in a thread (arrow's parser needs no GIL) meanwhile
     for kind, name in KINDS_FILES.items():
         file = folder / f"{name}{suffix}"
         if not file.exists():
@@ -283,7 +302,15 @@ def _read_archive(path: Path, display: str) -> Part:
                 raise LoadError([Problem(display_path(file), 1, "file not found")])
             continue
         shown = display_path(file)
-        df = read_table(file, shown)
+        if kind == "relation":
+            relations = (_in_thread(_read_or_error, file, shown), shown)
+            continue
+        try:
+            df = read_table(file, shown)
+        except LoadError:
+            if relations is not None:   # the files are read in turn: a bad relations file stops first
+                _relation_table(*relations)
+            raise
         if _check_columns(kind, df, shown, problems):
             _empty_required(kind, df, shown, problems)
             tables[kind] = (df, shown)
@@ -339,6 +366,11 @@ def _read_archive(path: Path, display: str) -> Part:
     e, entries = small("skip")
     skips = e.skips(entries, lambda n: n + FIRST_ROW)
 
+    if relations is not None:
+        df, shown = _relation_table(*relations)
+        if _check_columns("relation", df, shown, problems):
+            _empty_required("relation", df, shown, problems)
+            tables["relation"] = (df, shown)
     figures_df, figures_shown = tables.get("figure", (None, display_path(folder / f"figures{suffix}")))
     if figures_df is not None:
         n = len(figures_df)

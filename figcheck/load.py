@@ -1237,7 +1237,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
         if columnar:
             column[key] = values.to_numpy(dtype=object)
             if required:
-                keep &= column[key] != ""
+                keep &= ~_empty_cells(values)
             continue
         values = list(values)
         out = np.empty(n, dtype=object)
@@ -1287,11 +1287,30 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
             parsed[k] = False
         groups = filter_groups(groups, parsed)
         rows = np.flatnonzero(keep)
+    kept = len(rows)
+    if kept == n:   # every row kept (the common case): the columns as they are, not gathered
+        rows = slice(None)
     return groups, relation_frame({
         "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
         "quote": column["quote"][rows], "note": column["note"][rows],
-        "file": repeated(display, len(rows)), "line": np.asarray(id_line)[rows],
+        "file": repeated(display, kept), "line": np.asarray(id_line)[rows],
     })
+
+
+def _empty_cells(values: pd.Series) -> np.ndarray:
+    """values == "" for a columnar text column, compared once per category of a categorical
+    and by arrow for arrow strings (a Python comparison per cell costs 20 ms a million)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        empty = values.cat.categories.get_indexer([""])[0]   # -1: no "" (a missing cell is -1 too)
+        if empty < 0:
+            return np.zeros(len(values), dtype=bool)
+        return values.cat.codes.to_numpy() == empty
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return pc.equal(pa.array(values.array), "").fill_null(False).to_numpy(zero_copy_only=False)
+    return values.to_numpy(dtype=object) == ""
 
 
 def relation_frame(columns: dict) -> pd.DataFrame:
@@ -1345,17 +1364,33 @@ SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source))
 SLOW_READ_SECONDS = 100e-6   # per file: a cached small file takes ~10 µs
 
 
+def _read_bytes(path: str, size: int = 1 << 16):
+    """(the file's bytes, None), or (None, the error open() or read() raised): with os.open
+    and os.read, which skip the file object (a third of the time for a small file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))   # Windows: no newline translation
+    except (OSError, ValueError) as exc:   # ValueError: "embedded null byte"
+        return None, exc
+    try:
+        data = os.read(fd, size)
+        if len(data) == size:   # more to come
+            chunks = [data]
+            while chunk := os.read(fd, size):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data, None
+    except OSError as exc:     # a folder opens, but reads as "Is a directory"
+        return None, exc
+    finally:
+        os.close(fd)
+
+
 def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     """The sources of a part with their texts read, and the problems reading them."""
+    import operator
     from concurrent.futures import ThreadPoolExecutor
 
-    def read(path):
-        try:
-            with open(path, "rb") as f:
-                return f.read(), None
-        except (OSError, ValueError) as exc:   # ValueError: "embedded null byte"
-            return None, exc
-
+    read = _read_bytes
     # many small files. From the page cache, one thread reads them fastest (threads only add
     # switching: 0.25 s of CPU for 25k files, 0.85 s with 8 threads); from a slow disk, reading
     # releases the GIL and a few threads overlap the waits. The first files tell which it is.
@@ -1378,6 +1413,7 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
         contents += [read(p) for p in rest]
     problems = []
     out = {}
+    fields_of, text_at = operator.attrgetter(*SOURCE_FIELDS), SOURCE_FIELDS.index("text")
     for (sid, src), (data, error) in zip(items, contents):
         text = ""
         line = part.source_file_lines.get(sid, src.where.line)
@@ -1394,7 +1430,9 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
         except ValueError:  # the OS cannot even name it: "embedded null byte"
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} is not a valid path"))
         # replace(src, text=text), without its introspection per source
-        out[sid] = Source(*[text if name == "text" else getattr(src, name) for name in SOURCE_FIELDS])
+        fields = list(fields_of(src))
+        fields[text_at] = text
+        out[sid] = Source(*fields)
     return out, problems
 
 
@@ -1706,14 +1744,14 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         files.append(display)
         if not is_columnar(path):
             key_lines.add(display, path)
+    read = []   # (display, part) of each input read
     for (path, display), part in zip(items, read_parts(items, use_cache, progress)):
         if isinstance(part, LoadError):
             problems.extend(part.problems)
             continue
-        part_sources, text_problems = read_source_texts(part, display)
+        read.append((display, part))
         problems.extend(part.problems)
-        problems.extend(text_problems)
-        for table, new, what in ((sources, part_sources, "source"), (quantities, part.quantities, "quantity")):
+        for table, new, what in ((sources, part.sources, "source"), (quantities, part.quantities, "quantity")):
             for key, item in new.items():
                 if key in table:
                     problems.append(Problem(item.where.file, item.where.line,
@@ -1740,8 +1778,17 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     else:
         kept = np.ones(len(relations), dtype=bool)
     groups = filter_groups(groups, kept)
+    # arrow looks the relations' names up among the figure ids in a thread, without the GIL,
+    # while this one reads the texts and checks the other references
+    name_positions = _in_thread(_name_lookup(groups, figures["id"].to_numpy(dtype=object)))
+    for display, part in read:
+        texts, text_problems = read_source_texts(part, display)
+        problems.extend(text_problems)
+        for key, source in texts.items():
+            if sources.get(key) is part.sources[key]:   # the part's own (not a duplicate's)
+                sources[key] = source
     problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
-    problems.extend(_check_relation_names(relations, groups, figures, key_lines))
+    problems.extend(_check_relation_names(relations, groups, figures, key_lines, found=name_positions()))
     if problems:
         raise LoadError(problems)
     release_free_memory()
@@ -1854,22 +1901,24 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
         for r in figures[mask].itertuples(index=False):
             problems.append(Problem(r.file, key_lines.at("figure", r.file, int(r.line), key), message(r)))
 
-    each(~figures["source"].isin(sources.keys()).to_numpy(),
+    each(~_keys_of(figures["source"].to_numpy(), sources),
          lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
-    # per distinct quantity: whether it is known, and its unit
-    q_codes, q_uniques = pd.factorize(figures["quantity"].to_numpy(dtype=object), use_na_sentinel=False)
-    q_found = [quantities.get(k) if isinstance(k, str) else None for k in q_uniques]
-    known_quantity = np.array([q is not None for q in q_found], dtype=bool)[q_codes]
+    # per distinct quantity: whether it is known, and its unit (code -1, a missing quantity, takes
+    # the last entry of each per-distinct list: None, NaN)
+    q_codes, q_uniques = pd.factorize(figures["quantity"].to_numpy(dtype=object))
+    q_found = list(map(quantities.get, q_uniques)) + [None]   # the keys are text: nothing else is found
+    known_quantity = np.fromiter((q is not None for q in q_found), dtype=bool, count=len(q_found))[q_codes]
     each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
-    unit_of_quantity = np.array([np.nan if q is None else q.unit for q in q_found] + [np.nan], dtype=object)
+    unit_of_quantity = np.array([np.nan if q is None else q.unit for q in q_found], dtype=object)
     quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
     qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
-    u_codes, u_uniques = pd.factorize(figures["unit"].to_numpy(dtype=object), use_na_sentinel=False)
-    pair_codes = u_codes.astype(np.int64) * (len(qu_uniques) + 1) + qu_codes[q_codes]
+    u_codes, u_uniques = pd.factorize(figures["unit"].to_numpy(dtype=object))
+    pair_codes = (u_codes.astype(np.int64) + 1) * (len(qu_uniques) + 1) + qu_codes[q_codes]
     if known_quantity.any():
-        first = np.unique(pair_codes[known_quantity], return_index=True)[1]
-        rows = np.flatnonzero(known_quantity)[np.sort(first)]   # each pair's first row, in row order
+        # each pair's first row, in row order (hashed: a sort of a million codes costs more)
+        rows = np.flatnonzero(known_quantity)
+        rows = rows[~pd.Series(pair_codes[rows]).duplicated().to_numpy()]
         distinct = pd.DataFrame({"unit": figures["unit"].to_numpy(dtype=object)[rows],
                                  "qunit": quantity_unit.to_numpy()[rows]})
         bad = []
@@ -1885,17 +1934,20 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
             each(mask, lambda r, u=u, qu=qu, fd=fd, qd=qd:
                  f"figure {r.id!r}: unit {u!r} has dimension {fd}, but quantity {r.quantity!r} is measured in {qu!r} ({qd})",
                  "unit")
-    ids = figures["id"]
+    ids = None
     for key, column in (("of", "of"), ("part", "part"), ("between", "between_a"), ("between", "between_b")):
-        ref = figures[column]
-        given = (ref != "").to_numpy().copy()
-        if given.any():   # the missing ones differ from "" too
-            given[given] = ref[given].notna().to_numpy()
-        if given.any():
-            missing = given & ~ref.isin(ids).to_numpy()
-            each(missing, lambda r, key=key, column=column:
-                 f"figure {r.id!r}: {key} {getattr(r, column)!r} is not a figure id", key)
-    for r in relations[~relations["source"].isin(sources.keys()).to_numpy()].itertuples(index=False):
+        values = figures[column].to_numpy(dtype=object)
+        given = values != ""     # a column nobody wrote holds one "" (cheaply compared) throughout
+        if not given.any():
+            continue
+        given &= pd.notna(values)
+        ids = set(figures["id"].to_numpy(dtype=object).tolist()) if ids is None else ids
+        rows = np.flatnonzero(given)
+        codes, named = pd.factorize(values[rows])   # each distinct reference looked up once
+        given[rows] = ~np.fromiter((v in ids for v in named), dtype=bool, count=len(named))[codes]
+        each(given, lambda r, key=key, column=column:
+             f"figure {r.id!r}: {key} {getattr(r, column)!r} is not a figure id", key)
+    for r in relations[~_keys_of(relations["source"].to_numpy(), sources)].itertuples(index=False):
         problems.append(Problem(r.file, key_lines.at("relation", r.file, int(r.line), "source"),
                                 f"relation {r.id!r}: unknown source {r.source!r}"))
     for kind, items in (("rate", rates), ("skip", skips)):
@@ -1907,22 +1959,54 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     return problems
 
 
-def _check_relation_names(relations, groups, figures, key_lines=None) -> list[Problem]:
-    """Every name in a relation is a figure id or a unit (units resolved once per name)."""
-    from .relations import _is_arrow, concat_leaves, take_leaf
-    from .units import unit_info
+def _keys_of(values: np.ndarray, table) -> np.ndarray:
+    """Which values are keys of `table` (a dict or set of text), asked once per distinct value:
+    a million values factorize in a third of the time pandas' isin takes for them."""
+    codes, uniques = pd.factorize(values)   # a missing value (None, NaN) is -1: never a key
+    found = np.fromiter((u in table for u in uniques), dtype=bool, count=len(uniques))
+    return np.append(found, False)[codes]
 
+
+def _in_thread(function, *args):
+    """Start function(*args) in a thread: returns what waits for its result (or its exception)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(function, *args)
+    pool.shutdown(wait=False)   # the thread ends with the function
+    return future.result
+
+
+def _name_lookup(groups, id_objects: np.ndarray):
+    """What finds the row of each name (every name column of every group, in order) among the
+    figure ids, -1 where it is none: arrow's hash lookup (a third of the time of a pandas Index
+    over a million ids), which builds its table of the ids once, for every column at once.
+    The arrays are made here; the returned function needs the GIL only to return."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from .relations import _is_arrow
+
+    name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
+    names = pa.chunked_array([(c if _is_arrow(c) else pa.array(c, type=pa.string())).cast(pa.string())
+                              for c in name_columns], type=pa.string())   # chunks: nothing copied
+    ids = pa.array(id_objects, type=pa.string())
+    return lambda: pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:
+    return _name_lookup(groups, id_objects)()
+
+
+def _check_relation_names(relations, groups, figures, key_lines=None, found=None) -> list[Problem]:
+    """Every name in a relation is a figure id or a unit (units resolved once per name).
+    `found`: the names' rows among the figure ids, if _name_positions already looked them up."""
+    from .relations import _is_arrow, take_leaf
+    from .units import unit_info
+
     key_lines = KeyLines() if key_lines is None else key_lines
     id_objects = figures["id"].to_numpy(dtype=object)
-    ids = pa.array(id_objects, type=pa.string())
-    # every name column of every group looked up at once: arrow's hash lookup (a third of the
-    # time of a pandas Index over a million ids) builds its table of the ids once, not per column
-    name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
-    found = (pc.index_in(concat_leaves([pa.array([], type=pa.string()), *name_columns]), value_set=ids).fill_null(-1)
-             .to_numpy(zero_copy_only=False).astype(np.int64))
+    found = _name_positions(groups, id_objects) if found is None else found
     at = 0
     bad_rows: dict[int, list[str]] = {}
     for g in groups:

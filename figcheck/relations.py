@@ -339,8 +339,6 @@ class _Tokens:
     """
 
     def __init__(self, array):
-        import pyarrow as pa
-
         n = len(array)
         offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
         offsets = offsets.astype(np.int64)
@@ -420,6 +418,10 @@ class _Tokens:
         token = self.first[rows] + slot
         starts = self.start[token]
         lengths = self.end[token] - starts
+        if len(token) and lengths.min() == lengths.max():   # one width (ids like f0000123): rows of a window view
+            width = int(lengths[0])
+            values = np.lib.stride_tricks.sliding_window_view(self.data, width)[starts].reshape(-1)
+            return _string_array(np.arange(len(token) + 1, dtype=np.int64) * width, values)
         offsets = np.zeros(len(token) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         values = np.empty(int(offsets[-1]), dtype=np.uint8)

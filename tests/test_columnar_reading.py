@@ -1,0 +1,67 @@
+"""An archive's files are read in turn (relations.csv in a thread, meanwhile): the first file
+that cannot be read is the one reported, as when each was read after the one before."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from figcheck.load import LoadError, load
+
+FILES = {
+    "sources.csv": b"id,file,published,language\ns1,a.txt,2025-01-02,de\n",
+    "quantities.csv": b"key,kind,unit\ntroops,stock,soldier\n",
+    "figures.csv": b"id,source,quote,value,unit,quantity\nf1,s1,etwa 11.000 Soldaten,11.000,soldier,troops\n"
+                   b"f2,s1,x,7,soldier,troops\n",
+    "relations.csv": b"id,source,expr\nr1,s1,f1 > f2\n",
+    "rates.csv": b"from,to,value,as_of,source\nEUR,USD,1.08,2024-11-05,s1\n",
+}
+NOT_UTF8 = b"id,source\n\xff\xfe\n"
+
+
+def _problems(tmp_path, broken):
+    (tmp_path / "a.txt").write_text("etwa 11.000 Soldaten", encoding="utf-8")
+    for name, data in FILES.items():
+        (tmp_path / name).write_bytes(NOT_UTF8 if name in broken else data)
+    with pytest.raises(LoadError) as caught:
+        load([tmp_path], use_cache=False)
+    return [(Path(p.file).name, p.line, p.message) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("broken, reported", [
+    ({"relations.csv"}, "relations.csv"),
+    ({"relations.csv", "rates.csv"}, "relations.csv"),
+    ({"rates.csv"}, "rates.csv"),
+    ({"quantities.csv", "relations.csv"}, "quantities.csv"),
+    ({"figures.csv", "relations.csv"}, "figures.csv"),
+])
+def test_the_first_unreadable_file_stops_the_load(tmp_path, broken, reported):
+    assert _problems(tmp_path, broken) == [(reported, 1, "not UTF-8")]
+
+
+def test_a_readable_archive_loads_its_relations(tmp_path):
+    (tmp_path / "a.txt").write_text("etwa 11.000 Soldaten", encoding="utf-8")
+    for name, data in FILES.items():
+        (tmp_path / name).write_bytes(data)
+    corpus = load([tmp_path], use_cache=False)
+    assert list(corpus.relations) == ["r1"] and len(corpus.figures) == 2
+
+
+@given(st.lists(st.one_of(st.sampled_from(["", "a", "b c", "ö"]), st.none())))
+def test_empty_cells_are_the_cells_equal_to_nothing_however_the_column_is_held(cells):
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from figcheck.load import _empty_cells
+
+    want = [c == "" for c in cells]
+    held = [pd.Series(cells, dtype=object), pd.Series(cells, dtype="category"),
+            pd.Series(pd.arrays.ArrowStringArray(pa.array(cells, type=pa.string())))]
+    if None not in cells:
+        held.append(pd.Series(pd.Categorical(cells, categories=sorted(set(cells) | {"z"}))))
+    for values in held:
+        assert _empty_cells(values).tolist() == want
+        assert _empty_cells(values).dtype == np.bool_
