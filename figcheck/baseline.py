@@ -25,10 +25,11 @@ VERSION = 1
 ENTRY_KEYS = ("fingerprint", "code", "figures", "relation", "message")
 
 
-def atomic_write(path: Path, data: str | bytes, private: bool = False) -> None:
+def atomic_write(path: Path, data: str | bytes, private: bool = False, sync: bool = True) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file.
 
-    Text is written as UTF-8 with \n line ends; `private` keeps mkstemp's 0600 (caches)."""
+    Text is written as UTF-8 with \n line ends; `private` keeps mkstemp's 0600 (caches);
+    `sync=False` leaves the flush to disk to the system (what may be lost and is checked anyway)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -45,8 +46,9 @@ def atomic_write(path: Path, data: str | bytes, private: bool = False) -> None:
             os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as out:
             out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
+            if sync:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -213,20 +213,10 @@ class ParseCache:
     def note_key(self, stat_key: str, key: str) -> None:
         """Write a file's note. Not synced to disk: a torn note fails its signature and is ignored."""
         payload = key.encode("ascii")
-        path = self._note_path(stat_key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(self._sign(stat_key, payload) + payload)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            from .baseline import atomic_write
+
+            atomic_write(self._note_path(stat_key), self._sign(stat_key, payload) + payload, private=True, sync=False)
         except Exception:   # a full disk or a read-only home must not fail the check
             return
 
