@@ -66,10 +66,13 @@ class TextTable:
 
 # columns whose cells (nearly) all differ: encoding them would only add a hash pass
 UNIQUE_COLUMNS = {"id", "expr", "key", "description"}
+# columns validate_figures reads as arrow strings (see figure_ids there)
+ARROW_COLUMNS = {"figure": frozenset({"id"})}
 
 
-def _text_column(column, name: str = "") -> pd.Series:
-    """An arrow string column as a categorical Series of Python strings.
+def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
+    """An arrow string column as a categorical Series of Python strings (`arrow`: as arrow
+    strings, for a column whose checks run in arrow before its strings are made).
 
     Archive columns repeat a few values (source ids, units, qualifiers, quotes): arrow's
     dictionary encoding makes each distinct value one Python string, and comparisons,
@@ -80,7 +83,7 @@ def _text_column(column, name: str = "") -> pd.Series:
 
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
-    if name == "expr":   # kept in arrow: relations are grouped by shape with arrow's regex kernels
+    if arrow or name == "expr":   # expr: relations are grouped by shape with arrow's regex kernels
         return pd.Series(pd.arrays.ArrowStringArray(column.fill_null("")))
     if name in UNIQUE_COLUMNS:
         return pd.Series(column.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
@@ -90,8 +93,8 @@ def _text_column(column, name: str = "") -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=words, validate=False))
 
 
-def read_table(path: Path, display: str) -> TextTable:
-    """Every column as text; empty cells as ''."""
+def read_table(path: Path, display: str, arrow=frozenset()) -> TextTable:
+    """Every column as text; empty cells as ''. The columns named in `arrow` stay arrow strings."""
     try:
         import pyarrow as pa
 
@@ -104,7 +107,7 @@ def read_table(path: Path, display: str) -> TextTable:
             for name, col in zip(table.column_names, table.columns):
                 if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
                     col = pc.strftime(col, format="%Y-%m-%d")
-                columns[name] = _text_column(col, name)
+                columns[name] = _text_column(col, name, name in arrow)
             return TextTable(columns, table.num_rows)
         import pyarrow.csv as pv
 
@@ -112,7 +115,7 @@ def read_table(path: Path, display: str) -> TextTable:
         table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
                             convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in header},
                                                               strings_can_be_null=False))
-        return TextTable({c: _text_column(table.column(c), c) for c in table.column_names}, table.num_rows)
+        return TextTable({c: _text_column(table.column(c), c, c in arrow) for c in table.column_names}, table.num_rows)
     except LoadError:
         raise
     except FileNotFoundError:
@@ -306,7 +309,8 @@ def _read_archive(path: Path, display: str) -> Part:
             relations = (_in_thread(_read_or_error, file, shown), shown)
             continue
         try:
-            df = read_table(file, shown)
+            # figure ids: checked (pattern, duplicates) by arrow kernels, then made Python strings
+            df = read_table(file, shown, ARROW_COLUMNS.get(kind, frozenset()))
         except LoadError:
             if relations is not None:   # the files are read in turn: a bad relations file stops first
                 _relation_table(*relations)
