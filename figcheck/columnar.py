@@ -81,6 +81,11 @@ def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_dictionary(column.type):   # read as codes (Parquet's read_dictionary)
+        categorical = _dictionary_column(column)
+        if categorical is not None and not arrow and name not in UNIQUE_COLUMNS and name != "expr":
+            return categorical
+        column = column.cast(pa.string())
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
     if arrow or name == "expr":   # expr: relations are grouped by shape with arrow's regex kernels
@@ -89,6 +94,21 @@ def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
         return pd.Series(column.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
     encoded = pc.dictionary_encode(column.fill_null("")).combine_chunks()
     words = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=words, validate=False))
+
+
+def _dictionary_column(column):
+    """A dictionary-encoded arrow column as a categorical Series, or None where its codes
+    cannot stand as they are (a missing cell, a word twice in the dictionary)."""
+    import pyarrow as pa
+
+    encoded = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column   # one dictionary
+    if encoded.null_count or encoded.dictionary.null_count:
+        return None
+    words = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    if not words.is_unique:
+        return None
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     return pd.Series(pd.Categorical.from_codes(codes, categories=words, validate=False))
 
@@ -102,7 +122,11 @@ def read_table(path: Path, display: str, arrow=frozenset()) -> TextTable:
             import pyarrow.compute as pc
             import pyarrow.parquet as pq
 
-            table = pq.read_table(path)
+            # text columns that repeat values read as dictionary codes: no string per cell
+            schema = pq.read_schema(path)
+            coded = [f.name for f in schema if f.name not in UNIQUE_COLUMNS and f.name not in arrow
+                     and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+            table = pq.read_table(path, read_dictionary=coded)
             columns = {}
             for name, col in zip(table.column_names, table.columns):
                 if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
