@@ -136,7 +136,10 @@ def read_table(path: Path, display: str, arrow=frozenset()) -> TextTable:
         import pyarrow.csv as pv
 
         header = _csv_header(path)
-        table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
+        # one thread per file: the relations file is parsed beside the figures file, and arrow's
+        # own threads only add their overhead on two cores
+        table = pv.read_csv(path, read_options=pv.ReadOptions(use_threads=False),
+                            parse_options=pv.ParseOptions(newlines_in_values=True),
                             convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in header},
                                                               strings_can_be_null=False))
         return TextTable({c: _text_column(table.column(c), c, c in arrow) for c in table.column_names}, table.num_rows)
@@ -321,22 +324,28 @@ def _read_archive(path: Path, display: str) -> Part:
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
-    relations = None   # relations.csv: parsed in a thread (arrow's parser needs no GIL) meanwhile
+    # relations.csv: parsed in a thread from the start (arrow's parser needs no GIL), beside the
+    # figures file; each file is parsed by one thread, so the two use both cores
+    relations = None
+    file = folder / f"{KINDS_FILES['relation']}{suffix}"
+    if file.exists():
+        relations = (_in_thread(_read_or_error, file, display_path(file)), display_path(file))
+    kinds = list(KINDS_FILES)
     for kind, name in KINDS_FILES.items():
         file = folder / f"{name}{suffix}"
+        if kind == "relation":
+            continue
         if not file.exists():
             if kind == "figure":
                 raise LoadError([Problem(display_path(file), 1, "file not found")])
             continue
         shown = display_path(file)
-        if kind == "relation":
-            relations = (_in_thread(_read_or_error, file, shown), shown)
-            continue
         try:
             # figure ids: checked (pattern, duplicates) by arrow kernels, then made Python strings
             df = read_table(file, shown, ARROW_COLUMNS.get(kind, frozenset()))
         except LoadError:
-            if relations is not None:   # the files are read in turn: a bad relations file stops first
+            # as if the files were read in turn: a bad relations file stops the files after it
+            if relations is not None and kinds.index(kind) > kinds.index("relation"):
                 _relation_table(*relations)
             raise
         if _check_columns(kind, df, shown, problems):
