@@ -66,10 +66,13 @@ class TextTable:
 
 # columns whose cells (nearly) all differ: encoding them would only add a hash pass
 UNIQUE_COLUMNS = {"id", "expr", "key", "description"}
+# columns validate_figures reads as arrow strings (see figure_ids there)
+ARROW_COLUMNS = {"figure": frozenset({"id"})}
 
 
-def _text_column(column, name: str = "") -> pd.Series:
-    """An arrow string column as a categorical Series of Python strings.
+def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
+    """An arrow string column as a categorical Series of Python strings (`arrow`: as arrow
+    strings, for a column whose checks run in arrow before its strings are made).
 
     Archive columns repeat a few values (source ids, units, qualifiers, quotes): arrow's
     dictionary encoding makes each distinct value one Python string, and comparisons,
@@ -78,9 +81,14 @@ def _text_column(column, name: str = "") -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_dictionary(column.type):   # read as codes (Parquet's read_dictionary)
+        categorical = _dictionary_column(column)
+        if categorical is not None and not arrow and name not in UNIQUE_COLUMNS and name != "expr":
+            return categorical
+        column = column.cast(pa.string())
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
-    if name == "expr":   # kept in arrow: relations are grouped by shape with arrow's regex kernels
+    if arrow or name == "expr":   # expr: relations are grouped by shape with arrow's regex kernels
         return pd.Series(pd.arrays.ArrowStringArray(column.fill_null("")))
     if name in UNIQUE_COLUMNS:
         return pd.Series(column.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
@@ -90,8 +98,23 @@ def _text_column(column, name: str = "") -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=words, validate=False))
 
 
-def read_table(path: Path, display: str) -> TextTable:
-    """Every column as text; empty cells as ''."""
+def _dictionary_column(column):
+    """A dictionary-encoded arrow column as a categorical Series, or None where its codes
+    cannot stand as they are (a missing cell, a word twice in the dictionary)."""
+    import pyarrow as pa
+
+    encoded = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column   # one dictionary
+    if encoded.null_count or encoded.dictionary.null_count:
+        return None
+    words = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    if not words.is_unique:
+        return None
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=words, validate=False))
+
+
+def read_table(path: Path, display: str, arrow=frozenset()) -> TextTable:
+    """Every column as text; empty cells as ''. The columns named in `arrow` stay arrow strings."""
     try:
         import pyarrow as pa
 
@@ -99,20 +122,27 @@ def read_table(path: Path, display: str) -> TextTable:
             import pyarrow.compute as pc
             import pyarrow.parquet as pq
 
-            table = pq.read_table(path)
+            # text columns that repeat values read as dictionary codes: no string per cell
+            schema = pq.read_schema(path)
+            coded = [f.name for f in schema if f.name not in UNIQUE_COLUMNS and f.name not in arrow
+                     and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+            table = pq.read_table(path, read_dictionary=coded)
             columns = {}
             for name, col in zip(table.column_names, table.columns):
                 if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
                     col = pc.strftime(col, format="%Y-%m-%d")
-                columns[name] = _text_column(col, name)
+                columns[name] = _text_column(col, name, name in arrow)
             return TextTable(columns, table.num_rows)
         import pyarrow.csv as pv
 
         header = _csv_header(path)
-        table = pv.read_csv(path, parse_options=pv.ParseOptions(newlines_in_values=True),
+        # one thread per file: the relations file is parsed beside the figures file, and arrow's
+        # own threads only add their overhead on two cores
+        table = pv.read_csv(path, read_options=pv.ReadOptions(use_threads=False),
+                            parse_options=pv.ParseOptions(newlines_in_values=True),
                             convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in header},
                                                               strings_can_be_null=False))
-        return TextTable({c: _text_column(table.column(c), c) for c in table.column_names}, table.num_rows)
+        return TextTable({c: _text_column(table.column(c), c, c in arrow) for c in table.column_names}, table.num_rows)
     except LoadError:
         raise
     except FileNotFoundError:
@@ -294,21 +324,28 @@ def _read_archive(path: Path, display: str) -> Part:
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
-    relations = None   # relations.csv: parsed in a thread (arrow's parser needs no GIL) meanwhile
+    # relations.csv: parsed in a thread from the start (arrow's parser needs no GIL), beside the
+    # figures file; each file is parsed by one thread, so the two use both cores
+    relations = None
+    file = folder / f"{KINDS_FILES['relation']}{suffix}"
+    if file.exists():
+        relations = (_in_thread(_read_or_error, file, display_path(file)), display_path(file))
+    kinds = list(KINDS_FILES)
     for kind, name in KINDS_FILES.items():
         file = folder / f"{name}{suffix}"
+        if kind == "relation":
+            continue
         if not file.exists():
             if kind == "figure":
                 raise LoadError([Problem(display_path(file), 1, "file not found")])
             continue
         shown = display_path(file)
-        if kind == "relation":
-            relations = (_in_thread(_read_or_error, file, shown), shown)
-            continue
         try:
-            df = read_table(file, shown)
+            # figure ids: checked (pattern, duplicates) by arrow kernels, then made Python strings
+            df = read_table(file, shown, ARROW_COLUMNS.get(kind, frozenset()))
         except LoadError:
-            if relations is not None:   # the files are read in turn: a bad relations file stops first
+            # as if the files were read in turn: a bad relations file stops the files after it
+            if relations is not None and kinds.index(kind) > kinds.index("relation"):
                 _relation_table(*relations)
             raise
         if _check_columns(kind, df, shown, problems):

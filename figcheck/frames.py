@@ -49,7 +49,8 @@ def figure_frame(columns: dict) -> pd.DataFrame:
         if c in _FLOATS:
             data[c] = np.asarray(columns[c], dtype=float)
         elif c in _DATES:
-            data[c] = pd.Series(np.asarray(columns[c], dtype="datetime64[D]")).astype("datetime64[s]")
+            # days to seconds by numpy: pandas converts a day array through its own slower path
+            data[c] = pd.Series(np.asarray(columns[c], dtype="datetime64[D]").astype("datetime64[s]"), copy=False)
         elif c == "line":
             data[c] = np.asarray(columns[c], dtype=np.int64)
         else:

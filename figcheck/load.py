@@ -766,7 +766,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             continue
         if columnar:
             column[key] = values
-            keep &= (values != "").to_numpy()
+            keep &= ~_empty_cells(values)
             continue
         values = values if type(values) is list else list(values)
         if _only_types(values, str):   # the usual column: every value a string, none absent
@@ -789,17 +789,21 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         from .frames import empty_figures
 
         return empty_figures()
-    ids = column["id"]
     sids = column["source"]
-    bad_id = keep & ~fullmatch(ids, FIGURE_ID, all_text=columnar)
+    id_matches = fullmatch(column["id"], FIGURE_ID, all_text=columnar)
+    # strictly increasing ids (an archive sorted by id) are distinct: no hashing of every id
+    ids_increasing = columnar and _strictly_increasing(column["id"])
+    ids = column["id"].to_numpy(dtype=object)
+    bad_id = keep & ~id_matches
     for i in np.flatnonzero(bad_id):
-        problem(i, "id", f"figure id {ids.iloc[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
-    kept_ids = ids[keep]
-    dup = kept_ids.duplicated(keep="first")
+        problem(i, "id", f"figure id {ids[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
+    kept_ids = pd.Series(ids, dtype=object, copy=False)[keep]
+    dup = (pd.Series(np.zeros(len(kept_ids), dtype=bool)) if ids_increasing else
+           kept_ids.duplicated(keep="first"))
     if dup.any():
         first_row = {fid: i for i, fid in zip(np.flatnonzero(keep)[::-1], kept_ids.iloc[::-1])}
         for i in np.flatnonzero(keep)[dup.to_numpy()]:
-            fid = ids.iloc[i]
+            fid = ids[i]
             problem(i, "id", f"duplicate figure id {fid!r} (first at line {int(id_line[first_row[fid]])})")
         keep[np.flatnonzero(keep)[dup.to_numpy()]] = False
 
@@ -842,14 +846,15 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     language_of = {sid: src.language for sid, src in sources.items()}
     # per distinct source (a missing or non-text one has the code len(sid_uniques))
     sid_codes, sid_uniques = text_codes(sids)
-    language = np.array([language_of.get(s, "de") for s in sid_uniques] + ["de"], dtype=object)[sid_codes]
+    source_language = np.array([language_of.get(s, "de") for s in sid_uniques] + ["de"], dtype=object)
     quotes = column["quote"]
     if columnar:
         value_high = cols.get("value_high")
-        # one reading per distinct (value, value_high, language): combined as integer codes
+        # one reading per distinct (value, value_high, language): combined as integer codes, a
+        # row's language code gathered from its source's
+        language_codes = pd.factorize(source_language)[0][sid_codes]
         keys = _codes(raw_value).astype(np.int64)
-        for part in ((value_high,) if value_high is not None else ()) + (language,):
-            codes = _codes(part)
+        for codes in ((_codes(value_high),) if value_high is not None else ()) + (language_codes,):
             keys = keys * (int(codes.max(initial=0)) + 1) + codes
         if value_high is not None:
             has_high = (value_high != "").to_numpy()
@@ -859,8 +864,9 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
 
         def reading_at(i):
             return _columnar_reading(value_list[i], high_list[i] if high_list is not None and has_high[i] else "",
-                                     language[i])
+                                     source_language[sid_codes[i]])
     else:
+        language = source_language[sid_codes]
         raw = raw_value if type(raw_value) is list else list(raw_value)
         quote_list = quotes.tolist()
         keys = _toml_value_keys(raw, quote_list, language, keep)
@@ -891,10 +897,13 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     as_of_given = (np.zeros(n, dtype=bool) if as_of is None else
                    (as_of != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in as_of), dtype=bool, count=n))
-    as_of_values = (as_of.to_numpy(dtype=object) if columnar else list(as_of)) if as_of is not None else [None] * n
+    if as_of is not None and columnar:   # every as_of is text: per distinct value
+        as_of_codes, as_of_uniques = text_codes(as_of)
+    else:
+        as_of_values = list(as_of) if as_of is not None else [None] * n
     # per distinct source, gathered to each figure
     src_known = np.array([s in language_of for s in sid_uniques] + [False], dtype=bool)[sid_codes]
-    src_published = np.array([published.get(s, np.nan) for s in sid_uniques] + [np.nan], dtype=object)[sid_codes]
+    source_published = np.array([published.get(s, np.nan) for s in sid_uniques] + [np.nan], dtype=object)
     src_undated = np.array([published.get(s) is None for s in sid_uniques] + [True], dtype=bool)[sid_codes]
     if unusable_published:
         # the source's published date is unusable (reported there): its undated figures stay quiet
@@ -902,24 +911,24 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         keep &= ~(~as_of_given & unusable)
     no_date = keep & ~as_of_given & src_known & src_undated
     for i in np.flatnonzero(no_date):
-        problem(i, None, f"figure {ids.iloc[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
+        problem(i, None, f"figure {ids[i]!r} has no as_of and its source {sids.iloc[i]!r} no published date")
     # the key of a figure's period: its as_of as written, or else its source's date, as integer codes
     published_codes, _ = pd.factorize(np.array(
         ["\x00" + str(published[s]) if s in published else "\x01" for s in sid_uniques] + ["\x01"], dtype=object))
     fallback = published_codes[sid_codes].astype(np.int64)
     if as_of is None:
         period_keys = fallback
-    elif columnar:   # every as_of is text
-        as_of_codes, as_of_uniques = text_codes(as_of)
+    elif columnar:
         period_keys = np.where(as_of_given, as_of_codes, len(as_of_uniques) + fallback)
     else:
         period_keys = _toml_period_keys(as_of_values, as_of_given, fallback)
 
     def period_at(i):
         if as_of_given[i]:
-            return _safe_period(as_of_values[i])
-        if src_known[i] and src_published[i] is not None and not pd.isna(src_published[i]):
-            return _safe_period(src_published[i])
+            return _safe_period(as_of_uniques[as_of_codes[i]] if columnar else as_of_values[i])
+        src_published = source_published[sid_codes[i]]
+        if src_known[i] and src_published is not None and not pd.isna(src_published):
+            return _safe_period(src_published)
         return _safe_period("1970")
     codes, periods = _per_distinct(period_keys, period_at)
     p_error = [p[0] for p in periods]
@@ -996,7 +1005,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     # every row kept (the common case): the columns as they are, not gathered
     rows = slice(None) if keep.all() else np.flatnonzero(keep)
     frame = {
-        "id": ids.to_numpy(dtype=object)[rows], "source": sids.to_numpy(dtype=object)[rows],
+        "id": ids[rows], "source": sids.to_numpy(dtype=object)[rows],
         "quote": quotes.to_numpy(dtype=object)[rows], "value_text": value_text[rows],
         "low": numbers[rows, 0], "high": numbers[rows, 1],
         "written_half": numbers[rows, 2], "about_half": numbers[rows, 3],
@@ -1042,11 +1051,39 @@ def _codes(values) -> np.ndarray:
     return pd.factorize(np.asarray(values, dtype=object))[0]
 
 
+def _arrow_strings(values):
+    """The arrow array of an arrow-string Series, else None."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(values.array)
+    return None
+
+
+def _strictly_increasing(values) -> bool:
+    """Whether an arrow-string Series is strictly increasing (so has no two equal cells),
+    compared by arrow; False for any other column."""
+    text = _arrow_strings(values)
+    if text is None or text.null_count:
+        return False
+    if len(text) < 2:
+        return True
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.less(text.slice(0, len(text) - 1), text.slice(1))).as_py())
+
+
 def fullmatch(values, pattern: re.Pattern, all_text: bool = False) -> np.ndarray:
     """Which values (text; anything else is False) match `pattern` whole: one arrow regex
     kernel over the column; a categorical column is matched once per distinct value."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         return fullmatch(values.cat.categories.to_numpy(dtype=object), pattern, all_text)[values.cat.codes.to_numpy()]
+    text = _arrow_strings(values)
+    if text is not None:   # an arrow-string column: matched where it is (a missing cell is False)
+        import pyarrow.compute as pc
+
+        found = pc.match_substring_regex(text, f"^(?:{pattern.pattern.strip('^$')})$")
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
     values = np.asarray(values, dtype=object)
     if all_text:
         is_text, text = np.ones(len(values), dtype=bool), values

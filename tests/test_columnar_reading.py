@@ -1,4 +1,4 @@
-"""An archive's files are read in turn (relations.csv in a thread, meanwhile): the first file
+"""An archive's files are read in turn (relations.csv in a thread from the start): the first file
 that cannot be read is the one reported, as when each was read after the one before."""
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def _problems(tmp_path, broken):
     ({"rates.csv"}, "rates.csv"),
     ({"quantities.csv", "relations.csv"}, "quantities.csv"),
     ({"figures.csv", "relations.csv"}, "figures.csv"),
+    ({"sources.csv", "relations.csv", "rates.csv"}, "sources.csv"),
 ])
 def test_the_first_unreadable_file_stops_the_load(tmp_path, broken, reported):
     assert _problems(tmp_path, broken) == [(reported, 1, "not UTF-8")]

@@ -77,6 +77,39 @@ def test_columnar_validation_equals_the_per_row_reference(rows, unusable):
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_of, st.booleans(), st.lists(st.sampled_from(["f1", "f2", "f10", "g", "_x", "9bad", "a-b", "é1", ""]),
+                                        min_size=25, max_size=25))
+def test_arrow_figure_ids_equal_the_per_row_reference(rows, in_order, ids):
+    """The figure ids as the archive reader leaves them (arrow strings: pattern and order
+    checked by arrow, strictly increasing ids taken as distinct) equal the reference."""
+    from figcheck.columnar import ARROW_COLUMNS
+
+    rows = [{**r, "id": fid} for r, fid in zip(rows, ids)]
+    if in_order:   # sorted and mostly distinct: the strictly increasing fast path
+        rows = sorted({r["id"]: r for r in rows}.values(), key=lambda r: r["id"].encode())
+    n = len(rows)
+    lines = np.arange(n, dtype=np.int64) + 2
+    columnar = {key: _text_column(pa.chunked_array([pa.array([r[key] for r in rows], type=pa.string())]), key,
+                                  key in ARROW_COLUMNS["figure"]) for key in CELLS}
+    got_problems, want_problems = [], []
+    got = validate_figures(columnar, n, "figures.csv", lambda i, key: int(lines[i]), lines, SOURCES,
+                           got_problems, columnar=True)
+    want = validate_figures(_reference_columns(rows), n, "figures.csv", lambda i, key: int(lines[i]), lines,
+                            SOURCES, want_problems)
+    assert sorted(map(str, got_problems)) == sorted(map(str, want_problems))
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+
+
+def test_strictly_increasing_is_false_for_equal_neighbours_and_other_columns():
+    from figcheck.load import _strictly_increasing
+
+    arrow = lambda xs: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(xs, type=pa.string())])))
+    assert _strictly_increasing(arrow(["a", "b", "ba"])) and _strictly_increasing(arrow(["z"]))
+    assert not _strictly_increasing(arrow(["a", "b", "b"])) and not _strictly_increasing(arrow(["b", "a"]))
+    assert not _strictly_increasing(pd.Series(["a", "b"], dtype=object))   # not arrow: hashed instead
+
+
 def _same(a, b):
     return all((x == y) or (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
                for x, y in zip(a, b))
