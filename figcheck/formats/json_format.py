@@ -24,10 +24,27 @@ def rows_if_many(items: list) -> list:
 _COMPACT = json.JSONEncoder(ensure_ascii=False)
 
 
+FINDING_KEYS = ("code", "name", "severity", "message", "headline", "figures", "relation", "file", "line",
+                "fingerprint", "new", "details", "data")
+
+
+def finding_records(findings: list) -> list[dict]:
+    """[f.to_json() for f in findings] as JSON writes it: tuples left as tuples (written as
+    lists) and severity names looked up, ~3x faster than to_json() on tens of thousands.
+    Only while to_json() has exactly these keys (tests/test_format_fast_paths.py)."""
+    if not findings or tuple(findings[0].to_json()) != FINDING_KEYS:
+        return [f.to_json() for f in findings]
+    names = {s: s.name for s in {f.severity for f in findings}}
+    return [{"code": f.code, "name": f.name, "severity": names[f.severity], "message": f.message,
+             "headline": f.headline or f.message, "figures": f.figures, "relation": f.relation,
+             "file": f.file, "line": f.line, "fingerprint": f.fingerprint, "new": f.new,
+             "details": f.details, "data": f.data} for f in findings]
+
+
 def render(result, **options) -> str:
     doc = {
         "version": 1,
-        "findings": rows_if_many([f.to_json() for f in result.findings]),
+        "findings": rows_if_many(finding_records(result.findings)),
         "fixed": [dict(e) for e in result.fixed],
         "summary": {
             "figures": len(result.corpus.figures), "sources": len(result.corpus.sources),
