@@ -138,3 +138,20 @@ def test_finding_records_write_as_to_json(findings):
     assert all(tuple(f.to_json()) == FINDING_KEYS for f in findings)
     for wrap in (list, Rows):
         assert dumps(wrap(finding_records(findings))) == dumps(wrap([f.to_json() for f in findings]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=4), _scalars, max_size=3), max_size=12), st.integers(1, 5))
+def test_rows_written_in_batches_are_one_compact_row_per_line(rows, batch):
+    # a Rows list is encoded a batch at a time as it is written: each row compact on its own line
+    from figcheck.formats import json_format
+
+    old = json_format._RowsToEncode.BATCH
+    json_format._RowsToEncode.BATCH = batch
+    try:
+        text = "".join(json_format.dumps_pieces({"findings": json_format.Rows(rows), "n": 1}, end="\n"))
+    finally:
+        json_format._RowsToEncode.BATCH = old
+    listed = ("[\n    " + ",\n    ".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n  ]") if rows else "[]"
+    assert text == '{\n  "findings": ' + listed + ',\n  "n": 1\n}\n'
+    assert text == json_format.dumps({"findings": json_format.Rows(rows), "n": 1}, end="\n")

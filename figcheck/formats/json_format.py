@@ -42,6 +42,11 @@ def finding_records(findings: list) -> list[dict]:
 
 
 def render(result, **options) -> str:
+    return "".join(render_pieces(result, **options))
+
+
+def render_pieces(result, **options):
+    """render(result) in pieces (an iterator of str), for writing without one giant string."""
     doc = {
         "version": 1,
         "findings": rows_if_many(finding_records(result.findings)),
@@ -56,7 +61,7 @@ def render(result, **options) -> str:
     coverage = coverage_of(result)
     if coverage is not None:
         doc["summary"]["coverage"] = coverage_summary(coverage)
-    return dumps(doc, end="\n")
+    return dumps_pieces(doc, end="\n")
 
 
 def dumps(doc, end: str = "") -> str:
@@ -65,10 +70,37 @@ def dumps(doc, end: str = "") -> str:
 
     (The standard library's indented output runs its pure-Python encoder; the C one only
     writes compact JSON.)"""
-    out: list[str] = []
+    return "".join(dumps_pieces(doc, end))
+
+
+def dumps_pieces(doc, end: str = ""):
+    """dumps(doc, end) as an iterator of str pieces: the members of a Rows list are encoded only
+    as they are written, a few thousand at a time, so that a document of many megabytes is never
+    held whole (as text, then as bytes) while it is written out."""
+    out: list = []
     _write(doc, 0, out)
     out.append(end)
-    return "".join(out)
+    for piece in out:
+        if type(piece) is _RowsToEncode:
+            yield from piece.texts()
+        else:
+            yield piece
+
+
+class _RowsToEncode:
+    """In _write's pieces: a Rows list's members, compact, one per line; encoded when written."""
+
+    __slots__ = ("rows", "separator")
+    BATCH = 2000
+
+    def __init__(self, rows: list, separator: str):
+        self.rows, self.separator = rows, separator
+
+    def texts(self):
+        rows, separator, encode = self.rows, self.separator, _COMPACT.encode
+        for start in range(0, len(rows), self.BATCH):
+            batch = separator.join(map(encode, rows[start:start + self.BATCH]))
+            yield separator + batch if start else batch
 
 
 def _float(x: float) -> str:
@@ -140,11 +172,7 @@ def _write(o, level: int, out: list) -> None:
             return
         inner = _indent(level + 1)
         out.append("[" + inner)
-        separator = "," + inner
-        for k, text in enumerate(map(_COMPACT.encode, o)):
-            if k:
-                out.append(separator)
-            out.append(text)
+        out.append(_RowsToEncode(o, "," + inner))
         out.append(_indent(level) + "]")
         return
     if t is list or t is tuple:
