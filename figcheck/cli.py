@@ -163,9 +163,9 @@ def _write(pieces, output: str | None) -> None:
         from .baseline import atomic_write
 
         atomic_write(Path(output), pieces)
-    else:
-        for piece in pieces:
-            sys.stdout.write(piece)
+    else:   # one write, as before: a reader that stops early (| head) then breaks the pipe only
+        # at the final flush, which command() ignores, so the exit code still tells the findings
+        sys.stdout.write("".join(pieces))
 
 
 def cmd_check(args, settings, files) -> int:
