@@ -25,14 +25,21 @@ VERSION = 1
 ENTRY_KEYS = ("fingerprint", "code", "figures", "relation", "message")
 
 
-def atomic_write(path: Path, data: str | bytes, private: bool = False, sync: bool = True) -> None:
+def atomic_write(path: Path, data, private: bool = False, sync: bool = True) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file.
 
-    Text is written as UTF-8 with \n line ends; `private` keeps mkstemp's 0600 (caches);
-    `sync=False` leaves the flush to disk to the system (what may be lost and is checked anyway)."""
+    `data`: bytes, str, or an iterable of str pieces (written one by one: a big output is never
+    held whole). Text is written as UTF-8 with \n line ends; `private` keeps mkstemp's 0600
+    (caches); `sync=False` leaves the flush to disk to the system (what may be lost and is
+    checked anyway)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if isinstance(data, str):
+        pieces = (data.encode("utf-8"),)
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        pieces = (data,)
+    else:
+        pieces = (piece.encode("utf-8") for piece in data)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if not private:
@@ -45,7 +52,8 @@ def atomic_write(path: Path, data: str | bytes, private: bool = False, sync: boo
                 mode = 0o666 & ~umask
             os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+            for payload in pieces:
+                out.write(payload)
             if sync:
                 out.flush()
                 os.fsync(out.fileno())

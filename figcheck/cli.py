@@ -157,17 +157,19 @@ def _print_timings(args, result, output_seconds: float | None = None) -> None:
         print(f"figcheck: timing {stage} {seconds:.3f} s", file=sys.stderr)
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(pieces, output: str | None) -> None:
+    """Write the output's pieces (an iterable of str) to the file `output` (atomically) or stdout."""
     if output:
         from .baseline import atomic_write
 
-        atomic_write(Path(output), text)
-    else:
-        sys.stdout.write(text)
+        atomic_write(Path(output), pieces)
+    else:   # one write, as before: a reader that stops early (| head) then breaks the pipe only
+        # at the final flush, which command() ignores, so the exit code still tells the findings
+        sys.stdout.write("".join(pieces))
 
 
 def cmd_check(args, settings, files) -> int:
-    from .formats import render
+    from .formats import render_pieces
     from .rules import Severity
 
     result = _run(args, settings, files)
@@ -189,7 +191,7 @@ def cmd_check(args, settings, files) -> int:
     import time
 
     t0 = time.perf_counter()
-    _write(render(args.format, result, **options), args.output)
+    _write(render_pieces(args.format, result, **options), args.output)
     _print_timings(args, result, time.perf_counter() - t0)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if args.format == "github" and summary:

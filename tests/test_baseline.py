@@ -366,3 +366,20 @@ def test_a_write_that_fails_on_disk_leaves_the_old_file(tmp_path, monkeypatch):
 
 def test_render_baseline_of_nothing_is_valid():
     assert json.loads(render_baseline([])) == {"version": 1, "findings": []}
+
+
+def test_atomic_write_of_pieces_writes_them_all_or_nothing(tmp_path):
+    from figcheck.baseline import atomic_write
+
+    path = tmp_path / "out.json"
+    atomic_write(path, iter(["{", "«ä» — ∞", "}\n"]))
+    assert path.read_text(encoding="utf-8") == "{«ä» — ∞}\n"
+
+    def failing():     # an output whose rendering fails midway: the old file stays, no temp file
+        yield "half"
+        raise TypeError("not serializable")
+
+    with pytest.raises(TypeError):
+        atomic_write(path, failing())
+    assert path.read_text(encoding="utf-8") == "{«ä» — ∞}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

@@ -9,6 +9,7 @@ import math
 from hypothesis import given, settings, strategies as st
 
 from figcheck.formats.json_format import dumps
+from figcheck.rules import Finding, Severity
 
 _keys = st.one_of(st.text(max_size=8), st.integers(-5, 5), st.booleans(), st.none(),
                   st.floats(allow_nan=True, allow_infinity=True))
@@ -118,3 +119,39 @@ def test_many_records_of_one_shape_are_written_as_json_dumps_does(keys, data, n,
         records["s999999"] = {"other": 1}
     doc = {"summary": {"coverage": {"sources": records}}}
     assert dumps(doc) == json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.builds(
+    lambda code, sev, msg, head, figs, rel, line, details, data, new: Finding(
+        code, "a-name", sev, msg, tuple(figs), rel, "f.toml", line, tuple(details), data, head, "ab12", new),
+    st.sampled_from(["A001", "X001"]), st.sampled_from(list(Severity)), _texts,
+    st.one_of(st.just(""), _texts), st.lists(_texts, max_size=3), st.one_of(st.none(), _texts), st.integers(0, 10**6),
+    st.lists(_texts, max_size=3), st.dictionaries(_texts, _scalars, max_size=3), st.booleans()), max_size=6))
+def test_finding_records_write_as_to_json(findings):
+    # the findings' records, read from the attributes, are written exactly as their to_json()
+    from figcheck.formats.json_format import FINDING_KEYS, Rows, finding_records
+
+    assert all(tuple(f.to_json()) == FINDING_KEYS for f in findings)
+    for wrap in (list, Rows):
+        assert dumps(wrap(finding_records(findings))) == dumps(wrap([f.to_json() for f in findings]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=4), _scalars, max_size=3), max_size=12), st.integers(1, 5))
+def test_rows_written_in_batches_are_one_compact_row_per_line(rows, batch):
+    # a Rows list is encoded a batch at a time as it is written: each row compact on its own line
+    from figcheck.formats import json_format
+
+    old = json_format._RowsToEncode.BATCH
+    json_format._RowsToEncode.BATCH = batch
+    try:
+        text = "".join(json_format.dumps_pieces({"findings": json_format.Rows(rows), "n": 1}, end="\n"))
+    finally:
+        json_format._RowsToEncode.BATCH = old
+    listed = ("[\n    " + ",\n    ".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n  ]") if rows else "[]"
+    assert text == '{\n  "findings": ' + listed + ',\n  "n": 1\n}\n'
+    assert text == json_format.dumps({"findings": json_format.Rows(rows), "n": 1}, end="\n")

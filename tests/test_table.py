@@ -123,19 +123,20 @@ from hypothesis import given, settings, strategies as st
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(["q1", "q2", "q3", "s9"]), st.none(), st.just(float("nan"))), max_size=40),
-       st.booleans())
-def test_map_distinct_is_the_per_row_map(cells, dates):
+       st.booleans(), st.booleans())
+def test_map_distinct_is_the_per_row_map(cells, dates, empty_mapping):
     # mapped per distinct value and gathered, missing values included: what Series.map gives
+    import datetime as dt
+
     from figcheck.table import map_distinct
 
     column = pd.Series(cells, dtype=object)
     if dates:
-        mapping = pd.Series({"q1": np.datetime64("2024-01-02"), "q2": None, "s9": np.datetime64("2020-02-29")},
-                            dtype=object)
-        expected = column.map(mapping).astype("datetime64[s]")
+        mapping = {} if empty_mapping else {"q1": dt.date(2024, 1, 2), "q2": None, "s9": dt.date(2020, 2, 29)}
+        expected = column.map(pd.Series(mapping, dtype=object)).astype("datetime64[s]")
         got = map_distinct(column, mapping, "source", {}, "datetime64[s]")
     else:
-        mapping = {"q1": "flow", "q2": "stock", "q3": "cumulative"}
+        mapping = {} if empty_mapping else {"q1": "flow", "q2": "stock", "q3": "cumulative"}
         expected = column.map(mapping)
         got = map_distinct(column, mapping, "quantity", {})
     pd.testing.assert_series_equal(got, expected)

@@ -17,6 +17,16 @@ def render(fmt: str, result, **options) -> str:
     return module.render(result, **options)
 
 
+def render_pieces(fmt: str, result, **options):
+    """render(fmt, result) as an iterable of str pieces (one piece for formats without their own)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    module = importlib.import_module(f"figcheck.formats.{fmt}_format")
+    if hasattr(module, "render_pieces"):
+        return module.render_pieces(result, **options)
+    return [module.render(result, **options)]
+
+
 def _relative(file: str, root=None):
     """(path relative to root, absolute path); the relative one is None when outside root."""
     root = Path(root) if root is not None else Path.cwd()

@@ -8,7 +8,7 @@ baseline was applied; services ignore it and match on their own, figcheck's exit
 from __future__ import annotations
 
 from . import relative_uri
-from .json_format import dumps, rows_if_many
+from .json_format import dumps_pieces, rows_if_many
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -68,6 +68,11 @@ def _result(finding, rule_index: dict[str, int], root, baseline_applied: bool) -
 
 
 def render(result, root=None, **options) -> str:
+    return "".join(render_pieces(result, root, **options))
+
+
+def render_pieces(result, root=None, **options):
+    """render(result) in pieces (an iterator of str), for writing without one giant string."""
     from figcheck import __version__
 
     rules = list(result.rules)
@@ -84,4 +89,4 @@ def render(result, root=None, **options) -> str:
         "properties": {"counts": result.counts(), "fixed": [dict(e) for e in result.fixed]},
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return dumps(doc, end="\n")     # indented; thousands of results one per line
+    return dumps_pieces(doc, end="\n")     # indented; thousands of results one per line
