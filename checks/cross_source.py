@@ -183,6 +183,30 @@ def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
 
 
+def may_conflict(groups: Groups, iv: Intervals) -> np.ndarray:
+    """Per group: can two of its figures conflict (i wholly below j without meeting it)? False
+    only where brute_force_pairs finds no pair inside the group, so its pairs need no search.
+
+    A pair needs hi_i <= lo_j, so the group's smallest high end must not exceed its largest low
+    end. When those two are within rounding (close), every such pair's ends lie between them and
+    touch, and touching closed ends meet: a pair then needs an open end in that band.
+    """
+    if not len(groups):
+        return np.zeros(0, bool)
+    rows, first = groups.rows, groups.start[:-1]
+    lo, hi = iv.lo[rows], iv.hi[rows]
+    smallest_high = np.fmin.reduceat(hi, first)      # fmin, fmax: a NaN end is in no pair
+    largest_low = np.fmax.reduceat(lo, first)
+    below = smallest_high <= largest_low
+    touching = below & close(smallest_high, largest_low)
+    if not touching.any():
+        return below
+    band_lo, band_hi = np.repeat(smallest_high, groups.size), np.repeat(largest_low, groups.size)
+    open_in_band = ((iv.lo_open[rows] & (lo >= band_lo) & (lo <= band_hi))
+                    | (iv.hi_open[rows] & (hi >= band_lo) & (hi <= band_hi)))
+    return below & (~touching | np.logical_or.reduceat(open_in_band, first))
+
+
 class Ends:
     """Interval ends as integer ranks, with ends within float rounding of each other in one class.
 
@@ -271,6 +295,7 @@ def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None
     which = np.ones(len(groups), bool) if which is None else np.asarray(which, bool)
     if not len(groups):
         return counts
+    which = which & may_conflict(groups, iv)     # the others count 0
     # a block starts at the first group whose selected figures before it pass a multiple of BLOCK_ROWS
     before = np.cumsum(np.where(which, groups.size, 0)) - np.where(which, groups.size, 0)
     block = before // BLOCK_ROWS
@@ -319,8 +344,9 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     by a constant per group pair; group pairs are found by sorting periods, not by pairing all.
     """
     small = np.flatnonzero((groups.size >= 1) & (groups.size <= BIG_GROUP))
-    # same period: every ordered pair inside each small group, in one vectorised expansion
-    i, j = _expand(groups, small, small)
+    # same period: every ordered pair inside each small group that may hold one, in one expansion
+    searched = small[may_conflict(groups, iv)[small]]
+    i, j = _expand(groups, searched, searched)
     lower, higher = _conflicting(groups.source_code, iv, i, j)
     same = np.ones(len(lower), bool)
     # overlapping, different periods (stocks, cumulatives): pairs of small groups of one quantity

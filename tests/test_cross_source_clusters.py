@@ -184,6 +184,23 @@ def test_group_counts_and_small_pairs_equal_brute_force(table):
     assert listed == {(a, b, s) for a, b, s in brute if small[a] and small[b]}
 
 
+# ends a little within and a little beyond float rounding (REL_TOL 1e-9) of each other, both signs:
+# the groups may_conflict passes over must hold no pair, wherever touching ends chain
+NEAR_TIES = [1.0, 1.0 + 4e-10, 1.0 + 9e-10, 1.0 + 1.4e-9, 1.0 + 3e-9, -1.0, -1.0 - 6e-10, 0.0, 2.0]
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(groups_tables(lows=NEAR_TIES))
+def test_groups_passed_over_hold_no_conflicting_pair(table):
+    df, iv = table
+    groups = Groups(df)
+    code = _group_of(groups, len(df))
+    with_pairs = {int(code[a]) for a, _, same in brute_force_pairs(df, iv) if same}
+    searched = cross_source.may_conflict(groups, iv)
+    assert with_pairs <= set(np.flatnonzero(searched).tolist())
+    test_group_counts_and_small_pairs_equal_brute_force.hypothesis.inner_test((df, iv))
+
+
 def _largest_clique(iv: Intervals, rows: list[int]) -> int:
     """The most figures of rows that pairwise meet, by trying every subset (rows are few). A
     figure that does not meet itself (a point with an open end) holds no point: in no cluster."""
