@@ -461,18 +461,28 @@ class Clusters:
 
 class _Pools:
     """Row indices by quantity and by source, built once per run (one stable sort each): the gap
-    search per finding then looks only at its own quantity and sources, never at the whole table."""
+    search per finding then looks only at its own quantity and sources, never at the whole table.
+    Given the pairs to explain (`lower`, `higher`), only their quantities and sources are indexed:
+    the only ones their searches look up."""
 
-    def __init__(self, df: pd.DataFrame, table=None):
+    def __init__(self, df: pd.DataFrame, table=None, lower: np.ndarray | None = None,
+                 higher: np.ndarray | None = None):
         codes = _coder(df, table)
         rows = np.flatnonzero(comparable(df, table))
-        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(codes("quantity"), rows)
-        self.source_code, self.by_source, self.source_bounds = self._index(codes("source"), rows)
+        quantity, source = codes("quantity"), codes("source")
+        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(
+            quantity, rows, None if lower is None else quantity[lower])
+        self.source_code, self.by_source, self.source_bounds = self._index(
+            source, rows, None if lower is None else source[np.r_[lower, higher]])
         self.dimension = codes("dimension")
         self.source = self.source_code
 
     @staticmethod
-    def _index(codes: np.ndarray, rows: np.ndarray):
+    def _index(codes: np.ndarray, rows: np.ndarray, wanted: np.ndarray | None = None):
+        if wanted is not None:
+            keep = np.zeros(int(codes.max(initial=-1)) + 1, bool)
+            keep[wanted] = True
+            rows = rows[keep[codes[rows]]]
         ordered = rows[group_order(codes[rows])]     # table order within each code
         bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
         return codes, ordered, bounds
@@ -809,7 +819,7 @@ def _pair_hits(ctx, lower, higher, same):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     value_low, factor = df["value_low"].to_numpy(), df["factor"].to_numpy()
-    pools = _Pools(df, ctx.table) if len(lower) else None
+    pools = _Pools(df, ctx.table, lower, higher) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])

@@ -318,6 +318,8 @@ def test_gap_search_for_all_pairs_at_once_equals_one_pair_at_a_time(table):
     with np.errstate(invalid="ignore"):   # arbitrary pairs: ∞ − ∞ where both are open-ended
         one_by_one = [gap_closers(ctx, a, b, pools=pools) for a, b in pairs]
         assert gap_closers_all(ctx, lower, higher, pools=pools, chunk=3) == one_by_one
+        # pools indexing only the pairs' quantities and sources: the same answers
+        assert gap_closers_all(ctx, lower, higher, pools=_Pools(df, lower=lower, higher=higher)) == one_by_one
 
 
 def test_an_explanation_written_in_different_units_adds_them_in_the_quantitys_unit(tmp_path):
