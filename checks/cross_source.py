@@ -159,6 +159,13 @@ class Groups:
         self.start = np.r_[0, np.cumsum(self.size)]
         self.quantity = quantity[order]
         self.period_start, self.period_end = start[self.rows], end[self.rows]
+        self._may_conflict = None
+
+    def may_conflict(self, iv: Intervals) -> np.ndarray:
+        """may_conflict(self, iv), computed once."""
+        if self._may_conflict is None or self._may_conflict[0] is not iv:
+            self._may_conflict = (iv, may_conflict(self, iv))
+        return self._may_conflict[1]
 
     def __len__(self) -> int:
         return len(self.size)
@@ -199,12 +206,14 @@ def may_conflict(groups: Groups, iv: Intervals) -> np.ndarray:
     largest_low = np.fmax.reduceat(lo, first)
     below = smallest_high <= largest_low
     touching = below & close(smallest_high, largest_low)
-    if not touching.any():
-        return below
-    band_lo, band_hi = np.repeat(smallest_high, groups.size), np.repeat(largest_low, groups.size)
+    at = np.flatnonzero(touching[groups.group])          # the figures of touching groups
+    group, lo, hi, rows = groups.group[at], lo[at], hi[at], rows[at]
+    band_lo, band_hi = smallest_high[group], largest_low[group]
     open_in_band = ((iv.lo_open[rows] & (lo >= band_lo) & (lo <= band_hi))
                     | (iv.hi_open[rows] & (hi >= band_lo) & (hi <= band_hi)))
-    return below & (~touching | np.logical_or.reduceat(open_in_band, first))
+    below[touching] = False
+    below[group[open_in_band]] = True
+    return below
 
 
 class Ends:
@@ -295,7 +304,7 @@ def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None
     which = np.ones(len(groups), bool) if which is None else np.asarray(which, bool)
     if not len(groups):
         return counts
-    which = which & may_conflict(groups, iv)     # the others count 0
+    which = which & groups.may_conflict(iv)     # the others count 0
     # a block starts at the first group whose selected figures before it pass a multiple of BLOCK_ROWS
     before = np.cumsum(np.where(which, groups.size, 0)) - np.where(which, groups.size, 0)
     block = before // BLOCK_ROWS
@@ -345,7 +354,7 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     """
     small = np.flatnonzero((groups.size >= 1) & (groups.size <= BIG_GROUP))
     # same period: every ordered pair inside each small group that may hold one, in one expansion
-    searched = small[may_conflict(groups, iv)[small]]
+    searched = small[groups.may_conflict(iv)[small]]
     i, j = _expand(groups, searched, searched)
     lower, higher = _conflicting(groups.source_code, iv, i, j)
     same = np.ones(len(lower), bool)
@@ -422,6 +431,7 @@ class Clusters:
             self.start_key = self.end_key = np.zeros(0, np.int64)
             self.depth = np.zeros(len(big), np.int64)
             self.camp_group = self.camp_start = self.camp_end = np.zeros(0, np.int64)
+            self.first_camp = self.start_of = np.zeros(len(big) + 1, np.int64)
             return
         cls = ends.class_of
         self.start_key = cls[ends.r_lo].astype(np.int64) * 4 + np.where(ends.lo_shut, 1, 3)
@@ -445,6 +455,17 @@ class Clusters:
         self.camp_end = keys[camp + 1] % width          # … to the next (always an end)
         self.first_camp = np.searchsorted(self.camp_group, np.arange(len(big) + 1))
         self.start_of = np.searchsorted(self.local, np.arange(len(big) + 1))
+
+    def members(self, which: np.ndarray):
+        """Every camp's members at once, for the big groups `which` (a mask over them): (camp,
+        row) pairs, by camp, each camp's rows as camps() lists them."""
+        camps = np.flatnonzero(np.asarray(which, bool)[self.camp_group])
+        b = self.camp_group[camps]
+        owner, at = _expand_slices(self.start_of[b], self.start_of[b + 1], np.arange(len(self.rows)))
+        camp = camps[owner]
+        s, e = self.start_key[at], self.end_key[at]
+        inside = (s <= self.camp_start[camp]) & (e >= self.camp_end[camp]) & (s < e)
+        return camp[inside], self.rows[at[inside]]
 
     def camps(self, b: int):
         """[(members as rows, ...)] for big group b: the rows whose intervals cover each camp."""
@@ -702,11 +723,9 @@ def sources_disagree(ctx):
     if len(big):
         clusters = Clusters(iv, groups, big)
         ids = df["id"].to_numpy()
-        found = []
-        # every big group's rows sorted by id at once: by id (stable), then by group (stable)
-        members = [groups.members(g) for g in big.tolist()]
-        every = np.concatenate(members)
-        owner = np.repeat(np.arange(len(members)), [len(m) for m in members])
+        # every big group's rows at once, in group order; within a group sorted by id: by id
+        # (stable), then by group (stable)
+        owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
         keys = ids[every]
         same_group = owner[1:] == owner[:-1]
         # rows are in table order within a group: archives' ids usually are too, and then no
@@ -715,25 +734,47 @@ def sources_disagree(ctx):
             by_id = np.argsort(keys, kind="stable")
             by_id = by_id[np.argsort(owner[by_id], kind="stable")]
             every = every[by_id]
-        bounds = np.r_[0, np.cumsum([len(m) for m in members])].tolist()
+        bounds = np.searchsorted(owner, np.arange(len(big) + 1)).tolist()
+        # the camps of the groups where more than one figure agrees, and every camp's members
+        shown_camps = clusters.depth > 1
+        camp, camp_rows = clusters.members(shown_camps)
+        consensus = _camp_consensus(iv, camp, camp_rows, len(clusters.camp_group))
+        first_camp = np.where(shown_camps, clusters.first_camp[:-1], 0).tolist()
+        last_camp = np.where(shown_camps, clusters.first_camp[1:], 0).tolist()
         in_camp = np.zeros(len(df), bool)
-        for b in range(len(big)):
-            rows = every[bounds[b]:bounds[b + 1]]
-            camps = clusters.camps(b) if clusters.depth[b] > 1 else []
-            if camps:
-                camp_rows = np.concatenate(camps)
-                in_camp[camp_rows] = True
-                outside = rows[~in_camp[rows]]
-                in_camp[camp_rows] = False
-            else:
-                outside = rows
-            found.append((rows, camps, outside))
-        # one lookup for every figure the findings print
-        view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
-        _name(ctx.table, np.concatenate([rows if len(camps) != 1 else outside for rows, camps, outside in found]))
+        in_camp[camp_rows] = True
+        out = ~in_camp[every]
+        outside, out_owner = every[out], owner[out]
+        out_bounds = np.searchsorted(out_owner, np.arange(len(big) + 1))
+        n_camps = np.subtract(last_camp, first_camp)
+        # one lookup for every figure the findings print: each group's first, its first outsiders
+        listed = np.arange(len(outside)) - out_bounds[out_owner] < LISTED
+        view = _views(ctx, np.r_[every[bounds[:-1]], outside[listed]])
+        out_bounds = out_bounds.tolist()
+        # the figures each finding names: the outsiders of a consensus, else the whole group
+        _name(ctx.table, every[out | (n_camps != 1)[owner]])
         texts = _Texts(ctx, view)
-        for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
-            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids, texts)
+        for b, g in enumerate(big.tolist()):
+            camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
+            yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
+                             int(clusters.depth[b]), int(counts[g]), view, ids, texts)
+
+
+def _camp_consensus(iv: Intervals, camp: np.ndarray, rows: np.ndarray, n: int):
+    """Per camp (of n; (camp, row) pairs by camp): the intersection of its members' intervals and
+    their number, as lists (low, high, low_open, high_open, size); 0 for a camp without members."""
+    size = np.bincount(camp, minlength=n)
+    low, high = np.zeros(n), np.zeros(n)
+    low_open, high_open = np.zeros(n, bool), np.zeros(n, bool)
+    if len(camp):
+        first = np.flatnonzero(np.r_[True, camp[1:] != camp[:-1]])
+        at = camp[first]
+        lo, hi = iv.lo[rows], iv.hi[rows]
+        low[at], high[at] = np.maximum.reduceat(lo, first), np.minimum.reduceat(hi, first)
+        # open where a member with that very end has it open
+        low_open[at] = np.logical_or.reduceat(iv.lo_open[rows] & (lo == low[camp]), first)
+        high_open[at] = np.logical_or.reduceat(iv.hi_open[rows] & (hi == high[camp]), first)
+    return low.tolist(), high.tolist(), low_open.tolist(), high_open.tolist(), size.tolist()
 
 
 class _View(NamedTuple):
@@ -886,12 +927,20 @@ def _pair_hits(ctx, lower, higher, same):
 
 
 def _consensus(iv: Intervals, members: np.ndarray, per_unit: float) -> dict:
-    """The intersection of a camp's intervals, in the quantity's unit."""
+    """The intersection of a camp's intervals, in the quantity's unit: the reference the camps'
+    consensus (_camp_consensus, _shown_camp) is tested against."""
     lo, hi = iv.lo[members], iv.hi[members]
     low, high = float(lo.max()), float(hi.min())
     return {"low": low / per_unit, "high": high / per_unit, "size": len(members),
             "low_open": bool(iv.lo_open[members][lo == low].any()),
             "high_open": bool(iv.hi_open[members][hi == high].any())}
+
+
+def _shown_camp(camp: tuple, per_unit: float) -> dict:
+    """A camp's consensus (_camp_consensus: low, high, low_open, high_open, size) in the quantity's unit."""
+    low, high, low_open, high_open, size = camp
+    return {"low": low / per_unit, "high": high / per_unit, "size": size, "low_open": low_open,
+            "high_open": high_open}
 
 
 def _shown(camp: dict, unit: str) -> str:
@@ -905,18 +954,17 @@ def _plural(n: int, word: str) -> str:
 def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray,
                texts: "_Texts | None" = None) -> Hit:
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
-    camps of a split), the figures outside it with who says what, and how many cross-source
-    pairs conflict."""
+    camps of a split: _camp_consensus of each), the figures outside it with who says what, and
+    how many cross-source pairs conflict."""
     from figcheck.units import unit_info
 
-    iv = ctx.table.intervals
     texts = texts or _Texts(ctx, view)
     stated, quote_line = texts.stated, texts.quote_line
     first = view[int(rows[0])]
     quantity = ctx.corpus.quantities[first.quantity]
     unit = quantity.unit
     per_unit = unit_info(unit).factor
-    shown = [_consensus(iv, members, per_unit) for members in camps]
+    shown = [_shown_camp(camp, per_unit) for camp in camps]
     n, k = len(rows), len(outside)
     where = f"{first.quantity} ({first.period})"
     listed = outside[:LISTED].tolist()

@@ -239,6 +239,25 @@ def test_largest_cluster_equals_the_largest_set_that_pairwise_meets(table):
         assert len({tuple(sorted(m.tolist())) for m in camps}) == len(camps)
 
 
+@settings(max_examples=examples(120), deadline=None)
+@given(groups_tables(lows=NEAR_TIES + [3.0, 5.0]), st.data())
+def test_every_camps_members_and_consensus_at_once_equal_camp_by_camp(table, data):
+    df, iv = table
+    groups = Groups(df)
+    every = np.arange(len(groups))
+    clusters = Clusters(iv, groups, every)
+    which = np.array(data.draw(st.lists(st.booleans(), min_size=len(every), max_size=len(every))), bool)
+    camp, rows = clusters.members(which)
+    consensus = cross_source._camp_consensus(iv, camp, rows, len(clusters.camp_group))
+    for b in every.tolist():
+        camps = clusters.camps(b)
+        for c, members in zip(range(clusters.first_camp[b], clusters.first_camp[b + 1]), camps):
+            assert rows[camp == c].tolist() == (members.tolist() if which[b] else [])
+            if which[b]:
+                got = cross_source._shown_camp(tuple(column[c] for column in consensus), 2.0)
+                assert got == cross_source._consensus(iv, members, 2.0)
+
+
 # --- X002: one sort for every cumulative quantity --------------------------------------------------
 
 def _falls_one_quantity_at_a_time(df, iv):
