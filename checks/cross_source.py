@@ -605,48 +605,66 @@ def _expand_slices(bounds_lo: np.ndarray, bounds_hi: np.ndarray, values: np.ndar
     return owner, values[at]
 
 
+def _candidates(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndarray, which: np.ndarray,
+                stage_set: int):
+    """The candidate terms of the pairs `which` for one set (0: the lower figure's quantity; 1: both
+    sources' figures of its dimension), as (pair, row), each pair's closest to the gap first, table
+    order on ties."""
+    a, b = lower[which], higher[which]
+    if stage_set == 0:
+        qc = pools.quantity_code[a]
+        owner, rows = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], pools.by_quantity)
+    else:
+        owners, found = [], []
+        for k in (a, b):
+            sc = pools.source_code[k]
+            o, r = _expand_slices(pools.source_bounds[sc], pools.source_bounds[sc + 1], pools.by_source)
+            owners.append(o)
+            found.append(r)
+        owner, rows = np.concatenate(owners), np.concatenate(found)
+        keep = pools.dimension[rows] == pools.dimension[a[owner]]
+        unique = sorted_unique(owner[keep].astype(np.int64) * len(iv.lo) + rows[keep])   # dedupe, ascending rows
+        owner, rows = unique // len(iv.lo), unique % len(iv.lo)
+    # rows ascend within each pair here: a stable sort by pair, then closeness, keeps table order on ties
+    owner = which[owner]
+    keep = ((rows != lower[owner]) & (rows != higher[owner]) & np.isfinite(iv.hi[rows]) & (iv.lo[rows] > 0))
+    owner, rows = owner[keep], rows[keep]
+    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
+    closeness = np.abs((iv.lo[rows] + iv.hi[rows]) / 2 - need[owner])
+    order = np.lexsort((closeness, owner))
+    return owner[order], rows[order]
+
+
 def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndarray) -> list:
     p = len(lower)
-    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
-    # the candidates: set 0, the lower figure's quantity; set 1, both sources' figures of its dimension
-    qc = pools.quantity_code[lower]
-    own0, rows0 = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], pools.by_quantity)
-    owners, rows1 = [], []
-    for k in (lower, higher):
-        sc = pools.source_code[k]
-        o, r = _expand_slices(pools.source_bounds[sc], pools.source_bounds[sc + 1], pools.by_source)
-        owners.append(o)
-        rows1.append(r)
-    own1, rows1 = np.concatenate(owners), np.concatenate(rows1)
-    keep = pools.dimension[rows1] == pools.dimension[lower[own1]]
-    own1, rows1 = own1[keep], rows1[keep]
-    unique = sorted_unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
-    own1, rows1 = unique // len(iv.lo), unique % len(iv.lo)
-    owner = np.r_[own0, own1]
-    cset = np.r_[np.zeros(len(own0), np.int64), np.ones(len(own1), np.int64)]
-    rows = np.r_[rows0, rows1]
-    keep = ((rows != lower[owner]) & (rows != higher[owner]) & np.isfinite(iv.hi[rows]) & (iv.lo[rows] > 0))
-    owner, cset, rows = owner[keep], cset[keep], rows[keep]
-    closeness = np.abs((iv.lo[rows] + iv.hi[rows]) / 2 - need[owner])
-    order = np.lexsort((rows, closeness, cset, owner))   # the closest first; table order on ties
-    owner, cset, rows = owner[order], cset[order], rows[order]
-    group = owner * 2 + cset
-    size = np.bincount(group, minlength=2 * p)
-    first = np.r_[0, np.cumsum(size)][:-1]
     found: list = [None] * p
     open_pair = np.ones(p, bool)
     for stage_set in (0, 1):
+        # set 1 only for the pairs set 0 left unexplained
+        owner, rows = _candidates(iv, pools, lower, higher, np.flatnonzero(open_pair), stage_set)
+        size = np.bincount(owner, minlength=p)
+        position = np.arange(len(rows)) - (np.cumsum(size) - size)[owner]   # its place in its pair's list
+        # a figure whose low end, added to the lower figure's, already passes the higher figure's
+        # high end (beyond rounding) is in no sum that meets it: every other term adds (all are
+        # > 0), and float addition of positive terms never rounds below a partial sum. Its sums
+        # are not formed.
+        alone = iv.lo[lower[owner]] + iv.lo[rows]
+        alone = np.where(np.isposinf(alone), np.finfo(float).max, alone)   # as _past_the_largest_float
+        ceiling = iv.hi[higher[owner]]
+        with np.errstate(invalid="ignore"):
+            usable = ~((alone > ceiling) & ~close(alone, ceiling))
         for terms in (1, 2, 3):
-            wanted = np.flatnonzero(open_pair) * 2 + stage_set
-            pool = np.minimum(size[wanted], _POOL[terms])
+            # each open pair's pool (its closest _POOL[terms] of the set), less the unusable: the
+            # combinations of the rest, in order, are the pool's combinations that can meet
+            at = np.flatnonzero(usable & (position < _POOL[terms]) & open_pair[owner])
+            count = np.bincount(owner[at], minlength=p)
             parts, combos = [], []
-            for n in sorted_unique(pool).tolist():
+            for n in sorted_unique(count[count >= terms]).tolist():
                 index = _COMBOS_OF[terms][n]
-                if not len(index):
-                    continue
-                g = wanted[pool == n]
-                combos.append((first[g][:, None, None] + index[None, :, :]).reshape(-1, terms))
-                parts.append(np.repeat(g // 2, len(index)))
+                these = count == n
+                pools_of = at[these[owner[at]]].reshape(-1, n)
+                combos.append(pools_of[:, index].reshape(-1, terms))
+                parts.append(np.repeat(np.flatnonzero(these), len(index)))
             if not parts:
                 continue
             pair = np.concatenate(parts)
