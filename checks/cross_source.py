@@ -508,6 +508,17 @@ class _Pools:
         bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
         return codes, ordered, bounds
 
+    def terms(self, iv: Intervals):
+        """Per pool position (by_quantity, by_source): whether the figure can be a term of a sum
+        (a finite interval above 0), its interval's middle, and (by source) its dimension code —
+        read once in pool order, so each pair's candidates are contiguous slices of them."""
+        if getattr(self, "_terms", None) is None or self._terms[0] is not iv:
+            def columns(rows):
+                lo, hi = iv.lo[rows], iv.hi[rows]
+                return np.isfinite(hi) & (lo > 0), (lo + hi) / 2
+            self._terms = (iv, columns(self.by_quantity), (*columns(self.by_source), self.dimension[self.by_source]))
+        return self._terms[1:]
+
     def same_quantity(self, row: int) -> np.ndarray:
         c = self.quantity_code[row]
         return self.by_quantity[self.quantity_bounds[c]:self.quantity_bounds[c + 1]]
@@ -597,12 +608,13 @@ def gap_closers_all(ctx, lower: np.ndarray, higher: np.ndarray, pools: _Pools | 
     return out
 
 
-def _expand_slices(bounds_lo: np.ndarray, bounds_hi: np.ndarray, values: np.ndarray):
-    """(owner, value) for every value in values[bounds_lo[k]:bounds_hi[k]], for every k."""
+def _expand_slices(bounds_lo: np.ndarray, bounds_hi: np.ndarray, values: np.ndarray | None):
+    """(owner, value) for every value in values[bounds_lo[k]:bounds_hi[k]], for every k (values
+    None: the positions)."""
     n = np.maximum(bounds_hi - bounds_lo, 0)
     owner = np.repeat(np.arange(len(n)), n)
     at = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(bounds_lo, n)
-    return owner, values[at]
+    return owner, at if values is None else values[at]
 
 
 def _candidates(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndarray, which: np.ndarray,
@@ -610,28 +622,31 @@ def _candidates(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndar
     """The candidate terms of the pairs `which` for one set (0: the lower figure's quantity; 1: both
     sources' figures of its dimension), as (pair, row), each pair's closest to the gap first, table
     order on ties."""
+    (q_term, q_mid), (s_term, s_mid, s_dimension) = pools.terms(iv)
     a, b = lower[which], higher[which]
     if stage_set == 0:
         qc = pools.quantity_code[a]
-        owner, rows = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], pools.by_quantity)
+        owner, at = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], None)
+        keep = q_term[at]
+        owner, at = owner[keep], at[keep]
+        rows, mid = pools.by_quantity[at], q_mid[at]
     else:
-        owners, found = [], []
-        for k in (a, b):
-            sc = pools.source_code[k]
-            o, r = _expand_slices(pools.source_bounds[sc], pools.source_bounds[sc + 1], pools.by_source)
-            owners.append(o)
-            found.append(r)
-        owner, rows = np.concatenate(owners), np.concatenate(found)
-        keep = pools.dimension[rows] == pools.dimension[a[owner]]
-        unique = sorted_unique(owner[keep].astype(np.int64) * len(iv.lo) + rows[keep])   # dedupe, ascending rows
-        owner, rows = unique // len(iv.lo), unique % len(iv.lo)
-    # rows ascend within each pair here: a stable sort by pair, then closeness, keeps table order on ties
+        sa, sb = pools.source_code[a], pools.source_code[b]
+        other = np.flatnonzero(sb != sa)          # the higher figure's source, where it is another
+        o_a, at_a = _expand_slices(pools.source_bounds[sa], pools.source_bounds[sa + 1], None)
+        o_b, at_b = _expand_slices(pools.source_bounds[sb[other]], pools.source_bounds[sb[other] + 1], None)
+        owner, at = np.r_[o_a, other[o_b]], np.r_[at_a, at_b]
+        keep = s_term[at] & (s_dimension[at] == pools.dimension[a][owner])
+        owner, at = owner[keep], at[keep]
+        rows, mid = pools.by_source[at], s_mid[at]
     owner = which[owner]
-    keep = ((rows != lower[owner]) & (rows != higher[owner]) & np.isfinite(iv.hi[rows]) & (iv.lo[rows] > 0))
-    owner, rows = owner[keep], rows[keep]
+    keep = (rows != lower[owner]) & (rows != higher[owner])
+    owner, rows, mid = owner[keep], rows[keep], mid[keep]
     need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
-    closeness = np.abs((iv.lo[rows] + iv.hi[rows]) / 2 - need[owner])
-    order = np.lexsort((closeness, owner))
+    closeness = np.abs(mid - need[owner])
+    # a quantity's rows ascend within each pair, and a stable sort keeps them so on ties; the two
+    # sources' rows are sorted by row too
+    order = np.lexsort((closeness, owner) if stage_set == 0 else (rows, closeness, owner))
     return owner[order], rows[order]
 
 
