@@ -998,6 +998,7 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     unit = quantity.unit
     per_unit = unit_info(unit).factor
     shown = [_shown_camp(camp, per_unit) for camp in camps]
+    said = [_shown(c, unit) for c in shown]          # each camp's interval as written, once
     n, k = len(rows), len(outside)
     where = f"{first.quantity} ({first.period})"
     listed = outside[:LISTED].tolist()
@@ -1005,19 +1006,20 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     pairs = _plural(conflicts, "conflicting pair")
     description = quantity.description or first.quantity
     if len(shown) == 1:
-        agree = f"{depth:,} of {n:,} figures agree on {_shown(shown[0], unit)}"
+        agree = f"{depth:,} of {n:,} figures agree on {said[0]}"
         message = f"{where}: {agree}; {_plural(k, 'figure')} outside it ({named}); {pairs}"
         details = [f"Consensus: {agree}"]
         headline = (f"Sources disagree on {description} ({first.period}): {depth:,} of {n:,} figures agree on "
-                    f"{_shown(shown[0], unit)}; {_plural(k, 'figure')} {'does' if k == 1 else 'do'} not.")
+                    f"{said[0]}; {_plural(k, 'figure')} {'does' if k == 1 else 'do'} not.")
         figures = outside
     else:
         if shown:
-            camps_text = ", ".join(f"{c['size']:,} on {_shown(c, unit)}" for c in shown)
+            camps_text = ", ".join(f"{c['size']:,} on {text}" for c, text in zip(shown, said))
             message = f"{where}: split — {camps_text}"
-            details = [f"Camp {i}: {c['size']:,} figures agree on {_shown(c, unit)}" for i, c in enumerate(shown, 1)]
+            details = [f"Camp {i}: {c['size']:,} figures agree on {text}"
+                       for i, (c, text) in enumerate(zip(shown, said), 1)]
             headline = (f"Sources split on {description} ({first.period}): "
-                        + " vs ".join(f"{c['size']:,} figures say {_shown(c, unit)}" for c in shown) + ".")
+                        + " vs ".join(f"{c['size']:,} figures say {text}" for c, text in zip(shown, said)) + ".")
         else:
             message = f"{where}: no two of {n:,} figures agree ({named})"
             details = [f"No two of the {n:,} figures agree"]
