@@ -159,6 +159,13 @@ class Groups:
         self.start = np.r_[0, np.cumsum(self.size)]
         self.quantity = quantity[order]
         self.period_start, self.period_end = start[self.rows], end[self.rows]
+        self._may_conflict = None
+
+    def may_conflict(self, iv: Intervals) -> np.ndarray:
+        """may_conflict(self, iv), computed once."""
+        if self._may_conflict is None or self._may_conflict[0] is not iv:
+            self._may_conflict = (iv, may_conflict(self, iv))
+        return self._may_conflict[1]
 
     def __len__(self) -> int:
         return len(self.size)
@@ -181,6 +188,32 @@ def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     since = int(e.min(initial=0))
     period = pd.factorize(s * (1 << 32) + (e - since))[0]
     return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
+
+
+def may_conflict(groups: Groups, iv: Intervals) -> np.ndarray:
+    """Per group: can two of its figures conflict (i wholly below j without meeting it)? False
+    only where brute_force_pairs finds no pair inside the group, so its pairs need no search.
+
+    A pair needs hi_i <= lo_j, so the group's smallest high end must not exceed its largest low
+    end. When those two are within rounding (close), every such pair's ends lie between them and
+    touch, and touching closed ends meet: a pair then needs an open end in that band.
+    """
+    if not len(groups):
+        return np.zeros(0, bool)
+    rows, first = groups.rows, groups.start[:-1]
+    lo, hi = iv.lo[rows], iv.hi[rows]
+    smallest_high = np.fmin.reduceat(hi, first)      # fmin, fmax: a NaN end is in no pair
+    largest_low = np.fmax.reduceat(lo, first)
+    below = smallest_high <= largest_low
+    touching = below & close(smallest_high, largest_low)
+    at = np.flatnonzero(touching[groups.group])          # the figures of touching groups
+    group, lo, hi, rows = groups.group[at], lo[at], hi[at], rows[at]
+    band_lo, band_hi = smallest_high[group], largest_low[group]
+    open_in_band = ((iv.lo_open[rows] & (lo >= band_lo) & (lo <= band_hi))
+                    | (iv.hi_open[rows] & (hi >= band_lo) & (hi <= band_hi)))
+    below[touching] = False
+    below[group[open_in_band]] = True
+    return below
 
 
 class Ends:
@@ -271,6 +304,7 @@ def group_conflict_counts(df: pd.DataFrame, iv: Intervals, groups: Groups | None
     which = np.ones(len(groups), bool) if which is None else np.asarray(which, bool)
     if not len(groups):
         return counts
+    which = which & groups.may_conflict(iv)     # the others count 0
     # a block starts at the first group whose selected figures before it pass a multiple of BLOCK_ROWS
     before = np.cumsum(np.where(which, groups.size, 0)) - np.where(which, groups.size, 0)
     block = before // BLOCK_ROWS
@@ -319,8 +353,9 @@ def small_group_pairs(df: pd.DataFrame, iv: Intervals, groups: Groups):
     by a constant per group pair; group pairs are found by sorting periods, not by pairing all.
     """
     small = np.flatnonzero((groups.size >= 1) & (groups.size <= BIG_GROUP))
-    # same period: every ordered pair inside each small group, in one vectorised expansion
-    i, j = _expand(groups, small, small)
+    # same period: every ordered pair inside each small group that may hold one, in one expansion
+    searched = small[groups.may_conflict(iv)[small]]
+    i, j = _expand(groups, searched, searched)
     lower, higher = _conflicting(groups.source_code, iv, i, j)
     same = np.ones(len(lower), bool)
     # overlapping, different periods (stocks, cumulatives): pairs of small groups of one quantity
@@ -396,6 +431,7 @@ class Clusters:
             self.start_key = self.end_key = np.zeros(0, np.int64)
             self.depth = np.zeros(len(big), np.int64)
             self.camp_group = self.camp_start = self.camp_end = np.zeros(0, np.int64)
+            self.first_camp = self.start_of = np.zeros(len(big) + 1, np.int64)
             return
         cls = ends.class_of
         self.start_key = cls[ends.r_lo].astype(np.int64) * 4 + np.where(ends.lo_shut, 1, 3)
@@ -420,6 +456,17 @@ class Clusters:
         self.first_camp = np.searchsorted(self.camp_group, np.arange(len(big) + 1))
         self.start_of = np.searchsorted(self.local, np.arange(len(big) + 1))
 
+    def members(self, which: np.ndarray):
+        """Every camp's members at once, for the big groups `which` (a mask over them): (camp,
+        row) pairs, by camp, each camp's rows as camps() lists them."""
+        camps = np.flatnonzero(np.asarray(which, bool)[self.camp_group])
+        b = self.camp_group[camps]
+        owner, at = _expand_slices(self.start_of[b], self.start_of[b + 1], np.arange(len(self.rows)))
+        camp = camps[owner]
+        s, e = self.start_key[at], self.end_key[at]
+        inside = (s <= self.camp_start[camp]) & (e >= self.camp_end[camp]) & (s < e)
+        return camp[inside], self.rows[at[inside]]
+
     def camps(self, b: int):
         """[(members as rows, ...)] for big group b: the rows whose intervals cover each camp."""
         lo, hi = self.start_of[b], self.start_of[b + 1]
@@ -435,21 +482,42 @@ class Clusters:
 
 class _Pools:
     """Row indices by quantity and by source, built once per run (one stable sort each): the gap
-    search per finding then looks only at its own quantity and sources, never at the whole table."""
+    search per finding then looks only at its own quantity and sources, never at the whole table.
+    Given the pairs to explain (`lower`, `higher`), only their quantities and sources are indexed:
+    the only ones their searches look up."""
 
-    def __init__(self, df: pd.DataFrame, table=None):
+    def __init__(self, df: pd.DataFrame, table=None, lower: np.ndarray | None = None,
+                 higher: np.ndarray | None = None):
         codes = _coder(df, table)
         rows = np.flatnonzero(comparable(df, table))
-        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(codes("quantity"), rows)
-        self.source_code, self.by_source, self.source_bounds = self._index(codes("source"), rows)
+        quantity, source = codes("quantity"), codes("source")
+        self.quantity_code, self.by_quantity, self.quantity_bounds = self._index(
+            quantity, rows, None if lower is None else quantity[lower])
+        self.source_code, self.by_source, self.source_bounds = self._index(
+            source, rows, None if lower is None else source[np.r_[lower, higher]])
         self.dimension = codes("dimension")
         self.source = self.source_code
 
     @staticmethod
-    def _index(codes: np.ndarray, rows: np.ndarray):
+    def _index(codes: np.ndarray, rows: np.ndarray, wanted: np.ndarray | None = None):
+        if wanted is not None:
+            keep = np.zeros(int(codes.max(initial=-1)) + 1, bool)
+            keep[wanted] = True
+            rows = rows[keep[codes[rows]]]
         ordered = rows[group_order(codes[rows])]     # table order within each code
         bounds = np.searchsorted(codes[ordered], np.arange(codes.max(initial=-1) + 2))
         return codes, ordered, bounds
+
+    def terms(self, iv: Intervals):
+        """Per pool position (by_quantity, by_source): whether the figure can be a term of a sum
+        (a finite interval above 0), its interval's middle, and (by source) its dimension code —
+        read once in pool order, so each pair's candidates are contiguous slices of them."""
+        if getattr(self, "_terms", None) is None or self._terms[0] is not iv:
+            def columns(rows):
+                lo, hi = iv.lo[rows], iv.hi[rows]
+                return np.isfinite(hi) & (lo > 0), (lo + hi) / 2
+            self._terms = (iv, columns(self.by_quantity), (*columns(self.by_source), self.dimension[self.by_source]))
+        return self._terms[1:]
 
     def same_quantity(self, row: int) -> np.ndarray:
         c = self.quantity_code[row]
@@ -540,56 +608,78 @@ def gap_closers_all(ctx, lower: np.ndarray, higher: np.ndarray, pools: _Pools | 
     return out
 
 
-def _expand_slices(bounds_lo: np.ndarray, bounds_hi: np.ndarray, values: np.ndarray):
-    """(owner, value) for every value in values[bounds_lo[k]:bounds_hi[k]], for every k."""
+def _expand_slices(bounds_lo: np.ndarray, bounds_hi: np.ndarray, values: np.ndarray | None):
+    """(owner, value) for every value in values[bounds_lo[k]:bounds_hi[k]], for every k (values
+    None: the positions)."""
     n = np.maximum(bounds_hi - bounds_lo, 0)
     owner = np.repeat(np.arange(len(n)), n)
     at = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(bounds_lo, n)
-    return owner, values[at]
+    return owner, at if values is None else values[at]
+
+
+def _candidates(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndarray, which: np.ndarray,
+                stage_set: int):
+    """The candidate terms of the pairs `which` for one set (0: the lower figure's quantity; 1: both
+    sources' figures of its dimension), as (pair, row), each pair's closest to the gap first, table
+    order on ties."""
+    (q_term, q_mid), (s_term, s_mid, s_dimension) = pools.terms(iv)
+    a, b = lower[which], higher[which]
+    if stage_set == 0:
+        qc = pools.quantity_code[a]
+        owner, at = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], None)
+        keep = q_term[at]
+        owner, at = owner[keep], at[keep]
+        rows, mid = pools.by_quantity[at], q_mid[at]
+    else:
+        sa, sb = pools.source_code[a], pools.source_code[b]
+        other = np.flatnonzero(sb != sa)          # the higher figure's source, where it is another
+        o_a, at_a = _expand_slices(pools.source_bounds[sa], pools.source_bounds[sa + 1], None)
+        o_b, at_b = _expand_slices(pools.source_bounds[sb[other]], pools.source_bounds[sb[other] + 1], None)
+        owner, at = np.r_[o_a, other[o_b]], np.r_[at_a, at_b]
+        keep = s_term[at] & (s_dimension[at] == pools.dimension[a][owner])
+        owner, at = owner[keep], at[keep]
+        rows, mid = pools.by_source[at], s_mid[at]
+    owner = which[owner]
+    keep = (rows != lower[owner]) & (rows != higher[owner])
+    owner, rows, mid = owner[keep], rows[keep], mid[keep]
+    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
+    closeness = np.abs(mid - need[owner])
+    # a quantity's rows ascend within each pair, and a stable sort keeps them so on ties; the two
+    # sources' rows are sorted by row too
+    order = np.lexsort((closeness, owner) if stage_set == 0 else (rows, closeness, owner))
+    return owner[order], rows[order]
 
 
 def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.ndarray) -> list:
     p = len(lower)
-    need = (iv.lo[higher] + iv.hi[higher] - iv.lo[lower] - iv.hi[lower]) / 2
-    # the candidates: set 0, the lower figure's quantity; set 1, both sources' figures of its dimension
-    qc = pools.quantity_code[lower]
-    own0, rows0 = _expand_slices(pools.quantity_bounds[qc], pools.quantity_bounds[qc + 1], pools.by_quantity)
-    owners, rows1 = [], []
-    for k in (lower, higher):
-        sc = pools.source_code[k]
-        o, r = _expand_slices(pools.source_bounds[sc], pools.source_bounds[sc + 1], pools.by_source)
-        owners.append(o)
-        rows1.append(r)
-    own1, rows1 = np.concatenate(owners), np.concatenate(rows1)
-    keep = pools.dimension[rows1] == pools.dimension[lower[own1]]
-    own1, rows1 = own1[keep], rows1[keep]
-    unique = sorted_unique(own1.astype(np.int64) * len(iv.lo) + rows1)          # dedupe, ascending rows
-    own1, rows1 = unique // len(iv.lo), unique % len(iv.lo)
-    owner = np.r_[own0, own1]
-    cset = np.r_[np.zeros(len(own0), np.int64), np.ones(len(own1), np.int64)]
-    rows = np.r_[rows0, rows1]
-    keep = ((rows != lower[owner]) & (rows != higher[owner]) & np.isfinite(iv.hi[rows]) & (iv.lo[rows] > 0))
-    owner, cset, rows = owner[keep], cset[keep], rows[keep]
-    closeness = np.abs((iv.lo[rows] + iv.hi[rows]) / 2 - need[owner])
-    order = np.lexsort((rows, closeness, cset, owner))   # the closest first; table order on ties
-    owner, cset, rows = owner[order], cset[order], rows[order]
-    group = owner * 2 + cset
-    size = np.bincount(group, minlength=2 * p)
-    first = np.r_[0, np.cumsum(size)][:-1]
     found: list = [None] * p
     open_pair = np.ones(p, bool)
     for stage_set in (0, 1):
+        # set 1 only for the pairs set 0 left unexplained
+        owner, rows = _candidates(iv, pools, lower, higher, np.flatnonzero(open_pair), stage_set)
+        size = np.bincount(owner, minlength=p)
+        position = np.arange(len(rows)) - (np.cumsum(size) - size)[owner]   # its place in its pair's list
+        # a figure whose low end, added to the lower figure's, already passes the higher figure's
+        # high end (beyond rounding) is in no sum that meets it: every other term adds (all are
+        # > 0), and float addition of positive terms never rounds below a partial sum. Its sums
+        # are not formed.
+        alone = iv.lo[lower[owner]] + iv.lo[rows]
+        alone = np.where(np.isposinf(alone), np.finfo(float).max, alone)   # as _past_the_largest_float
+        ceiling = iv.hi[higher[owner]]
+        with np.errstate(invalid="ignore"):
+            usable = ~((alone > ceiling) & ~close(alone, ceiling))
         for terms in (1, 2, 3):
-            wanted = np.flatnonzero(open_pair) * 2 + stage_set
-            pool = np.minimum(size[wanted], _POOL[terms])
+            # each open pair's pool (its closest _POOL[terms] of the set), less the unusable: the
+            # combinations of the rest, in order, are the pool's combinations that can meet
+            at = np.flatnonzero(usable & (position < _POOL[terms]) & open_pair[owner])
+            count = np.bincount(owner[at], minlength=p)
             parts, combos = [], []
-            for n in sorted_unique(pool).tolist():
+            for n in sorted_unique(count[count >= terms]).tolist():
                 index = _COMBOS_OF[terms][n]
-                if not len(index):
-                    continue
-                g = wanted[pool == n]
-                combos.append((first[g][:, None, None] + index[None, :, :]).reshape(-1, terms))
-                parts.append(np.repeat(g // 2, len(index)))
+                these = count == n
+                pools_of = at[these[owner[at]]].reshape(-1, n)
+                combos.append(pools_of[:, index].reshape(-1, terms))
+                parts.append(np.repeat(np.flatnonzero(these), len(index)))
             if not parts:
                 continue
             pair = np.concatenate(parts)
@@ -666,11 +756,9 @@ def sources_disagree(ctx):
     if len(big):
         clusters = Clusters(iv, groups, big)
         ids = df["id"].to_numpy()
-        found = []
-        # every big group's rows sorted by id at once: by id (stable), then by group (stable)
-        members = [groups.members(g) for g in big.tolist()]
-        every = np.concatenate(members)
-        owner = np.repeat(np.arange(len(members)), [len(m) for m in members])
+        # every big group's rows at once, in group order; within a group sorted by id: by id
+        # (stable), then by group (stable)
+        owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
         keys = ids[every]
         same_group = owner[1:] == owner[:-1]
         # rows are in table order within a group: archives' ids usually are too, and then no
@@ -679,25 +767,47 @@ def sources_disagree(ctx):
             by_id = np.argsort(keys, kind="stable")
             by_id = by_id[np.argsort(owner[by_id], kind="stable")]
             every = every[by_id]
-        bounds = np.r_[0, np.cumsum([len(m) for m in members])].tolist()
+        bounds = np.searchsorted(owner, np.arange(len(big) + 1)).tolist()
+        # the camps of the groups where more than one figure agrees, and every camp's members
+        shown_camps = clusters.depth > 1
+        camp, camp_rows = clusters.members(shown_camps)
+        consensus = _camp_consensus(iv, camp, camp_rows, len(clusters.camp_group))
+        first_camp = np.where(shown_camps, clusters.first_camp[:-1], 0).tolist()
+        last_camp = np.where(shown_camps, clusters.first_camp[1:], 0).tolist()
         in_camp = np.zeros(len(df), bool)
-        for b in range(len(big)):
-            rows = every[bounds[b]:bounds[b + 1]]
-            camps = clusters.camps(b) if clusters.depth[b] > 1 else []
-            if camps:
-                camp_rows = np.concatenate(camps)
-                in_camp[camp_rows] = True
-                outside = rows[~in_camp[rows]]
-                in_camp[camp_rows] = False
-            else:
-                outside = rows
-            found.append((rows, camps, outside))
-        # one lookup for every figure the findings print
-        view = _views(ctx, np.concatenate([np.r_[rows[:1], outside[:LISTED]] for rows, _, outside in found]))
-        _name(ctx.table, np.concatenate([rows if len(camps) != 1 else outside for rows, camps, outside in found]))
+        in_camp[camp_rows] = True
+        out = ~in_camp[every]
+        outside, out_owner = every[out], owner[out]
+        out_bounds = np.searchsorted(out_owner, np.arange(len(big) + 1))
+        n_camps = np.subtract(last_camp, first_camp)
+        # one lookup for every figure the findings print: each group's first, its first outsiders
+        listed = np.arange(len(outside)) - out_bounds[out_owner] < LISTED
+        view = _views(ctx, np.r_[every[bounds[:-1]], outside[listed]])
+        out_bounds = out_bounds.tolist()
+        # the figures each finding names: the outsiders of a consensus, else the whole group
+        _name(ctx.table, every[out | (n_camps != 1)[owner]])
         texts = _Texts(ctx, view)
-        for b, (g, (rows, camps, outside)) in enumerate(zip(big.tolist(), found)):
-            yield _group_hit(ctx, rows, camps, outside, int(clusters.depth[b]), int(counts[g]), view, ids, texts)
+        for b, g in enumerate(big.tolist()):
+            camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
+            yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
+                             int(clusters.depth[b]), int(counts[g]), view, ids, texts)
+
+
+def _camp_consensus(iv: Intervals, camp: np.ndarray, rows: np.ndarray, n: int):
+    """Per camp (of n; (camp, row) pairs by camp): the intersection of its members' intervals and
+    their number, as lists (low, high, low_open, high_open, size); 0 for a camp without members."""
+    size = np.bincount(camp, minlength=n)
+    low, high = np.zeros(n), np.zeros(n)
+    low_open, high_open = np.zeros(n, bool), np.zeros(n, bool)
+    if len(camp):
+        first = np.flatnonzero(np.r_[True, camp[1:] != camp[:-1]])
+        at = camp[first]
+        lo, hi = iv.lo[rows], iv.hi[rows]
+        low[at], high[at] = np.maximum.reduceat(lo, first), np.minimum.reduceat(hi, first)
+        # open where a member with that very end has it open
+        low_open[at] = np.logical_or.reduceat(iv.lo_open[rows] & (lo == low[camp]), first)
+        high_open[at] = np.logical_or.reduceat(iv.hi_open[rows] & (hi == high[camp]), first)
+    return low.tolist(), high.tolist(), low_open.tolist(), high_open.tolist(), size.tolist()
 
 
 class _View(NamedTuple):
@@ -783,7 +893,7 @@ def _pair_hits(ctx, lower, higher, same):
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
     value_low, factor = df["value_low"].to_numpy(), df["factor"].to_numpy()
-    pools = _Pools(df, ctx.table) if len(lower) else None
+    pools = _Pools(df, ctx.table, lower, higher) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
     view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
@@ -850,12 +960,20 @@ def _pair_hits(ctx, lower, higher, same):
 
 
 def _consensus(iv: Intervals, members: np.ndarray, per_unit: float) -> dict:
-    """The intersection of a camp's intervals, in the quantity's unit."""
+    """The intersection of a camp's intervals, in the quantity's unit: the reference the camps'
+    consensus (_camp_consensus, _shown_camp) is tested against."""
     lo, hi = iv.lo[members], iv.hi[members]
     low, high = float(lo.max()), float(hi.min())
     return {"low": low / per_unit, "high": high / per_unit, "size": len(members),
             "low_open": bool(iv.lo_open[members][lo == low].any()),
             "high_open": bool(iv.hi_open[members][hi == high].any())}
+
+
+def _shown_camp(camp: tuple, per_unit: float) -> dict:
+    """A camp's consensus (_camp_consensus: low, high, low_open, high_open, size) in the quantity's unit."""
+    low, high, low_open, high_open, size = camp
+    return {"low": low / per_unit, "high": high / per_unit, "size": size, "low_open": low_open,
+            "high_open": high_open}
 
 
 def _shown(camp: dict, unit: str) -> str:
@@ -869,18 +987,18 @@ def _plural(n: int, word: str) -> str:
 def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray,
                texts: "_Texts | None" = None) -> Hit:
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
-    camps of a split), the figures outside it with who says what, and how many cross-source
-    pairs conflict."""
+    camps of a split: _camp_consensus of each), the figures outside it with who says what, and
+    how many cross-source pairs conflict."""
     from figcheck.units import unit_info
 
-    iv = ctx.table.intervals
     texts = texts or _Texts(ctx, view)
     stated, quote_line = texts.stated, texts.quote_line
     first = view[int(rows[0])]
     quantity = ctx.corpus.quantities[first.quantity]
     unit = quantity.unit
     per_unit = unit_info(unit).factor
-    shown = [_consensus(iv, members, per_unit) for members in camps]
+    shown = [_shown_camp(camp, per_unit) for camp in camps]
+    said = [_shown(c, unit) for c in shown]          # each camp's interval as written, once
     n, k = len(rows), len(outside)
     where = f"{first.quantity} ({first.period})"
     listed = outside[:LISTED].tolist()
@@ -888,19 +1006,20 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     pairs = _plural(conflicts, "conflicting pair")
     description = quantity.description or first.quantity
     if len(shown) == 1:
-        agree = f"{depth:,} of {n:,} figures agree on {_shown(shown[0], unit)}"
+        agree = f"{depth:,} of {n:,} figures agree on {said[0]}"
         message = f"{where}: {agree}; {_plural(k, 'figure')} outside it ({named}); {pairs}"
         details = [f"Consensus: {agree}"]
         headline = (f"Sources disagree on {description} ({first.period}): {depth:,} of {n:,} figures agree on "
-                    f"{_shown(shown[0], unit)}; {_plural(k, 'figure')} {'does' if k == 1 else 'do'} not.")
+                    f"{said[0]}; {_plural(k, 'figure')} {'does' if k == 1 else 'do'} not.")
         figures = outside
     else:
         if shown:
-            camps_text = ", ".join(f"{c['size']:,} on {_shown(c, unit)}" for c in shown)
+            camps_text = ", ".join(f"{c['size']:,} on {text}" for c, text in zip(shown, said))
             message = f"{where}: split — {camps_text}"
-            details = [f"Camp {i}: {c['size']:,} figures agree on {_shown(c, unit)}" for i, c in enumerate(shown, 1)]
+            details = [f"Camp {i}: {c['size']:,} figures agree on {text}"
+                       for i, (c, text) in enumerate(zip(shown, said), 1)]
             headline = (f"Sources split on {description} ({first.period}): "
-                        + " vs ".join(f"{c['size']:,} figures say {_shown(c, unit)}" for c in shown) + ".")
+                        + " vs ".join(f"{c['size']:,} figures say {text}" for c, text in zip(shown, said)) + ".")
         else:
             message = f"{where}: no two of {n:,} figures agree ({named})"
             details = [f"No two of the {n:,} figures agree"]

@@ -184,6 +184,23 @@ def test_group_counts_and_small_pairs_equal_brute_force(table):
     assert listed == {(a, b, s) for a, b, s in brute if small[a] and small[b]}
 
 
+# ends a little within and a little beyond float rounding (REL_TOL 1e-9) of each other, both signs:
+# the groups may_conflict passes over must hold no pair, wherever touching ends chain
+NEAR_TIES = [1.0, 1.0 + 4e-10, 1.0 + 9e-10, 1.0 + 1.4e-9, 1.0 + 3e-9, -1.0, -1.0 - 6e-10, 0.0, 2.0]
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(groups_tables(lows=NEAR_TIES))
+def test_groups_passed_over_hold_no_conflicting_pair(table):
+    df, iv = table
+    groups = Groups(df)
+    code = _group_of(groups, len(df))
+    with_pairs = {int(code[a]) for a, _, same in brute_force_pairs(df, iv) if same}
+    searched = cross_source.may_conflict(groups, iv)
+    assert with_pairs <= set(np.flatnonzero(searched).tolist())
+    test_group_counts_and_small_pairs_equal_brute_force.hypothesis.inner_test((df, iv))
+
+
 def _largest_clique(iv: Intervals, rows: list[int]) -> int:
     """The most figures of rows that pairwise meet, by trying every subset (rows are few). A
     figure that does not meet itself (a point with an open end) holds no point: in no cluster."""
@@ -220,6 +237,25 @@ def test_largest_cluster_equals_the_largest_set_that_pairwise_meets(table):
             assert all(meet(iv.take([a]), iv.take([b]))[0] for a in members for b in members)
         # distinct camps are distinct sets of figures
         assert len({tuple(sorted(m.tolist())) for m in camps}) == len(camps)
+
+
+@settings(max_examples=examples(120), deadline=None)
+@given(groups_tables(lows=NEAR_TIES + [3.0, 5.0]), st.data())
+def test_every_camps_members_and_consensus_at_once_equal_camp_by_camp(table, data):
+    df, iv = table
+    groups = Groups(df)
+    every = np.arange(len(groups))
+    clusters = Clusters(iv, groups, every)
+    which = np.array(data.draw(st.lists(st.booleans(), min_size=len(every), max_size=len(every))), bool)
+    camp, rows = clusters.members(which)
+    consensus = cross_source._camp_consensus(iv, camp, rows, len(clusters.camp_group))
+    for b in every.tolist():
+        camps = clusters.camps(b)
+        for c, members in zip(range(clusters.first_camp[b], clusters.first_camp[b + 1]), camps):
+            assert rows[camp == c].tolist() == (members.tolist() if which[b] else [])
+            if which[b]:
+                got = cross_source._shown_camp(tuple(column[c] for column in consensus), 2.0)
+                assert got == cross_source._consensus(iv, members, 2.0)
 
 
 # --- X002: one sort for every cumulative quantity --------------------------------------------------
@@ -266,13 +302,13 @@ def test_cumulative_falls_in_one_sort_equals_the_loop_over_quantities(table):
 # --- the gap search for every pair at once ---------------------------------------------------------
 
 @st.composite
-def gap_tables(draw):
+def gap_tables(draw, values=(1.0, 2.0, 3.0, 5.0, 8.0, 11.0, 14.0), halves=(0.0, 0.25, 0.5, 1.0)):
     """Figures of few quantities, sources and dimensions, with values that often add up."""
     n = draw(st.integers(min_value=2, max_value=30))
     rows = []
     for _ in range(n):
-        value = draw(st.sampled_from([1.0, 2.0, 3.0, 5.0, 8.0, 11.0, 14.0]))
-        half = draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+        value = draw(st.sampled_from(values))
+        half = draw(st.sampled_from(halves))
         rows.append({"quantity": draw(st.sampled_from(["q1", "q2", "q3"])),
                      "source": draw(st.sampled_from(["s1", "s2", "s3"])),
                      "dimension": draw(st.sampled_from(["soldier", "soldier", "USD"])),
@@ -301,6 +337,31 @@ def test_gap_search_for_all_pairs_at_once_equals_one_pair_at_a_time(table):
     with np.errstate(invalid="ignore"):   # arbitrary pairs: ∞ − ∞ where both are open-ended
         one_by_one = [gap_closers(ctx, a, b, pools=pools) for a, b in pairs]
         assert gap_closers_all(ctx, lower, higher, pools=pools, chunk=3) == one_by_one
+        # pools indexing only the pairs' quantities and sources: the same answers
+        assert gap_closers_all(ctx, lower, higher, pools=_Pools(df, lower=lower, higher=higher)) == one_by_one
+
+
+# sums that meet a figure only within float rounding (0.1 + 0.2 vs 0.3), or miss it just beyond
+# it, and terms too big to be in any sum that meets: the search skips those terms, the same answers
+@settings(max_examples=examples(80), deadline=None)
+@given(gap_tables(values=(0.1, 0.2, 0.3, 0.3 * (1 + 2e-9), 0.6, 0.7, 1e308, 1.7e308), halves=(0.0, 0.0, 0.1)))
+def test_gap_search_where_sums_touch_within_rounding_equals_one_pair_at_a_time(table):
+    with np.errstate(over="ignore"):    # sums past the largest float
+        test_gap_search_for_all_pairs_at_once_equals_one_pair_at_a_time.hypothesis.inner_test(table)
+
+
+def test_a_sum_that_passes_a_figure_only_by_rounding_still_explains_the_gap():
+    from types import SimpleNamespace
+
+    from figcheck.checks.cross_source import _Pools, gap_closers_all
+
+    # 0.1 + 0.2 is 0.30000000000000004: past 0.3, but within rounding, so it meets 0.3
+    values = [0.1, 0.3, 0.2, 0.25]
+    df = pd.DataFrame({"quantity": "q", "source": ["s1", "s2", "s1", "s1"], "dimension": "soldier",
+                       "modality": "reported", "low": values, "high": values})
+    iv = Intervals.of(df["low"].to_numpy(float), df["high"].to_numpy(float))
+    ctx = SimpleNamespace(table=SimpleNamespace(df=df, intervals=iv))
+    assert gap_closers_all(ctx, np.array([0]), np.array([1]), pools=_Pools(df)) == [[2]]
 
 
 def test_an_explanation_written_in_different_units_adds_them_in_the_quantitys_unit(tmp_path):
