@@ -13,6 +13,7 @@ coverage is how figcheck says which numbers were not looked at.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import operator
@@ -1330,36 +1331,37 @@ def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
     return positions[codes]
 
 
-_PLACES_CACHE: list[tuple[object, tuple[np.ndarray, np.ndarray]]] = []
+def _per_corpus(compute):
+    """compute(corpus), kept for the last two corpora by identity: the rules of one check ask
+    for it again and again, and a corpus is read-only."""
+    kept: list[tuple[object, object]] = []
+
+    @functools.wraps(compute)
+    def cached(corpus):
+        for seen, result in kept:
+            if seen is corpus:
+                return result
+        result = compute(corpus)
+        kept.append((corpus, result))
+        del kept[:-2]
+        return result
+    return cached
 
 
+@_per_corpus
 def quote_places(corpus) -> tuple[np.ndarray, np.ndarray]:
     """For each figure in frame order, where its quote first and next stands verbatim in its
     source's text: -1 where it does not (an empty quote, a source without text). Searched once
     per corpus, each distinct sentence once (figcheck.sentences), for P001 and coverage alike."""
-    for seen, result in _PLACES_CACHE:
-        if seen is corpus:
-            return result
     texts = [s.text or "" for s in corpus.sources.values()]
-    result = sentences.quote_places(texts, _row_sources(corpus), _quotes(corpus), _sentences(corpus),
-                                    quote_codes(corpus))
-    _PLACES_CACHE.append((corpus, result))
-    del _PLACES_CACHE[:-2]
-    return result
+    return sentences.quote_places(texts, _row_sources(corpus), _quotes(corpus), _sentences(corpus),
+                                  quote_codes(corpus))
 
 
-_SENTENCES_CACHE: list[tuple[object, sentences.Sentences]] = []
-
-
+@_per_corpus
 def _sentences(corpus) -> sentences.Sentences:
     """The corpus's texts (in source order) cut into sentences; made once per corpus."""
-    for seen, result in _SENTENCES_CACHE:
-        if seen is corpus:
-            return result
-    result = sentences.Sentences([s.text or "" for s in corpus.sources.values()])
-    _SENTENCES_CACHE.append((corpus, result))
-    del _SENTENCES_CACHE[:-2]
-    return result
+    return sentences.Sentences([s.text or "" for s in corpus.sources.values()])
 
 
 def _quotes(corpus) -> np.ndarray:
@@ -1368,36 +1370,20 @@ def _quotes(corpus) -> np.ndarray:
                       dtype=object)
 
 
-_QUOTE_CODES_CACHE: list[tuple[object, tuple | None]] = []
-
-
+@_per_corpus
 def quote_codes(corpus) -> tuple[np.ndarray, np.ndarray] | None:
     """The figures' quotes factorised (codes in frame order, distinct quotes), for the quote
     search and P002/P003 alike; None where a quote cannot be hashed."""
-    for seen, result in _QUOTE_CODES_CACHE:
-        if seen is corpus:
-            return result
     try:
-        result = sentences.factorize_objects(_quotes(corpus))
+        return sentences.factorize_objects(_quotes(corpus))
     except TypeError:
-        result = None
-    _QUOTE_CODES_CACHE.append((corpus, result))
-    del _QUOTE_CODES_CACHE[:-2]
-    return result
+        return None
 
 
-_ROW_SOURCES_CACHE: list[tuple[object, np.ndarray]] = []
-
-
+@_per_corpus
 def _row_sources(corpus) -> np.ndarray:
     """Each figure's source as its position in corpus.sources (-1: none), in frame order."""
-    for seen, result in _ROW_SOURCES_CACHE:
-        if seen is corpus:
-            return result
-    result = _source_positions(_ids_and_sources(corpus)[1], list(corpus.sources))
-    _ROW_SOURCES_CACHE.append((corpus, result))
-    del _ROW_SOURCES_CACHE[:-2]
-    return result
+    return _source_positions(_ids_and_sources(corpus)[1], list(corpus.sources))
 
 
 def summary(coverage: dict[str, SourceCoverage]) -> dict:
