@@ -66,8 +66,9 @@ class TextTable:
 
 # columns whose cells (nearly) all differ: encoding them would only add a hash pass
 UNIQUE_COLUMNS = {"id", "expr", "key", "description"}
-# columns validate_figures reads as arrow strings (see figure_ids there)
-ARROW_COLUMNS = {"figure": frozenset({"id"})}
+# columns validate_figures and validate_relations read as arrow strings (ids: checked by arrow
+# kernels before their Python strings are made)
+ARROW_COLUMNS = {"figure": frozenset({"id"}), "relation": frozenset({"id"})}
 
 
 def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
@@ -242,7 +243,7 @@ def _clean_quantities(df: TextTable, shown: str):
 def _read_or_error(file: Path, shown: str):
     """The table, or the LoadError reading it raised (for _relation_table to raise)."""
     try:
-        return read_table(file, shown)
+        return read_table(file, shown, ARROW_COLUMNS["relation"])
     except LoadError as exc:
         return exc
 

@@ -1296,7 +1296,9 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     for i in np.flatnonzero(bad):
         problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
     if columnar and keep.all():   # every id is text here: no missing ones to leave out
-        dup = ids.duplicated(keep="first").to_numpy()
+        # strictly increasing ids (an archive sorted by id) are distinct: no hashing of every id
+        dup = (np.zeros(n, dtype=bool) if _strictly_increasing(cols["id"]) else
+               ids.duplicated(keep="first").to_numpy())
     else:
         dup = keep & ids.where(keep).duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
     if dup.any():

@@ -50,6 +50,34 @@ def test_a_readable_archive_loads_its_relations(tmp_path):
     assert list(corpus.relations) == ["r1"] and len(corpus.figures) == 2
 
 
+@pytest.mark.parametrize("ids, duplicates", [
+    (["r1", "r2", "r3"], []),                 # strictly increasing: distinct without hashing them
+    (["r1", "r2", "r2"], [(4, "r2", 3)]),
+    (["r2", "r1", "r2"], [(4, "r2", 2)]),
+    (["r3", "r2", "r1"], []),
+])
+def test_relation_ids_are_checked_for_duplicates_in_any_order(tmp_path, monkeypatch, ids, duplicates):
+    import figcheck.load as load_module
+
+    seen = []
+    original = load_module._strictly_increasing
+    monkeypatch.setattr(load_module, "_strictly_increasing", lambda v: seen.append(v.dtype) or original(v))
+    (tmp_path / "a.txt").write_text("etwa 11.000 Soldaten", encoding="utf-8")
+    for name, data in FILES.items():
+        (tmp_path / name).write_bytes(data)
+    rows = "".join(f"{rid},s1,f1 > f2\n" for rid in ids)
+    (tmp_path / "relations.csv").write_text("id,source,expr\n" + rows, encoding="utf-8")
+    expected = [("relations.csv", line, f"duplicate relation id {rid!r} (first at line {first})")
+                for line, rid, first in duplicates]
+    if expected:
+        with pytest.raises(LoadError) as caught:
+            load([tmp_path], use_cache=False)
+        assert [(Path(p.file).name, p.line, p.message) for p in caught.value.problems] == expected
+    else:
+        assert sorted(load([tmp_path], use_cache=False).relations) == sorted(ids)
+    assert len(seen) == 2 and all(str(d) == "string" for d in seen)   # figure and relation ids came as arrow
+
+
 @given(st.lists(st.one_of(st.sampled_from(["", "a", "b c", "ö"]), st.none())))
 def test_empty_cells_are_the_cells_equal_to_nothing_however_the_column_is_held(cells):
     import numpy as np
