@@ -12,6 +12,7 @@ import pandas as pd
 from figcheck import display
 from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
 from figcheck.coverage import _row_sources, quote_codes, quote_places, uncovered_mentions
+from figcheck.model import per_corpus
 from figcheck.quotes import closest_passage, locate
 from figcheck.rules import Example, Hit, rule
 
@@ -259,17 +260,9 @@ class _FigureKeys:
         return verbatim_qualifier(self.value_text[i], self.quote[i], self.language[i])
 
 
-_KEYS: list[tuple[object, _FigureKeys]] = []
-
-
+@per_corpus()
 def _figure_keys(corpus) -> _FigureKeys:
-    for seen, keys in _KEYS:
-        if seen is corpus:
-            return keys
-    keys = _FigureKeys(corpus)
-    _KEYS.append((corpus, keys))
-    del _KEYS[:-2]
-    return keys
+    return _FigureKeys(corpus)
 
 
 # (quote, value as written, low, high, language[, qualifier]) → verdict, per rule: the text

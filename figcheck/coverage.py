@@ -13,7 +13,6 @@ coverage is how figcheck says which numbers were not looked at.
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import math
 import operator
@@ -26,6 +25,7 @@ import pandas as pd
 
 from . import sentences
 from .collector import collector_paused
+from .model import per_corpus
 from .numbers import Reading, Unreadable, active_word, base_language, find_numbers, number_chunks
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
@@ -1331,24 +1331,7 @@ def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
     return positions[codes]
 
 
-def _per_corpus(compute):
-    """compute(corpus), kept for the last two corpora by identity: the rules of one check ask
-    for it again and again, and a corpus is read-only."""
-    kept: list[tuple[object, object]] = []
-
-    @functools.wraps(compute)
-    def cached(corpus):
-        for seen, result in kept:
-            if seen is corpus:
-                return result
-        result = compute(corpus)
-        kept.append((corpus, result))
-        del kept[:-2]
-        return result
-    return cached
-
-
-@_per_corpus
+@per_corpus()
 def quote_places(corpus) -> tuple[np.ndarray, np.ndarray]:
     """For each figure in frame order, where its quote first and next stands verbatim in its
     source's text: -1 where it does not (an empty quote, a source without text). Searched once
@@ -1358,7 +1341,7 @@ def quote_places(corpus) -> tuple[np.ndarray, np.ndarray]:
                                   quote_codes(corpus))
 
 
-@_per_corpus
+@per_corpus()
 def _sentences(corpus) -> sentences.Sentences:
     """The corpus's texts (in source order) cut into sentences; made once per corpus."""
     return sentences.Sentences([s.text or "" for s in corpus.sources.values()])
@@ -1370,7 +1353,7 @@ def _quotes(corpus) -> np.ndarray:
                       dtype=object)
 
 
-@_per_corpus
+@per_corpus()
 def quote_codes(corpus) -> tuple[np.ndarray, np.ndarray] | None:
     """The figures' quotes factorised (codes in frame order, distinct quotes), for the quote
     search and P002/P003 alike; None where a quote cannot be hashed."""
@@ -1380,7 +1363,7 @@ def quote_codes(corpus) -> tuple[np.ndarray, np.ndarray] | None:
         return None
 
 
-@_per_corpus
+@per_corpus()
 def _row_sources(corpus) -> np.ndarray:
     """Each figure's source as its position in corpus.sources (-1: none), in frame order."""
     return _source_positions(_ids_and_sources(corpus)[1], list(corpus.sources))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 KINDS = ("stock", "flow", "cumulative")
@@ -123,6 +124,31 @@ class Corpus:
     relations: dict[str, Relation]
     rates: tuple[Rate, ...] = ()
     skips: tuple[Skip, ...] = ()
+
+
+def per_corpus(keep: int = 2):
+    """Decorator: compute(corpus) kept for the last `keep` corpora, told apart by identity (a
+    corpus is read-only, and the rules of one check ask for the same derived data again and
+    again); `compute.forget(corpus)` drops what is kept for one."""
+    def decorate(compute):
+        kept: list[tuple[Corpus, object]] = []
+
+        @functools.wraps(compute)
+        def cached(corpus):
+            for seen, result in kept:
+                if seen is corpus:
+                    return result
+            result = compute(corpus)
+            kept.append((corpus, result))
+            del kept[:-keep]
+            return result
+
+        def forget(corpus) -> None:
+            kept[:] = [(seen, result) for seen, result in kept if seen is not corpus]
+
+        cached.forget = forget
+        return cached
+    return decorate
 
 
 # --- record constructors without dataclasses' per-field object.__setattr__ ----------------------

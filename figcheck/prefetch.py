@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from .model import per_corpus
 from .workers import may_fork_workers, quiet_worker, usable_cpus
 
 # Below this much article text the text rules take well under a second: no worker.
@@ -125,13 +126,9 @@ class _Grouping:
         return got
 
 
-_GROUPINGS: list[_Grouping] = []
-
-
+@per_corpus(keep=1)
 def _grouping(corpus) -> _Grouping:
-    if not _GROUPINGS or _GROUPINGS[0].corpus is not corpus:
-        _GROUPINGS[:] = [_Grouping(corpus)]
-    return _GROUPINGS[0]
+    return _Grouping(corpus)
 
 
 def start(corpus, rules, settings=None) -> list:
@@ -185,13 +182,10 @@ def _read_chunk(corpus, rules, settings, sources, timings: dict) -> tuple[dict, 
     return hits, parts
 
 
-_POSITIONS: list = []       # [(corpus, {id(skip): its position})]: made once, not once per chunk
-
-
+@per_corpus(keep=1)
 def _skip_positions(corpus) -> dict[int, int]:
-    if not _POSITIONS or _POSITIONS[0][0] is not corpus:
-        _POSITIONS[:] = [(corpus, {id(skip): k for k, skip in enumerate(corpus.skips)})]
-    return _POSITIONS[0][1]
+    """{id(skip): its position}: made once per corpus, not once per chunk."""
+    return {id(skip): k for k, skip in enumerate(corpus.skips)}
 
 
 def _in_worker(corpus, rules, settings, chunks, counter, sender) -> None:
@@ -262,10 +256,8 @@ def collect(corpus, timings: dict | None = None):
 def release(corpus) -> None:
     """Forget the worker of `corpus`, stopping it if it still runs (its result was never
     asked for, or reading a chunk here failed)."""
-    if _POSITIONS and _POSITIONS[0][0] is corpus:
-        _POSITIONS.clear()
-    if _GROUPINGS and _GROUPINGS[0].corpus is corpus:
-        _GROUPINGS.clear()
+    _skip_positions.forget(corpus)
+    _grouping.forget(corpus)
     w = _worker(corpus)
     if w is None:
         return
