@@ -472,27 +472,35 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
     from .table import FigureTable
 
     timings: dict[str, float] = {}
+    rules = selected(discover(), select if select is not None else settings.select,
+                     ignore if ignore is not None else settings.ignore)
+    rule_settings = {"severity": settings.severity, "settings": settings}
+    loaded = []
+
+    def ready(corpus):
+        # the rules that read the articles need only the corpus: a second core runs them while
+        # the load checks references and this process builds the table and runs the others
+        loaded.append(corpus)
+        prefetch.start(corpus, rules, rule_settings)
+
     with collector_paused():
         paths = list(paths)
         if progress is not None:
             progress.stage("loading", total=len(paths))
         t0 = time.perf_counter()
-        corpus = load(paths, settings.about_margin, use_cache=use_cache, progress=progress)
-        t1 = time.perf_counter()
-        rules = selected(discover(), select if select is not None else settings.select,
-                         ignore if ignore is not None else settings.ignore)
-        rule_settings = {"severity": settings.severity, "settings": settings}
-        # the rules that read the articles need only the corpus: a second core runs them meanwhile
-        prefetch.start(corpus, rules, rule_settings)
-        if progress is not None:
-            progress.stage("figure table")
-        table = FigureTable.from_corpus(corpus, settings.about_margin)
-        t2 = time.perf_counter()
         try:
+            corpus = load(paths, settings.about_margin, use_cache=use_cache, progress=progress, ready=ready)
+            t1 = time.perf_counter()
+            if progress is not None:
+                progress.stage("figure table")
+            table = FigureTable.from_corpus(corpus, settings.about_margin)
+            t2 = time.perf_counter()
             findings = run(corpus, table, rules, rule_settings, engine=engine, scheduler=scheduler,
                            progress=progress, timings=timings)
         finally:
-            prefetch.release(corpus)
+            # stops a worker still running (the references were wrong, a rule failed)
+            for read in loaded:
+                prefetch.release(read)
         t3 = time.perf_counter()
     timings = {"load": t1 - t0, "table": t2 - t1, **timings, "rules": t3 - t2}
     return CheckResult(corpus, table, rules, findings, timings=timings)

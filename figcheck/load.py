@@ -1767,9 +1767,14 @@ def decode_toml(data: bytes, display: str) -> str:
         raise LoadError([Problem(display, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
 
 
-def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None) -> Corpus:
+def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None, ready=None) -> Corpus:
     """Load and validate figures files (TOML) and archives (CSV/Parquet); raise LoadError
-    listing every problem. Figures and relations stay columns (figcheck.frames)."""
+    listing every problem. Figures and relations stay columns (figcheck.frames).
+
+    `ready(corpus)`, if given, is called with the corpus this returns as soon as everything is
+    read, before the references between the files are checked: work that needs only the corpus
+    (the text worker) can begin while they are. Those checks only report; if they find a
+    problem, this raises after `ready` was called."""
     from .frames import FigureFrame, RelationFrame, empty_figures, join_frames
     from .relations import filter_groups, merge_groups
 
@@ -1826,13 +1831,18 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         for key, source in texts.items():
             if sources.get(key) is part.sources[key]:   # the part's own (not a duplicate's)
                 sources[key] = source
+    corpus = Corpus(tuple(files), sources, quantities, FigureFrame(figures),
+                    RelationFrame(relations, groups), tuple(rates), tuple(skips))
+    # the lookup's thread is done before `ready` may fork: a child gets only the forking thread
+    found = name_positions()
+    if ready is not None and not problems:
+        ready(corpus)
     problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
-    problems.extend(_check_relation_names(relations, groups, figures, key_lines, found=name_positions()))
+    problems.extend(_check_relation_names(relations, groups, figures, key_lines, found=found))
     if problems:
         raise LoadError(problems)
     release_free_memory()
-    return Corpus(tuple(files), sources, quantities, FigureFrame(figures),
-                  RelationFrame(relations, groups), tuple(rates), tuple(skips))
+    return corpus
 
 
 def release_free_memory() -> None:

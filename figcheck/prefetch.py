@@ -3,7 +3,8 @@
 The provenance rules (quotes, the numbers in them, coverage) read every article of the archive.
 On a newsroom's archive that is the largest part of a check, and it needs nothing the other
 rules compute: not the figure table, not the relation results; and each source can be read on
-its own. On a machine with a second core, `start` forks a worker right after loading. The
+its own. On a machine with a second core, `start` forks a worker as soon as loading has read
+everything (figcheck.load calls it before checking references between files). The
 sources are cut into chunks of similar text length; the worker runs the text rules chunk after
 chunk (the same functions, on the part of the corpus it inherited through fork that holds the
 chunk's sources, figures, relations and skips) while the parent builds the figure table and

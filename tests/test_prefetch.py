@@ -220,3 +220,38 @@ def test_a_failure_while_the_parent_reads_stops_the_worker(archive, monkeypatch)
         prefetch.collect(corpus)
     prefetch.release(corpus)
     assert not worker.is_alive()
+
+
+def test_the_worker_starts_before_the_references_are_checked(archive, monkeypatch):
+    from figcheck import load as load_module
+
+    order = []
+    checked = load_module._check_references
+    monkeypatch.setattr(load_module, "_check_references", lambda *a, **k: order.append("references") or checked(*a, **k))
+    corpus = load([archive], use_cache=False, ready=lambda c: order.append(c))
+    assert order == [corpus, "references"]
+
+
+def test_a_reference_problem_stops_the_worker_started_before_it(archive, tmp_path, monkeypatch):
+    import csv
+    import shutil
+
+    from figcheck.load import LoadError
+
+    broken = tmp_path / "csv"
+    shutil.copytree(archive, broken)
+    with (broken / "figures.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows[0]["quantity"] = "no_such_quantity"
+    with (broken / "figures.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    started = []
+    start = prefetch.start
+    monkeypatch.setattr(prefetch, "start", lambda *a, **k: started.append(start(*a, **k)) or started[-1])
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    with pytest.raises(LoadError, match="no_such_quantity"):
+        check([broken], Settings(root=ROOT), use_cache=False)
+    assert started and started[0], "the worker was started before the references were checked"
+    assert prefetch._WORKERS == []
