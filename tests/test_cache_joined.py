@@ -1,0 +1,134 @@
+"""The parse cache's whole loads: a set of figures files loaded before, every one of them
+unchanged, is one entry (figcheck.load.Joined) with the same corpus as its files; an edit to any
+file, a changed text, a tampered entry each lead back to the files, and one slot per set of
+files keeps the cache from growing by a whole archive on every edit."""
+from __future__ import annotations
+
+import os
+import time
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import figcheck.cache as cache_module
+import figcheck.load as load_module
+from figcheck.config import Settings
+from figcheck.engine import check
+from figcheck.formats import render
+from figcheck.load import LoadError, load
+
+from conftest import generated_archive
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch) -> list[Path]:
+    monkeypatch.setenv("FIGCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache_module, "SETTLED_NS", -(10 ** 18))   # every file's times count as settled
+    generated_archive(tmp_path, 600, seed=5, planted_rate=0.05, forms=("toml",), sources_per_file=3)
+    found = sorted((tmp_path / "toml").glob("*.toml"))
+    assert len(found) > 2
+    return found
+
+
+def _parts_read(monkeypatch) -> list:
+    """Whether load() went to the files from here on (one entry per load that did)."""
+    went = []
+    real = load_module.read_parts
+    monkeypatch.setattr(load_module, "read_parts", lambda *a, **k: went.append(True) or real(*a, **k))
+    return went
+
+
+def _joined_entries(files) -> list[Path]:
+    return sorted((files[0].parents[1] / "cache" / "joined").glob("*.pickle"))
+
+
+def _report(files) -> str:
+    return render("json", check(files, Settings(root=ROOT)))
+
+
+def _assert_same_corpus(a, b) -> None:
+    pd.testing.assert_frame_equal(a.figures.df, b.figures.df)
+    pd.testing.assert_frame_equal(a.relations.df, b.relations.df)
+    assert a.sources == b.sources and a.quantities == b.quantities
+    assert (a.files, a.rates, a.skips) == (b.files, b.rates, b.skips)
+    assert [(g.tree, list(g.rows)) for g in a.relations.groups] == [(g.tree, list(g.rows)) for g in b.relations.groups]
+
+
+def test_an_unchanged_set_of_files_loads_from_one_entry_as_from_its_files(files, monkeypatch):
+    fresh = load(files, use_cache=False)
+    first = load(files)                   # parses and keeps each file and the whole load
+    assert len(_joined_entries(files)) == 1
+    went = _parts_read(monkeypatch)
+    again = load(files)
+    assert went == []
+    _assert_same_corpus(again, fresh)
+    _assert_same_corpus(again, first)
+    assert [s.text for s in again.sources.values()] == [s.text for s in fresh.sources.values()]
+
+
+def test_findings_from_a_whole_load_equal_those_from_the_files(files, monkeypatch):
+    cold = _report(files)
+    assert _report(files) == cold          # filled the cache
+    went = _parts_read(monkeypatch)
+    assert _report(files) == cold
+    assert went == []
+
+
+def test_an_edited_file_goes_back_to_the_files_and_replaces_the_slot(files, monkeypatch):
+    load(files)
+    entry = _joined_entries(files)[0]
+    time.sleep(0.05)
+    edited = files[1]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text + '\n[[skip]]\nsource = "%s"\nquote = "x"\nreason = "edited"\n'
+                      % _a_source_of(edited), encoding="utf-8")
+    went = _parts_read(monkeypatch)
+    after = load(files)
+    assert went == [True]
+    assert any(skip.reason == "edited" for skip in after.skips)
+    assert _joined_entries(files) == [entry]            # the same slot, rewritten
+    _assert_same_corpus(load(files), after)              # and the new whole load is used
+    assert went == [True]
+
+
+def _a_source_of(path: Path) -> str:
+    return tomllib.loads(path.read_text(encoding="utf-8"))["source"][0]["id"]
+
+
+def test_texts_are_read_again_on_a_whole_load(files):
+    before = load(files)
+    sid, source = next(iter(before.sources.items()))
+    Path(source.path).write_text("ein ganz anderer Text\n", encoding="utf-8")
+    assert load(files).sources[sid].text == "ein ganz anderer Text\n"
+    os.remove(source.path)
+    with pytest.raises(LoadError):
+        load(files)
+
+
+def test_a_tampered_whole_load_is_ignored(files, monkeypatch):
+    fresh = load(files)
+    entry = _joined_entries(files)[0]
+    blob = bytearray(entry.read_bytes())
+    blob[-10] ^= 0xFF
+    entry.write_bytes(bytes(blob))
+    went = _parts_read(monkeypatch)
+    _assert_same_corpus(load(files), fresh)
+    assert went == [True]
+
+
+def test_another_order_of_the_same_files_is_another_load(files, monkeypatch):
+    load(files)
+    went = _parts_read(monkeypatch)
+    reordered = load(files[::-1])
+    assert went == [True]
+    assert reordered.files == tuple(load_module.display_path(p) for p in files[::-1])
+
+
+def test_unsettled_files_make_no_whole_load(files, monkeypatch):
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 10 ** 18)   # no file's times are settled
+    load(files)
+    assert _joined_entries(files) == []
