@@ -158,6 +158,11 @@ def test_source_chunks_and_parts(archive):
     assert list(part.figures) == df["id"][df["source"].isin(chunk).to_numpy()].tolist()
     assert all(f.source in chunk for f in part.figures.values())
     assert all(k.source in chunk for k in part.skips)
+    # a part holds only the columns the text rules read; its records are the whole corpus's
+    assert list(part.figures.df.columns) == list(prefetch.TEXT_COLUMNS["figures"])
+    assert list(part.figures.values()) == [corpus.figures[fid] for fid in part.figures]
+    assert list(part.relations.values()) == [corpus.relations[rid] for rid in part.relations]
+    assert len(part.relations) == int(corpus.relations.df["source"].isin(chunk).sum()) > 0
 
 
 def test_a_failing_worker_falls_back_to_the_process(archive, monkeypatch, capfd):
