@@ -43,17 +43,10 @@ class Sentences:
     __slots__ = ("counts", "first", "code", "distinct", "at", "text_of", "lengths")
 
     def __init__(self, texts: list[str]):
-        cut = [t.split(CUT) for t in texts]
-        self.counts = np.fromiter(map(len, cut), np.int64, len(cut))
-        flat = list(itertools.chain.from_iterable(cut))
-        del cut
-        codes = dict.fromkeys(flat)
-        for k, sentence in enumerate(codes):
-            codes[sentence] = k
-        self.code = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
-        del flat
-        self.distinct = list(codes)
-        del codes
+        cut = _cut(texts)
+        if cut is None:
+            cut = _cut_in_python(texts)
+        self.counts, self.code, self.distinct = cut
         self.lengths = np.fromiter(map(len, self.distinct), np.int64, len(self.distinct))[self.code]
         steps = self.lengths + len(CUT)
         ends = np.cumsum(steps)
@@ -61,6 +54,41 @@ class Sentences:
         starts = ends - steps
         self.at = starts - np.repeat(starts[self.first] if len(starts) else starts, self.counts)
         self.text_of = np.repeat(np.arange(len(texts)), self.counts)
+
+
+def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """(sentences per text, each sentence's code, the distinct sentences in order of first
+    appearance): the texts cut and the sentences coded in C++ (pyarrow), without a Python string
+    per sentence. None where a text cannot be encoded as UTF-8 (a lone surrogate)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        encoded = [t.encode("utf-8") for t in texts]
+    except UnicodeEncodeError:
+        return None
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
+    column = pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+    del encoded
+    cut = pc.split_pattern(column, CUT)
+    counts = np.asarray(pc.list_value_length(cut).to_numpy(zero_copy_only=False), dtype=np.int64)
+    coded = pc.dictionary_encode(cut.flatten())       # codes in order of first appearance
+    code = np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return counts, code, coded.dictionary.to_pylist()
+
+
+def _cut_in_python(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """_cut with str.split and a dict: the reference, and the way for any text."""
+    cut = [t.split(CUT) for t in texts]
+    counts = np.fromiter(map(len, cut), np.int64, len(cut))
+    flat = list(itertools.chain.from_iterable(cut))
+    del cut
+    codes = dict.fromkeys(flat)
+    for k, sentence in enumerate(codes):
+        codes[sentence] = k
+    code = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
+    return counts, code, list(codes)
 
 
 def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
