@@ -922,14 +922,23 @@ def _claims_of(text: str, language: str):
     return kinds, numbers, ends, claims
 
 
-def _counted(source, kinds: Counter, status: bytearray, claims, unmatched, idle, build) -> CountedCoverage:
-    encoded, skipped = status.count(1), status.count(2)
-    tally = Counter({k: v for k, v in ((ENCODED, encoded), (SKIPPED, skipped), (OPEN, len(status) - encoded - skipped))
-                     if v})
+def _counted(source, kinds: Counter, status, claims, unmatched, idle, build, tally_counts=None) -> CountedCoverage:
+    """The CountedCoverage of one source from the status of its claims (0 open, 1 encoded, 2
+    skipped; a bytearray, or anything with .tolist()), or from `tally_counts` (encoded, skipped,
+    open) counted already, the status then read only where a claim is open."""
+    if tally_counts is None:
+        encoded, skipped = status.count(1), status.count(2)
+        tally_counts = (encoded, skipped, len(status) - encoded - skipped)
+    tally = Counter()
+    for key, n in zip((ENCODED, SKIPPED, OPEN), tally_counts):
+        if n:
+            tally[key] = n
     open_entries = []
-    if tally[OPEN]:
+    if tally_counts[2]:
         text = source.text
         lang, starts, found = base_language(source.language), line_starts(text), claims()
+        if not isinstance(status, bytearray):
+            status = status.tolist()
         open_entries = [Covered(_mention(text, starts, source.id, *found[k], lang), OPEN, "")
                         for k, st in enumerate(status) if not st]
     return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
@@ -1096,7 +1105,11 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     several = np.zeros(0, dtype=np.int64)
     if total and len(rows):
         start = at[rows] + text_base[row_source[rows]]
-        end = start + np.fromiter(map(len, quotes[rows].tolist()), np.int64, len(rows))
+        # in the order of their places: the search then reads `numbers` front to back (random
+        # look-ups into a million claims miss the cache at nearly every step)
+        by_place = np.argsort(start)
+        rows, start = rows[by_place], start[by_place]
+        end = start + _quote_lengths(corpus, quotes)[rows]
         k = np.searchsorted(numbers, start)
         first = np.minimum(k, total - 1)
         holds = (k < total) & (numbers[first] < end)
@@ -1110,13 +1123,16 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
 
     builder = _EntryBuilder(corpus, ids, row_source, len(sources))
 
+    # the claims of each source counted by status at once, for the sources matched in full above
+    claim_text = np.repeat(np.arange(len(sources)), counts)
+    n_encoded = np.bincount(claim_text[status == 1], minlength=len(sources)).tolist()
+    n_claims = counts.tolist()
     result = {}
     for i, (sid, src) in enumerate(sources):
         kinds, claims = kinds_of[i], claims_of[i]
-        its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
         its_skips = skips.get(sid, ())
-        unmatched, idle = [], []
         if i in rest_of or its_skips:
+            its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
             base = int(text_base[i])
             its_numbers = (numbers[claim_base[i]:claim_base[i + 1]] - base).tolist()
             its_ends = (ends[claim_base[i]:claim_base[i + 1]] - base).tolist()
@@ -1125,8 +1141,22 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
                           at[js].tolist(), again[js].tolist())
             its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
                                                          its_skips, its_status)
-        result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder.entries(src, i, its_skips))
+            result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder.entries(src, i, its_skips))
+        else:
+            n = n_encoded[i]
+            result[sid] = _counted(src, kinds, status[claim_base[i]:claim_base[i + 1]], claims, [], [],
+                                   builder.entries(src, i, its_skips), (n, 0, n_claims[i] - n))
     return result
+
+
+def _quote_lengths(corpus, quotes: np.ndarray) -> np.ndarray:
+    """The length of each figure's quote (a string each: the quotes of figures placed)."""
+    coded = quote_codes(corpus)
+    if coded is None:
+        return np.fromiter((len(q) if isinstance(q, str) else 0 for q in quotes.tolist()), np.int64, len(quotes))
+    codes, distinct = coded
+    lengths = np.fromiter((len(q) if isinstance(q, str) else 0 for q in distinct), np.int64, len(distinct))
+    return np.append(lengths, 0)[codes]
 
 
 def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.ndarray, list]:
