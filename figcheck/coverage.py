@@ -26,7 +26,8 @@ import pandas as pd
 from . import sentences
 from .collector import collector_paused
 from .model import per_corpus
-from .numbers import Reading, Unreadable, active_word, base_language, find_numbers, number_chunks
+from .numbers import (Reading, Unreadable, active_word, base_language, find_numbers, number_chunks,
+                      number_chunks_many)
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
 CLAIM, UNREADABLE, DATE, YEAR, TIME, ORDINAL, NAME = (
@@ -309,13 +310,19 @@ def _units(text: str, language: str) -> list[_Unit] | None:
         units[0], units[-1] = memos[1].get(pieces[0]), memos[2].get(pieces[-1])
     if None in units:
         lang = base_language(language)
+        inner = []                          # the sentences inside the article: read at once
         for i, unit in enumerate(units):
             if unit is None:
                 memo = memos[(i == 0) + 2 * (i == last)]
                 if i < last and _ends_active(pieces[i], memo, lang):
                     units[i] = _OPEN
+                elif 0 < i < last:
+                    inner.append(i)
                 else:
                     units[i] = _read_unit(memo, pieces[i], i == 0, i == last, language)
+        if inner:
+            for i, unit in zip(inner, _read_units(memos[0], [pieces[i] for i in inner], False, False, language)):
+                units[i] = unit
     if _OPEN in units:
         return _merged(pieces, units, memos, language)
     return units
@@ -358,33 +365,48 @@ def _ends_active(piece: str, memo: dict, lang: str) -> bool:
 
 
 def _read_unit(memo: dict, piece: str, first: bool, last: bool, language: str) -> _Unit:
+    return _read_units(memo, [piece], first, last, language)[0]
+
+
+def _read_units(memo: dict, pieces: list[str], first: bool, last: bool, language: str) -> list[_Unit]:
+    """The units of `pieces`, each read as it stands in its article (opening it or not, closing
+    it or not), all of them at once (numbers.number_chunks_many); each kept in `memo`."""
     lang = base_language(language)
-    key = piece if last else piece + _SENTENCE_END
+    keys = pieces if last else [piece + _SENTENCE_END for piece in pieces]
     # the unit as it stands in its article: after ". " unless it opens the article
-    local, shift = (key, 0) if first else (_SENTENCE_END + key, len(_SENTENCE_END))
-    chunks, raws, far = [], [], False
-    for at, chunk, found_here in number_chunks(key, language):
-        near = _near_kinds(local, at + shift, chunk, found_here, language)
-        chunks.append((at, found_here, near))
-        for found, kind_why in zip(found_here, near):
-            if not isinstance(found, Reading):
-                f_start, f_end = found.start + at, found.end + at
-                raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
-                             False, False))
-                continue
-            f_end = found.end + at
-            if kind_why is None:
-                far = True
-                kind_why = (None, (found, at))
-            raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
-                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
-    maybe_spans = _ANY_NEED.search(key) is not None or (lang == "en" and _EN_TIME.search(key) is not None)
-    unit = _Unit(tuple(chunks), tuple(raws), far, maybe_spans, len(key))
-    if len(piece) <= _UNIT_KEPT:
-        if len(memo) > 50_000:             # bounded: four memos a language, tens of MB at most
-            memo.clear()
-        memo[piece] = unit
-    return unit
+    before, shift = ("", 0) if first else (_SENTENCE_END, len(_SENTENCE_END))
+    spans_hint = list(map(_ANY_NEED.search, keys))
+    if lang == "en":
+        spans_hint = [hint or _EN_TIME.search(key) for hint, key in zip(spans_hint, keys)]
+    units = []
+    for piece, key, found_chunks, hint in zip(pieces, keys, number_chunks_many(keys, language), spans_hint):
+        if not found_chunks:
+            unit = _Unit((), (), False, hint is not None, len(key))
+        else:
+            local = before + key
+            chunks, raws, far = [], [], False
+            for at, chunk, found_here in found_chunks:
+                near = _near_kinds(local, at + shift, chunk, found_here, language)
+                chunks.append((at, found_here, near))
+                for found, kind_why in zip(found_here, near):
+                    if not isinstance(found, Reading):
+                        f_start, f_end = found.start + at, found.end + at
+                        raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
+                                     False, False))
+                        continue
+                    f_end = found.end + at
+                    if kind_why is None:
+                        far = True
+                        kind_why = (None, (found, at))
+                    raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
+                                 found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
+            unit = _Unit(tuple(chunks), tuple(raws), far, hint is not None, len(key))
+        if len(piece) <= _UNIT_KEPT:
+            if len(memo) > 50_000:             # bounded: four memos a language, tens of MB at most
+                memo.clear()
+            memo[piece] = unit
+        units.append(unit)
+    return units
 
 
 class _At:
@@ -1245,6 +1267,7 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
         # an opening sentence reads as one inside an article (a whole one as a closing one) where
         # no stretch begins in its first two characters, the only ones that see what stands before
         twin = memos[p - 1] if p in (1, 3) else None
+        unread, unread_pieces = [], []        # the units to read, where they go in `units`
         for d in np.flatnonzero(wanted).tolist():
             piece = table.distinct[d]
             unit = memo.get(piece)
@@ -1259,9 +1282,13 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
                 if p < 2 and _ends_active(piece, memo, lang):
                     unit = _OPEN
                 else:
-                    unit = _read_unit(memo, piece, p & 1 == 1, p & 2 == 2, language)
+                    unread.append(len(units))
+                    unread_pieces.append(piece)
             unit_at[p, d] = len(units)
             units.append(unit)
+        if unread:
+            for k, unit in zip(unread, _read_units(memo, unread_pieces, p & 1 == 1, p & 2 == 2, language)):
+                units[k] = unit
     return unit_at[places, codes]
 
 
