@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
-from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
+from figcheck.numbers import (HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language,
+                              find_numbers_chunked)
 from figcheck.coverage import _row_sources, quote_codes, quote_places, uncovered_mentions
 from figcheck.model import per_corpus
 from figcheck.quotes import closest_passage, locate
@@ -141,8 +142,9 @@ def _matching_mention(figure, mentions):
 @functools.lru_cache(maxsize=65536)
 def quote_readings(quote: str, language: str) -> tuple[tuple[Reading, ...], tuple[Unreadable, ...]]:
     """The non-vague readings and the unreadable numbers of a quote: read once per distinct
-    quote, however many figures share it."""
-    found = find_numbers(quote, language)
+    quote, however many figures share it, and stretch by stretch, the stretches shared with the
+    coverage's reading of the articles the quotes stand in (numbers.number_chunks)."""
+    found = find_numbers_chunked(quote, language)
     readings = tuple(m for m in found if isinstance(m, Reading) and not m.vague)
     unreadable = tuple(m for m in found if isinstance(m, Unreadable))
     return readings, unreadable

@@ -700,6 +700,8 @@ def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
 
 
 def _shifted(m, offset: int):
+    if offset == 0:
+        return m
     if isinstance(m, Unreadable):
         return Unreadable(m.text, m.start + offset, m.end + offset, m.reason)
     return replace(m, start=m.start + offset, end=m.end + offset, number_start=m.number_start + offset)
