@@ -272,21 +272,62 @@ def _raws(text: str, lang: str, spans, chunks) -> list[tuple]:
 
 class _Unit:
     """What reading one unit finds: its stretches ((offset, mentions, near kinds)), its mention
-    tuples (kind None where the words around decide), their kinds, where its claims' numbers
-    begin and where the claims end, and how long it stands in the text."""
+    tuples (kind None where the words around decide; made from the stretches when first asked
+    for: counting needs only the kinds and where the claims stand), their kinds, where its
+    claims' numbers begin and where the claims end, and how long it stands in the text."""
 
-    __slots__ = ("chunks", "raws", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends")
+    __slots__ = ("chunks", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends", "_raws")
 
-    def __init__(self, chunks, raws, far, maybe_spans, length):
-        self.chunks, self.raws, self.far, self.maybe_spans, self.length = chunks, raws, far, maybe_spans, length
-        self.kinds = tuple(map(_KIND_OF, raws))
-        claims = [r for r in raws if r[RAW_KIND] in NEEDS_LOOK]
-        self.claim_starts = tuple(r[RAW_NUMBER_START] for r in claims)
-        self.claim_ends = tuple(r[RAW_END] for r in claims)
+    def __init__(self, chunks, far, maybe_spans, length, kinds=(), claim_starts=(), claim_ends=()):
+        self.chunks, self.far, self.maybe_spans, self.length = chunks, far, maybe_spans, length
+        self.kinds, self.claim_starts, self.claim_ends = kinds, claim_starts, claim_ends
+        self._raws = None
+
+    @property
+    def raws(self) -> tuple:
+        if self._raws is None:
+            self._raws = _chunk_raws(self.chunks)
+        return self._raws
+
+
+def _chunk_raws(chunks) -> tuple:
+    """The mention tuples of a unit's stretches ((offset, mentions, near kinds)), in order."""
+    raws = []
+    for at, found_here, near in chunks:
+        for found, kind_why in zip(found_here, near):
+            if not isinstance(found, Reading):
+                f_start, f_end = found.start + at, found.end + at
+                raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
+                             False, False))
+                continue
+            f_end = found.end + at
+            if kind_why is None:
+                kind_why = (None, (found, at))
+            raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
+                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
+    return tuple(raws)
+
+
+def _chunk_summary(found_here: tuple, near: tuple) -> tuple:
+    """(kinds, whether the words around decide one, where its claims' numbers begin, where they
+    end) of one stretch's mentions, positions relative to the stretch: what _chunk_raws gives,
+    counted."""
+    kinds, starts, ends, far = [], [], [], False
+    for found, kind_why in zip(found_here, near):
+        if not isinstance(found, Reading):
+            kind, begin = UNREADABLE, found.start
+        else:
+            kind, begin = (None, found.number_start) if kind_why is None else (kind_why[0], found.number_start)
+            far = far or kind_why is None
+        kinds.append(kind)
+        if kind in NEEDS_LOOK:
+            starts.append(begin)
+            ends.append(found.end)
+    return tuple(kinds), far, tuple(starts), tuple(ends)
 
 
 _LENGTH, _FAR, _MAYBE_SPANS, _KINDS = (operator.attrgetter(a) for a in ("length", "far", "maybe_spans", "kinds"))
-_OPEN = _Unit((), (), False, False, 0)        # a sentence ending in an active word: read with the next
+_OPEN = _Unit((), False, False, 0)        # a sentence ending in an active word: read with the next
 # language → four memos, a unit by its sentences (". " between them, the final ". " left out), for
 # units in the middle of an article, opening it, closing it, and the whole article
 _UNIT_MEMO: dict[str, tuple[dict, dict, dict, dict]] = {}
@@ -374,33 +415,31 @@ def _read_units(memo: dict, pieces: list[str], first: bool, last: bool, language
     lang = base_language(language)
     keys = pieces if last else [piece + _SENTENCE_END for piece in pieces]
     # the unit as it stands in its article: after ". " unless it opens the article
-    before, shift = ("", 0) if first else (_SENTENCE_END, len(_SENTENCE_END))
+    before = "" if first else _SENTENCE_END
     spans_hint = list(map(_ANY_NEED.search, keys))
     if lang == "en":
         spans_hint = [hint or _EN_TIME.search(key) for hint, key in zip(spans_hint, keys)]
     units = []
     for piece, key, found_chunks, hint in zip(pieces, keys, number_chunks_many(keys, language), spans_hint):
         if not found_chunks:
-            unit = _Unit((), (), False, hint is not None, len(key))
+            unit = _Unit((), False, hint is not None, len(key))
+        elif len(found_chunks) == 1:            # one stretch, as most sentences have
+            at, chunk, found_here = found_chunks[0]
+            near, (kinds, far, starts, ends) = _near_and_summary(key, at, before, chunk, found_here, language)
+            if at:
+                starts, ends = tuple(map(at.__add__, starts)), tuple(map(at.__add__, ends))
+            unit = _Unit(((at, found_here, near),), far, hint is not None, len(key), kinds, starts, ends)
         else:
-            local = before + key
-            chunks, raws, far = [], [], False
+            chunks, kinds, starts, ends, far = [], [], [], [], False
             for at, chunk, found_here in found_chunks:
-                near = _near_kinds(local, at + shift, chunk, found_here, language)
+                near, (its_kinds, its_far, its_starts, its_ends) = _near_and_summary(key, at, before, chunk,
+                                                                                    found_here, language)
                 chunks.append((at, found_here, near))
-                for found, kind_why in zip(found_here, near):
-                    if not isinstance(found, Reading):
-                        f_start, f_end = found.start + at, found.end + at
-                        raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
-                                     False, False))
-                        continue
-                    f_end = found.end + at
-                    if kind_why is None:
-                        far = True
-                        kind_why = (None, (found, at))
-                    raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
-                                 found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
-            unit = _Unit(tuple(chunks), tuple(raws), far, hint is not None, len(key))
+                kinds.extend(its_kinds)
+                starts.extend(map(at.__add__, its_starts))
+                ends.extend(map(at.__add__, its_ends))
+                far = far or its_far
+            unit = _Unit(tuple(chunks), far, hint is not None, len(key), tuple(kinds), tuple(starts), tuple(ends))
         if len(piece) <= _UNIT_KEPT:
             if len(memo) > 50_000:             # bounded: four memos a language, tens of MB at most
                 memo.clear()
@@ -576,6 +615,25 @@ def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str)
         window, shift = before + chunk + after, len(before)
         got = _NEAR_MEMO[key] = tuple(_classify_near(window, _At(r, shift)) if isinstance(r, Reading) else None
                                       for r in found)
+    return got
+
+
+# the same key → (near kinds, _chunk_summary of the stretch)
+_SUMMARY_MEMO: dict[tuple, tuple] = {}
+
+
+def _near_and_summary(key: str, at: int, before: str, chunk: str, found: tuple, language: str) -> tuple:
+    """_near_kinds of the stretch `chunk` at `at` in the unit `key`, which stands after `before`
+    in its article, and the _chunk_summary of its mentions."""
+    end = at + len(chunk)
+    ahead = (before + key[max(0, at - 2):at])[-2:]
+    memo_key = (chunk, language, ahead, key[end:end + 4])
+    got = _SUMMARY_MEMO.get(memo_key)
+    if got is None:
+        if len(_SUMMARY_MEMO) > 200_000:
+            _SUMMARY_MEMO.clear()
+        near = _near_kinds(before + key, at + len(before), chunk, found, language)
+        got = _SUMMARY_MEMO[memo_key] = (near, _chunk_summary(found, near))
     return got
 
 
