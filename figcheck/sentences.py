@@ -199,28 +199,27 @@ def _search(sentences: Sentences, patterns: list[str], wanted_text: np.ndarray, 
     if total == 0:
         return
     sentence_of = np.repeat(np.arange(len(per_sentence)), per_sentence)
-    offset = np.arange(total) - np.repeat(np.cumsum(per_sentence) - per_sentence, per_sentence)
-    match = np.repeat(first_match[sentences.code], per_sentence) + offset
+    # match k of a sentence: its distinct sentence's first match, plus k
+    match = np.arange(total) + np.repeat(first_match[sentences.code] - (np.cumsum(per_sentence) - per_sentence),
+                                         per_sentence)
     spread_key = sentences.text_of[sentence_of] * len(patterns) + found_pattern[match]
     spread_place = sentences.at[sentence_of] + found_at[match]
+    del sentence_of, match
 
     # the places of each key, then the rows that want it; a stable sort keeps places in text
     # order and before the rows
-    wanted_key = wanted_text * len(patterns) + wanted_pattern
-    keys = np.concatenate([spread_key, wanted_key])
+    keys = np.concatenate([spread_key, wanted_text * len(patterns) + wanted_pattern])
+    del spread_key
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    n = len(keys)
-    starts = np.empty(n, dtype=bool)
-    starts[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
-    group = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    is_row = order >= total
-    row_at = np.flatnonzero(is_row)
-    g = group[row_at]
+    del keys
+    n = len(sorted_keys)
+    row_at = np.flatnonzero(order >= total)
+    # where each row's key begins: the rows' keys are in order, so the search reads front to back
+    g = np.searchsorted(sorted_keys, sorted_keys[row_at])
     row = rows[order[row_at] - total]
-    has_first = ~is_row[g]
+    has_first = order[g] < total
     first[row[has_first]] = spread_place[order[g[has_first]]]
     g2 = np.minimum(g + 1, n - 1)
-    has_second = has_first & ~is_row[g2] & (group[g2] == g)
+    has_second = has_first & (order[g2] < total) & (sorted_keys[g2] == sorted_keys[g])
     second[row[has_second]] = spread_place[order[g2[has_second]]]
