@@ -204,11 +204,20 @@ def _language(corpus, figure) -> str:
 
 
 def _codes(*columns) -> np.ndarray:
-    """One integer per row, equal exactly where every column is equal (hash-factorised)."""
+    """One integer per row, equal exactly where every column is equal (hash-factorised), numbered
+    in order of first appearance. The columns' codes are packed into one integer while their
+    product of sizes fits, so that the rows are hashed once, not once per column."""
     code = np.zeros(len(columns[0]), dtype=np.int64)
+    size = 1
     for column in columns:
         c, uniques = pd.factorize(column, use_na_sentinel=True)
-        code, _ = pd.factorize(code * (len(uniques) + 1) + (c + 1))
+        m = len(uniques) + 1
+        if size * m >= 1 << 62:                # would overflow: number the rows so far first
+            code, seen = pd.factorize(code)
+            size = len(seen)
+        code = code * m + (c + 1)
+        size *= m
+    code, _ = pd.factorize(code)
     return code
 
 
