@@ -56,8 +56,9 @@ def _quoted_columns(corpus):
     yield "figure", fdf["id"].to_numpy(), fdf["source"].to_numpy(), fdf["quote"].to_numpy()
     rdf = _frame(corpus.relations, ("id", "source", "quote"))
     if len(rdf):
-        quoted = rdf[rdf["quote"].notna().to_numpy() & (rdf["quote"].to_numpy() != "")]   # most quote nothing
-        yield "relation", quoted["id"].to_numpy(), quoted["source"].to_numpy(), quoted["quote"].to_numpy()
+        quote = rdf["quote"].to_numpy()
+        quoted = np.flatnonzero(rdf["quote"].notna().to_numpy() & (quote != ""))     # most quote nothing
+        yield "relation", rdf["id"].to_numpy()[quoted], rdf["source"].to_numpy()[quoted], quote[quoted]
     skips = corpus.skips
     yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
 

@@ -1197,9 +1197,13 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
         status[first[holds & alone & (ends[first] <= end)]] = 1          # one place, one claim
         several = rows[holds & ~alone]                                      # one place, several claims
     rest = np.union1d(np.flatnonzero(known & ~once), several)
-    rest_of: dict[int, list[int]] = {}
-    for j, i in zip(rest.tolist(), row_source[rest].tolist()):
-        rest_of.setdefault(i, []).append(j)
+    # the other figures grouped by source (in frame order within one), their columns read once
+    rest = rest[np.argsort(row_source[rest], kind="stable")]
+    rest_sources = row_source[rest]
+    rest_from = np.flatnonzero(np.diff(rest_sources, prepend=-2))
+    rest_of = dict(zip(rest_sources[rest_from].tolist(),
+                       zip(rest_from.tolist(), np.append(rest_from[1:], len(rest)).tolist())))
+    rest_columns = [column[rest].tolist() for column in (ids, quotes, lows, highs, at, again)]
 
     builder = _EntryBuilder(corpus, ids, row_source, len(sources))
 
@@ -1216,9 +1220,8 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
             base = int(text_base[i])
             its_numbers = (numbers[claim_base[i]:claim_base[i + 1]] - base).tolist()
             its_ends = (ends[claim_base[i]:claim_base[i + 1]] - base).tolist()
-            js = rest_of.get(i, [])
-            figures = zip(ids[js].tolist(), quotes[js].tolist(), lows[js].tolist(), highs[js].tolist(),
-                          at[js].tolist(), again[js].tolist())
+            a, b = rest_of.get(i, (0, 0))
+            figures = zip(*(column[a:b] for column in rest_columns))
             its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
                                                          its_skips, its_status)
             result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder.entries(src, i, its_skips))
