@@ -658,12 +658,13 @@ _BETWEEN = " \x00 "
 
 def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
     """[number_chunks(text, language) for text in texts], the texts read at once: one split, one
-    look-up of the words' activity and one search for the runs over them all, instead of one
-    each per text (a sentence holds a mention or two; the calls around them cost more)."""
+    look-up of the words' activity, the runs of active words found and cut out for all of them
+    together (numpy), instead of one of each per text (a sentence holds a mention or two; the
+    calls around them cost more)."""
+    if len(texts) < 16:                      # too few to pay for the arrays
+        return [number_chunks(text, language) for text in texts]
     lang = base_language(language)
     out: list[list[tuple]] = [[] for _ in texts]
-    if not texts:
-        return out
     joined = _BETWEEN.join(texts)
     # text i's words are its own words (text.split(" ")), the texts' words separated by "\x00"
     words = joined.split(" ")
@@ -680,22 +681,34 @@ def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
     memo = _CHUNK_MEMO.setdefault(language, {})
     if len(memo) > 200_000:
         memo.clear()
-    cum = list(itertools.accumulate(map(len, words), initial=0))
-    # where each text begins in `joined`, and one past the last
-    bounds = list(itertools.accumulate((len(t) + len(_BETWEEN) for t in texts), initial=0))
-    i, next_bound = 0, bounds[1]
-    for run in _RUNS.finditer(bytes(flags)):
-        a, b = run.span()
-        start = cum[a] + a
-        chunk = joined[start:cum[b] + b - 1]
-        got = memo.get(chunk)
+    import numpy as np
+
+    # the runs of active words, as word positions [a, b), and the stretches they span: word k
+    # starts at cum[k] + k (the lengths of the words before it and their spaces)
+    edges = np.diff(np.frombuffer(bytes(flags), dtype=np.uint8).astype(np.int8), prepend=0, append=0)
+    run_a, run_b = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    cum = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, words), np.int64, len(words)), out=cum[1:])
+    starts = cum[run_a] + run_a
+    ends = cum[run_b] + run_b - 1
+    # which text each run stands in, and where that text begins in `joined`
+    steps = np.fromiter(map(len, texts), np.int64, len(texts)) + len(_BETWEEN)
+    bounds = np.cumsum(steps) - steps
+    owner = np.searchsorted(bounds, starts, side="right") - 1
+    at = (starts - bounds[owner]).tolist()
+    chunks = list(map(joined.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+    found = list(map(memo.get, chunks))
+    for k, got in enumerate(found):
         if got is None:
-            got = memo[chunk] = tuple(find_numbers(chunk, language))
+            chunk = chunks[k]
+            got = memo.get(chunk)             # the same stretch earlier in this call
+            if got is None:
+                got = memo[chunk] = tuple(find_numbers(chunk, language))
+            found[k] = got
+    for k, i in enumerate(owner.tolist()):
+        got = found[k]
         if got:
-            while start >= next_bound:
-                i += 1
-                next_bound = bounds[i + 1]
-            out[i].append((start - bounds[i], chunk, got))
+            out[i].append((at[k], chunks[k], got))
     return out
 
 
