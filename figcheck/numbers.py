@@ -669,15 +669,13 @@ def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
     # text i's words are its own words (text.split(" ")), the texts' words separated by "\x00"
     words = joined.split(" ")
     active = _ACTIVE_WORD.setdefault(lang, {})
+    if len(active) > 300_000:
+        active.clear()
     flags = list(map(active.get, words))
-    if None in flags:
-        if len(active) > 300_000:
-            active.clear()
-        for k, flag in enumerate(flags):
-            if flag is None:                  # each new word judged once, however often it stands
-                word = words[k]
-                flag = active.get(word)
-                flags[k] = active[word] = _active(word, lang) if flag is None else flag
+    if None in flags:                         # each new word judged once, however often it stands
+        for word in {word for word, flag in zip(words, flags) if flag is None}:
+            active[word] = _active(word, lang)
+        flags = list(map(active.get, words))
     memo = _CHUNK_MEMO.setdefault(language, {})
     if len(memo) > 200_000:
         memo.clear()
@@ -698,13 +696,10 @@ def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
     at = (starts - bounds[owner]).tolist()
     chunks = list(map(joined.__getitem__, map(slice, starts.tolist(), ends.tolist())))
     found = list(map(memo.get, chunks))
-    for k, got in enumerate(found):
-        if got is None:
-            chunk = chunks[k]
-            got = memo.get(chunk)             # the same stretch earlier in this call
-            if got is None:
-                got = memo[chunk] = tuple(find_numbers(chunk, language))
-            found[k] = got
+    if None in found:                         # each new stretch read once, however often it stands
+        for chunk in {chunk for chunk, got in zip(chunks, found) if got is None}:
+            memo[chunk] = tuple(find_numbers(chunk, language))
+        found = list(map(memo.get, chunks))
     for k, i in enumerate(owner.tolist()):
         got = found[k]
         if got:
