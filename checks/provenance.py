@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
-from figcheck.numbers import HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language, find_numbers
+from figcheck.numbers import (HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language,
+                              find_numbers_chunked)
 from figcheck.coverage import _row_sources, quote_codes, quote_places, uncovered_mentions
 from figcheck.model import per_corpus
 from figcheck.quotes import closest_passage, locate
@@ -55,8 +56,9 @@ def _quoted_columns(corpus):
     yield "figure", fdf["id"].to_numpy(), fdf["source"].to_numpy(), fdf["quote"].to_numpy()
     rdf = _frame(corpus.relations, ("id", "source", "quote"))
     if len(rdf):
-        quoted = rdf[rdf["quote"].notna().to_numpy() & (rdf["quote"].to_numpy() != "")]   # most quote nothing
-        yield "relation", quoted["id"].to_numpy(), quoted["source"].to_numpy(), quoted["quote"].to_numpy()
+        quote = rdf["quote"].to_numpy()
+        quoted = np.flatnonzero(rdf["quote"].notna().to_numpy() & (quote != ""))     # most quote nothing
+        yield "relation", rdf["id"].to_numpy()[quoted], rdf["source"].to_numpy()[quoted], quote[quoted]
     skips = corpus.skips
     yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
 
@@ -141,8 +143,9 @@ def _matching_mention(figure, mentions):
 @functools.lru_cache(maxsize=65536)
 def quote_readings(quote: str, language: str) -> tuple[tuple[Reading, ...], tuple[Unreadable, ...]]:
     """The non-vague readings and the unreadable numbers of a quote: read once per distinct
-    quote, however many figures share it."""
-    found = find_numbers(quote, language)
+    quote, however many figures share it, and stretch by stretch, the stretches shared with the
+    coverage's reading of the articles the quotes stand in (numbers.number_chunks)."""
+    found = find_numbers_chunked(quote, language)
     readings = tuple(m for m in found if isinstance(m, Reading) and not m.vague)
     unreadable = tuple(m for m in found if isinstance(m, Unreadable))
     return readings, unreadable
@@ -202,11 +205,20 @@ def _language(corpus, figure) -> str:
 
 
 def _codes(*columns) -> np.ndarray:
-    """One integer per row, equal exactly where every column is equal (hash-factorised)."""
+    """One integer per row, equal exactly where every column is equal (hash-factorised), numbered
+    in order of first appearance. The columns' codes are packed into one integer while their
+    product of sizes fits, so that the rows are hashed once, not once per column."""
     code = np.zeros(len(columns[0]), dtype=np.int64)
+    size = 1
     for column in columns:
         c, uniques = pd.factorize(column, use_na_sentinel=True)
-        code, _ = pd.factorize(code * (len(uniques) + 1) + (c + 1))
+        m = len(uniques) + 1
+        if size * m >= 1 << 62:                # would overflow: number the rows so far first
+            code, seen = pd.factorize(code)
+            size = len(seen)
+        code = code * m + (c + 1)
+        size *= m
+    code, _ = pd.factorize(code)
     return code
 
 

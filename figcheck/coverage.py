@@ -26,7 +26,8 @@ import pandas as pd
 from . import sentences
 from .collector import collector_paused
 from .model import per_corpus
-from .numbers import Reading, Unreadable, active_word, base_language, find_numbers, number_chunks
+from .numbers import (Reading, Unreadable, active_word, base_language, find_numbers, number_chunks,
+                      number_chunks_many)
 
 # Kinds of mention. Only claims (and digits the language cannot read) need a figure or a skip.
 CLAIM, UNREADABLE, DATE, YEAR, TIME, ORDINAL, NAME = (
@@ -271,21 +272,62 @@ def _raws(text: str, lang: str, spans, chunks) -> list[tuple]:
 
 class _Unit:
     """What reading one unit finds: its stretches ((offset, mentions, near kinds)), its mention
-    tuples (kind None where the words around decide), their kinds, where its claims' numbers
-    begin and where the claims end, and how long it stands in the text."""
+    tuples (kind None where the words around decide; made from the stretches when first asked
+    for: counting needs only the kinds and where the claims stand), their kinds, where its
+    claims' numbers begin and where the claims end, and how long it stands in the text."""
 
-    __slots__ = ("chunks", "raws", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends")
+    __slots__ = ("chunks", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends", "_raws")
 
-    def __init__(self, chunks, raws, far, maybe_spans, length):
-        self.chunks, self.raws, self.far, self.maybe_spans, self.length = chunks, raws, far, maybe_spans, length
-        self.kinds = tuple(map(_KIND_OF, raws))
-        claims = [r for r in raws if r[RAW_KIND] in NEEDS_LOOK]
-        self.claim_starts = tuple(r[RAW_NUMBER_START] for r in claims)
-        self.claim_ends = tuple(r[RAW_END] for r in claims)
+    def __init__(self, chunks, far, maybe_spans, length, kinds=(), claim_starts=(), claim_ends=()):
+        self.chunks, self.far, self.maybe_spans, self.length = chunks, far, maybe_spans, length
+        self.kinds, self.claim_starts, self.claim_ends = kinds, claim_starts, claim_ends
+        self._raws = None
+
+    @property
+    def raws(self) -> tuple:
+        if self._raws is None:
+            self._raws = _chunk_raws(self.chunks)
+        return self._raws
+
+
+def _chunk_raws(chunks) -> tuple:
+    """The mention tuples of a unit's stretches ((offset, mentions, near kinds)), in order."""
+    raws = []
+    for at, found_here, near in chunks:
+        for found, kind_why in zip(found_here, near):
+            if not isinstance(found, Reading):
+                f_start, f_end = found.start + at, found.end + at
+                raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
+                             False, False))
+                continue
+            f_end = found.end + at
+            if kind_why is None:
+                kind_why = (None, (found, at))
+            raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
+                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
+    return tuple(raws)
+
+
+def _chunk_summary(found_here: tuple, near: tuple) -> tuple:
+    """(kinds, whether the words around decide one, where its claims' numbers begin, where they
+    end) of one stretch's mentions, positions relative to the stretch: what _chunk_raws gives,
+    counted."""
+    kinds, starts, ends, far = [], [], [], False
+    for found, kind_why in zip(found_here, near):
+        if not isinstance(found, Reading):
+            kind, begin = UNREADABLE, found.start
+        else:
+            kind, begin = (None, found.number_start) if kind_why is None else (kind_why[0], found.number_start)
+            far = far or kind_why is None
+        kinds.append(kind)
+        if kind in NEEDS_LOOK:
+            starts.append(begin)
+            ends.append(found.end)
+    return tuple(kinds), far, tuple(starts), tuple(ends)
 
 
 _LENGTH, _FAR, _MAYBE_SPANS, _KINDS = (operator.attrgetter(a) for a in ("length", "far", "maybe_spans", "kinds"))
-_OPEN = _Unit((), (), False, False, 0)        # a sentence ending in an active word: read with the next
+_OPEN = _Unit((), False, False, 0)        # a sentence ending in an active word: read with the next
 # language → four memos, a unit by its sentences (". " between them, the final ". " left out), for
 # units in the middle of an article, opening it, closing it, and the whole article
 _UNIT_MEMO: dict[str, tuple[dict, dict, dict, dict]] = {}
@@ -309,13 +351,19 @@ def _units(text: str, language: str) -> list[_Unit] | None:
         units[0], units[-1] = memos[1].get(pieces[0]), memos[2].get(pieces[-1])
     if None in units:
         lang = base_language(language)
+        inner = []                          # the sentences inside the article: read at once
         for i, unit in enumerate(units):
             if unit is None:
                 memo = memos[(i == 0) + 2 * (i == last)]
                 if i < last and _ends_active(pieces[i], memo, lang):
                     units[i] = _OPEN
+                elif 0 < i < last:
+                    inner.append(i)
                 else:
                     units[i] = _read_unit(memo, pieces[i], i == 0, i == last, language)
+        if inner:
+            for i, unit in zip(inner, _read_units(memos[0], [pieces[i] for i in inner], False, False, language)):
+                units[i] = unit
     if _OPEN in units:
         return _merged(pieces, units, memos, language)
     return units
@@ -358,33 +406,46 @@ def _ends_active(piece: str, memo: dict, lang: str) -> bool:
 
 
 def _read_unit(memo: dict, piece: str, first: bool, last: bool, language: str) -> _Unit:
+    return _read_units(memo, [piece], first, last, language)[0]
+
+
+def _read_units(memo: dict, pieces: list[str], first: bool, last: bool, language: str) -> list[_Unit]:
+    """The units of `pieces`, each read as it stands in its article (opening it or not, closing
+    it or not), all of them at once (numbers.number_chunks_many); each kept in `memo`."""
     lang = base_language(language)
-    key = piece if last else piece + _SENTENCE_END
+    keys = pieces if last else [piece + _SENTENCE_END for piece in pieces]
     # the unit as it stands in its article: after ". " unless it opens the article
-    local, shift = (key, 0) if first else (_SENTENCE_END + key, len(_SENTENCE_END))
-    chunks, raws, far = [], [], False
-    for at, chunk, found_here in number_chunks(key, language):
-        near = _near_kinds(local, at + shift, chunk, found_here, language)
-        chunks.append((at, found_here, near))
-        for found, kind_why in zip(found_here, near):
-            if not isinstance(found, Reading):
-                f_start, f_end = found.start + at, found.end + at
-                raws.append((f_start, f_end, f_start, f_end, None, None, "exact", UNREADABLE, found.reason,
-                             False, False))
-                continue
-            f_end = found.end + at
-            if kind_why is None:
-                far = True
-                kind_why = (None, (found, at))
-            raws.append((found.start + at, f_end, found.number_start + at, f_end, found.low, found.high,
-                         found.qualifier, kind_why[0], kind_why[1], found.vague, found.is_range))
-    maybe_spans = _ANY_NEED.search(key) is not None or (lang == "en" and _EN_TIME.search(key) is not None)
-    unit = _Unit(tuple(chunks), tuple(raws), far, maybe_spans, len(key))
-    if len(piece) <= _UNIT_KEPT:
-        if len(memo) > 50_000:             # bounded: four memos a language, tens of MB at most
-            memo.clear()
-        memo[piece] = unit
-    return unit
+    before = "" if first else _SENTENCE_END
+    spans_hint = list(map(_ANY_NEED.search, keys))
+    if lang == "en":
+        spans_hint = [hint or _EN_TIME.search(key) for hint, key in zip(spans_hint, keys)]
+    units = []
+    for piece, key, found_chunks, hint in zip(pieces, keys, number_chunks_many(keys, language), spans_hint):
+        if not found_chunks:
+            unit = _Unit((), False, hint is not None, len(key))
+        elif len(found_chunks) == 1:            # one stretch, as most sentences have
+            at, chunk, found_here = found_chunks[0]
+            near, (kinds, far, starts, ends) = _near_and_summary(key, at, before, chunk, found_here, language)
+            if at:
+                starts, ends = tuple(map(at.__add__, starts)), tuple(map(at.__add__, ends))
+            unit = _Unit(((at, found_here, near),), far, hint is not None, len(key), kinds, starts, ends)
+        else:
+            chunks, kinds, starts, ends, far = [], [], [], [], False
+            for at, chunk, found_here in found_chunks:
+                near, (its_kinds, its_far, its_starts, its_ends) = _near_and_summary(key, at, before, chunk,
+                                                                                    found_here, language)
+                chunks.append((at, found_here, near))
+                kinds.extend(its_kinds)
+                starts.extend(map(at.__add__, its_starts))
+                ends.extend(map(at.__add__, its_ends))
+                far = far or its_far
+            unit = _Unit(tuple(chunks), far, hint is not None, len(key), tuple(kinds), tuple(starts), tuple(ends))
+        if len(piece) <= _UNIT_KEPT:
+            if len(memo) > 50_000:             # bounded: four memos a language, tens of MB at most
+                memo.clear()
+            memo[piece] = unit
+        units.append(unit)
+    return units
 
 
 class _At:
@@ -554,6 +615,25 @@ def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str)
         window, shift = before + chunk + after, len(before)
         got = _NEAR_MEMO[key] = tuple(_classify_near(window, _At(r, shift)) if isinstance(r, Reading) else None
                                       for r in found)
+    return got
+
+
+# the same key → (near kinds, _chunk_summary of the stretch)
+_SUMMARY_MEMO: dict[tuple, tuple] = {}
+
+
+def _near_and_summary(key: str, at: int, before: str, chunk: str, found: tuple, language: str) -> tuple:
+    """_near_kinds of the stretch `chunk` at `at` in the unit `key`, which stands after `before`
+    in its article, and the _chunk_summary of its mentions."""
+    end = at + len(chunk)
+    ahead = (before + key[max(0, at - 2):at])[-2:]
+    memo_key = (chunk, language, ahead, key[end:end + 4])
+    got = _SUMMARY_MEMO.get(memo_key)
+    if got is None:
+        if len(_SUMMARY_MEMO) > 200_000:
+            _SUMMARY_MEMO.clear()
+        near = _near_kinds(before + key, at + len(before), chunk, found, language)
+        got = _SUMMARY_MEMO[memo_key] = (near, _chunk_summary(found, near))
     return got
 
 
@@ -922,14 +1002,23 @@ def _claims_of(text: str, language: str):
     return kinds, numbers, ends, claims
 
 
-def _counted(source, kinds: Counter, status: bytearray, claims, unmatched, idle, build) -> CountedCoverage:
-    encoded, skipped = status.count(1), status.count(2)
-    tally = Counter({k: v for k, v in ((ENCODED, encoded), (SKIPPED, skipped), (OPEN, len(status) - encoded - skipped))
-                     if v})
+def _counted(source, kinds: Counter, status, claims, unmatched, idle, build, tally_counts=None) -> CountedCoverage:
+    """The CountedCoverage of one source from the status of its claims (0 open, 1 encoded, 2
+    skipped; a bytearray, or anything with .tolist()), or from `tally_counts` (encoded, skipped,
+    open) counted already, the status then read only where a claim is open."""
+    if tally_counts is None:
+        encoded, skipped = status.count(1), status.count(2)
+        tally_counts = (encoded, skipped, len(status) - encoded - skipped)
+    tally = Counter()
+    for key, n in zip((ENCODED, SKIPPED, OPEN), tally_counts):
+        if n:
+            tally[key] = n
     open_entries = []
-    if tally[OPEN]:
+    if tally_counts[2]:
         text = source.text
         lang, starts, found = base_language(source.language), line_starts(text), claims()
+        if not isinstance(status, bytearray):
+            status = status.tolist()
         open_entries = [Covered(_mention(text, starts, source.id, *found[k], lang), OPEN, "")
                         for k, st in enumerate(status) if not st]
     return CountedCoverage(source.id, tally, kinds, open_entries, unmatched, idle, build)
@@ -1096,7 +1185,11 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     several = np.zeros(0, dtype=np.int64)
     if total and len(rows):
         start = at[rows] + text_base[row_source[rows]]
-        end = start + np.fromiter(map(len, quotes[rows].tolist()), np.int64, len(rows))
+        # in the order of their places: the search then reads `numbers` front to back (random
+        # look-ups into a million claims miss the cache at nearly every step)
+        by_place = np.argsort(start)
+        rows, start = rows[by_place], start[by_place]
+        end = start + _quote_lengths(corpus, quotes)[rows]
         k = np.searchsorted(numbers, start)
         first = np.minimum(k, total - 1)
         holds = (k < total) & (numbers[first] < end)
@@ -1104,29 +1197,49 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
         status[first[holds & alone & (ends[first] <= end)]] = 1          # one place, one claim
         several = rows[holds & ~alone]                                      # one place, several claims
     rest = np.union1d(np.flatnonzero(known & ~once), several)
-    rest_of: dict[int, list[int]] = {}
-    for j, i in zip(rest.tolist(), row_source[rest].tolist()):
-        rest_of.setdefault(i, []).append(j)
+    # the other figures grouped by source (in frame order within one), their columns read once
+    rest = rest[np.argsort(row_source[rest], kind="stable")]
+    rest_sources = row_source[rest]
+    rest_from = np.flatnonzero(np.diff(rest_sources, prepend=-2))
+    rest_of = dict(zip(rest_sources[rest_from].tolist(),
+                       zip(rest_from.tolist(), np.append(rest_from[1:], len(rest)).tolist())))
+    rest_columns = [column[rest].tolist() for column in (ids, quotes, lows, highs, at, again)]
 
     builder = _EntryBuilder(corpus, ids, row_source, len(sources))
 
+    # the claims of each source counted by status at once, for the sources matched in full above
+    claim_text = np.repeat(np.arange(len(sources)), counts)
+    n_encoded = np.bincount(claim_text[status == 1], minlength=len(sources)).tolist()
+    n_claims = counts.tolist()
     result = {}
     for i, (sid, src) in enumerate(sources):
         kinds, claims = kinds_of[i], claims_of[i]
-        its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
         its_skips = skips.get(sid, ())
-        unmatched, idle = [], []
         if i in rest_of or its_skips:
+            its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
             base = int(text_base[i])
             its_numbers = (numbers[claim_base[i]:claim_base[i + 1]] - base).tolist()
             its_ends = (ends[claim_base[i]:claim_base[i + 1]] - base).tolist()
-            js = rest_of.get(i, [])
-            figures = zip(ids[js].tolist(), quotes[js].tolist(), lows[js].tolist(), highs[js].tolist(),
-                          at[js].tolist(), again[js].tolist())
+            a, b = rest_of.get(i, (0, 0))
+            figures = zip(*(column[a:b] for column in rest_columns))
             its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
                                                          its_skips, its_status)
-        result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder.entries(src, i, its_skips))
+            result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder.entries(src, i, its_skips))
+        else:
+            n = n_encoded[i]
+            result[sid] = _counted(src, kinds, status[claim_base[i]:claim_base[i + 1]], claims, [], [],
+                                   builder.entries(src, i, its_skips), (n, 0, n_claims[i] - n))
     return result
+
+
+def _quote_lengths(corpus, quotes: np.ndarray) -> np.ndarray:
+    """The length of each figure's quote (a string each: the quotes of figures placed)."""
+    coded = quote_codes(corpus)
+    if coded is None:
+        return np.fromiter((len(q) if isinstance(q, str) else 0 for q in quotes.tolist()), np.int64, len(quotes))
+    codes, distinct = coded
+    lengths = np.fromiter((len(q) if isinstance(q, str) else 0 for q in distinct), np.int64, len(distinct))
+    return np.append(lengths, 0)[codes]
 
 
 def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.ndarray, list]:
@@ -1215,6 +1328,7 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
         # an opening sentence reads as one inside an article (a whole one as a closing one) where
         # no stretch begins in its first two characters, the only ones that see what stands before
         twin = memos[p - 1] if p in (1, 3) else None
+        unread, unread_pieces = [], []        # the units to read, where they go in `units`
         for d in np.flatnonzero(wanted).tolist():
             piece = table.distinct[d]
             unit = memo.get(piece)
@@ -1229,9 +1343,13 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
                 if p < 2 and _ends_active(piece, memo, lang):
                     unit = _OPEN
                 else:
-                    unit = _read_unit(memo, piece, p & 1 == 1, p & 2 == 2, language)
+                    unread.append(len(units))
+                    unread_pieces.append(piece)
             unit_at[p, d] = len(units)
             units.append(unit)
+        if unread:
+            for k, unit in zip(unread, _read_units(memo, unread_pieces, p & 1 == 1, p & 2 == 2, language)):
+                units[k] = unit
     return unit_at[places, codes]
 
 

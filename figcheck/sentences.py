@@ -43,17 +43,10 @@ class Sentences:
     __slots__ = ("counts", "first", "code", "distinct", "at", "text_of", "lengths")
 
     def __init__(self, texts: list[str]):
-        cut = [t.split(CUT) for t in texts]
-        self.counts = np.fromiter(map(len, cut), np.int64, len(cut))
-        flat = list(itertools.chain.from_iterable(cut))
-        del cut
-        codes = dict.fromkeys(flat)
-        for k, sentence in enumerate(codes):
-            codes[sentence] = k
-        self.code = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
-        del flat
-        self.distinct = list(codes)
-        del codes
+        cut = _cut(texts)
+        if cut is None:
+            cut = _cut_in_python(texts)
+        self.counts, self.code, self.distinct = cut
         self.lengths = np.fromiter(map(len, self.distinct), np.int64, len(self.distinct))[self.code]
         steps = self.lengths + len(CUT)
         ends = np.cumsum(steps)
@@ -61,6 +54,41 @@ class Sentences:
         starts = ends - steps
         self.at = starts - np.repeat(starts[self.first] if len(starts) else starts, self.counts)
         self.text_of = np.repeat(np.arange(len(texts)), self.counts)
+
+
+def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """(sentences per text, each sentence's code, the distinct sentences in order of first
+    appearance): the texts cut and the sentences coded in C++ (pyarrow), without a Python string
+    per sentence. None where a text cannot be encoded as UTF-8 (a lone surrogate)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        encoded = [t.encode("utf-8") for t in texts]
+    except UnicodeEncodeError:
+        return None
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
+    column = pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+    del encoded
+    cut = pc.split_pattern(column, CUT)
+    counts = np.asarray(pc.list_value_length(cut).to_numpy(zero_copy_only=False), dtype=np.int64)
+    coded = pc.dictionary_encode(cut.flatten())       # codes in order of first appearance
+    code = np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return counts, code, coded.dictionary.to_pylist()
+
+
+def _cut_in_python(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """_cut with str.split and a dict: the reference, and the way for any text."""
+    cut = [t.split(CUT) for t in texts]
+    counts = np.fromiter(map(len, cut), np.int64, len(cut))
+    flat = list(itertools.chain.from_iterable(cut))
+    del cut
+    codes = dict.fromkeys(flat)
+    for k, sentence in enumerate(codes):
+        codes[sentence] = k
+    code = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
+    return counts, code, list(codes)
 
 
 def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
@@ -171,28 +199,27 @@ def _search(sentences: Sentences, patterns: list[str], wanted_text: np.ndarray, 
     if total == 0:
         return
     sentence_of = np.repeat(np.arange(len(per_sentence)), per_sentence)
-    offset = np.arange(total) - np.repeat(np.cumsum(per_sentence) - per_sentence, per_sentence)
-    match = np.repeat(first_match[sentences.code], per_sentence) + offset
+    # match k of a sentence: its distinct sentence's first match, plus k
+    match = np.arange(total) + np.repeat(first_match[sentences.code] - (np.cumsum(per_sentence) - per_sentence),
+                                         per_sentence)
     spread_key = sentences.text_of[sentence_of] * len(patterns) + found_pattern[match]
     spread_place = sentences.at[sentence_of] + found_at[match]
+    del sentence_of, match
 
     # the places of each key, then the rows that want it; a stable sort keeps places in text
     # order and before the rows
-    wanted_key = wanted_text * len(patterns) + wanted_pattern
-    keys = np.concatenate([spread_key, wanted_key])
+    keys = np.concatenate([spread_key, wanted_text * len(patterns) + wanted_pattern])
+    del spread_key
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    n = len(keys)
-    starts = np.empty(n, dtype=bool)
-    starts[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
-    group = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    is_row = order >= total
-    row_at = np.flatnonzero(is_row)
-    g = group[row_at]
+    del keys
+    n = len(sorted_keys)
+    row_at = np.flatnonzero(order >= total)
+    # where each row's key begins: the rows' keys are in order, so the search reads front to back
+    g = np.searchsorted(sorted_keys, sorted_keys[row_at])
     row = rows[order[row_at] - total]
-    has_first = ~is_row[g]
+    has_first = order[g] < total
     first[row[has_first]] = spread_place[order[g[has_first]]]
     g2 = np.minimum(g + 1, n - 1)
-    has_second = has_first & ~is_row[g2] & (group[g2] == g)
+    has_second = has_first & (order[g2] < total) & (sorted_keys[g2] == sorted_keys[g])
     second[row[has_second]] = spread_place[order[g2[has_second]]]

@@ -46,6 +46,16 @@ def test_reading_stretch_by_stretch_on_random_characters(text, language):
     assert find_numbers_chunked(text, language) == find_numbers(text, language)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(texts(), st.just(""), st.sampled_from([" ", "3 ", " 3", "\x00", "3 \x00 5", "im Jahr 2024. "])),
+                min_size=16, max_size=40),
+       st.sampled_from(["de", "en", "de-CH"]))
+def test_reading_many_texts_at_once_is_reading_each(many, language):
+    from figcheck.numbers import number_chunks, number_chunks_many
+
+    assert number_chunks_many(many, language) == [number_chunks(text, language) for text in many]
+
+
 # --- digits: parse_digits reads without babel what babel reads unambiguously ---------------------
 
 def babel_parse_digits(token: str, language: str) -> tuple[float, int]:

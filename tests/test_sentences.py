@@ -83,3 +83,25 @@ def test_factorize_objects_equals_pandas(values, fresh):
     want_codes, want_uniques = pd.factorize(np.asarray(column, dtype=object))
     assert codes.tolist() == want_codes.tolist()
     assert [repr(u) for u in uniques] == [repr(u) for u in want_uniques]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_TEXT, st.just(""), st.text(max_size=20), st.sampled_from([". ", ". . ", "ä. ", " .  . "])),
+                max_size=8))
+def test_sentences_cut_in_arrow_equals_str_split(texts):
+    from figcheck.sentences import _cut, _cut_in_python
+
+    got = _cut(texts)
+    want = _cut_in_python(texts)
+    if got is None:              # a lone surrogate: cut in Python
+        assert any("\ud800" <= c <= "\udfff" for t in texts for c in t)
+        return
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1].tolist()
+    assert got[2] == want[2]
+
+
+def test_sentences_of_a_text_with_a_lone_surrogate():
+    table = Sentences(["a\ud800. b", "b"])
+    assert [table.distinct[c] for c in table.code] == ["a\ud800", "b", "b"]
+    assert table.at.tolist() == [0, 4, 0]
