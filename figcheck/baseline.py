@@ -28,7 +28,7 @@ ENTRY_KEYS = ("fingerprint", "code", "figures", "relation", "message")
 def atomic_write(path: Path, data, private: bool = False, sync: bool = True) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file.
 
-    `data`: bytes, str, or an iterable of str pieces (written one by one: a big output is never
+    `data`: bytes, str, or an iterable of pieces, str or UTF-8 bytes (written one by one: a big output is never
     held whole). Text is written as UTF-8 with \n line ends; `private` keeps mkstemp's 0600
     (caches); `sync=False` leaves the flush to disk to the system (what may be lost and is
     checked anyway)."""
@@ -39,7 +39,7 @@ def atomic_write(path: Path, data, private: bool = False, sync: bool = True) -> 
     elif isinstance(data, (bytes, bytearray, memoryview)):
         pieces = (data,)
     else:
-        pieces = (piece.encode("utf-8") for piece in data)
+        pieces = (piece if type(piece) is bytes else piece.encode("utf-8") for piece in data)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if not private:
