@@ -314,9 +314,13 @@ def _where_of(lookup: "_Lookup", ids: list) -> list:
     if not isinstance(mapping, _IdFrame):      # a hand-built corpus: a dict of records
         return [(mapping[i].where.file, mapping[i].where.line) if i in mapping else None for i in ids]
     pos = lookup.positions(ids)
-    files = mapping.df["file"].to_numpy()
-    lines = mapping.df["line"].to_numpy()
-    return [None if p < 0 else (files[p], int(lines[p])) for p in pos.tolist()]
+    held = pos >= 0
+    at = np.where(held, pos, 0)
+    files = mapping.df["file"].to_numpy()[at].tolist()
+    lines = list(map(int, mapping.df["line"].to_numpy()[at].tolist()))
+    if held.all():
+        return list(zip(files, lines))
+    return [place if h else None for place, h in zip(zip(files, lines), held.tolist())]
 
 
 def _positions(mapping, ids) -> np.ndarray:
@@ -450,8 +454,9 @@ def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
     ]
     if quote:
         columns.append([_js(" ".join(q.split())) for q in cells("quote")])
-    template = "[" + ", ".join(["{}"] * len(columns)) + "]"
-    return dict(zip(rows.tolist(), map(template.format, *columns)))
+    columns[0] = ["[" + x for x in columns[0]]
+    columns[-1] = [x + "]" for x in columns[-1]]
+    return dict(zip(rows.tolist(), map(", ".join, zip(*columns))))
 
 
 def _floats(values: np.ndarray) -> list[str]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+from itertools import repeat
 from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring
+from operator import itemgetter
 
 import orjson
 
@@ -208,11 +210,8 @@ def _write(o, level: int, out: list) -> None:
             records = _records(list(o.values()), level + 1)
             if records is not None:     # many records of one shape (coverage per source): as columns
                 inner = _indent(level + 1)
-                first = "{" + inner
-                for k, text in zip(o, records):
-                    out.append(first + (encode_basestring(k) if type(k) is str else _key(k)) + ": " + text)
-                    first = "," + inner
-                out.append(_indent(level) + "}")
+                keys = [(encode_basestring(k) if type(k) is str else _key(k)) + ": " for k in o]
+                out.append("{" + inner + ("," + inner).join(map(str.__add__, keys, records)) + _indent(level) + "}")
                 return
         inner = _indent(level + 1)
         first = "{" + inner
@@ -290,18 +289,16 @@ def _records(values: list, level: int) -> list[str] | None:
     if not values or type(values[0]) is not dict or not values[0]:
         return None
     keys = tuple(values[0])
-    for v in values:
-        if type(v) is not dict or len(v) != len(keys) or tuple(v) != keys:
-            return None
+    if set(map(type, values)) != {dict} or not all(map(keys.__eq__, map(tuple, values))):
+        return None
     inner = _indent(level + 1)
-    pieces = []
-    for i, k in enumerate(keys):
+    parts: list = []
+    rows = list(map(itemgetter(*keys), values)) if len(keys) > 1 else [(v[keys[0]],) for v in values]
+    for i, (k, column) in enumerate(zip(keys, zip(*rows))):
         key = encode_basestring(k) if type(k) is str else _key(k)
-        pieces.append(("{" if i == 0 else ",") + inner + key + ": ")
-    template = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in pieces) + "{}" \
-        + (_indent(level) + "}").replace("}", "}}")
-    columns = [_column([v[k] for v in values], level + 1) for k in keys]
-    return list(map(template.format, *columns))
+        parts += [repeat(("{" if i == 0 else ",") + inner + key + ": "), _column(list(column), level + 1)]
+    parts.append(repeat(_indent(level) + "}"))
+    return list(map("".join, zip(*parts)))
 
 
 def _column(values: list, level: int) -> list[str]:
@@ -343,23 +340,78 @@ def _finding_lines(findings: list) -> list[bytes]:
     value, the data by the C encoder. Text that UTF-8 cannot hold (a lone surrogate) fails as
     encoding json.dumps's text would."""
     names = {s: s.name for s in {f.severity for f in findings}}
+    messages = [f.message for f in findings]
     headlines = [f.headline or f.message for f in findings]
+    figures = [f.figures for f in findings]
+    details = [f.details for f in findings]
+    prints = [f.fingerprint for f in findings]
+    texts = _texts_at_once([messages, headlines, prints], [figures, details])
+    if texts is not None:
+        messages, headlines, prints, figures, details = texts
+    else:
+        messages, headlines, prints = utf8_strings(messages), utf8_strings(headlines), utf8_strings(prints)
+        figures, details = utf8_string_lists(figures), utf8_string_lists(details)
     columns = [
         _each_few([f.code for f in findings]),
         _each_few([f.name for f in findings]),
         _each_few([names[f.severity] for f in findings]),
-        utf8_strings([f.message for f in findings]),
-        utf8_strings(headlines),
-        utf8_string_lists([f.figures for f in findings]),
+        messages,
+        headlines,
+        figures,
         _strings_or_null([f.relation for f in findings]),
         _each_few([f.file for f in findings]),
         _each([f.line for f in findings]),
-        utf8_strings([f.fingerprint for f in findings]),
+        prints,
         _each([f.new for f in findings]),
-        utf8_string_lists([f.details for f in findings]),
+        details,
         _utf8_jsons([f.data for f in findings]),
     ]
-    return list(map(_FINDING_TEMPLATE.__mod__, zip(*columns)))
+    return list(map((_FINDING_TEMPLATE if texts is None else _FINDING_TEMPLATE_BODIES).__mod__, zip(*columns)))
+
+
+# The same with the quotes of message, headline and fingerprint in the template (_texts_at_once)
+_FINDING_TEMPLATE_BODIES = ("{" + ", ".join(f'"{k}": "%s"' if k in ("message", "headline", "fingerprint")
+                                            else f'"{k}": %s' for k in FINDING_KEYS) + "}").encode()
+
+
+def _texts_at_once(columns: list, list_columns: list) -> list[list[bytes]] | None:
+    """The findings' strings (columns of strings, then columns of lists of strings) escaped into
+    UTF-8 by one orjson call: a column of strings as their bodies (without the quotes), a column
+    of lists as their JSON. orjson writes the list of all of them as '["a","b",...]'; where no
+    string holds a quote (just two per string) and none is a lone comma, '","' stands only
+    between two strings, and splitting there is exact. None where that does not hold, or a
+    value is not a str (the callers then write column by column)."""
+    strings: list = [x for column in columns for x in column]
+    if not all(type(v) is tuple or type(v) is list for column in list_columns for v in column):
+        return None
+    counts = [list(map(len, column)) for column in list_columns]
+    strings += [x for column in list_columns for v in column for x in v]
+    if not strings or not set(map(type, strings)) <= {str} or "," in strings:
+        return None
+    try:
+        written = orjson.dumps(strings)
+    except orjson.JSONEncodeError:      # a lone surrogate
+        return None
+    if written.count(b'"') != 2 * len(strings):
+        return None
+    bodies = written[2:-2].split(b'","')
+    if len(bodies) != len(strings):
+        return None
+    out = []
+    at = 0
+    for column in columns:
+        out.append(bodies[at:at + len(column)])
+        at += len(column)
+    for lengths in counts:
+        lists = []
+        for n in lengths:
+            if n:
+                lists.append(b'["' + b'", "'.join(bodies[at:at + n]) + b'"]')
+                at += n
+            else:
+                lists.append(b"[]")
+        out.append(lists)
+    return out
 
 
 def _utf8_json(value) -> bytes:
