@@ -398,23 +398,24 @@ def _fingerprints(codes: list, relations: list, figure_ids: list, datas: list, c
              for code, rel in zip(codes, relations)]
     flat_parts = [(quoted if q else plain)[p] if p >= 0 else fid
                   for fid, p, q in zip(flat, pos.tolist(), want_quote.tolist())]
-    texts = []
+    sha256 = hashlib.sha256
+    out = []
     at = 0
-    for head, ids in zip(heads, sorted_ids):
+    for head, ids, data in zip(heads, sorted_ids, datas):
+        # each text hashed as it is made: its memory serves the next one's
         n = len(ids)
         if n == 1:
-            texts.append(head + "\x1f" + flat_parts[at])
+            text = head + "\x1f" + flat_parts[at]
         elif n:
-            texts.append(head + "\x1f" + "\x1f".join(flat_parts[at:at + n]))
+            text = head + "\x1f" + "\x1f".join(flat_parts[at:at + n])
         else:
-            texts.append(head)
+            text = head
         at += n
-    for k, data in enumerate(datas):
         identity = data.get("identity")
         if identity:     # hits tied to no figure (an uncovered mention) carry their own stable identity
-            texts[k] += "\x1f" + str(identity)
-    sha256 = hashlib.sha256
-    return [sha256(text.encode()).hexdigest()[:20] for text in texts]
+            text += "\x1f" + str(identity)
+        out.append(sha256(text.encode()).hexdigest()[:20])
+    return out
 
 
 def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
