@@ -932,10 +932,10 @@ def _pair_hits(ctx, lower, higher, same):
         sums.append((parts, len(flat), suffix))
         flat += values
     flat = display.nums(flat)
-    for a, b, same_period, gap_value, gap_text, relative, percent_text, closing_sum, (unit, _, name) in zip(
-            lower.tolist(), higher.tolist(), same.tolist(), gaps.tolist(), gap_texts, relatives.tolist(),
-            percent_texts, sums, info):
-        fa, fb = ids[a], ids[b]
+    # the ids of both ends gathered at once, not indexed one by one
+    for a, b, fa, fb, same_period, gap_value, gap_text, relative, percent_text, closing_sum, (unit, _, name) in zip(
+            lower.tolist(), higher.tolist(), ids[lower].tolist(), ids[higher].tolist(), same.tolist(), gaps.tolist(),
+            gap_texts, relatives.tolist(), percent_texts, sums, info):
         A, B = view[a], view[b]
         message = (f"{fa} {shown_interval[a]} vs {fb} {shown_interval[b]} "
                    f"({A.quantity}, {A.period}{'' if same_period else ' / ' + str(B.period)}): "

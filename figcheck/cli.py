@@ -158,14 +158,14 @@ def _print_timings(args, result, output_seconds: float | None = None) -> None:
 
 
 def _write(pieces, output: str | None) -> None:
-    """Write the output's pieces (an iterable of str) to the file `output` (atomically) or stdout."""
+    """Write the output's pieces (an iterable of str and UTF-8 bytes) to the file `output` (atomically) or stdout."""
     if output:
         from .baseline import atomic_write
 
         atomic_write(Path(output), pieces)
     else:   # one write, as before: a reader that stops early (| head) then breaks the pipe only
         # at the final flush, which command() ignores, so the exit code still tells the findings
-        sys.stdout.write("".join(pieces))
+        sys.stdout.write("".join(p if type(p) is str else p.decode("utf-8") for p in pieces))
 
 
 def cmd_check(args, settings, files) -> int:

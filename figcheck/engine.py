@@ -145,44 +145,79 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
 
 def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None, table=None) -> list[Finding]:
     """The hits as sorted findings; `table`, the FigureTable the rules ran on, tells where the
-    ids they named are (FigureTable.named_figures)."""
+    ids they named are (FigureTable.named_figures). Made a column at a time: every hit's place,
+    fingerprint and sort key gathered for all of them, each Finding made once, in its place."""
     severities = (settings or {}).get("severity", {})
-    pending = [(r, hit) for r in rules for hit in hits.get(r.code, ())]
-    lookups = _Lookups(corpus, table)      # ids looked up once for places and fingerprints both
-    places = _places(corpus, [hit for _, hit in pending], lookups)
-    keys = [_Key(r.code, hit.relation, tuple(hit.figures), hit.data) for r, hit in pending]
-    prints = fingerprints(keys, corpus, lookups)
-    findings: list[Finding] = []
-    severity_of = {s: s for s in Severity}
-    for (r, hit), (file, line), key, fp in zip(pending, places, keys, prints):
-        sev = hit.severity if hit.severity is not None else severities.get(r.code, r.severity)
+    found: list = []
+    codes: list = []
+    names: list = []
+    levels: list = []
+    for r in rules:
+        its = list(hits.get(r.code, ()))
+        if not its:
+            continue
+        found += its
+        codes += [r.code] * len(its)
+        names += [r.name] * len(its)
         if r.code in severities:
-            sev = severities[r.code]
-        sev = severity_of[sev] if type(sev) is Severity or type(sev) is int and sev in severity_of else Severity(sev)
-        findings.append(_finding(r.code, r.name, sev, hit.message, key.figures, hit.relation,
-                                 file, line, tuple(hit.details), dict(hit.data), hit.headline, fp))
+            levels += [_severity(severities[r.code])] * len(its)
+        else:
+            default = _severity(r.severity) if any(h.severity is None for h in its) else None
+            levels += [default if h.severity is None else _severity(h.severity) for h in its]
+    lookups = _Lookups(corpus, table)      # ids looked up once for places and fingerprints both
+    files, lines = _place_columns(corpus, found, lookups)
+    figures = [h.figures if type(h.figures) is tuple else tuple(h.figures) for h in found]
+    relations = [h.relation for h in found]
+    prints = _fingerprints(codes, relations, figures, [h.data for h in found], corpus, lookups)
+    messages = [h.message for h in found]
+    details = [h.details if type(h.details) is tuple else tuple(h.details) for h in found]
     # a total order: the same findings sort the same whichever engine found them in which order
-    findings.sort(key=lambda f: (-f.severity, f.file, f.line, f.code, f.figures, f.relation or "", f.message,
-                                 f.details))
+    keys = list(zip([-s for s in levels], files, lines, codes, figures, [r or "" for r in relations], messages,
+                    details))
+    order = sorted(range(len(found)), key=keys.__getitem__)
+    if not _FAST_FINDINGS:
+        return [Finding(codes[k], names[k], levels[k], messages[k], figures[k], relations[k], files[k], lines[k],
+                        details[k], dict(found[k].data), found[k].headline, prints[k]) for k in order]
+    new, set_fields = object.__new__, object.__setattr__
+    findings: list[Finding] = []
+    for k in order:
+        # Finding(...) without the frozen dataclass's per-field setattr: its fields set at once
+        finding = new(Finding)
+        set_fields(finding, "__dict__", {
+            "code": codes[k], "name": names[k], "severity": levels[k], "message": messages[k],
+            "figures": figures[k], "relation": relations[k], "file": files[k], "line": lines[k],
+            "details": details[k], "data": dict(found[k].data), "headline": found[k].headline,
+            "fingerprint": prints[k], "new": True})
+        findings.append(finding)
     return findings
+
+
+_SEVERITY_OF = {s: s for s in Severity}
+
+
+def _severity(level) -> Severity:
+    """A hit's or setting's severity as the Severity it names (an int, or a Severity already)."""
+    if type(level) is Severity or type(level) is int and level in _SEVERITY_OF:
+        return _SEVERITY_OF[level]
+    return Severity(level)
 
 
 _FINDING_FIELDS = ("code", "name", "severity", "message", "figures", "relation", "file", "line", "details", "data",
                    "headline", "fingerprint", "new")
 
+# findings_of fills a Finding's __dict__ at once while Finding has exactly these fields and no
+# __post_init__ (tests/test_fingerprints.py); otherwise it calls the constructor
+_FAST_FINDINGS = (tuple(f.name for f in dataclasses.fields(Finding)) == _FINDING_FIELDS
+                  and Finding.__dataclass_fields__["new"].default is True and not hasattr(Finding, "__post_init__"))
+
 
 def _finding(*values) -> Finding:
-    """Finding(*values) with `new` True, without the frozen dataclass's per-field setattr (a third
-    of the time of making thousands): the same object, its fields set at once."""
-    finding = object.__new__(Finding)
-    finding.__dict__.update(zip(_FINDING_FIELDS, (*values, True)))
-    return finding
-
-
-if tuple(f.name for f in dataclasses.fields(Finding)) != _FINDING_FIELDS \
-        or Finding.__dataclass_fields__["new"].default is not True or hasattr(Finding, "__post_init__"):
-    def _finding(*values) -> Finding:     # a Finding of other fields: its own constructor
+    """Finding(*values) with `new` True, made as findings_of makes it."""
+    if not _FAST_FINDINGS:
         return Finding(*values)
+    finding = object.__new__(Finding)
+    object.__setattr__(finding, "__dict__", dict(zip(_FINDING_FIELDS, (*values, True))))
+    return finding
 
 
 class _Key(NamedTuple):
@@ -239,12 +274,17 @@ class _Lookup:
 def _places(corpus, hits, lookups=None) -> list[tuple[str, int]]:
     """(file, line) per hit: its own `where`, else its relation's, else its first figure's,
     else the corpus's first file — gathered from the frames' columns, not from records."""
-    default = (corpus.files[0] if corpus.files else "", 1)
-    out = [default] * len(hits)
+    return list(zip(*_place_columns(corpus, hits, lookups))) if hits else []
+
+
+def _place_columns(corpus, hits, lookups=None) -> tuple[list, list]:
+    """_places as two columns, files and lines."""
+    files = [corpus.files[0] if corpus.files else ""] * len(hits)
+    lines = [1] * len(hits)
     by_relation, by_figure = [], []
     for k, hit in enumerate(hits):
         if hit.where is not None:
-            out[k] = (hit.where.file, hit.where.line)
+            files[k], lines[k] = hit.where.file, hit.where.line
         elif hit.relation:
             by_relation.append(k)
         elif hit.figures:
@@ -254,7 +294,7 @@ def _places(corpus, hits, lookups=None) -> list[tuple[str, int]]:
         found = _where_of(lookups.relations, [hits[k].relation for k in by_relation])
         for k, place in zip(by_relation, found):
             if place is not None:
-                out[k] = place
+                files[k], lines[k] = place
             elif hits[k].figures:       # a relation the corpus does not hold: its first figure
                 by_figure.append(k)
     if by_figure:
@@ -262,8 +302,8 @@ def _places(corpus, hits, lookups=None) -> list[tuple[str, int]]:
         found = _where_of(lookups.figures, [hits[k].figures[0] for k in by_figure])
         for k, place in zip(by_figure, found):
             if place is not None:
-                out[k] = place
-    return out
+                files[k], lines[k] = place
+    return files, lines
 
 
 def _where_of(lookup: "_Lookup", ids: list) -> list:
@@ -274,9 +314,13 @@ def _where_of(lookup: "_Lookup", ids: list) -> list:
     if not isinstance(mapping, _IdFrame):      # a hand-built corpus: a dict of records
         return [(mapping[i].where.file, mapping[i].where.line) if i in mapping else None for i in ids]
     pos = lookup.positions(ids)
-    files = mapping.df["file"].to_numpy()
-    lines = mapping.df["line"].to_numpy()
-    return [None if p < 0 else (files[p], int(lines[p])) for p in pos.tolist()]
+    held = pos >= 0
+    at = np.where(held, pos, 0)
+    files = mapping.df["file"].to_numpy()[at].tolist()
+    lines = list(map(int, mapping.df["line"].to_numpy()[at].tolist()))
+    if held.all():
+        return list(zip(files, lines))
+    return [place if h else None for place, h in zip(zip(files, lines), held.tolist())]
 
 
 def _positions(mapping, ids) -> np.ndarray:
@@ -319,43 +363,58 @@ def fingerprints(findings, corpus, lookups=None) -> list[str]:
     """fingerprint() of each finding, with the figures' parts built from the frame's columns:
     once per figure, not once per finding and figure from a record. The values are exactly
     fingerprint()'s (baselines in the wild hold them)."""
+    return _fingerprints([f.code for f in findings], [f.relation for f in findings],
+                         [f.figures for f in findings], [f.data for f in findings], corpus, lookups)
+
+
+def _fingerprints(codes: list, relations: list, figure_ids: list, datas: list, corpus, lookups=None) -> list[str]:
+    """fingerprints() of findings given as columns."""
     from .frames import FigureFrame, _IdFrame
 
     figures = corpus.figures
     if not isinstance(figures, FigureFrame):
-        return [fingerprint(f, corpus) for f in findings]
-    sorted_ids = [sorted(f.figures) for f in findings]
+        return [fingerprint(_Key(*key), corpus) for key in zip(codes, relations, figure_ids, datas)]
+    sorted_ids = list(map(sorted, figure_ids))
     flat = [fid for ids in sorted_ids for fid in ids]
     lookups = lookups or _Lookups(corpus)
     pos = lookups.figures.positions(flat)
-    want_quote = np.array([f.code.startswith("P") for f, ids in zip(findings, sorted_ids) for _ in ids], dtype=bool)
+    quoted_code = {code: code.startswith("P") for code in set(codes)}     # provenance: about the quote too
+    want_quote = np.repeat(np.array([quoted_code[c] for c in codes], dtype=bool),
+                           np.fromiter(map(len, sorted_ids), dtype=np.int64, count=len(sorted_ids)))
     from .table import sorted_unique
 
     plain = _figure_parts(figures, sorted_unique(pos[(pos >= 0) & ~want_quote]), quote=False)
     quoted = _figure_parts(figures, sorted_unique(pos[(pos >= 0) & want_quote]), quote=True)
-    relations = corpus.relations
-    rel_ids = list(dict.fromkeys(f.relation for f in findings if f.relation))
-    if isinstance(relations, _IdFrame):
+    rel_ids = list(dict.fromkeys(r for r in relations if r))
+    if isinstance(corpus.relations, _IdFrame):
         rel_pos = lookups.relations.positions(rel_ids)
-        exprs = relations.df["expr"].to_numpy()
+        exprs = corpus.relations.df["expr"].to_numpy()
         compact = {rid: "".join(exprs[p].split()) for rid, p in zip(rel_ids, rel_pos.tolist()) if p >= 0}
     else:
-        compact = {rid: "".join(relations[rid].expr.split()) for rid in rel_ids if rid in relations}
+        compact = {rid: "".join(corpus.relations[rid].expr.split()) for rid in rel_ids if rid in corpus.relations}
+    # each finding's text, "\x1f".join(parts) as fingerprint() builds it, made a column at a time:
+    # its head (code, relation, the relation's expression), its figures' parts, its identity
+    heads = [code + "\x1f" + (rel or "") if rel not in compact else code + "\x1f" + rel + "\x1f" + compact[rel]
+             for code, rel in zip(codes, relations)]
+    flat_parts = [(quoted if q else plain)[p] if p >= 0 else fid
+                  for fid, p, q in zip(flat, pos.tolist(), want_quote.tolist())]
+    sha256 = hashlib.sha256
     out = []
     at = 0
-    pos = pos.tolist()
-    for f, ids in zip(findings, sorted_ids):
-        parts = [f.code, f.relation or ""]
-        if f.relation and f.relation in compact:
-            parts.append(compact[f.relation])
-        table = quoted if f.code.startswith("P") else plain
-        for fid in ids:
-            p = pos[at]
-            at += 1
-            parts.append(fid if p < 0 else table[p])
-        if f.data.get("identity"):
-            parts.append(str(f.data["identity"]))
-        out.append(hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20])
+    for head, ids, data in zip(heads, sorted_ids, datas):
+        # each text hashed as it is made: its memory serves the next one's
+        n = len(ids)
+        if n == 1:
+            text = head + "\x1f" + flat_parts[at]
+        elif n:
+            text = head + "\x1f" + "\x1f".join(flat_parts[at:at + n])
+        else:
+            text = head
+        at += n
+        identity = data.get("identity")
+        if identity:     # hits tied to no figure (an uncovered mention) carry their own stable identity
+            text += "\x1f" + str(identity)
+        out.append(sha256(text.encode()).hexdigest()[:20])
     return out
 
 
@@ -396,8 +455,9 @@ def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
     ]
     if quote:
         columns.append([_js(" ".join(q.split())) for q in cells("quote")])
-    template = "[" + ", ".join(["{}"] * len(columns)) + "]"
-    return dict(zip(rows.tolist(), map(template.format, *columns)))
+    columns[0] = ["[" + x for x in columns[0]]
+    columns[-1] = [x + "]" for x in columns[-1]]
+    return dict(zip(rows.tolist(), map(", ".join, zip(*columns))))
 
 
 def _floats(values: np.ndarray) -> list[str]:

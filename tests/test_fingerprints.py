@@ -127,3 +127,66 @@ def test_positions_the_rules_noted_give_the_findings_a_search_gives(generated):
     table.named_figures["no_such_figure"] = 0
     wrong = engine.findings_of(corpus, rules, hits, {}, table)
     assert [(f.file, f.line, f.fingerprint) for f in wrong] == [(f.file, f.line, f.fingerprint) for f in searched]
+
+
+def _reference_findings(corpus, rules, hits, settings):
+    """findings_of the plain way: one Finding per hit, placed from the records, fingerprint()
+    of each, then sorted."""
+    from dataclasses import replace
+
+    severities = settings.get("severity", {})
+    out = []
+    for r in rules:
+        for hit in hits.get(r.code, ()):
+            sev = hit.severity if hit.severity is not None else severities.get(r.code, r.severity)
+            if r.code in severities:
+                sev = severities[r.code]
+            place = (corpus.files[0] if corpus.files else "", 1)
+            if hit.where is not None:
+                place = (hit.where.file, hit.where.line)
+            elif hit.relation and hit.relation in corpus.relations:
+                where = corpus.relations[hit.relation].where
+                place = (where.file, where.line)
+            elif hit.figures and hit.figures[0] in corpus.figures:
+                where = corpus.figures[hit.figures[0]].where
+                place = (where.file, where.line)
+            f = Finding(r.code, r.name, Severity(sev), hit.message, tuple(hit.figures), hit.relation, *place,
+                        tuple(hit.details), dict(hit.data), hit.headline)
+            out.append(replace(f, fingerprint=engine.fingerprint(f, corpus)))
+    out.sort(key=lambda f: (-f.severity, f.file, f.line, f.code, f.figures, f.relation or "", f.message, f.details))
+    return out
+
+
+@pytest.mark.parametrize("form", ["csv", "toml"])
+def test_findings_made_a_column_at_a_time_equal_the_plain_way(generated, form):
+    # findings_of gathers places, fingerprints and sort keys for all hits at once: the findings
+    # (every field, data too, in the same order) are those made one hit at a time
+    from dataclasses import replace
+
+    from figcheck.model import Where
+    from figcheck.rules import Context, Hit
+    from figcheck.table import FigureTable
+
+    paths = [generated / "csv"] if form == "csv" else sorted((generated / "toml").glob("*.toml"))
+    corpus = load(paths, use_cache=False)
+    table = FigureTable.from_corpus(corpus)
+    rules = [r for r in engine.selected(engine.discover()) if not r.texts]
+    hits = {r.code: list(r.check(Context(corpus, table, {})) or ()) for r in rules}
+    assert sum(map(len, hits.values())) > 50
+    rng = random.Random(3)
+    fids, rids = list(corpus.figures), list(corpus.relations)
+    some = rules[0].code
+    hits[some] = hits[some] + [
+        Hit("own place", (fids[1],), where=Where("elsewhere.toml", 7)),
+        Hit("a relation the corpus lacks", (fids[2], fids[3]), relation="r_missing"),
+        Hit("a figure the corpus lacks", ("no_such_figure", fids[4])),
+        Hit("nothing to place", (), data={"identity": "mention:1"}, severity=Severity.info),
+        Hit("listed figures", [fids[6], fids[5]], relation=rids[0] if rids else None, details=["a", "b"]),
+    ]
+    for code in hits:       # some hits raise or lower their own severity
+        hits[code] = [replace(h, severity=rng.choice(list(Severity))) if rng.random() < 0.2 else h for h in hits[code]]
+    for settings in ({}, {"severity": {some: Severity.warning, "X001": 0}}):
+        fast = engine.findings_of(corpus, rules, hits, settings, table)
+        slow = _reference_findings(corpus, rules, hits, settings)
+        assert [vars(f) for f in fast] == [vars(f) for f in slow]
+        assert all(type(f) is Finding and type(f.severity) is Severity for f in fast)

@@ -155,3 +155,121 @@ def test_rows_written_in_batches_are_one_compact_row_per_line(rows, batch):
     listed = ("[\n    " + ",\n    ".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n  ]") if rows else "[]"
     assert text == '{\n  "findings": ' + listed + ',\n  "n": 1\n}\n'
     assert text == json_format.dumps({"findings": json_format.Rows(rows), "n": 1}, end="\n")
+
+
+# every kind of text an article may hold, and some it may not: control characters, quotes and
+# backslashes (also the '",' that ends a quote inside a string), non-ASCII, lone surrogates
+_hostile_texts = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet=st.sampled_from(['"', "\\", ",", "\x00", "\x1f", "\x7f", "\n", "\t", "«", "—", "∞", "a",
+                                      "\u2028", "\ud800", "\udfff", "😀"]), max_size=12),
+    st.sampled_from(['a",', '",', '","', '\\",', '\\\\"', '"],["', "\x1b[31mred", "line\u2028break"]))
+
+
+def _json_utf8(value):
+    """json.dumps(value, ensure_ascii=False) as UTF-8, or the error its encoding raises."""
+    try:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return type(exc)
+
+
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except UnicodeEncodeError as exc:
+        return type(exc)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_hostile_texts, max_size=6))
+def test_strings_written_by_orjson_are_json_dumps_bytes(texts):
+    from figcheck.formats.json_format import utf8_strings
+
+    for text in texts:
+        assert _outcome(utf8_strings, [text]) in ([_json_utf8(text)], _json_utf8(text))
+    if all(type(_json_utf8(t)) is bytes for t in texts):
+        assert utf8_strings(texts) == [_json_utf8(t) for t in texts]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.lists(_hostile_texts, max_size=4), st.lists(_hostile_texts, max_size=4).map(tuple)),
+                max_size=5))
+def test_lists_of_strings_written_by_orjson_are_json_dumps_bytes(lists):
+    from figcheck.formats.json_format import utf8_string_lists
+
+    want = [_json_utf8(v) for v in lists]
+    if all(type(w) is bytes for w in want):
+        assert utf8_string_lists(lists) == want
+    else:       # text UTF-8 cannot hold fails as writing json.dumps's text fails
+        assert _outcome(utf8_string_lists, lists) is UnicodeEncodeError
+
+
+_data_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), _hostile_texts),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.builds(
+    lambda code, sev, msg, head, figs, rel, line, details, data, new: Finding(
+        code, "a-name", sev, msg, figs, rel, "dir/f «1».csv", line, details, data, head, "ab12", new),
+    st.sampled_from(["A001", "X001", 'P"1']), st.sampled_from(list(Severity)), _hostile_texts,
+    st.one_of(st.just(""), _hostile_texts), st.lists(_hostile_texts, max_size=3).map(tuple),
+    st.one_of(st.none(), _hostile_texts), st.integers(0, 10**9), st.lists(_hostile_texts, max_size=4).map(tuple),
+    st.dictionaries(st.text(max_size=6), _data_values, max_size=4), st.booleans()), max_size=8))
+def test_findings_written_straight_to_utf8_are_json_dumps_of_their_records(findings):
+    # --format json of an archive writes each finding's record from its attributes into UTF-8:
+    # the bytes json.dumps writes for to_json(), or the same failure where UTF-8 cannot hold a text
+    from figcheck.formats.json_format import _finding_lines
+
+    want = [_json_utf8(f.to_json()) for f in findings]
+    if all(type(w) is bytes for w in want):
+        assert _finding_lines(findings) == want
+    else:
+        assert _outcome(_finding_lines, findings) is UnicodeEncodeError
+
+
+def test_findings_of_odd_types_are_written_as_json_dumps_writes_them():
+    # values the column writers do not expect (ints among ids, a list subclass, numpy numbers)
+    # go to the C encoder: still json.dumps's bytes, and its error for what JSON cannot hold
+    import numpy as np
+    import pytest
+
+    from figcheck.formats.json_format import _finding_lines
+
+    class Ids(tuple):
+        pass
+
+    findings = [Finding("A001", "n", Severity.error, "m", (1, "b"), 7, "f", 3, Ids(("x",)), {"k": np.float64(1.5)},
+                        "", "fp", 1),
+                Finding("A001", "n", Severity.info, "m", ("a",), None, "f", True, ("d",), {1: [None, {}]}, "h", "",
+                        False)]
+    assert _finding_lines(findings) == [json.dumps(f.to_json(), ensure_ascii=False).encode() for f in findings]
+    with pytest.raises(TypeError):
+        _finding_lines([Finding("A001", "n", Severity.error, "m", (), None, "f", 1, (), {"x": object()})])
+
+
+def test_an_archive_of_findings_is_written_as_the_indented_document_reads(monkeypatch):
+    # above PRETTY_UP_TO the findings are written from their attributes as UTF-8 pieces: the
+    # document is still exactly dumps() of the records, one compact finding per line
+    from pathlib import Path
+
+    from figcheck import engine
+    from figcheck.config import load_settings
+    from figcheck.formats import json_format
+
+    root = Path(__file__).resolve().parent.parent
+    result = engine.check([root / "figures.toml"], load_settings(root), use_cache=False)
+    monkeypatch.setattr(json_format, "PRETTY_UP_TO", 0)
+    monkeypatch.setattr(json_format._FindingsToEncode, "BATCH", 1)
+    pieces = list(json_format.render_pieces(result))
+    assert any(type(p) is bytes for p in pieces)
+    text = json_format.render(result)
+    assert text == "".join(p if type(p) is str else p.decode() for p in pieces)
+    # the same document as the records written by the C encoder, one per line
+    monkeypatch.setattr(json_format, "finding_rows_if_many",
+                        lambda findings: json_format.Rows(json_format.finding_records(findings)))
+    assert text == json_format.render(result)
+    assert len(json.loads(text)["findings"]) == len(result.findings)

@@ -18,7 +18,8 @@ def render(fmt: str, result, **options) -> str:
 
 
 def render_pieces(fmt: str, result, **options):
-    """render(fmt, result) as an iterable of str pieces (one piece for formats without their own)."""
+    """render(fmt, result) as an iterable of pieces, str or UTF-8 bytes (one piece for formats
+    without their own)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     module = importlib.import_module(f"figcheck.formats.{fmt}_format")

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring
+from itertools import repeat
+from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring
+from operator import itemgetter
+
+import orjson
 
 from ..coverage import coverage_of, summary as coverage_summary
 
@@ -41,15 +45,27 @@ def finding_records(findings: list) -> list[dict]:
              "details": f.details, "data": f.data} for f in findings]
 
 
+class FindingRows(list):
+    """Findings that dumps() writes as Rows of their records (finding_records), straight from
+    their attributes into UTF-8 (_finding_lines): what an archive's many findings are written as."""
+
+
+def finding_rows_if_many(findings: list) -> list:
+    if len(findings) > PRETTY_UP_TO and findings and tuple(findings[0].to_json()) == FINDING_KEYS:
+        return FindingRows(findings)
+    return rows_if_many(finding_records(findings))
+
+
 def render(result, **options) -> str:
-    return "".join(render_pieces(result, **options))
+    return joined(render_pieces(result, **options))
 
 
 def render_pieces(result, **options):
-    """render(result) in pieces (an iterator of str), for writing without one giant string."""
+    """render(result) in pieces (an iterator of str and UTF-8 bytes), for writing without one
+    giant string."""
     doc = {
         "version": 1,
-        "findings": rows_if_many(finding_records(result.findings)),
+        "findings": finding_rows_if_many(result.findings),
         "fixed": [dict(e) for e in result.fixed],
         "summary": {
             "figures": len(result.corpus.figures), "sources": len(result.corpus.sources),
@@ -70,21 +86,63 @@ def dumps(doc, end: str = "") -> str:
 
     (The standard library's indented output runs its pure-Python encoder; the C one only
     writes compact JSON.)"""
-    return "".join(dumps_pieces(doc, end))
+    return joined(dumps_pieces(doc, end))
+
+
+def joined(pieces) -> str:
+    """The text of pieces of str and UTF-8 bytes (dumps_pieces)."""
+    return "".join(p if type(p) is str else p.decode("utf-8") for p in pieces)
+
+
+# Consecutive small pieces (a coverage entry per source) are handed on joined up to about this
+# many characters: one encode and one write each, not tens of thousands.
+_JOIN_UP_TO = 1 << 18
 
 
 def dumps_pieces(doc, end: str = ""):
-    """dumps(doc, end) as an iterator of str pieces: the members of a Rows list are encoded only
-    as they are written, a few thousand at a time, so that a document of many megabytes is never
-    held whole (as text, then as bytes) while it is written out."""
+    """dumps(doc, end) as an iterator of pieces, each str or its UTF-8 bytes: the members of a
+    Rows list are encoded only as they are written, a few thousand at a time, so that a document
+    of many megabytes is never held whole (as text, then as bytes) while it is written out."""
     out: list = []
     _write(doc, 0, out)
     out.append(end)
+    waiting: list[str] = []
+    size = 0
     for piece in out:
+        if type(piece) is str:
+            waiting.append(piece)
+            size += len(piece)
+            if size < _JOIN_UP_TO:
+                continue
+        if waiting:
+            yield "".join(waiting)
+            waiting.clear()
+            size = 0
         if type(piece) is _RowsToEncode:
             yield from piece.texts()
-        else:
-            yield piece
+        elif type(piece) is _FindingsToEncode:
+            yield from piece.lines()
+    if waiting:
+        yield "".join(waiting)
+
+
+class _FindingsToEncode:
+    """In _write's pieces: a FindingRows list, each finding's record compact on its own line,
+    as UTF-8; encoded when written, a batch at a time."""
+
+    __slots__ = ("findings", "separator")
+    # small enough that a batch's bytes reuse the memory of the one before (a fresh page costs
+    # more than the work on it)
+    BATCH = 500
+
+    def __init__(self, findings: list, separator: str):
+        self.findings, self.separator = findings, separator.encode()
+
+    def lines(self):
+        findings, separator = self.findings, self.separator
+        for start in range(0, len(findings), self.BATCH):
+            batch = separator.join(_finding_lines(findings[start:start + self.BATCH]))
+            yield separator + batch if start else batch
 
 
 class _RowsToEncode:
@@ -152,11 +210,8 @@ def _write(o, level: int, out: list) -> None:
             records = _records(list(o.values()), level + 1)
             if records is not None:     # many records of one shape (coverage per source): as columns
                 inner = _indent(level + 1)
-                first = "{" + inner
-                for k, text in zip(o, records):
-                    out.append(first + (encode_basestring(k) if type(k) is str else _key(k)) + ": " + text)
-                    first = "," + inner
-                out.append(_indent(level) + "}")
+                keys = [(encode_basestring(k) if type(k) is str else _key(k)) + ": " for k in o]
+                out.append("{" + inner + ("," + inner).join(map(str.__add__, keys, records)) + _indent(level) + "}")
                 return
         inner = _indent(level + 1)
         first = "{" + inner
@@ -166,7 +221,13 @@ def _write(o, level: int, out: list) -> None:
             _write(v, level + 1, out)
         out.append(_indent(level) + "}")
         return
-    if t is Rows:
+    if t is FindingRows and o:
+        inner = _indent(level + 1)
+        out.append("[" + inner)
+        out.append(_FindingsToEncode(o, "," + inner))
+        out.append(_indent(level) + "]")
+        return
+    if t is Rows or t is FindingRows:
         if not o:
             out.append("[]")
             return
@@ -228,18 +289,16 @@ def _records(values: list, level: int) -> list[str] | None:
     if not values or type(values[0]) is not dict or not values[0]:
         return None
     keys = tuple(values[0])
-    for v in values:
-        if type(v) is not dict or len(v) != len(keys) or tuple(v) != keys:
-            return None
+    if set(map(type, values)) != {dict} or not all(map(keys.__eq__, map(tuple, values))):
+        return None
     inner = _indent(level + 1)
-    pieces = []
-    for i, k in enumerate(keys):
+    parts: list = []
+    rows = list(map(itemgetter(*keys), values)) if len(keys) > 1 else [(v[keys[0]],) for v in values]
+    for i, (k, column) in enumerate(zip(keys, zip(*rows))):
         key = encode_basestring(k) if type(k) is str else _key(k)
-        pieces.append(("{" if i == 0 else ",") + inner + key + ": ")
-    template = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in pieces) + "{}" \
-        + (_indent(level) + "}").replace("}", "}}")
-    columns = [_column([v[k] for v in values], level + 1) for k in keys]
-    return list(map(template.format, *columns))
+        parts += [repeat(("{" if i == 0 else ",") + inner + key + ": "), _column(list(column), level + 1)]
+    parts.append(repeat(_indent(level) + "}"))
+    return list(map("".join, zip(*parts)))
 
 
 def _column(values: list, level: int) -> list[str]:
@@ -266,3 +325,172 @@ def _column(values: list, level: int) -> list[str]:
         _write(v, level, piece)
         out.append("".join(piece))
     return out
+
+
+# --- findings, straight into UTF-8 ----------------------------------------------------------------
+
+# A finding's record (finding_records) with a slot for each value's JSON, in FINDING_KEYS's order.
+_FINDING_TEMPLATE = ("{" + ", ".join(f'"{k}": %s' for k in FINDING_KEYS) + "}").encode()
+
+
+def _finding_lines(findings: list) -> list[bytes]:
+    """json.dumps(record, ensure_ascii=False).encode("utf-8") for each finding's record
+    (finding_records), byte for byte, built a column at a time: strings escaped by orjson, whose
+    escapes are json's own (tests/test_format_fast_paths.py), names and files once per distinct
+    value, the data by the C encoder. Text that UTF-8 cannot hold (a lone surrogate) fails as
+    encoding json.dumps's text would."""
+    names = {s: s.name for s in {f.severity for f in findings}}
+    messages = [f.message for f in findings]
+    headlines = [f.headline or f.message for f in findings]
+    figures = [f.figures for f in findings]
+    details = [f.details for f in findings]
+    prints = [f.fingerprint for f in findings]
+    texts = _texts_at_once([messages, headlines, prints], [figures, details])
+    if texts is not None:
+        messages, headlines, prints, figures, details = texts
+    else:
+        messages, headlines, prints = utf8_strings(messages), utf8_strings(headlines), utf8_strings(prints)
+        figures, details = utf8_string_lists(figures), utf8_string_lists(details)
+    columns = [
+        _each_few([f.code for f in findings]),
+        _each_few([f.name for f in findings]),
+        _each_few([names[f.severity] for f in findings]),
+        messages,
+        headlines,
+        figures,
+        _strings_or_null([f.relation for f in findings]),
+        _each_few([f.file for f in findings]),
+        _each([f.line for f in findings]),
+        prints,
+        _each([f.new for f in findings]),
+        details,
+        _utf8_jsons([f.data for f in findings]),
+    ]
+    return list(map((_FINDING_TEMPLATE if texts is None else _FINDING_TEMPLATE_BODIES).__mod__, zip(*columns)))
+
+
+# The same with the quotes of message, headline and fingerprint in the template (_texts_at_once)
+_FINDING_TEMPLATE_BODIES = ("{" + ", ".join(f'"{k}": "%s"' if k in ("message", "headline", "fingerprint")
+                                            else f'"{k}": %s' for k in FINDING_KEYS) + "}").encode()
+
+
+def _texts_at_once(columns: list, list_columns: list) -> list[list[bytes]] | None:
+    """The findings' strings (columns of strings, then columns of lists of strings) escaped into
+    UTF-8 by one orjson call: a column of strings as their bodies (without the quotes), a column
+    of lists as their JSON. orjson writes the list of all of them as '["a","b",...]'; where no
+    string holds a quote (just two per string) and none is a lone comma, '","' stands only
+    between two strings, and splitting there is exact. None where that does not hold, or a
+    value is not a str (the callers then write column by column)."""
+    strings: list = [x for column in columns for x in column]
+    if not all(type(v) is tuple or type(v) is list for column in list_columns for v in column):
+        return None
+    counts = [list(map(len, column)) for column in list_columns]
+    strings += [x for column in list_columns for v in column for x in v]
+    if not strings or not set(map(type, strings)) <= {str} or "," in strings:
+        return None
+    try:
+        written = orjson.dumps(strings)
+    except orjson.JSONEncodeError:      # a lone surrogate
+        return None
+    if written.count(b'"') != 2 * len(strings):
+        return None
+    bodies = written[2:-2].split(b'","')
+    if len(bodies) != len(strings):
+        return None
+    out = []
+    at = 0
+    for column in columns:
+        out.append(bodies[at:at + len(column)])
+        at += len(column)
+    for lengths in counts:
+        lists = []
+        for n in lengths:
+            if n:
+                lists.append(b'["' + b'", "'.join(bodies[at:at + n]) + b'"]')
+                at += n
+            else:
+                lists.append(b"[]")
+        out.append(lists)
+    return out
+
+
+def _utf8_json(value) -> bytes:
+    return _COMPACT.encode(value).encode("utf-8")
+
+
+def _utf8_jsons(values: list) -> list[bytes]:
+    """_utf8_json of each value, by one C encoder made for them all (JSONEncoder.encode makes
+    one per call, a third of the time of a finding's data)."""
+    if _c_make_encoder is None:
+        return list(map(_utf8_json, values))
+    encode = _c_make_encoder({}, _COMPACT.default, encode_basestring, None, _COMPACT.key_separator,
+                             _COMPACT.item_separator, False, False, True)
+    out = []
+    join = "".join
+    for v in values:
+        if type(v) is str:      # what JSONEncoder.encode writes itself
+            out.append(encode_basestring(v).encode("utf-8"))
+        else:
+            out.append(join(encode(v, 0)).encode("utf-8"))
+    return out
+
+
+def utf8_strings(values: list) -> list[bytes]:
+    """json.dumps(v, ensure_ascii=False).encode("utf-8") of each value, by orjson where it is a
+    str (the same escapes), by the C encoder otherwise."""
+    try:
+        if set(map(type, values)) <= {str}:
+            return list(map(orjson.dumps, values))
+    except orjson.JSONEncodeError:      # a lone surrogate: json's text, which UTF-8 refuses
+        pass
+    return list(map(_utf8_json, values))
+
+
+def utf8_string_lists(values: list) -> list[bytes]:
+    """utf8_strings of lists or tuples of strings. orjson writes them without the space
+    json.dumps puts after each comma. Where no member holds a quote (the list's JSON has just
+    two quotes per member) and none is just a comma, '","' stands only between two members,
+    and putting the space back there is exact. Other lists by the C encoder."""
+    kinds = set(map(type, values))
+    if not kinds <= {tuple, list} or not set(map(type, [x for v in values for x in v])) <= {str}:
+        return list(map(_utf8_json, values))
+    out = []
+    dumps = orjson.dumps
+    for v in values:
+        try:
+            written = dumps(v)
+        except orjson.JSONEncodeError:      # a lone surrogate: json's text, which UTF-8 refuses
+            written = _utf8_json(v)
+        else:
+            if len(v) > 1:
+                if written.count(b'"') == 2 * len(v) and "," not in v:
+                    written = written.replace(b'","', b'", "')
+                else:
+                    written = _utf8_json(v)
+        out.append(written)
+    return out
+
+
+def _strings_or_null(values: list) -> list[bytes]:
+    """utf8_strings of a column of strings and None (a finding's relation)."""
+    written = iter(utf8_strings([v for v in values if v is not None]))
+    return [b"null" if v is None else next(written) for v in values]
+
+
+def _each(values: list) -> list[bytes]:
+    """The JSON of each of a column of ints, bools or None (what line and new hold)."""
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return [b"%d" % v for v in values]
+    if kinds <= {bool, type(None)}:
+        return [b"true" if v is True else b"false" if v is False else b"null" for v in values]
+    return list(map(_utf8_json, values))
+
+
+def _each_few(values: list) -> list[bytes]:
+    """The JSON of each of a column of few distinct values (codes, names, files), each written once."""
+    try:
+        written = {v: _utf8_json(v) for v in set(values)}
+    except TypeError:       # unhashable: one by one
+        return list(map(_utf8_json, values))
+    return list(map(written.__getitem__, values))

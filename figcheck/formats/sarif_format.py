@@ -8,7 +8,7 @@ baseline was applied; services ignore it and match on their own, figcheck's exit
 from __future__ import annotations
 
 from . import relative_uri
-from .json_format import dumps_pieces, rows_if_many
+from .json_format import dumps_pieces, joined, rows_if_many
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -68,7 +68,7 @@ def _result(finding, rule_index: dict[str, int], root, baseline_applied: bool) -
 
 
 def render(result, root=None, **options) -> str:
-    return "".join(render_pieces(result, root, **options))
+    return joined(render_pieces(result, root, **options))
 
 
 def render_pieces(result, root=None, **options):
