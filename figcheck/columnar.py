@@ -213,9 +213,10 @@ def _number_or_text(value):
 
 
 def _clean_quantities(df: TextTable, shown: str):
-    """The quantities as records when every row is valid (checked per column), else None."""
+    """The quantities (a frames.QuantityFrame) when every row is valid (checked per column), else None."""
+    from .frames import QuantityFrame
     from .load import KEY_ID, _unit_problem, fullmatch
-    from .model import KINDS, Quantity, Where
+    from .model import KINDS
 
     n = len(df)
     column = {c: (df[c].to_numpy(dtype=object) if c in df.columns else repeated("", n))
@@ -233,11 +234,9 @@ def _clean_quantities(df: TextTable, shown: str):
         return None
     flags = (exhaustive == "true").to_numpy().tolist()
     part_of = [p or None for p in column["part_of"].tolist()]
-    keys = column["key"].tolist()
-    # map over lists: a record costs its constructor only (a comprehension over numpy arrays twice that)
-    wheres = map(Where, repeated(shown, n).tolist(), range(FIRST_ROW, n + FIRST_ROW))
-    return dict(zip(keys, map(Quantity, keys, column["description"].tolist(), column["kind"].tolist(),
-                              column["unit"].tolist(), wheres, part_of, flags)))
+    # as columns: a record is made when a rule asks for one
+    return QuantityFrame(column["key"].tolist(), column["description"].tolist(), column["kind"].tolist(),
+                         column["unit"].tolist(), part_of, flags, shown, FIRST_ROW)
 
 
 def _read_or_error(file: Path, shown: str):
@@ -320,11 +319,12 @@ def _clean_sources(df: TextTable, shown: str, folder: Path):
 
 
 def _read_archive(path: Path, display: str) -> Part:
-    from .load import _in_thread
+    from .load import _in_thread, source_texts
 
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
+    clean = texts = None
     # relations.csv: parsed in a thread from the start (arrow's parser needs no GIL), beside the
     # figures file; each file is parsed by one thread, so the two use both cores
     relations = None
@@ -352,6 +352,11 @@ def _read_archive(path: Path, display: str) -> Part:
         if _check_columns(kind, df, shown, problems):
             _empty_required(kind, df, shown, problems)
             tables[kind] = (df, shown)
+        if kind == "source" and "source" in tables:
+            clean = _clean_sources(df, shown, folder)
+            if clean is not None:
+                # the texts: read in a thread while arrow parses the other tables without the GIL
+                texts = _in_thread(source_texts, *clean)
 
     def small(kind, typed=None):
         if kind not in tables:
@@ -366,7 +371,6 @@ def _read_archive(path: Path, display: str) -> Part:
             t["published"] = _date_or_text(t["published"])
         return t
 
-    clean = _clean_sources(*tables["source"], folder) if "source" in tables else None
     if clean is not None:
         sources, file_lines = clean
         unusable_published = set()
@@ -428,4 +432,4 @@ def _read_archive(path: Path, display: str) -> Part:
                                                rows, problems, columnar=True)
     else:
         groups, relations = [], empty_relations()
-    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups)
+    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups, texts)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .model import Figure, Period, Relation, Where
+from .model import Figure, Period, Quantity, Relation, Where
 
 # The figure frame's columns: the model's fields, periods split into start/end/text.
 FIGURE_COLUMNS = (
@@ -275,3 +275,62 @@ class RelationFrame(_IdFrame):
 
     def __repr__(self) -> str:
         return f"<RelationFrame of {len(self)} relations>"
+
+
+class QuantityFrame(Mapping):
+    """{quantity key: Quantity}, backed by one list per field: an archive declares a couple of
+    hundred thousand quantities, and the rules look a few of them up by key (a record is made
+    then, and kept) or read one field of every quantity (`field`). Quantity i was written at
+    line `first_line + i` of `file`."""
+
+    def __init__(self, keys: list, description: list, kind: list, unit: list, part_of: list,
+                 exhaustive: list, file: str, first_line: int):
+        self._keys = keys
+        self._fields = {"key": keys, "description": description, "kind": kind, "unit": unit,
+                        "part_of": part_of, "exhaustive": exhaustive}
+        self.file, self.first_line = file, first_line
+        self._records: dict[str, Quantity] = {}
+
+    @functools.cached_property
+    def _position(self) -> dict:
+        return dict(zip(self._keys, range(len(self._keys))))
+
+    def field(self, name: str) -> list:
+        """One field of every quantity, in the mapping's order (do not change it)."""
+        return self._fields[name]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __contains__(self, key) -> bool:
+        try:
+            return key in self._position
+        except TypeError:   # unhashable: no key
+            return False
+
+    def __getitem__(self, key) -> Quantity:
+        record = self._records.get(key) if isinstance(key, str) else None
+        if record is None:
+            try:
+                i = self._position[key]
+            except (KeyError, TypeError):
+                raise KeyError(key) from None
+            f = self._fields
+            record = self._records[key] = Quantity(
+                self._keys[i], f["description"][i], f["kind"][i], f["unit"][i],
+                Where(self.file, self.first_line + i), f["part_of"][i], f["exhaustive"][i])
+        return record
+
+    def __repr__(self) -> str:
+        return f"<QuantityFrame of {len(self)} quantities>"
+
+
+def quantity_field(quantities, name: str) -> list:
+    """One field of every quantity of `quantities` (a dict of Quantity or a QuantityFrame), in
+    its order: from the frame's column, not a record per quantity."""
+    if isinstance(quantities, QuantityFrame):
+        return quantities.field(name)
+    return [getattr(q, name) for q in quantities.values()]

@@ -527,6 +527,10 @@ class Part:
     problems: list
     source_file_lines: dict
     relation_groups: list = dc_field(default_factory=list)   # figcheck.relations.ShapeGroup, rows of `relations`
+    # what waits for (texts, problems) of read_source_texts when the reader started reading the
+    # texts early, in a thread (columnar archives); None: read when asked (a part is cached
+    # without it)
+    texts: object = dc_field(default=None, compare=False, repr=False)
 
 
 class Entries(_Collector):
@@ -1426,6 +1430,14 @@ def _read_bytes(path: str, size: int = 1 << 16):
 
 def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     """The sources of a part with their texts read, and the problems reading them."""
+    if part.texts is not None:   # being read since the part's sources were known
+        return part.texts()
+    return source_texts(part.sources, part.source_file_lines)
+
+
+def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
+    """(sources with their texts read, the problems reading them); `file_lines`: where each
+    source's `file` is written, where it differs from the source's own line."""
     import operator
     from concurrent.futures import ThreadPoolExecutor
 
@@ -1433,7 +1445,7 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     # many small files. From the page cache, one thread reads them fastest (threads only add
     # switching: 0.25 s of CPU for 25k files, 0.85 s with 8 threads); from a slow disk, reading
     # releases the GIL and a few threads overlap the waits. The first files tell which it is.
-    items = list(part.sources.items())
+    items = list(sources.items())
     paths = [src.path for _, src in items]
     probe = paths[:256]
     started = time.perf_counter()
@@ -1455,7 +1467,7 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     fields_of, text_at = operator.attrgetter(*SOURCE_FIELDS), SOURCE_FIELDS.index("text")
     for (sid, src), (data, error) in zip(items, contents):
         text = ""
-        line = part.source_file_lines.get(sid, src.where.line)
+        line = file_lines.get(sid, src.where.line)
         try:
             if error is not None:
                 raise error
@@ -1770,12 +1782,12 @@ def decode_toml(data: bytes, display: str) -> str:
 def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None) -> Corpus:
     """Load and validate figures files (TOML) and archives (CSV/Parquet); raise LoadError
     listing every problem. Figures and relations stay columns (figcheck.frames)."""
-    from .frames import FigureFrame, RelationFrame, empty_figures, join_frames
+    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, join_frames
     from .relations import filter_groups, merge_groups
 
     problems: list[Problem] = []
     sources, quantities = {}, {}
-    figure_parts, relation_parts, group_parts = [], [], []
+    figure_parts, relation_parts, group_parts, quantity_parts = [], [], [], []
     rates, skips, files = [], [], []
     items = [(Path(p), display_path(Path(p))) for p in paths]
     key_lines = KeyLines()
@@ -1790,7 +1802,10 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
             continue
         read.append((display, part))
         problems.extend(part.problems)
+        quantity_parts.append(part.quantities)
         for table, new, what in ((sources, part.sources, "source"), (quantities, part.quantities, "quantity")):
+            if what == "quantity" and len(items) == 1:   # one input: its keys are distinct, no merge
+                continue
             for key, item in new.items():
                 if key in table:
                     problems.append(Problem(item.where.file, item.where.line,
@@ -1803,6 +1818,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         rates.extend(part.rates)
         skips.extend(part.skips)
 
+    if len(items) == 1 and quantity_parts:   # an archive's QuantityFrame as it is (no record per quantity)
+        quantities = quantity_parts[0] if isinstance(quantity_parts[0], QuantityFrame) else dict(quantity_parts[0])
     if not figure_parts:   # every file unreadable: nothing to concatenate
         figures, relations = empty_figures(), empty_relations()
     else:
@@ -1924,12 +1941,13 @@ class KeyLines:
 
 def _check_references(figures, relations, sources, quantities, rates, skips, key_lines=None) -> list[Problem]:
     """References between files, once every file is in: column operations over the frames."""
+    from .frames import quantity_field
     from .units import unit_info
 
     key_lines = KeyLines() if key_lines is None else key_lines
     problems = []
     # only the quantities that name a whole can be wrong here
-    for q in [q for q in quantities.values() if q.part_of is not None]:
+    for q in [quantities[k] for k, p in zip(quantities, quantity_field(quantities, "part_of")) if p is not None]:
         line = lambda: key_lines.at("quantity", q.where.file, q.where.line, "part_of", name=q.key)  # noqa: E731
         if q.part_of is not None and q.part_of not in quantities:
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
@@ -1945,11 +1963,12 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     # per distinct quantity: whether it is known, and its unit (code -1, a missing quantity, takes
     # the last entry of each per-distinct list: None, NaN)
     q_codes, q_uniques = pd.factorize(figures["quantity"].to_numpy(dtype=object))
-    q_found = list(map(quantities.get, q_uniques)) + [None]   # the keys are text: nothing else is found
-    known_quantity = np.fromiter((q is not None for q in q_found), dtype=bool, count=len(q_found))[q_codes]
+    # each distinct quantity's unit, None where it is no quantity (the keys are text: nothing else is found)
+    q_unit = _quantity_units(quantities, q_uniques) + [None]
+    known_quantity = np.fromiter((u is not None for u in q_unit), dtype=bool, count=len(q_unit))[q_codes]
     each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
-    unit_of_quantity = np.array([np.nan if q is None else q.unit for q in q_found], dtype=object)
+    unit_of_quantity = np.array([np.nan if u is None else u for u in q_unit], dtype=object)
     quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
     qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
     u_codes, u_uniques = pd.factorize(figures["unit"].to_numpy(dtype=object))
@@ -1996,6 +2015,19 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
                 problems.append(Problem(w.file, key_lines.at(kind, w.file, w.line, "source"),
                                         f"{kind}: unknown source {item.source!r}"))
     return problems
+
+
+def _quantity_units(quantities, keys) -> list:
+    """The unit of each of `keys` among `quantities` (a dict or a frames.QuantityFrame), None
+    where it is none of them."""
+    from .frames import QuantityFrame
+
+    if isinstance(quantities, QuantityFrame):
+        position, units = quantities._position, quantities.field("unit")
+        found = [position.get(k) if isinstance(k, str) else None for k in keys]
+        return [None if i is None else units[i] for i in found]
+    found = [quantities.get(k) if isinstance(k, str) else None for k in keys]
+    return [None if q is None else q.unit for q in found]
 
 
 def _keys_of(values: np.ndarray, table) -> np.ndarray:
