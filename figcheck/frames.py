@@ -62,6 +62,47 @@ def figure_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame(data, copy=False)
 
 
+# --- codes of text columns the loader already has ------------------------------------------------
+#
+# A columnar loader reads repeated text (source ids, quantity keys, units) as dictionary codes;
+# the reference checks then ask which distinct values are known. Kept here for the frame the
+# loader built (by identity: a frame derived from it is factorized anew), they spare a hash pass
+# over a million cells per column.
+
+_KNOWN_CODES: list = []   # (weak reference to a frame, {column: (codes, distinct values)})
+
+
+def remember_codes(frame: pd.DataFrame, column: str, codes: np.ndarray, uniques: np.ndarray) -> None:
+    """Note that frame[column] == uniques[codes] (codes index uniques; no missing cells)."""
+    import weakref
+
+    for ref, known in _KNOWN_CODES:
+        if ref() is frame:
+            known[column] = (codes, uniques)
+            return
+    _KNOWN_CODES[:] = [(ref, known) for ref, known in _KNOWN_CODES if ref() is not None][-3:]
+    _KNOWN_CODES.append((weakref.ref(frame), {column: (codes, uniques)}))
+
+
+def known_codes(frame: pd.DataFrame, column: str):
+    """(codes, distinct values) of frame[column] as remember_codes noted them, else None."""
+    for ref, known in _KNOWN_CODES:
+        if ref() is frame and column in known and len(known[column][0]) == len(frame):
+            return known[column]
+    return None
+
+
+def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(frame[column]) up to the numbering: (codes, distinct values), -1 for a
+    missing cell. The loader's codes where it noted them (remember_codes), which may also
+    number values no row has."""
+    known = known_codes(frame, column)
+    if known is not None:
+        return known
+    codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
+    return codes, np.asarray(uniques, dtype=object)
+
+
 class FrameColumns:
     """A frame as a cache entry holds it: its row count and columns, each (name, values, None)
     or, for a text column, (name, integer codes, its distinct strings). The files of a corpus
@@ -294,6 +335,15 @@ class QuantityFrame(Mapping):
     @functools.cached_property
     def _position(self) -> dict:
         return dict(zip(self._keys, range(len(self._keys))))
+
+    @functools.cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(np.array(self._keys, dtype=object), dtype=object)
+
+    def positions(self, keys) -> np.ndarray:
+        """Each key's position among the quantities, -1 where it is none (one hash lookup per
+        key in C, where a dict would be asked from Python)."""
+        return self._index.get_indexer(np.asarray(keys, dtype=object))
 
     def field(self, name: str) -> list:
         """One field of every quantity, in the mapping's order (do not change it)."""

@@ -1022,7 +1022,25 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "of": extras["of"][rows], "part": extras["part"][rows],
         "between_a": between_a[rows], "between_b": between_b[rows],
     }
-    return figure_frame(frame)
+    out = figure_frame(frame)
+    if columnar and keep.all():   # the codes arrow gave, for the reference checks (frames.column_codes)
+        written = {key: cols.get(key) for key in ("source", "quantity", "unit", "of", "part")}
+        if between is None:
+            written["between_a"] = written["between_b"] = None
+        _remember_text_codes(out, written)
+    return out
+
+
+def _remember_text_codes(frame: pd.DataFrame, columns: dict) -> None:
+    """frames.remember_codes for each column of `columns` that is categorical (or None: a
+    column nobody wrote, "" in every row)."""
+    from .frames import remember_codes
+
+    for name, values in columns.items():
+        if values is None:
+            remember_codes(frame, name, np.broadcast_to(np.intp(0), len(frame)), np.array([""], dtype=object))
+        elif isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+            remember_codes(frame, name, values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object))
 
 
 def repeated(value, n: int) -> np.ndarray:
@@ -1296,7 +1314,8 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
                 keep[i] = False
         column[key] = out
     ids = pd.Series(column["id"], dtype=object)
-    bad = keep & ~fullmatch(ids, KEY_ID, all_text=columnar)
+    # an archive's ids matched as the arrow strings they were read as
+    bad = keep & ~fullmatch(cols["id"] if columnar else ids, KEY_ID, all_text=columnar)
     for i in np.flatnonzero(bad):
         problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
     if columnar and keep.all():   # every id is text here: no missing ones to leave out
@@ -1333,11 +1352,14 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     kept = len(rows)
     if kept == n:   # every row kept (the common case): the columns as they are, not gathered
         rows = slice(None)
-    return groups, relation_frame({
+    frame = relation_frame({
         "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
         "quote": column["quote"][rows], "note": column["note"][rows],
         "file": repeated(display, kept), "line": np.asarray(id_line)[rows],
     })
+    if columnar and kept == n:   # the codes arrow gave, for the reference checks
+        _remember_text_codes(frame, {"source": cols.get("source")})
+    return groups, frame
 
 
 def _empty_cells(values: pd.Series) -> np.ndarray:
@@ -1941,7 +1963,7 @@ class KeyLines:
 
 def _check_references(figures, relations, sources, quantities, rates, skips, key_lines=None) -> list[Problem]:
     """References between files, once every file is in: column operations over the frames."""
-    from .frames import quantity_field
+    from .frames import column_codes, known_codes, quantity_field
     from .units import unit_info
 
     key_lines = KeyLines() if key_lines is None else key_lines
@@ -1958,11 +1980,11 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
         for r in figures[mask].itertuples(index=False):
             problems.append(Problem(r.file, key_lines.at("figure", r.file, int(r.line), key), message(r)))
 
-    each(~_keys_of(figures["source"].to_numpy(), sources),
+    each(~_keys_of_codes(*column_codes(figures, "source"), sources),
          lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
     # per distinct quantity: whether it is known, and its unit (code -1, a missing quantity, takes
     # the last entry of each per-distinct list: None, NaN)
-    q_codes, q_uniques = pd.factorize(figures["quantity"].to_numpy(dtype=object))
+    q_codes, q_uniques = column_codes(figures, "quantity")
     # each distinct quantity's unit, None where it is no quantity (the keys are text: nothing else is found)
     q_unit = _quantity_units(quantities, q_uniques) + [None]
     known_quantity = np.fromiter((u is not None for u in q_unit), dtype=bool, count=len(q_unit))[q_codes]
@@ -1971,7 +1993,7 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     unit_of_quantity = np.array([np.nan if u is None else u for u in q_unit], dtype=object)
     quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
     qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
-    u_codes, u_uniques = pd.factorize(figures["unit"].to_numpy(dtype=object))
+    u_codes, u_uniques = column_codes(figures, "unit")
     pair_codes = (u_codes.astype(np.int64) + 1) * (len(qu_uniques) + 1) + qu_codes[q_codes]
     if known_quantity.any():
         # each pair's first row, in row order (hashed: a sort of a million codes costs more)
@@ -1994,6 +2016,9 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
                  "unit")
     ids = None
     for key, column in (("of", "of"), ("part", "part"), ("between", "between_a"), ("between", "between_b")):
+        known = known_codes(figures, column)
+        if known is not None and not (known[1] != "").any():   # no row names a figure here
+            continue
         values = figures[column].to_numpy(dtype=object)
         given = values != ""     # a column nobody wrote holds one "" (cheaply compared) throughout
         if not given.any():
@@ -2005,7 +2030,7 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
         given[rows] = ~np.fromiter((v in ids for v in named), dtype=bool, count=len(named))[codes]
         each(given, lambda r, key=key, column=column:
              f"figure {r.id!r}: {key} {getattr(r, column)!r} is not a figure id", key)
-    for r in relations[~_keys_of(relations["source"].to_numpy(), sources)].itertuples(index=False):
+    for r in relations[~_keys_of_codes(*column_codes(relations, "source"), sources)].itertuples(index=False):
         problems.append(Problem(r.file, key_lines.at("relation", r.file, int(r.line), "source"),
                                 f"relation {r.id!r}: unknown source {r.source!r}"))
     for kind, items in (("rate", rates), ("skip", skips)):
@@ -2023,11 +2048,17 @@ def _quantity_units(quantities, keys) -> list:
     from .frames import QuantityFrame
 
     if isinstance(quantities, QuantityFrame):
-        position, units = quantities._position, quantities.field("unit")
-        found = [position.get(k) if isinstance(k, str) else None for k in keys]
-        return [None if i is None else units[i] for i in found]
+        found = quantities.positions(keys).tolist()
+        units = quantities.field("unit")
+        return [None if i < 0 else units[i] for i in found]
     found = [quantities.get(k) if isinstance(k, str) else None for k in keys]
     return [None if q is None else q.unit for q in found]
+
+
+def _keys_of_codes(codes: np.ndarray, uniques, table) -> np.ndarray:
+    """_keys_of for a column given as (codes, distinct values), -1 a missing cell."""
+    found = np.fromiter((u in table for u in uniques), dtype=bool, count=len(uniques))
+    return np.append(found, False)[codes]
 
 
 def _keys_of(values: np.ndarray, table) -> np.ndarray:

@@ -76,5 +76,7 @@ def test_quantity_frame_reads_like_the_dict_of_records(tmp_path_factory, table):
     for key in [*reference, "q_nope", 3, None]:
         assert (key in frame) == (key in reference)
         assert frame.get(key) == reference.get(key)
+    asked = [*reference, "q_nope", None, float("nan"), 3][::-1]
+    assert frame.positions(asked).tolist() == [list(reference).index(k) if k in reference else -1 for k in asked]
     for key in reference:   # a record is made once and kept
         assert frame[key] is frame[key]
