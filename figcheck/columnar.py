@@ -240,11 +240,25 @@ def _clean_quantities(df: TextTable, shown: str):
 
 
 def _read_or_error(file: Path, shown: str):
-    """The table, or the LoadError reading it raised (for _relation_table to raise)."""
+    """The table, or the LoadError reading it raised (for _relation_table to raise). The
+    expressions are grouped by shape here too (`table.grouped`, for validate_relations when it
+    keeps every row): numpy scans their bytes without the GIL while the figures are checked."""
+    from .relations import group_relations
+
     try:
-        return read_table(file, shown, ARROW_COLUMNS["relation"])
+        table = read_table(file, shown, ARROW_COLUMNS["relation"])
     except LoadError as exc:
         return exc
+    table.grouped = None
+    # the Python strings of the ids and expressions, made here while the main thread parses the
+    # figures file without the GIL
+    table.objects = {c: table[c].to_numpy(dtype=object) for c in ("id", "expr") if c in table.columns}
+    if "expr" in table.columns:
+        try:
+            table.grouped = group_relations(table["expr"], arrow_names=True)
+        except Exception:   # grouped again where validate_relations needs it (and fails as it fails)
+            table.grouped = None
+    return table
 
 
 def _relation_table(read, shown: str) -> tuple[TextTable, str]:
@@ -413,13 +427,14 @@ def _read_archive(path: Path, display: str) -> Part:
         if _check_columns("relation", df, shown, problems):
             _empty_required("relation", df, shown, problems)
             tables["relation"] = (df, shown)
-    figures_df, figures_shown = tables.get("figure", (None, display_path(folder / f"figures{suffix}")))
+    figures_df, figures_shown = tables.pop("figure", (None, display_path(folder / f"figures{suffix}")))
     if figures_df is not None:
         n = len(figures_df)
         rows = np.arange(n, dtype=np.int64) + FIRST_ROW
         cols = {c: figures_df[c] for c in figures_df.columns}   # every cell is text here
         figures = validate_figures(cols, n, figures_shown, lambda i, key: int(rows[i]), rows, sources,
                                    problems, columnar=True, unusable_published=unusable_published)
+        del cols, figures_df   # the table as read: freed before the relations are checked
     else:
         from .frames import empty_figures
 
@@ -429,7 +444,8 @@ def _read_archive(path: Path, display: str) -> Part:
         n = len(df)
         rows = np.arange(n, dtype=np.int64) + FIRST_ROW
         groups, relations = validate_relations({c: df[c] for c in df.columns}, n, shown, lambda i, key: int(rows[i]),
-                                               rows, problems, columnar=True)
+                                               rows, problems, columnar=True, grouped=getattr(df, "grouped", None),
+                                               objects=getattr(df, "objects", None))
     else:
         groups, relations = [], empty_relations()
     return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups, texts)

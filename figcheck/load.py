@@ -1278,9 +1278,11 @@ def _safe_period_uncached(value):
 # --- relations, validated as columns ----------------------------------------------------------
 
 def validate_relations(cols: dict, n: int, display: str, line_of, id_line, problems: list,
-                       columnar: bool = False) -> tuple[list, pd.DataFrame]:
+                       columnar: bool = False, grouped=None, objects=None) -> tuple[list, pd.DataFrame]:
     """Raw relation columns → the relation frame (id, source, expr, quote, note, file, line,
-    syntax checked per shape)."""
+    syntax checked per shape). `grouped`: group_relations(cols["expr"], arrow_names=True)
+    when the reader has it, used if every row is kept; `objects`: {key: cols[key].to_numpy(dtype=object)}
+    for the columns the reader has made so."""
     def problem(i, key, message):
         problems.append(Problem(display, line_of(int(i), key), message))
 
@@ -1294,7 +1296,8 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
             column[key] = np.full(n, "", dtype=object)
             continue
         if columnar:
-            column[key] = values.to_numpy(dtype=object)
+            made = (objects or {}).get(key)
+            column[key] = made if made is not None else values.to_numpy(dtype=object)
             if required:
                 keep &= ~_empty_cells(values)
             continue
@@ -1339,8 +1342,9 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     rows = np.flatnonzero(keep)
     groups = []
     if len(rows):
-        exprs = cols["expr"] if columnar and keep.all() else pd.Series(column["expr"][rows], dtype=object)
-        groups, syntax = group_relations(exprs, arrow_names=columnar)
+        every = columnar and keep.all()
+        exprs = cols["expr"] if every else pd.Series(column["expr"][rows], dtype=object)
+        groups, syntax = grouped if every and grouped is not None else group_relations(exprs, arrow_names=columnar)
         parsed = np.ones(len(rows), dtype=bool)
         for k, message in sorted(syntax.items()):
             i = rows[k]
@@ -1977,6 +1981,8 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r} cannot be part of itself"))
 
     def each(mask, message, key):
+        if not mask.any():   # itertuples makes a namedtuple class even for no rows
+            return
         for r in figures[mask].itertuples(index=False):
             problems.append(Problem(r.file, key_lines.at("figure", r.file, int(r.line), key), message(r)))
 
