@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
+from figcheck.frames import quantity_field
 from figcheck.intervals import Intervals, meet
 from figcheck.rules import Example, Hit, Severity, rule
 
@@ -52,7 +53,8 @@ as_of = "{part_as_of}"
 def part_whole_pairs(ctx):
     """Every (part figure, whole figure) pair through `part_of`, as row arrays."""
     df = ctx.table.df
-    parents = {q.key: q.part_of for q in ctx.corpus.quantities.values() if q.part_of}
+    quantities = ctx.corpus.quantities
+    parents = {k: p for k, p in zip(quantities, quantity_field(quantities, "part_of")) if p}
     if not parents:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     comparable = _comparable(df, ctx.table)
@@ -195,8 +197,11 @@ def parts_do_not_sum_to_whole(ctx):
     quantities = df["quantity"].to_numpy()
     comparable = _comparable(df, ctx.table)
     start, end = df["period_start"].to_numpy(), df["period_end"].to_numpy()
-    for whole_q in [q for q in ctx.corpus.quantities.values() if q.exhaustive]:
-        part_keys = [q.key for q in ctx.corpus.quantities.values() if q.part_of == whole_q.key]
+    declared = ctx.corpus.quantities
+    # one field of every quantity, not a record each (an archive declares a couple of hundred thousand)
+    part_of = quantity_field(declared, "part_of")
+    for whole_q in [declared[k] for k, e in zip(declared, quantity_field(declared, "exhaustive")) if e]:
+        part_keys = [k for k, p in zip(declared, part_of) if p == whole_q.key]
         if not part_keys:
             continue
         for w in np.flatnonzero((quantities == whole_q.key) & comparable):

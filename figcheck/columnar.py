@@ -213,9 +213,10 @@ def _number_or_text(value):
 
 
 def _clean_quantities(df: TextTable, shown: str):
-    """The quantities as records when every row is valid (checked per column), else None."""
+    """The quantities (a frames.QuantityFrame) when every row is valid (checked per column), else None."""
+    from .frames import QuantityFrame
     from .load import KEY_ID, _unit_problem, fullmatch
-    from .model import KINDS, Quantity, Where
+    from .model import KINDS
 
     n = len(df)
     column = {c: (df[c].to_numpy(dtype=object) if c in df.columns else repeated("", n))
@@ -233,19 +234,31 @@ def _clean_quantities(df: TextTable, shown: str):
         return None
     flags = (exhaustive == "true").to_numpy().tolist()
     part_of = [p or None for p in column["part_of"].tolist()]
-    keys = column["key"].tolist()
-    # map over lists: a record costs its constructor only (a comprehension over numpy arrays twice that)
-    wheres = map(Where, repeated(shown, n).tolist(), range(FIRST_ROW, n + FIRST_ROW))
-    return dict(zip(keys, map(Quantity, keys, column["description"].tolist(), column["kind"].tolist(),
-                              column["unit"].tolist(), wheres, part_of, flags)))
+    # as columns: a record is made when a rule asks for one
+    return QuantityFrame(column["key"].tolist(), column["description"].tolist(), column["kind"].tolist(),
+                         column["unit"].tolist(), part_of, flags, shown, FIRST_ROW)
 
 
 def _read_or_error(file: Path, shown: str):
-    """The table, or the LoadError reading it raised (for _relation_table to raise)."""
+    """The table, or the LoadError reading it raised (for _relation_table to raise). The
+    expressions are grouped by shape here too (`table.grouped`, for validate_relations when it
+    keeps every row): numpy scans their bytes without the GIL while the figures are checked."""
+    from .relations import group_relations
+
     try:
-        return read_table(file, shown, ARROW_COLUMNS["relation"])
+        table = read_table(file, shown, ARROW_COLUMNS["relation"])
     except LoadError as exc:
         return exc
+    table.grouped = None
+    # the Python strings of the ids and expressions, made here while the main thread parses the
+    # figures file without the GIL
+    table.objects = {c: table[c].to_numpy(dtype=object) for c in ("id", "expr") if c in table.columns}
+    if "expr" in table.columns:
+        try:
+            table.grouped = group_relations(table["expr"], arrow_names=True)
+        except Exception:   # grouped again where validate_relations needs it (and fails as it fails)
+            table.grouped = None
+    return table
 
 
 def _relation_table(read, shown: str) -> tuple[TextTable, str]:
@@ -320,11 +333,12 @@ def _clean_sources(df: TextTable, shown: str, folder: Path):
 
 
 def _read_archive(path: Path, display: str) -> Part:
-    from .load import _in_thread
+    from .load import _in_thread, source_texts
 
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
+    clean = texts = None
     # relations.csv: parsed in a thread from the start (arrow's parser needs no GIL), beside the
     # figures file; each file is parsed by one thread, so the two use both cores
     relations = None
@@ -352,6 +366,11 @@ def _read_archive(path: Path, display: str) -> Part:
         if _check_columns(kind, df, shown, problems):
             _empty_required(kind, df, shown, problems)
             tables[kind] = (df, shown)
+        if kind == "source" and "source" in tables:
+            clean = _clean_sources(df, shown, folder)
+            if clean is not None:
+                # the texts: read in a thread while arrow parses the other tables without the GIL
+                texts = _in_thread(source_texts, *clean)
 
     def small(kind, typed=None):
         if kind not in tables:
@@ -366,7 +385,6 @@ def _read_archive(path: Path, display: str) -> Part:
             t["published"] = _date_or_text(t["published"])
         return t
 
-    clean = _clean_sources(*tables["source"], folder) if "source" in tables else None
     if clean is not None:
         sources, file_lines = clean
         unusable_published = set()
@@ -409,13 +427,14 @@ def _read_archive(path: Path, display: str) -> Part:
         if _check_columns("relation", df, shown, problems):
             _empty_required("relation", df, shown, problems)
             tables["relation"] = (df, shown)
-    figures_df, figures_shown = tables.get("figure", (None, display_path(folder / f"figures{suffix}")))
+    figures_df, figures_shown = tables.pop("figure", (None, display_path(folder / f"figures{suffix}")))
     if figures_df is not None:
         n = len(figures_df)
         rows = np.arange(n, dtype=np.int64) + FIRST_ROW
         cols = {c: figures_df[c] for c in figures_df.columns}   # every cell is text here
         figures = validate_figures(cols, n, figures_shown, lambda i, key: int(rows[i]), rows, sources,
                                    problems, columnar=True, unusable_published=unusable_published)
+        del cols, figures_df   # the table as read: freed before the relations are checked
     else:
         from .frames import empty_figures
 
@@ -425,7 +444,8 @@ def _read_archive(path: Path, display: str) -> Part:
         n = len(df)
         rows = np.arange(n, dtype=np.int64) + FIRST_ROW
         groups, relations = validate_relations({c: df[c] for c in df.columns}, n, shown, lambda i, key: int(rows[i]),
-                                               rows, problems, columnar=True)
+                                               rows, problems, columnar=True, grouped=getattr(df, "grouped", None),
+                                               objects=getattr(df, "objects", None))
     else:
         groups, relations = [], empty_relations()
-    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups)
+    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups, texts)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .frames import quantity_field
+
 
 def family_roots(corpus, quantity_column) -> np.ndarray:
     """For each figure's quantity, the root of its part_of chain (itself when it has none)."""
-    parent = {k: q.part_of for k, q in corpus.quantities.items()}
+    parent = dict(zip(corpus.quantities, quantity_field(corpus.quantities, "part_of")))
     root = {}
     for key in parent:
         seen, k = set(), key

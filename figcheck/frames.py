@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .model import Figure, Period, Relation, Where
+from .model import Figure, Period, Quantity, Relation, Where
 
 # The figure frame's columns: the model's fields, periods split into start/end/text.
 FIGURE_COLUMNS = (
@@ -60,6 +60,47 @@ def figure_frame(columns: dict) -> pd.DataFrame:
     data["unit_id"] = np.asarray(unit_ids if unit_ids is not None else unit_id_column(data["unit"]), dtype=np.int32)
     # copy=False: Series are otherwise copied and consolidated into blocks (~1 s per million rows)
     return pd.DataFrame(data, copy=False)
+
+
+# --- codes of text columns the loader already has ------------------------------------------------
+#
+# A columnar loader reads repeated text (source ids, quantity keys, units) as dictionary codes;
+# the reference checks then ask which distinct values are known. Kept here for the frame the
+# loader built (by identity: a frame derived from it is factorized anew), they spare a hash pass
+# over a million cells per column.
+
+_KNOWN_CODES: list = []   # (weak reference to a frame, {column: (codes, distinct values)})
+
+
+def remember_codes(frame: pd.DataFrame, column: str, codes: np.ndarray, uniques: np.ndarray) -> None:
+    """Note that frame[column] == uniques[codes] (codes index uniques; no missing cells)."""
+    import weakref
+
+    for ref, known in _KNOWN_CODES:
+        if ref() is frame:
+            known[column] = (codes, uniques)
+            return
+    _KNOWN_CODES[:] = [(ref, known) for ref, known in _KNOWN_CODES if ref() is not None][-3:]
+    _KNOWN_CODES.append((weakref.ref(frame), {column: (codes, uniques)}))
+
+
+def known_codes(frame: pd.DataFrame, column: str):
+    """(codes, distinct values) of frame[column] as remember_codes noted them, else None."""
+    for ref, known in _KNOWN_CODES:
+        if ref() is frame and column in known and len(known[column][0]) == len(frame):
+            return known[column]
+    return None
+
+
+def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(frame[column]) up to the numbering: (codes, distinct values), -1 for a
+    missing cell. The loader's codes where it noted them (remember_codes), which may also
+    number values no row has."""
+    known = known_codes(frame, column)
+    if known is not None:
+        return known
+    codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
+    return codes, np.asarray(uniques, dtype=object)
 
 
 class FrameColumns:
@@ -275,3 +316,71 @@ class RelationFrame(_IdFrame):
 
     def __repr__(self) -> str:
         return f"<RelationFrame of {len(self)} relations>"
+
+
+class QuantityFrame(Mapping):
+    """{quantity key: Quantity}, backed by one list per field: an archive declares a couple of
+    hundred thousand quantities, and the rules look a few of them up by key (a record is made
+    then, and kept) or read one field of every quantity (`field`). Quantity i was written at
+    line `first_line + i` of `file`."""
+
+    def __init__(self, keys: list, description: list, kind: list, unit: list, part_of: list,
+                 exhaustive: list, file: str, first_line: int):
+        self._keys = keys
+        self._fields = {"key": keys, "description": description, "kind": kind, "unit": unit,
+                        "part_of": part_of, "exhaustive": exhaustive}
+        self.file, self.first_line = file, first_line
+        self._records: dict[str, Quantity] = {}
+
+    @functools.cached_property
+    def _position(self) -> dict:
+        return dict(zip(self._keys, range(len(self._keys))))
+
+    @functools.cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(np.array(self._keys, dtype=object), dtype=object)
+
+    def positions(self, keys) -> np.ndarray:
+        """Each key's position among the quantities, -1 where it is none (one hash lookup per
+        key in C, where a dict would be asked from Python)."""
+        return self._index.get_indexer(np.asarray(keys, dtype=object))
+
+    def field(self, name: str) -> list:
+        """One field of every quantity, in the mapping's order (do not change it)."""
+        return self._fields[name]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __contains__(self, key) -> bool:
+        try:
+            return key in self._position
+        except TypeError:   # unhashable: no key
+            return False
+
+    def __getitem__(self, key) -> Quantity:
+        record = self._records.get(key) if isinstance(key, str) else None
+        if record is None:
+            try:
+                i = self._position[key]
+            except (KeyError, TypeError):
+                raise KeyError(key) from None
+            f = self._fields
+            record = self._records[key] = Quantity(
+                self._keys[i], f["description"][i], f["kind"][i], f["unit"][i],
+                Where(self.file, self.first_line + i), f["part_of"][i], f["exhaustive"][i])
+        return record
+
+    def __repr__(self) -> str:
+        return f"<QuantityFrame of {len(self)} quantities>"
+
+
+def quantity_field(quantities, name: str) -> list:
+    """One field of every quantity of `quantities` (a dict of Quantity or a QuantityFrame), in
+    its order: from the frame's column, not a record per quantity."""
+    if isinstance(quantities, QuantityFrame):
+        return quantities.field(name)
+    return [getattr(q, name) for q in quantities.values()]

@@ -527,6 +527,10 @@ class Part:
     problems: list
     source_file_lines: dict
     relation_groups: list = dc_field(default_factory=list)   # figcheck.relations.ShapeGroup, rows of `relations`
+    # what waits for (texts, problems) of read_source_texts when the reader started reading the
+    # texts early, in a thread (columnar archives); None: read when asked (a part is cached
+    # without it)
+    texts: object = dc_field(default=None, compare=False, repr=False)
 
 
 class Entries(_Collector):
@@ -1018,7 +1022,25 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         "of": extras["of"][rows], "part": extras["part"][rows],
         "between_a": between_a[rows], "between_b": between_b[rows],
     }
-    return figure_frame(frame)
+    out = figure_frame(frame)
+    if columnar and keep.all():   # the codes arrow gave, for the reference checks (frames.column_codes)
+        written = {key: cols.get(key) for key in ("source", "quantity", "unit", "of", "part")}
+        if between is None:
+            written["between_a"] = written["between_b"] = None
+        _remember_text_codes(out, written)
+    return out
+
+
+def _remember_text_codes(frame: pd.DataFrame, columns: dict) -> None:
+    """frames.remember_codes for each column of `columns` that is categorical (or None: a
+    column nobody wrote, "" in every row)."""
+    from .frames import remember_codes
+
+    for name, values in columns.items():
+        if values is None:
+            remember_codes(frame, name, np.broadcast_to(np.intp(0), len(frame)), np.array([""], dtype=object))
+        elif isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+            remember_codes(frame, name, values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object))
 
 
 def repeated(value, n: int) -> np.ndarray:
@@ -1256,9 +1278,11 @@ def _safe_period_uncached(value):
 # --- relations, validated as columns ----------------------------------------------------------
 
 def validate_relations(cols: dict, n: int, display: str, line_of, id_line, problems: list,
-                       columnar: bool = False) -> tuple[list, pd.DataFrame]:
+                       columnar: bool = False, grouped=None, objects=None) -> tuple[list, pd.DataFrame]:
     """Raw relation columns → the relation frame (id, source, expr, quote, note, file, line,
-    syntax checked per shape)."""
+    syntax checked per shape). `grouped`: group_relations(cols["expr"], arrow_names=True)
+    when the reader has it, used if every row is kept; `objects`: {key: cols[key].to_numpy(dtype=object)}
+    for the columns the reader has made so."""
     def problem(i, key, message):
         problems.append(Problem(display, line_of(int(i), key), message))
 
@@ -1272,7 +1296,8 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
             column[key] = np.full(n, "", dtype=object)
             continue
         if columnar:
-            column[key] = values.to_numpy(dtype=object)
+            made = (objects or {}).get(key)
+            column[key] = made if made is not None else values.to_numpy(dtype=object)
             if required:
                 keep &= ~_empty_cells(values)
             continue
@@ -1292,7 +1317,8 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
                 keep[i] = False
         column[key] = out
     ids = pd.Series(column["id"], dtype=object)
-    bad = keep & ~fullmatch(ids, KEY_ID, all_text=columnar)
+    # an archive's ids matched as the arrow strings they were read as
+    bad = keep & ~fullmatch(cols["id"] if columnar else ids, KEY_ID, all_text=columnar)
     for i in np.flatnonzero(bad):
         problem(i, "id", f"relation id {ids.iloc[i]!r}: letters, digits, _ . - only")
     if columnar and keep.all():   # every id is text here: no missing ones to leave out
@@ -1316,8 +1342,9 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     rows = np.flatnonzero(keep)
     groups = []
     if len(rows):
-        exprs = cols["expr"] if columnar and keep.all() else pd.Series(column["expr"][rows], dtype=object)
-        groups, syntax = group_relations(exprs, arrow_names=columnar)
+        every = columnar and keep.all()
+        exprs = cols["expr"] if every else pd.Series(column["expr"][rows], dtype=object)
+        groups, syntax = grouped if every and grouped is not None else group_relations(exprs, arrow_names=columnar)
         parsed = np.ones(len(rows), dtype=bool)
         for k, message in sorted(syntax.items()):
             i = rows[k]
@@ -1329,11 +1356,14 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     kept = len(rows)
     if kept == n:   # every row kept (the common case): the columns as they are, not gathered
         rows = slice(None)
-    return groups, relation_frame({
+    frame = relation_frame({
         "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
         "quote": column["quote"][rows], "note": column["note"][rows],
         "file": repeated(display, kept), "line": np.asarray(id_line)[rows],
     })
+    if columnar and kept == n:   # the codes arrow gave, for the reference checks
+        _remember_text_codes(frame, {"source": cols.get("source")})
+    return groups, frame
 
 
 def _empty_cells(values: pd.Series) -> np.ndarray:
@@ -1426,6 +1456,14 @@ def _read_bytes(path: str, size: int = 1 << 16):
 
 def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     """The sources of a part with their texts read, and the problems reading them."""
+    if part.texts is not None:   # being read since the part's sources were known
+        return part.texts()
+    return source_texts(part.sources, part.source_file_lines)
+
+
+def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
+    """(sources with their texts read, the problems reading them); `file_lines`: where each
+    source's `file` is written, where it differs from the source's own line."""
     import operator
     from concurrent.futures import ThreadPoolExecutor
 
@@ -1433,7 +1471,7 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     # many small files. From the page cache, one thread reads them fastest (threads only add
     # switching: 0.25 s of CPU for 25k files, 0.85 s with 8 threads); from a slow disk, reading
     # releases the GIL and a few threads overlap the waits. The first files tell which it is.
-    items = list(part.sources.items())
+    items = list(sources.items())
     paths = [src.path for _, src in items]
     probe = paths[:256]
     started = time.perf_counter()
@@ -1455,7 +1493,7 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     fields_of, text_at = operator.attrgetter(*SOURCE_FIELDS), SOURCE_FIELDS.index("text")
     for (sid, src), (data, error) in zip(items, contents):
         text = ""
-        line = part.source_file_lines.get(sid, src.where.line)
+        line = file_lines.get(sid, src.where.line)
         try:
             if error is not None:
                 raise error
@@ -1776,7 +1814,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     read, before the references between the files are checked: work that needs only the corpus
     (the text worker) can begin while they are. Those checks only report; if they find a
     problem, this raises after `ready` was called."""
-    from .frames import FigureFrame, RelationFrame, empty_figures, join_frames
+    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, join_frames
     from .relations import filter_groups, merge_groups
 
     items = [(Path(p), display_path(Path(p))) for p in paths]
@@ -1788,7 +1826,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         return _load_joined(joined, ready)
     problems: list[Problem] = []
     sources, quantities = {}, {}
-    figure_parts, relation_parts, group_parts = [], [], []
+    figure_parts, relation_parts, group_parts, quantity_parts = [], [], [], []
     rates, skips, files = [], [], []
     key_lines = KeyLines()
     for path, display in items:
@@ -1802,7 +1840,10 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
             continue
         read.append((display, part))
         problems.extend(part.problems)
+        quantity_parts.append(part.quantities)
         for table, new, what in ((sources, part.sources, "source"), (quantities, part.quantities, "quantity")):
+            if what == "quantity" and len(items) == 1:   # one input: its keys are distinct, no merge
+                continue
             for key, item in new.items():
                 if key in table:
                     problems.append(Problem(item.where.file, item.where.line,
@@ -1815,6 +1856,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         rates.extend(part.rates)
         skips.extend(part.skips)
 
+    if len(items) == 1 and quantity_parts:   # an archive's QuantityFrame as it is (no record per quantity)
+        quantities = quantity_parts[0] if isinstance(quantity_parts[0], QuantityFrame) else dict(quantity_parts[0])
     if not figure_parts:   # every file unreadable: nothing to concatenate
         figures, relations = empty_figures(), empty_relations()
     else:
@@ -2020,12 +2063,13 @@ class KeyLines:
 
 def _check_references(figures, relations, sources, quantities, rates, skips, key_lines=None) -> list[Problem]:
     """References between files, once every file is in: column operations over the frames."""
+    from .frames import column_codes, known_codes, quantity_field
     from .units import unit_info
 
     key_lines = KeyLines() if key_lines is None else key_lines
     problems = []
     # only the quantities that name a whole can be wrong here
-    for q in [q for q in quantities.values() if q.part_of is not None]:
+    for q in [quantities[k] for k, p in zip(quantities, quantity_field(quantities, "part_of")) if p is not None]:
         line = lambda: key_lines.at("quantity", q.where.file, q.where.line, "part_of", name=q.key)  # noqa: E731
         if q.part_of is not None and q.part_of not in quantities:
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
@@ -2033,22 +2077,25 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r} cannot be part of itself"))
 
     def each(mask, message, key):
+        if not mask.any():   # itertuples makes a namedtuple class even for no rows
+            return
         for r in figures[mask].itertuples(index=False):
             problems.append(Problem(r.file, key_lines.at("figure", r.file, int(r.line), key), message(r)))
 
-    each(~_keys_of(figures["source"].to_numpy(), sources),
+    each(~_keys_of_codes(*column_codes(figures, "source"), sources),
          lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
     # per distinct quantity: whether it is known, and its unit (code -1, a missing quantity, takes
     # the last entry of each per-distinct list: None, NaN)
-    q_codes, q_uniques = pd.factorize(figures["quantity"].to_numpy(dtype=object))
-    q_found = list(map(quantities.get, q_uniques)) + [None]   # the keys are text: nothing else is found
-    known_quantity = np.fromiter((q is not None for q in q_found), dtype=bool, count=len(q_found))[q_codes]
+    q_codes, q_uniques = column_codes(figures, "quantity")
+    # each distinct quantity's unit, None where it is no quantity (the keys are text: nothing else is found)
+    q_unit = _quantity_units(quantities, q_uniques) + [None]
+    known_quantity = np.fromiter((u is not None for u in q_unit), dtype=bool, count=len(q_unit))[q_codes]
     each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
-    unit_of_quantity = np.array([np.nan if q is None else q.unit for q in q_found], dtype=object)
+    unit_of_quantity = np.array([np.nan if u is None else u for u in q_unit], dtype=object)
     quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
     qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
-    u_codes, u_uniques = pd.factorize(figures["unit"].to_numpy(dtype=object))
+    u_codes, u_uniques = column_codes(figures, "unit")
     pair_codes = (u_codes.astype(np.int64) + 1) * (len(qu_uniques) + 1) + qu_codes[q_codes]
     if known_quantity.any():
         # each pair's first row, in row order (hashed: a sort of a million codes costs more)
@@ -2071,6 +2118,9 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
                  "unit")
     ids = None
     for key, column in (("of", "of"), ("part", "part"), ("between", "between_a"), ("between", "between_b")):
+        known = known_codes(figures, column)
+        if known is not None and not (known[1] != "").any():   # no row names a figure here
+            continue
         values = figures[column].to_numpy(dtype=object)
         given = values != ""     # a column nobody wrote holds one "" (cheaply compared) throughout
         if not given.any():
@@ -2082,7 +2132,7 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
         given[rows] = ~np.fromiter((v in ids for v in named), dtype=bool, count=len(named))[codes]
         each(given, lambda r, key=key, column=column:
              f"figure {r.id!r}: {key} {getattr(r, column)!r} is not a figure id", key)
-    for r in relations[~_keys_of(relations["source"].to_numpy(), sources)].itertuples(index=False):
+    for r in relations[~_keys_of_codes(*column_codes(relations, "source"), sources)].itertuples(index=False):
         problems.append(Problem(r.file, key_lines.at("relation", r.file, int(r.line), "source"),
                                 f"relation {r.id!r}: unknown source {r.source!r}"))
     for kind, items in (("rate", rates), ("skip", skips)):
@@ -2092,6 +2142,25 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
                 problems.append(Problem(w.file, key_lines.at(kind, w.file, w.line, "source"),
                                         f"{kind}: unknown source {item.source!r}"))
     return problems
+
+
+def _quantity_units(quantities, keys) -> list:
+    """The unit of each of `keys` among `quantities` (a dict or a frames.QuantityFrame), None
+    where it is none of them."""
+    from .frames import QuantityFrame
+
+    if isinstance(quantities, QuantityFrame):
+        found = quantities.positions(keys).tolist()
+        units = quantities.field("unit")
+        return [None if i < 0 else units[i] for i in found]
+    found = [quantities.get(k) if isinstance(k, str) else None for k in keys]
+    return [None if q is None else q.unit for q in found]
+
+
+def _keys_of_codes(codes: np.ndarray, uniques, table) -> np.ndarray:
+    """_keys_of for a column given as (codes, distinct values), -1 a missing cell."""
+    found = np.fromiter((u in table for u in uniques), dtype=bool, count=len(uniques))
+    return np.append(found, False)[codes]
 
 
 def _keys_of(values: np.ndarray, table) -> np.ndarray:

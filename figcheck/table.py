@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .frames import quantity_field
 from .intervals import Intervals, qualifier_codes, read_intervals
 from .model import Corpus
 
@@ -80,7 +81,7 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
             "between_a": [x.between[0] if x.between else "" for x in figs],
             "between_b": [x.between[1] if x.between else "" for x in figs],
         })
-    kinds = dict(zip(corpus.quantities, map(_KIND, corpus.quantities.values())))
+    kinds = dict(zip(corpus.quantities, quantity_field(corpus.quantities, "kind")))
     published = dict(zip(corpus.sources, map(_PUBLISHED, corpus.sources.values())))
     pub = map_distinct(f["source"], published, "source", factorized, "datetime64[s]")
     return pd.DataFrame({
@@ -96,7 +97,7 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
     }, copy=False)
 
 
-_KIND, _PUBLISHED = operator.attrgetter("kind"), operator.attrgetter("published")
+_PUBLISHED = operator.attrgetter("published")
 
 
 def map_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict | None = None, dtype=None) -> pd.Series:

@@ -52,3 +52,31 @@ def test_clean_quantities_equal_the_entry_path(tmp_path_factory, table):
     else:
         assert not problems
         assert clean == reference and list(clean) == list(reference)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(rows, max_size=6, unique_by=lambda r: r["key"]))
+def test_quantity_frame_reads_like_the_dict_of_records(tmp_path_factory, table):
+    from figcheck.frames import QuantityFrame, quantity_field
+
+    folder = tmp_path_factory.mktemp("q")
+    path = folder / "quantities.csv"
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=["key", "kind", "unit", "description", "part_of", "exhaustive"])
+        writer.writeheader()
+        writer.writerows(table)
+    df = read_table(path, "quantities.csv")
+    frame = _clean_quantities(df, "quantities.csv")
+    if frame is None:
+        return
+    reference, _ = _entry_path(df, "quantities.csv", folder)
+    assert isinstance(frame, QuantityFrame) and len(frame) == len(reference)
+    for name in ("key", "description", "kind", "unit", "part_of", "exhaustive"):
+        assert quantity_field(frame, name) == quantity_field(reference, name)
+    for key in [*reference, "q_nope", 3, None]:
+        assert (key in frame) == (key in reference)
+        assert frame.get(key) == reference.get(key)
+    asked = [*reference, "q_nope", None, float("nan"), 3][::-1]
+    assert frame.positions(asked).tolist() == [list(reference).index(k) if k in reference else -1 for k in asked]
+    for key in reference:   # a record is made once and kept
+        assert frame[key] is frame[key]

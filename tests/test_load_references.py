@@ -171,3 +171,31 @@ def test_source_bytes_read_with_os_calls_equal_open_and_read(tmp_path):
         assert getattr(got[1], "strerror", None) == getattr(want[1], "strerror", None)
     assert _read_bytes(str(tmp_path / "folder"), size=7)[0] is None   # a folder, whatever the chunk size
     assert _read_bytes(paths[5], size=7)[0] == _read_with_open(paths[5])[0]
+
+
+def _quantity_frame(quantities):
+    from figcheck.frames import QuantityFrame
+
+    qs = list(quantities.values())
+    frame = QuantityFrame([q.key for q in qs], [q.description for q in qs], [q.kind for q in qs],
+                          [q.unit for q in qs], [q.part_of for q in qs], [q.exhaustive for q in qs], "q.csv", 2)
+    assert all(frame[q.key] == q for q in qs)   # lines 2, 3, 4 as QUANTITIES writes them
+    return frame
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(figure_rows, max_size=30), st.lists(st.one_of(st.sampled_from(["s1", "s2", "s3"]), missing), max_size=5))
+def test_reference_checks_with_the_loaders_codes_and_a_quantity_frame_find_the_same(rows, relation_sources):
+    """What a columnar load gives the checks (text codes noted by frames.remember_codes, which
+    may number values no row has, and a QuantityFrame) changes nothing they find."""
+    from figcheck.frames import remember_codes
+
+    figures, relations = _figures(rows), _relations(relation_sources)
+    for frame, columns in ((figures, ("source", "quantity", "unit", "of", "part", "between_a", "between_b")),
+                           (relations, ("source",))):
+        for c in columns:
+            codes, uniques = pd.factorize(frame[c].to_numpy(dtype=object))
+            remember_codes(frame, c, codes, np.append(np.asarray(uniques, dtype=object), "zz_unused"))
+    problems = _check_references(figures, relations, SOURCES, _quantity_frame(QUANTITIES), [], [])
+    got = sorted(((p.file, p.line, p.message) for p in problems), key=repr)
+    assert got == _references_one_by_one(rows, relation_sources, SOURCES, QUANTITIES)
