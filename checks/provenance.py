@@ -157,6 +157,9 @@ def _readings(corpus, figure):
 
 
 _HEDGES_LONGEST_FIRST = {lang: sorted(table, key=len, reverse=True) for lang, table in HEDGES.items()}
+# the same, by their last character: only those can end a prefix that ends with it
+_HEDGES_BY_LAST = {lang: {c: [p for p in phrases if p[-1] == c] for c in {p[-1] for p in phrases}}
+                   for lang, phrases in _HEDGES_LONGEST_FIRST.items()}
 _SEPARATORS = ".,'’"
 
 
@@ -188,10 +191,11 @@ def verbatim_qualifier(text: str, quote: str, language: str) -> str | None:
             if nxt in SCALES[lang] or nxt in RANGE_SEPARATORS[lang]:
                 return None
             prefix = quote[:k].rstrip().lower()
-            last = prefix.split()[-1] if prefix.split() else ""
+            words = prefix.rsplit(maxsplit=1)
+            last = words[-1] if words else ""
             if prefix.endswith(RANGE_OPENERS[lang]) or last in RANGE_SEPARATORS[lang] or last in ("und", "and"):
                 return None  # "3 bis 5", "zwischen 3 und 5": part of a range, read in full
-            for phrase in _HEDGES_LONGEST_FIRST[lang]:
+            for phrase in _HEDGES_BY_LAST[lang].get(prefix[-1:], ()):
                 if prefix.endswith(phrase) and (len(prefix) == len(phrase) or not prefix[-len(phrase) - 1].isalnum()):
                     return HEDGES[lang][phrase]
             return "exact"
