@@ -654,6 +654,7 @@ _RUNS = re.compile(b"\x01+")
 # Between two texts read at once: a word of one inert token ("\x00" is no digit, sign, dash,
 # letter or dot), so that no stretch runs from one text into the next.
 _BETWEEN = " \x00 "
+_MANY_AT_ONCE = 4096
 
 
 def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
@@ -663,6 +664,9 @@ def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
     calls around them cost more)."""
     if len(texts) < 16:                      # too few to pay for the arrays
         return [number_chunks(text, language) for text in texts]
+    if len(texts) > _MANY_AT_ONCE:            # a string per word: a bounded number of texts at a time
+        return [chunks for at in range(0, len(texts), _MANY_AT_ONCE)
+                for chunks in number_chunks_many(texts[at:at + _MANY_AT_ONCE], language)]
     lang = base_language(language)
     out: list[list[tuple]] = [[] for _ in texts]
     joined = _BETWEEN.join(texts)
