@@ -247,19 +247,18 @@ def reading_of_value(value: float, text: str | None = None) -> Reading:
 
 # --- the mention scanner ----------------------------------------------------------------------
 
-@dataclass(slots=True)
 class _Tok:
-    text: str
-    start: int
-    end: int
-    low: str = ""        # lower-cased once: every token is compared with the phrase tables
+    """One token: its text, where it starts and ends, and its text lower-cased once (every token
+    is compared with the phrase tables). A plain class: a scan makes one per token."""
 
-    def __post_init__(self):
-        self.low = self.text.lower()
+    __slots__ = ("text", "start", "end", "low")
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.start, self.end, self.low = text, start, end, text.lower()
 
 
 def _tokens(text: str) -> list[_Tok]:
-    return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return [_Tok(m.group(), *m.span()) for m in _TOKEN.finditer(text)]
 
 
 _PHRASES_BY_FIRST_WORD: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}
