@@ -157,6 +157,9 @@ def _readings(corpus, figure):
 
 
 _HEDGES_LONGEST_FIRST = {lang: sorted(table, key=len, reverse=True) for lang, table in HEDGES.items()}
+# the same, by their last character: only those can end a prefix that ends with it
+_HEDGES_BY_LAST = {lang: {c: [p for p in phrases if p[-1] == c] for c in {p[-1] for p in phrases}}
+                   for lang, phrases in _HEDGES_LONGEST_FIRST.items()}
 _SEPARATORS = ".,'’"
 
 
@@ -188,10 +191,11 @@ def verbatim_qualifier(text: str, quote: str, language: str) -> str | None:
             if nxt in SCALES[lang] or nxt in RANGE_SEPARATORS[lang]:
                 return None
             prefix = quote[:k].rstrip().lower()
-            last = prefix.split()[-1] if prefix.split() else ""
+            words = prefix.rsplit(maxsplit=1)
+            last = words[-1] if words else ""
             if prefix.endswith(RANGE_OPENERS[lang]) or last in RANGE_SEPARATORS[lang] or last in ("und", "and"):
                 return None  # "3 bis 5", "zwischen 3 und 5": part of a range, read in full
-            for phrase in _HEDGES_LONGEST_FIRST[lang]:
+            for phrase in _HEDGES_BY_LAST[lang].get(prefix[-1:], ()):
                 if prefix.endswith(phrase) and (len(prefix) == len(phrase) or not prefix[-len(phrase) - 1].isalnum()):
                     return HEDGES[lang][phrase]
             return "exact"
@@ -204,15 +208,29 @@ def _language(corpus, figure) -> str:
     return source.language if source else "de"
 
 
+class _Coded:
+    """A column given as codes already (0 .. n-1, -1 for a missing value): not hashed again."""
+
+    __slots__ = ("codes", "n")
+
+    def __init__(self, codes: np.ndarray, n: int | None = None):
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.n = int(self.codes.max()) + 1 if n is None and len(self.codes) else (n or 0)
+
+
 def _codes(*columns) -> np.ndarray:
     """One integer per row, equal exactly where every column is equal (hash-factorised), numbered
     in order of first appearance. The columns' codes are packed into one integer while their
     product of sizes fits, so that the rows are hashed once, not once per column."""
-    code = np.zeros(len(columns[0]), dtype=np.int64)
+    first = columns[0]
+    code = np.zeros(len(first.codes if isinstance(first, _Coded) else first), dtype=np.int64)
     size = 1
     for column in columns:
-        c, uniques = pd.factorize(column, use_na_sentinel=True)
-        m = len(uniques) + 1
+        if isinstance(column, _Coded):
+            c, m = column.codes, column.n + 1
+        else:
+            c, uniques = pd.factorize(column, use_na_sentinel=True)
+            m = len(uniques) + 1
         if size * m >= 1 << 62:                # would overflow: number the rows so far first
             code, seen = pd.factorize(code)
             size = len(seen)
@@ -248,14 +266,14 @@ class _FigureKeys:
         row_language = language_codes[_row_sources(corpus)]
         self.language = np.asarray(language_names, dtype=object)[row_language]
         quotes = quote_codes(corpus)        # factorised once, with the quote search
-        self._numbers = _codes(self.quote if quotes is None else quotes[0], self.value_text, self.low, self.high,
-                               row_language) \
+        self._numbers = _codes(self.quote if quotes is None else _Coded(quotes[0], len(quotes[1])), self.value_text,
+                               self.low, self.high, _Coded(row_language, len(language_names))) \
             if self.n else np.zeros(0, dtype=np.int64)
 
     def groups(self, with_qualifier: bool) -> tuple[np.ndarray, np.ndarray]:
         """(group of each figure, first figure of each group): the groups numbered in the order
         their first figure stands, as pd.factorize numbers them."""
-        code = _codes(self._numbers, self.qualifier) if with_qualifier and self.n else self._numbers
+        code = _codes(_Coded(self._numbers), self.qualifier) if with_qualifier and self.n else self._numbers
         if not len(code):
             return code, np.zeros(0, dtype=np.int64)
         seen = np.maximum.accumulate(code)

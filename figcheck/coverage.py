@@ -550,20 +550,22 @@ def _classify(text: str, r: Reading, lang: str) -> tuple[str, str]:
     return near if near is not None else _classify_far(text, r, lang)
 
 
-def _classify_near(text: str, r) -> tuple[str, str] | None:
+def _classify_near(text: str, r, shift: int = 0) -> tuple[str, str] | None:
     """What the mention itself, the two characters before its number and the four after it
-    decide; None where a year, an ordinal or a quoted title needs the words around it."""
-    number = text[r.number_start:r.end]
+    decide; None where a year, an ordinal or a quoted title needs the words around it. `shift`:
+    where the text the mention's positions count from begins in `text`."""
+    number_start, end = r.number_start + shift, r.end + shift
+    number = text[number_start:end]
     if r.vague or not number[:1].isdigit():
         return CLAIM, ""
-    before = text[r.number_start - 1] if r.number_start > 0 else ""
+    before = text[number_start - 1] if number_start > 0 else ""
     if before.isalpha() or before == "_":
         return NAME, "glued to letters"
-    if before in "-/" and r.number_start > 1 and text[r.number_start - 2].isalpha():
+    if before in "-/" and number_start > 1 and text[number_start - 2].isalpha():
         return NAME, "after a word and a hyphen"
     # the number token itself (a range or scale word may follow it)
     token = _NUMBER_TOKEN.match(number).group()
-    token_end = r.number_start + len(token)
+    token_end = number_start + len(token)
     suffix = _WORD.match(text, token_end) if token_end < len(text) else None
     if suffix and suffix.start() == token_end:
         glued = suffix.group().lower()
@@ -571,14 +573,14 @@ def _classify_near(text: str, r) -> tuple[str, str] | None:
             return YEAR, "decade"
         if glued in ORDINAL_SUFFIXES and token.isdigit():
             return ORDINAL, "ordinal suffix"
-        if glued not in GLUED_UNITS and not (r.end > token_end):
+        if glued not in GLUED_UNITS and not (end > token_end):
             return NAME, "glued to letters"
-    if r.qualifier == "exact" and not r.is_range and _QUOTE_AFTER.match(text, r.end, r.end + 4):
+    if r.qualifier == "exact" and not r.is_range and _QUOTE_AFTER.match(text, end, end + 4):
         return None                     # a quoted title? (_quoted_title looks back)
     plain = token.isdigit() and r.qualifier == "exact"
     if plain and len(token) == 4:
         return None                     # a year? (_is_year reads the words around)
-    if plain and len(token) <= 3 and not r.is_range and r.end == token_end \
+    if plain and len(token) <= 3 and not r.is_range and end == token_end \
             and text[token_end:token_end + 1] == ".":
         return None                     # an ordinal? (_is_ordinal reads the words around)
     return CLAIM, ""
@@ -613,7 +615,7 @@ def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str)
         if len(_NEAR_MEMO) > 200_000:
             _NEAR_MEMO.clear()
         window, shift = before + chunk + after, len(before)
-        got = _NEAR_MEMO[key] = tuple(_classify_near(window, _At(r, shift)) if isinstance(r, Reading) else None
+        got = _NEAR_MEMO[key] = tuple(_classify_near(window, r, shift) if isinstance(r, Reading) else None
                                       for r in found)
     return got
 

@@ -247,19 +247,18 @@ def reading_of_value(value: float, text: str | None = None) -> Reading:
 
 # --- the mention scanner ----------------------------------------------------------------------
 
-@dataclass(slots=True)
 class _Tok:
-    text: str
-    start: int
-    end: int
-    low: str = ""        # lower-cased once: every token is compared with the phrase tables
+    """One token: its text, where it starts and ends, and its text lower-cased once (every token
+    is compared with the phrase tables). A plain class: a scan makes one per token."""
 
-    def __post_init__(self):
-        self.low = self.text.lower()
+    __slots__ = ("text", "start", "end", "low")
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.start, self.end, self.low = text, start, end, text.lower()
 
 
 def _tokens(text: str) -> list[_Tok]:
-    return [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return [_Tok(m.group(), *m.span()) for m in _TOKEN.finditer(text)]
 
 
 _PHRASES_BY_FIRST_WORD: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}
@@ -654,6 +653,7 @@ _RUNS = re.compile(b"\x01+")
 # Between two texts read at once: a word of one inert token ("\x00" is no digit, sign, dash,
 # letter or dot), so that no stretch runs from one text into the next.
 _BETWEEN = " \x00 "
+_MANY_AT_ONCE = 4096
 
 
 def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
@@ -663,6 +663,9 @@ def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
     calls around them cost more)."""
     if len(texts) < 16:                      # too few to pay for the arrays
         return [number_chunks(text, language) for text in texts]
+    if len(texts) > _MANY_AT_ONCE:            # a string per word: a bounded number of texts at a time
+        return [chunks for at in range(0, len(texts), _MANY_AT_ONCE)
+                for chunks in number_chunks_many(texts[at:at + _MANY_AT_ONCE], language)]
     lang = base_language(language)
     out: list[list[tuple]] = [[] for _ in texts]
     joined = _BETWEEN.join(texts)

@@ -39,3 +39,28 @@ def test_fast_path_never_contradicts_the_full_reader(case, qualifier):
     matching = [m for m in readings if _matching_mention(figure, [m])]
     assert matching, (quote, written)
     assert fast in {m.qualifier for m in matching}, (quote, written, fast, matching)
+
+
+def _hedge_by_scanning_all(prefix: str, lang: str) -> str:
+    """The qualifier verbatim_qualifier gives a prefix that is no part of a range, trying every
+    hedge phrase, longest first (the reference for its look-up by last character)."""
+    for phrase in sorted(HEDGES[lang], key=len, reverse=True):
+        if prefix.endswith(phrase) and (len(prefix) == len(phrase) or not prefix[-len(phrase) - 1].isalnum()):
+            return HEDGES[lang][phrase]
+    return "exact"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + list(HEDGES["de"]) + list(HEDGES["en"]) + ["(", "„", "x", "_", "ca", "a."]),
+                max_size=4),
+       st.sampled_from(["", " ", "(", "x"]), st.sampled_from(["de", "en"]))
+def test_hedge_look_up_equals_trying_every_phrase(words, glue, lang):
+    from figcheck.checks.provenance import verbatim_qualifier
+
+    quote = glue.join(words) + " 7 Soldaten"
+    got = verbatim_qualifier("7", quote, lang)
+    prefix = quote[:quote.find("7")].rstrip().lower()
+    last = prefix.split()[-1] if prefix.split() else ""
+    ranged = prefix.endswith(("zwischen", "between")) or last in ("bis", "to", "-", "–", "—", "und", "and")
+    if got is not None and not ranged:
+        assert got == _hedge_by_scanning_all(prefix, lang), (quote, got)

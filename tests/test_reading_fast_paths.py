@@ -51,9 +51,17 @@ def test_reading_stretch_by_stretch_on_random_characters(text, language):
                 min_size=16, max_size=40),
        st.sampled_from(["de", "en", "de-CH"]))
 def test_reading_many_texts_at_once_is_reading_each(many, language):
+    from figcheck import numbers
     from figcheck.numbers import number_chunks, number_chunks_many
 
-    assert number_chunks_many(many, language) == [number_chunks(text, language) for text in many]
+    want = [number_chunks(text, language) for text in many]
+    assert number_chunks_many(many, language) == want
+    # read a few texts at a time, as a long list is
+    at_once, numbers._MANY_AT_ONCE = numbers._MANY_AT_ONCE, 17
+    try:
+        assert number_chunks_many(many, language) == want
+    finally:
+        numbers._MANY_AT_ONCE = at_once
 
 
 # --- digits: parse_digits reads without babel what babel reads unambiguously ---------------------
