@@ -6,8 +6,6 @@ from itertools import chain, repeat
 from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring
 from operator import itemgetter
 
-import orjson
-
 from ..coverage import coverage_of, summary as coverage_summary
 
 INDENT = 2
@@ -397,6 +395,8 @@ def _texts_at_once(columns: list, list_columns: list) -> list[list[bytes]] | Non
     string holds a quote (just two per string) and none is a lone comma, '","' stands only
     between two strings, and splitting there is exact. None where that does not hold, or a
     value is not a str (the callers then write column by column)."""
+    import orjson       # only for an archive's findings (~10 ms to import)
+
     if not all(set(map(type, column)) <= {tuple, list} for column in list_columns):
         return None
     strings = list(chain.from_iterable(columns))
@@ -455,6 +455,8 @@ def _utf8_jsons(values: list) -> list[bytes]:
 def utf8_strings(values: list) -> list[bytes]:
     """json.dumps(v, ensure_ascii=False).encode("utf-8") of each value, by orjson where it is a
     str (the same escapes), by the C encoder otherwise."""
+    import orjson
+
     try:
         if set(map(type, values)) <= {str}:
             return list(map(orjson.dumps, values))
@@ -468,6 +470,8 @@ def utf8_string_lists(values: list) -> list[bytes]:
     json.dumps puts after each comma. Where no member holds a quote (the list's JSON has just
     two quotes per member) and none is just a comma, '","' stands only between two members,
     and putting the space back there is exact. Other lists by the C encoder."""
+    import orjson
+
     kinds = set(map(type, values))
     if not kinds <= {tuple, list} or not set(map(type, [x for v in values for x in v])) <= {str}:
         return list(map(_utf8_json, values))
