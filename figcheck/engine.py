@@ -7,6 +7,7 @@ import importlib
 import json
 import math
 import pkgutil
+from itertools import chain
 from json.encoder import encode_basestring as _encode_string
 from typing import NamedTuple
 
@@ -375,16 +376,22 @@ def _fingerprints(codes: list, relations: list, figure_ids: list, datas: list, c
     if not isinstance(figures, FigureFrame):
         return [fingerprint(_Key(*key), corpus) for key in zip(codes, relations, figure_ids, datas)]
     sorted_ids = list(map(sorted, figure_ids))
-    flat = [fid for ids in sorted_ids for fid in ids]
+    flat = list(chain.from_iterable(sorted_ids))
     lookups = lookups or _Lookups(corpus)
     pos = lookups.figures.positions(flat)
     quoted_code = {code: code.startswith("P") for code in set(codes)}     # provenance: about the quote too
     want_quote = np.repeat(np.array([quoted_code[c] for c in codes], dtype=bool),
                            np.fromiter(map(len, sorted_ids), dtype=np.int64, count=len(sorted_ids)))
-    from .table import sorted_unique
-
-    plain = _figure_parts(figures, sorted_unique(pos[(pos >= 0) & ~want_quote]), quote=False)
-    quoted = _figure_parts(figures, sorted_unique(pos[(pos >= 0) & want_quote]), quote=True)
+    # each (figure, with its quote or not) written once, then gathered to where it stands
+    found = pos >= 0
+    kinds, where = _distinct(pos[found] * 2 + want_quote[found])
+    rows, with_quote = kinds // 2, kinds % 2 == 1
+    written = np.empty(len(kinds), dtype=object)
+    written[~with_quote] = _figure_parts(figures, rows[~with_quote], quote=False)
+    written[with_quote] = _figure_parts(figures, rows[with_quote], quote=True)
+    flat_parts = np.array(flat + [None], dtype=object)[:-1]     # ids the corpus lacks stand as themselves
+    flat_parts[found] = written[where]
+    flat_parts = flat_parts.tolist()
     rel_ids = list(dict.fromkeys(r for r in relations if r))
     if isinstance(corpus.relations, _IdFrame):
         rel_pos = lookups.relations.positions(rel_ids)
@@ -396,8 +403,6 @@ def _fingerprints(codes: list, relations: list, figure_ids: list, datas: list, c
     # its head (code, relation, the relation's expression), its figures' parts, its identity
     heads = [code + "\x1f" + (rel or "") if rel not in compact else code + "\x1f" + rel + "\x1f" + compact[rel]
              for code, rel in zip(codes, relations)]
-    flat_parts = [(quoted if q else plain)[p] if p >= 0 else fid
-                  for fid, p, q in zip(flat, pos.tolist(), want_quote.tolist())]
     sha256 = hashlib.sha256
     out = []
     at = 0
@@ -418,11 +423,21 @@ def _fingerprints(codes: list, relations: list, figure_ids: list, datas: list, c
     return out
 
 
-def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
-    """{row: the JSON fingerprint() writes for that figure}, from the frame's columns, each
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values sorted, the index of each value among them), by one sort."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, dtype=bool)
+    where = np.empty(len(values), dtype=np.int64)
+    where[order] = np.cumsum(starts) - 1
+    return ordered[starts], where
+
+
+def _figure_parts(figures, rows: np.ndarray, quote: bool) -> list[str]:
+    """The JSON fingerprint() writes for each figure of `rows`, from the frame's columns, each
     column encoded by one map over it (or over its distinct values)."""
     if not len(rows):
-        return {}
+        return []
     df = figures.df
 
     def cells(column):
@@ -457,7 +472,7 @@ def _figure_parts(figures, rows: np.ndarray, quote: bool) -> dict[int, str]:
         columns.append([_js(" ".join(q.split())) for q in cells("quote")])
     columns[0] = ["[" + x for x in columns[0]]
     columns[-1] = [x + "]" for x in columns[-1]]
-    return dict(zip(rows.tolist(), map(", ".join, zip(*columns))))
+    return list(map(", ".join, zip(*columns)))
 
 
 def _floats(values: np.ndarray) -> list[str]:
@@ -517,9 +532,11 @@ class CheckResult:
         self.timings = timings or {}
 
     def counts(self) -> dict[str, int]:
+        from collections import Counter
+
         out = {s.name: 0 for s in sorted(Severity, reverse=True)}
-        for f in self.findings:
-            out[f.severity.name] += 1
+        for severity, n in Counter(f.severity for f in self.findings).items():     # each name looked up once
+            out[severity.name] += n
         return out
 
 

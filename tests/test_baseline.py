@@ -383,3 +383,19 @@ def test_atomic_write_of_pieces_writes_them_all_or_nothing(tmp_path):
         atomic_write(path, failing())
     assert path.read_text(encoding="utf-8") == "{«ä» — ∞}\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_atomic_write_of_str_and_utf8_pieces_writes_the_text(tmp_path, capsys):
+    # --format json hands its findings on as UTF-8 bytes among str pieces: the file and stdout
+    # hold the same text as if every piece were str
+    from figcheck.baseline import atomic_write
+    from figcheck.cli import _write
+
+    pieces = ["{«ä» ", "— ∞".encode("utf-8"), "\n", b"", "}\n"]
+    path = tmp_path / "out.json"
+    atomic_write(path, iter(pieces))
+    assert path.read_text(encoding="utf-8") == "{«ä» — ∞\n}\n"
+    _write(iter(pieces), None)
+    assert capsys.readouterr().out == "{«ä» — ∞\n}\n"
+    _write(iter(pieces), str(tmp_path / "via_cli.json"))
+    assert (tmp_path / "via_cli.json").read_bytes() == path.read_bytes()

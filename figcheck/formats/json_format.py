@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import json
-from itertools import repeat
+from itertools import chain, repeat
 from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring
 from operator import itemgetter
-
-import orjson
 
 from ..coverage import coverage_of, summary as coverage_summary
 
@@ -141,8 +139,9 @@ class _FindingsToEncode:
     def lines(self):
         findings, separator = self.findings, self.separator
         for start in range(0, len(findings), self.BATCH):
-            batch = separator.join(_finding_lines(findings[start:start + self.BATCH]))
-            yield separator + batch if start else batch
+            # one join of every row's pieces, each row but the very first led by the separator
+            parts = _finding_parts(findings[start:start + self.BATCH], separator, lead_first=start > 0)
+            yield b"".join(chain.from_iterable(zip(*parts)))
 
 
 class _RowsToEncode:
@@ -329,16 +328,19 @@ def _column(values: list, level: int) -> list[str]:
 
 # --- findings, straight into UTF-8 ----------------------------------------------------------------
 
-# A finding's record (finding_records) with a slot for each value's JSON, in FINDING_KEYS's order.
-_FINDING_TEMPLATE = ("{" + ", ".join(f'"{k}": %s' for k in FINDING_KEYS) + "}").encode()
-
-
 def _finding_lines(findings: list) -> list[bytes]:
     """json.dumps(record, ensure_ascii=False).encode("utf-8") for each finding's record
-    (finding_records), byte for byte, built a column at a time: strings escaped by orjson, whose
-    escapes are json's own (tests/test_format_fast_paths.py), names and files once per distinct
-    value, the data by the C encoder. Text that UTF-8 cannot hold (a lone surrogate) fails as
-    encoding json.dumps's text would."""
+    (finding_records), byte for byte."""
+    return list(map(b"".join, zip(*_finding_parts(findings, b"", False))))
+
+
+def _finding_parts(findings: list, separator: bytes, lead_first: bool) -> list:
+    """The pieces of the findings' JSON lines as columns (iterables of bytes) to zip: each
+    record's pieces in turn, each record led by `separator` (the first only if lead_first).
+    Built a column at a time: strings escaped by orjson, whose escapes are json's own
+    (tests/test_format_fast_paths.py), names and files once per distinct value, the data by the
+    C encoder. Text that UTF-8 cannot hold (a lone surrogate) fails as encoding json.dumps's
+    text would."""
     names = {s: s.name for s in {f.severity for f in findings}}
     messages = [f.message for f in findings]
     headlines = [f.headline or f.message for f in findings]
@@ -366,12 +368,24 @@ def _finding_lines(findings: list) -> list[bytes]:
         details,
         _utf8_jsons([f.data for f in findings]),
     ]
-    return list(map((_FINDING_TEMPLATE if texts is None else _FINDING_TEMPLATE_BODIES).__mod__, zip(*columns)))
-
-
-# The same with the quotes of message, headline and fingerprint in the template (_texts_at_once)
-_FINDING_TEMPLATE_BODIES = ("{" + ", ".join(f'"{k}": "%s"' if k in ("message", "headline", "fingerprint")
-                                            else f'"{k}": %s' for k in FINDING_KEYS) + "}").encode()
+    quoted = texts is not None      # message, headline and fingerprint as bodies: quotes around them
+    parts: list = []
+    after = ""
+    for i, (key, column) in enumerate(zip(FINDING_KEYS, columns)):
+        before = after + ("{" if i == 0 else ", ") + f'"{key}": '
+        after = ""
+        if quoted and key in ("message", "headline", "fingerprint"):
+            before += '"'
+            after = '"'
+        if i == 0:
+            first = before.encode()
+            led = separator + first
+            parts.append([led if lead_first else first] + [led] * (len(findings) - 1) if findings else [])
+        else:
+            parts.append(repeat(before.encode()))
+        parts.append(column)
+    parts.append(repeat((after + "}").encode()))
+    return parts
 
 
 def _texts_at_once(columns: list, list_columns: list) -> list[list[bytes]] | None:
@@ -381,11 +395,14 @@ def _texts_at_once(columns: list, list_columns: list) -> list[list[bytes]] | Non
     string holds a quote (just two per string) and none is a lone comma, '","' stands only
     between two strings, and splitting there is exact. None where that does not hold, or a
     value is not a str (the callers then write column by column)."""
-    strings: list = [x for column in columns for x in column]
-    if not all(type(v) is tuple or type(v) is list for column in list_columns for v in column):
+    import orjson       # only for an archive's findings (~10 ms to import)
+
+    if not all(set(map(type, column)) <= {tuple, list} for column in list_columns):
         return None
+    strings = list(chain.from_iterable(columns))
     counts = [list(map(len, column)) for column in list_columns]
-    strings += [x for column in list_columns for v in column for x in v]
+    for column in list_columns:
+        strings += chain.from_iterable(column)
     if not strings or not set(map(type, strings)) <= {str} or "," in strings:
         return None
     try:
@@ -438,6 +455,8 @@ def _utf8_jsons(values: list) -> list[bytes]:
 def utf8_strings(values: list) -> list[bytes]:
     """json.dumps(v, ensure_ascii=False).encode("utf-8") of each value, by orjson where it is a
     str (the same escapes), by the C encoder otherwise."""
+    import orjson
+
     try:
         if set(map(type, values)) <= {str}:
             return list(map(orjson.dumps, values))
@@ -451,6 +470,8 @@ def utf8_string_lists(values: list) -> list[bytes]:
     json.dumps puts after each comma. Where no member holds a quote (the list's JSON has just
     two quotes per member) and none is just a comma, '","' stands only between two members,
     and putting the space back there is exact. Other lists by the C encoder."""
+    import orjson
+
     kinds = set(map(type, values))
     if not kinds <= {tuple, list} or not set(map(type, [x for v in values for x in v])) <= {str}:
         return list(map(_utf8_json, values))
