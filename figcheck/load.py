@@ -1370,10 +1370,11 @@ def _empty_cells(values: pd.Series) -> np.ndarray:
     """values == "" for a columnar text column, compared once per category of a categorical
     and by arrow for arrow strings (a Python comparison per cell costs 20 ms a million)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        empty = values.cat.categories.get_indexer([""])[0]   # -1: no "" (a missing cell is -1 too)
-        if empty < 0:
+        # compared, not looked up: get_indexer would build a hash table of every category
+        empty = np.flatnonzero(values.cat.categories.to_numpy(dtype=object) == "")   # none: no "" (a missing cell is -1)
+        if not len(empty):
             return np.zeros(len(values), dtype=bool)
-        return values.cat.codes.to_numpy() == empty
+        return values.cat.codes.to_numpy() == empty[0]
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
