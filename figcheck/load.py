@@ -798,6 +798,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     # strictly increasing ids (an archive sorted by id) are distinct: no hashing of every id
     ids_increasing = columnar and _strictly_increasing(column["id"])
     ids = column["id"].to_numpy(dtype=object)
+    if columnar and _arrow_strings(column["id"]) is not None:   # for the relations' name lookup (frames.arrow_strings)
+        from .frames import remember_arrow
+
+        remember_arrow(ids, _arrow_strings(column["id"]))
     bad_id = keep & ~id_matches
     for i in np.flatnonzero(bad_id):
         problem(i, "id", f"figure id {ids[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
@@ -2094,12 +2098,13 @@ def _name_lookup(groups, id_objects: np.ndarray):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from .frames import arrow_strings
     from .relations import _is_arrow
 
     name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
     names = pa.chunked_array([(c if _is_arrow(c) else pa.array(c, type=pa.string())).cast(pa.string())
                               for c in name_columns], type=pa.string())   # chunks: nothing copied
-    ids = pa.array(id_objects, type=pa.string())
+    ids = arrow_strings(id_objects)   # an archive's ids as arrow read them: not converted again
     return lambda: pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
 
 
