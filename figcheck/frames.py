@@ -50,7 +50,10 @@ def figure_frame(columns: dict) -> pd.DataFrame:
             data[c] = np.asarray(columns[c], dtype=float)
         elif c in _DATES:
             # days to seconds by numpy: pandas converts a day array through its own slower path
-            data[c] = pd.Series(np.asarray(columns[c], dtype="datetime64[D]").astype("datetime64[s]"), copy=False)
+            dates = np.asarray(columns[c])
+            if dates.dtype != np.dtype("datetime64[s]"):   # (a loader may give seconds already)
+                dates = np.asarray(dates, dtype="datetime64[D]").astype("datetime64[s]")
+            data[c] = pd.Series(dates, copy=False)
         elif c == "line":
             data[c] = np.asarray(columns[c], dtype=np.int64)
         else:

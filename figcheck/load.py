@@ -946,15 +946,16 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     # a figure without a period (reported above) reads as 1970, as the loader always did
     none = _safe_period("1970")
     periods = [p if p[0] is None else none for p in periods]
-    p_start = np.array([p[1] for p in periods], dtype="datetime64[D]")[codes]
-    p_end = np.array([p[2] for p in periods], dtype="datetime64[D]")[codes]
+    # in the frame's unit (seconds), converted per distinct period before they are gathered
+    p_start = np.array([p[1] for p in periods], dtype="datetime64[D]").astype("datetime64[s]")[codes]
+    p_end = np.array([p[2] for p in periods], dtype="datetime64[D]").astype("datetime64[s]")[codes]
     p_text = np.array([p[3] for p in periods], dtype=object)[codes]
 
     since = cols.get("since")
     since_given = (np.zeros(n, dtype=bool) if since is None else
                    (since != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in since), dtype=bool, count=n))
-    s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     s_end = s_start.copy()
     s_text = np.full(n, None, dtype=object)
     if since_given.any():
@@ -967,11 +968,14 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             else:
                 s_start[i], s_end[i], s_text[i] = a, b, text
 
+    # one column of "" for every text column nobody wrote (read-only: the frame's columns share it)
+    blank = repeated("", n)
+    blank.flags.writeable = False
     extras = {}
     for key in ("attributed_to", "note", "of", "part"):
         values = cols.get(key)
         if values is None:
-            extras[key] = repeated("", n)
+            extras[key] = blank
             continue
         if columnar:
             extras[key] = values.to_numpy(dtype=object)
@@ -994,8 +998,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 out[i] = ""
         extras[key] = out
 
-    between_a = repeated("", n)
-    between_b = repeated("", n)
+    between_a, between_b = (blank, blank) if cols.get("between") is None else (repeated("", n), repeated("", n))
     between = cols.get("between")
     if between is not None:
         message = "'between' must be two figure ids: [\"before\", \"after\"]"
@@ -1466,13 +1469,24 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     return source_texts(part.sources, part.source_file_lines)
 
 
+def _read_text_file(path: str):
+    """(the file's text, None), or (None, the error reading or decoding it raised)."""
+    data, error = _read_bytes(path)
+    if error is not None:
+        return None, error
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, exc
+
+
 def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
     """(sources with their texts read, the problems reading them); `file_lines`: where each
     source's `file` is written, where it differs from the source's own line."""
     import operator
     from concurrent.futures import ThreadPoolExecutor
 
-    read = _read_bytes
+    read = _read_text_file   # decoded as read: the bytes of every file are never held at once
     # many small files. From the page cache, one thread reads them fastest (threads only add
     # switching: 0.25 s of CPU for 25k files, 0.85 s with 8 threads); from a slow disk, reading
     # releases the GIL and a few threads overlap the waits. The first files tell which it is.
@@ -1496,13 +1510,13 @@ def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
     problems = []
     out = {}
     fields_of, text_at = operator.attrgetter(*SOURCE_FIELDS), SOURCE_FIELDS.index("text")
-    for (sid, src), (data, error) in zip(items, contents):
+    for (sid, src), (decoded, error) in zip(items, contents):
         text = ""
         line = file_lines.get(sid, src.where.line)
         try:
             if error is not None:
                 raise error
-            text = data.decode("utf-8")
+            text = decoded
         except FileNotFoundError:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} not found (looked at {src.path})"))
         except UnicodeDecodeError:
