@@ -2008,14 +2008,13 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     each(~_keys_of_codes(*column_codes(figures, "source"), sources),
          lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
     # per distinct quantity: whether it is known, and its unit (code -1, a missing quantity, takes
-    # the last entry of each per-distinct list: None, NaN)
+    # the last entry of each per-distinct array: False, NaN)
     q_codes, q_uniques = column_codes(figures, "quantity")
-    # each distinct quantity's unit, None where it is no quantity (the keys are text: nothing else is found)
-    q_unit = _quantity_units(quantities, q_uniques) + [None]
-    known_quantity = np.fromiter((u is not None for u in q_unit), dtype=bool, count=len(q_unit))[q_codes]
+    known_u, unit_of_quantity = _quantity_units(quantities, q_uniques)
+    known_quantity = np.append(known_u, False)[q_codes]
     each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
-    unit_of_quantity = np.array([np.nan if u is None else u for u in q_unit], dtype=object)
+    unit_of_quantity = np.append(unit_of_quantity, np.array([np.nan], dtype=object))
     quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
     qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
     u_codes, u_uniques = column_codes(figures, "unit")
@@ -2067,17 +2066,19 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     return problems
 
 
-def _quantity_units(quantities, keys) -> list:
-    """The unit of each of `keys` among `quantities` (a dict or a frames.QuantityFrame), None
-    where it is none of them."""
+def _quantity_units(quantities, keys) -> tuple[np.ndarray, np.ndarray]:
+    """(whether each of `keys` is a quantity of `quantities` (a dict or a frames.QuantityFrame),
+    its unit there: an object array, NaN where it is none)."""
     from .frames import QuantityFrame
 
-    if isinstance(quantities, QuantityFrame):
-        found = quantities.positions(keys).tolist()
-        units = quantities.field("unit")
-        return [None if i < 0 else units[i] for i in found]
+    if isinstance(quantities, QuantityFrame):   # looked up and gathered as arrays
+        found = quantities.positions(keys)
+        known = found >= 0
+        units = np.array(quantities.field("unit") + [np.nan], dtype=object)
+        return known, units[np.where(known, found, -1)]
     found = [quantities.get(k) if isinstance(k, str) else None for k in keys]
-    return [None if q is None else q.unit for q in found]
+    known = np.fromiter((q is not None for q in found), dtype=bool, count=len(found))
+    return known, np.array([np.nan if q is None else q.unit for q in found], dtype=object)
 
 
 def _keys_of_codes(codes: np.ndarray, uniques, table) -> np.ndarray:
