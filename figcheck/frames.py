@@ -50,7 +50,10 @@ def figure_frame(columns: dict) -> pd.DataFrame:
             data[c] = np.asarray(columns[c], dtype=float)
         elif c in _DATES:
             # days to seconds by numpy: pandas converts a day array through its own slower path
-            data[c] = pd.Series(np.asarray(columns[c], dtype="datetime64[D]").astype("datetime64[s]"), copy=False)
+            dates = np.asarray(columns[c])
+            if dates.dtype != np.dtype("datetime64[s]"):   # (a loader may give seconds already)
+                dates = np.asarray(dates, dtype="datetime64[D]").astype("datetime64[s]")
+            data[c] = pd.Series(dates, copy=False)
         elif c == "line":
             data[c] = np.asarray(columns[c], dtype=np.int64)
         else:
@@ -82,6 +85,38 @@ def remember_codes(frame: pd.DataFrame, column: str, codes: np.ndarray, uniques:
             return
     _KNOWN_CODES[:] = [(ref, known) for ref, known in _KNOWN_CODES if ref() is not None][-3:]
     _KNOWN_CODES.append((weakref.ref(frame), {column: (codes, uniques)}))
+
+
+_ARROW_TWINS: list = []   # (weak reference to an object array, the same strings as an arrow array)
+
+
+def _owner(values: np.ndarray) -> np.ndarray:
+    while isinstance(values.base, np.ndarray):
+        values = values.base
+    return values
+
+
+def remember_arrow(values: np.ndarray, strings) -> None:
+    """Note that the object array `values` (and every view of it: a frame's column) holds the
+    strings of the arrow array `strings`, as it was read."""
+    import weakref
+
+    _ARROW_TWINS[:] = [(ref, twin) for ref, twin in _ARROW_TWINS if ref() is not None][-3:]
+    _ARROW_TWINS.append((weakref.ref(_owner(values)), strings))
+
+
+def arrow_strings(values: np.ndarray):
+    """An object array of strings as an arrow string array: the one it was read as where
+    remember_arrow noted it, else converted (a Python string at a time)."""
+    import pyarrow as pa
+
+    owner = _owner(values)
+    for ref, twin in _ARROW_TWINS:
+        if ref() is owner and len(twin) == len(values) == len(owner):
+            if isinstance(twin, pa.ChunkedArray):
+                twin = twin.combine_chunks()
+            return twin.cast(pa.string())
+    return pa.array(values, type=pa.string())
 
 
 def known_codes(frame: pd.DataFrame, column: str):

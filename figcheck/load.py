@@ -798,6 +798,10 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     # strictly increasing ids (an archive sorted by id) are distinct: no hashing of every id
     ids_increasing = columnar and _strictly_increasing(column["id"])
     ids = column["id"].to_numpy(dtype=object)
+    if columnar and _arrow_strings(column["id"]) is not None:   # for the relations' name lookup (frames.arrow_strings)
+        from .frames import remember_arrow
+
+        remember_arrow(ids, _arrow_strings(column["id"]))
     bad_id = keep & ~id_matches
     for i in np.flatnonzero(bad_id):
         problem(i, "id", f"figure id {ids[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
@@ -942,15 +946,16 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     # a figure without a period (reported above) reads as 1970, as the loader always did
     none = _safe_period("1970")
     periods = [p if p[0] is None else none for p in periods]
-    p_start = np.array([p[1] for p in periods], dtype="datetime64[D]")[codes]
-    p_end = np.array([p[2] for p in periods], dtype="datetime64[D]")[codes]
+    # in the frame's unit (seconds), converted per distinct period before they are gathered
+    p_start = np.array([p[1] for p in periods], dtype="datetime64[D]").astype("datetime64[s]")[codes]
+    p_end = np.array([p[2] for p in periods], dtype="datetime64[D]").astype("datetime64[s]")[codes]
     p_text = np.array([p[3] for p in periods], dtype=object)[codes]
 
     since = cols.get("since")
     since_given = (np.zeros(n, dtype=bool) if since is None else
                    (since != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in since), dtype=bool, count=n))
-    s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     s_end = s_start.copy()
     s_text = np.full(n, None, dtype=object)
     if since_given.any():
@@ -963,11 +968,14 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             else:
                 s_start[i], s_end[i], s_text[i] = a, b, text
 
+    # one column of "" for every text column nobody wrote (read-only: the frame's columns share it)
+    blank = repeated("", n)
+    blank.flags.writeable = False
     extras = {}
     for key in ("attributed_to", "note", "of", "part"):
         values = cols.get(key)
         if values is None:
-            extras[key] = repeated("", n)
+            extras[key] = blank
             continue
         if columnar:
             extras[key] = values.to_numpy(dtype=object)
@@ -990,8 +998,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 out[i] = ""
         extras[key] = out
 
-    between_a = repeated("", n)
-    between_b = repeated("", n)
+    between_a, between_b = (blank, blank) if cols.get("between") is None else (repeated("", n), repeated("", n))
     between = cols.get("between")
     if between is not None:
         message = "'between' must be two figure ids: [\"before\", \"after\"]"
@@ -1370,10 +1377,11 @@ def _empty_cells(values: pd.Series) -> np.ndarray:
     """values == "" for a columnar text column, compared once per category of a categorical
     and by arrow for arrow strings (a Python comparison per cell costs 20 ms a million)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        empty = values.cat.categories.get_indexer([""])[0]   # -1: no "" (a missing cell is -1 too)
-        if empty < 0:
+        # compared, not looked up: get_indexer would build a hash table of every category
+        empty = np.flatnonzero(values.cat.categories.to_numpy(dtype=object) == "")   # none: no "" (a missing cell is -1)
+        if not len(empty):
             return np.zeros(len(values), dtype=bool)
-        return values.cat.codes.to_numpy() == empty
+        return values.cat.codes.to_numpy() == empty[0]
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -1461,13 +1469,24 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     return source_texts(part.sources, part.source_file_lines)
 
 
+def _read_text_file(path: str):
+    """(the file's text, None), or (None, the error reading or decoding it raised)."""
+    data, error = _read_bytes(path)
+    if error is not None:
+        return None, error
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, exc
+
+
 def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
     """(sources with their texts read, the problems reading them); `file_lines`: where each
     source's `file` is written, where it differs from the source's own line."""
     import operator
     from concurrent.futures import ThreadPoolExecutor
 
-    read = _read_bytes
+    read = _read_text_file   # decoded as read: the bytes of every file are never held at once
     # many small files. From the page cache, one thread reads them fastest (threads only add
     # switching: 0.25 s of CPU for 25k files, 0.85 s with 8 threads); from a slow disk, reading
     # releases the GIL and a few threads overlap the waits. The first files tell which it is.
@@ -1491,13 +1510,13 @@ def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
     problems = []
     out = {}
     fields_of, text_at = operator.attrgetter(*SOURCE_FIELDS), SOURCE_FIELDS.index("text")
-    for (sid, src), (data, error) in zip(items, contents):
+    for (sid, src), (decoded, error) in zip(items, contents):
         text = ""
         line = file_lines.get(sid, src.where.line)
         try:
             if error is not None:
                 raise error
-            text = data.decode("utf-8")
+            text = decoded
         except FileNotFoundError:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} not found (looked at {src.path})"))
         except UnicodeDecodeError:
@@ -2085,14 +2104,13 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     each(~_keys_of_codes(*column_codes(figures, "source"), sources),
          lambda r: f"figure {r.id!r}: unknown source {r.source!r}", "source")
     # per distinct quantity: whether it is known, and its unit (code -1, a missing quantity, takes
-    # the last entry of each per-distinct list: None, NaN)
+    # the last entry of each per-distinct array: False, NaN)
     q_codes, q_uniques = column_codes(figures, "quantity")
-    # each distinct quantity's unit, None where it is no quantity (the keys are text: nothing else is found)
-    q_unit = _quantity_units(quantities, q_uniques) + [None]
-    known_quantity = np.fromiter((u is not None for u in q_unit), dtype=bool, count=len(q_unit))[q_codes]
+    known_u, unit_of_quantity = _quantity_units(quantities, q_uniques)
+    known_quantity = np.append(known_u, False)[q_codes]
     each(~known_quantity, lambda r: f"figure {r.id!r}: unknown quantity {r.quantity!r}", "quantity")
     # a figure's unit must have its quantity's dimension: checked once per distinct pair
-    unit_of_quantity = np.array([np.nan if u is None else u for u in q_unit], dtype=object)
+    unit_of_quantity = np.append(unit_of_quantity, np.array([np.nan], dtype=object))
     quantity_unit = pd.Series(unit_of_quantity[q_codes], dtype=object, index=figures.index)
     qu_codes, qu_uniques = pd.factorize(unit_of_quantity, use_na_sentinel=False)
     u_codes, u_uniques = column_codes(figures, "unit")
@@ -2144,17 +2162,19 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     return problems
 
 
-def _quantity_units(quantities, keys) -> list:
-    """The unit of each of `keys` among `quantities` (a dict or a frames.QuantityFrame), None
-    where it is none of them."""
+def _quantity_units(quantities, keys) -> tuple[np.ndarray, np.ndarray]:
+    """(whether each of `keys` is a quantity of `quantities` (a dict or a frames.QuantityFrame),
+    its unit there: an object array, NaN where it is none)."""
     from .frames import QuantityFrame
 
-    if isinstance(quantities, QuantityFrame):
-        found = quantities.positions(keys).tolist()
-        units = quantities.field("unit")
-        return [None if i < 0 else units[i] for i in found]
+    if isinstance(quantities, QuantityFrame):   # looked up and gathered as arrays
+        found = quantities.positions(keys)
+        known = found >= 0
+        units = np.array(quantities.field("unit") + [np.nan], dtype=object)
+        return known, units[np.where(known, found, -1)]
     found = [quantities.get(k) if isinstance(k, str) else None for k in keys]
-    return [None if q is None else q.unit for q in found]
+    known = np.fromiter((q is not None for q in found), dtype=bool, count=len(found))
+    return known, np.array([np.nan if q is None else q.unit for q in found], dtype=object)
 
 
 def _keys_of_codes(codes: np.ndarray, uniques, table) -> np.ndarray:
@@ -2189,12 +2209,13 @@ def _name_lookup(groups, id_objects: np.ndarray):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from .frames import arrow_strings
     from .relations import _is_arrow
 
     name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
     names = pa.chunked_array([(c if _is_arrow(c) else pa.array(c, type=pa.string())).cast(pa.string())
                               for c in name_columns], type=pa.string())   # chunks: nothing copied
-    ids = pa.array(id_objects, type=pa.string())
+    ids = arrow_strings(id_objects)   # an archive's ids as arrow read them: not converted again
     return lambda: pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
 
 

@@ -301,3 +301,25 @@ def test_templates_are_numbered_in_order_of_appearance_as_factorize_does(exprs):
     rows = pc.replace_substring_regex(pa.array(exprs, type=pa.string()), _TOKEN, "@").to_numpy(zero_copy_only=False)
     want_codes, want_uniques = pd.factorize(rows)
     assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+
+
+def test_an_archives_texts_read_early_equal_texts_read_when_asked(tmp_path):
+    """columnar.read_archive starts reading the texts in a thread as soon as sources.csv is
+    checked; what load gets from it is what reading them afterwards gives."""
+    from figcheck.columnar import read_archive
+    from figcheck.load import source_texts
+
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "a.txt").write_text("Etwa 11.000 Soldaten.", encoding="utf-8")
+    (tmp_path / "texts" / "b.txt").write_bytes(b"\xff\xfe")
+    (tmp_path / "sources.csv").write_text("id,file,published,language\ns1,texts/a.txt,2024-11-05,de\n"
+                                          "s2,texts/b.txt,2024-11-05,de\ns3,texts/none.txt,,de\n", encoding="utf-8")
+    (tmp_path / "figures.csv").write_text("id,source,quote,value,unit,quantity\nf1,s1,Etwa 11.000 Soldaten,11.000,soldier,troops\n",
+                                          encoding="utf-8")
+    part = read_archive(tmp_path, "archive")
+    assert part.texts is not None   # read early
+    early = part.texts()
+    assert early == source_texts(part.sources, part.source_file_lines)
+    texts, problems = early
+    assert texts["s1"].text == "Etwa 11.000 Soldaten." and texts["s2"].text == ""
+    assert [(p.line, p.message.split("'")[1]) for p in problems] == [(3, "texts/b.txt"), (4, "texts/none.txt")]

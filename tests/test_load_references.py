@@ -199,3 +199,19 @@ def test_reference_checks_with_the_loaders_codes_and_a_quantity_frame_find_the_s
     problems = _check_references(figures, relations, SOURCES, _quantity_frame(QUANTITIES), [], [])
     got = sorted(((p.file, p.line, p.message) for p in problems), key=repr)
     assert got == _references_one_by_one(rows, relation_sources, SOURCES, QUANTITIES)
+
+
+@given(st.lists(st.text(max_size=5), max_size=20), st.booleans(), st.booleans())
+def test_arrow_strings_of_an_object_array_are_its_strings(values, noted, large):
+    """frames.arrow_strings gives the arrow twin remember_arrow noted (for the array and its
+    views), else converts; either way the same strings, as pa.string()."""
+    from figcheck.frames import arrow_strings, remember_arrow
+
+    objects = np.array(values, dtype=object)
+    if noted:
+        remember_arrow(objects, pa.chunked_array([pa.array(values, type=pa.large_string() if large else pa.string())]))
+    view = pd.Series(objects, dtype=object, copy=False).to_numpy(dtype=object)
+    got = arrow_strings(view)
+    assert got.type == pa.string() and got.to_pylist() == values
+    other = np.array(values, dtype=object)   # equal strings, another array: converted
+    assert arrow_strings(other).to_pylist() == values
