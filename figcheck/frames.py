@@ -127,6 +127,27 @@ def known_codes(frame: pd.DataFrame, column: str):
     return None
 
 
+def known_factorization(frame: pd.DataFrame, column: str):
+    """pd.factorize(frame[column]) exactly (values numbered by first appearance, only values some
+    row has), renumbered from the codes the loader noted (a tenth of the time of hashing a
+    million strings again); None when it noted none."""
+    known = known_codes(frame, column)
+    return None if known is None else first_seen(*known)
+
+
+def first_seen(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) without missing codes, renumbered as pd.factorize(uniques[codes]) numbers
+    them: by first appearance, values no row has dropped."""
+    n = len(codes)
+    first = np.full(len(uniques), n, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
+    present = np.flatnonzero(first < n)
+    order = present[np.argsort(first[present], kind="stable")]
+    renumber = np.empty(len(uniques), dtype=np.intp)
+    renumber[order] = np.arange(len(order))
+    return renumber[codes], np.asarray(uniques, dtype=object)[order]
+
+
 def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """pd.factorize(frame[column]) up to the numbering: (codes, distinct values), -1 for a
     missing cell. The loader's codes where it noted them (remember_codes), which may also
@@ -267,11 +288,20 @@ class _IdFrame(Mapping):
         return key in self.index
 
 
+def _numbered(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with rows numbered 0..n-1: the loader's frame itself when they are (the codes it
+    noted for its columns, remember_codes, are found by the frame)."""
+    index = df.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return df
+    return df.reset_index(drop=True)
+
+
 class FigureFrame(_IdFrame):
     """{figure id: Figure}, backed by the figure frame."""
 
     def __init__(self, df: pd.DataFrame):
-        self.df = df.reset_index(drop=True)
+        self.df = _numbered(df)
 
     def position(self, fid: str) -> int:
         return int(self.index.get_loc(fid))
@@ -326,7 +356,7 @@ class RelationFrame(_IdFrame):
     """
 
     def __init__(self, df: pd.DataFrame, groups: list | None = None):
-        self.df = df.reset_index(drop=True)
+        self.df = _numbered(df)
         self.groups = groups or []
 
     def __getitem__(self, rid: str) -> Relation:

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from .frames import FigureFrame, RelationFrame, _frame_of
+from .frames import FigureFrame, RelationFrame, _frame_of, known_codes
 from .model import per_corpus
 from .workers import may_fork_workers, quiet_worker, usable_cpus
 
@@ -146,9 +146,15 @@ class _Grouping:
         order[bounds[p]:bounds[p + 1]], in frame order)."""
         got = self._rows.get(kind)
         if got is None:
-            from .coverage import _source_positions
+            known = known_codes(df, "source")
+            if known is None:
+                from .coverage import _source_positions
 
-            at = _source_positions(df["source"], list(self.position))
+                at = _source_positions(df["source"], list(self.position))
+            else:   # the loader's codes: a position per distinct source, not a hash per row
+                codes, names = known
+                get = self.position.get
+                at = np.array([get(name, -1) for name in names.tolist()] + [-1], dtype=np.int64)[codes]
             order = np.argsort(at, kind="stable")
             bounds = np.searchsorted(at[order], np.arange(len(self.position) + 1))
             got = self._rows[kind] = (order, bounds)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .frames import quantity_field
+from .frames import known_factorization, quantity_field
 from .intervals import Intervals, qualifier_codes, read_intervals
 from .model import Corpus
 
@@ -83,10 +83,13 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
         })
     kinds = dict(zip(corpus.quantities, quantity_field(corpus.quantities, "kind")))
     published = dict(zip(corpus.sources, map(_PUBLISHED, corpus.sources.values())))
-    pub = map_distinct(f["source"], published, "source", factorized, "datetime64[s]")
+    # the loader's codes of these columns, renumbered as pd.factorize numbers them
+    pub = map_distinct(f["source"], published, "source", factorized, "datetime64[s]",
+                       codes=known_factorization(f, "source"))
     return pd.DataFrame({
         "id": f["id"], "source": f["source"], "quantity": f["quantity"],
-        "kind": map_distinct(f["quantity"], kinds, "quantity", factorized), "unit": f["unit"],
+        "kind": map_distinct(f["quantity"], kinds, "quantity", factorized, codes=known_factorization(f, "quantity")),
+        "unit": f["unit"],
         "qualifier": f["qualifier"],
         "value_low": f["low"], "value_high": f["high"],
         "written_half": f["written_half"], "about_half": f["about_half"],
@@ -100,16 +103,16 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
 _PUBLISHED = operator.attrgetter("published")
 
 
-def map_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict | None = None, dtype=None) -> pd.Series:
+def map_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict | None = None, dtype=None,
+                 codes: tuple | None = None) -> pd.Series:
     """column.map(mapping) (then .astype(dtype)), mapped once per distinct value and gathered: a
     map over a million rows hashes each row against a dict of every key. The map over the
     distinct values infers the dtype the map over the rows would (str, or float64 when nothing
     is found). Missing values (None, NaN) map as one more distinct value.
 
     `factorized`, when given, receives {name: pd.factorize(column)} when the column has no
-    missing value (the rules group by these codes)."""
-    values = column.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values)
+    missing value (the rules group by these codes). `codes`: pd.factorize(column), if known."""
+    codes, uniques = codes if codes is not None else pd.factorize(column.to_numpy(dtype=object))
     uniques = np.asarray(uniques, dtype=object)
     missing = codes < 0
     if missing.any():

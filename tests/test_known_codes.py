@@ -1,0 +1,56 @@
+"""The loader's codes of an archive's text columns, reused after loading: renumbered they are
+exactly pd.factorize's, and the table and the text worker's grouping read them."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from figcheck import prefetch
+from figcheck.coverage import _source_positions
+from figcheck.frames import first_seen, known_codes, known_factorization
+from figcheck.load import load
+from figcheck.table import FigureTable
+
+from conftest import generated_archive
+
+
+@given(st.lists(st.integers(0, 6), max_size=60), st.integers(0, 4))
+def test_first_seen_is_pd_factorize(codes, unused):
+    uniques = np.array([f"v{k}" for k in range(7 + unused)], dtype=object)[::-1]   # numbered in any order
+    codes = np.array(codes, dtype=np.int64)
+    got_codes, got_uniques = first_seen(codes, uniques)
+    want_codes, want_uniques = pd.factorize(uniques[codes])
+    assert got_codes.tolist() == want_codes.tolist()
+    assert list(got_uniques) == list(want_uniques)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    root = tmp_path_factory.mktemp("codes")
+    generated_archive(root, 3000, seed=21, forms=("csv",))
+    return load([root / "csv"], use_cache=False)
+
+
+@pytest.mark.parametrize("column", ["source", "quantity"])
+def test_the_figure_frame_keeps_the_loaders_codes(archive, column):
+    df = archive.figures.df
+    assert known_codes(df, column) is not None
+    codes, uniques = known_factorization(df, column)
+    want_codes, want_uniques = pd.factorize(df[column].to_numpy(dtype=object))
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+    table = FigureTable.from_corpus(archive)
+    assert table.codes(column).tolist() == want_codes.tolist()
+
+
+@pytest.mark.parametrize("kind", ["figures", "relations"])
+def test_the_worker_grouping_from_codes_equals_the_hashed_one(archive, kind):
+    df = getattr(archive, kind).df
+    assert known_codes(df, "source") is not None
+    grouping = prefetch._Grouping(archive)
+    order, bounds = grouping.rows(kind, df)
+    positions = _source_positions(df["source"], list(archive.sources))
+    assert order.tolist() == np.argsort(positions, kind="stable").tolist()
+    assert bounds.tolist() == np.searchsorted(positions[order], np.arange(len(archive.sources) + 1)).tolist()
