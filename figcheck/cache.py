@@ -186,10 +186,10 @@ class ParseCache:
         """The whole load in `slot` if it is the one of `key` (checked before anything is unpickled)."""
         try:
             with open(self._joined_path(slot), "rb") as f:
-                head = f.read(_SIGNATURE + len(key))
-                if head[_SIGNATURE:] != key:
+                if f.read(_SIGNATURE + len(key))[_SIGNATURE:] != key:
                     return None
-                blob = head + f.read()
+                f.seek(0)
+                blob = f.read()   # whole: a join of two pieces would copy it
         except OSError:
             return None
         signature, signed = blob[:_SIGNATURE], memoryview(blob)[_SIGNATURE:]

@@ -185,15 +185,22 @@ class FrameColumns:
         return unit_ids(strings)[values] if len(strings) else np.empty(len(values), dtype=np.int32)
 
     def frame(self) -> pd.DataFrame:
-        arrays = {name: _decoded(values, strings) for name, values, strings in self.columns}
+        shared: dict = {}   # a column holding one string throughout, once per string (read-only)
+        arrays = {name: _decoded(values, strings, shared) for name, values, strings in self.columns}
         if "unit" in arrays:
             arrays["unit_id"] = self.unit_ids()
         return _frame_of(self.rows, arrays)
 
 
-def _decoded(values, strings):
+def _decoded(values, strings, shared: dict | None = None):
     if strings is None:
         return values
+    if len(strings) == 1 and shared is not None:   # codes are never missing: the one string in every row
+        column = shared.get(strings[0])
+        if column is None:
+            column = shared[strings[0]] = np.full(len(values), strings[0], dtype=object)
+            column.flags.writeable = False
+        return column
     return np.asarray(strings, dtype=object)[values] if len(strings) else np.empty(len(values), dtype=object)
 
 
