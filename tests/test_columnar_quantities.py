@@ -34,16 +34,21 @@ def _entry_path(df, shown, folder):
     return e.quantities([x for x in entries if x[0]], lambda key: by_name.get(key, 1)), e.problems
 
 
-@settings(max_examples=120, deadline=None)
-@given(st.one_of(st.lists(rows, max_size=6), st.lists(rows, max_size=6, unique_by=lambda r: r["key"])))
-def test_clean_quantities_equal_the_entry_path(tmp_path_factory, table):
+def _written(tmp_path_factory, table):
+    """(folder, the table as read) of quantity rows written as a quantities.csv."""
     folder = tmp_path_factory.mktemp("q")
     path = folder / "quantities.csv"
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=["key", "kind", "unit", "description", "part_of", "exhaustive"])
         writer.writeheader()
         writer.writerows(table)
-    df = read_table(path, "quantities.csv")
+    return folder, read_table(path, "quantities.csv")
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.one_of(st.lists(rows, max_size=6), st.lists(rows, max_size=6, unique_by=lambda r: r["key"])))
+def test_clean_quantities_equal_the_entry_path(tmp_path_factory, table):
+    folder, df = _written(tmp_path_factory, table)
     clean = _clean_quantities(df, "quantities.csv")
     reference, problems = _entry_path(df, "quantities.csv", folder)
     event("columnar" if clean is not None else "entry by entry")
@@ -59,13 +64,7 @@ def test_clean_quantities_equal_the_entry_path(tmp_path_factory, table):
 def test_quantity_frame_reads_like_the_dict_of_records(tmp_path_factory, table):
     from figcheck.frames import QuantityFrame, quantity_field
 
-    folder = tmp_path_factory.mktemp("q")
-    path = folder / "quantities.csv"
-    with open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=["key", "kind", "unit", "description", "part_of", "exhaustive"])
-        writer.writeheader()
-        writer.writerows(table)
-    df = read_table(path, "quantities.csv")
+    folder, df = _written(tmp_path_factory, table)
     frame = _clean_quantities(df, "quantities.csv")
     if frame is None:
         return

@@ -220,19 +220,13 @@ def _write(o, level: int, out: list) -> None:
             _write(v, level + 1, out)
         out.append(_indent(level) + "}")
         return
-    if t is FindingRows and o:
-        inner = _indent(level + 1)
-        out.append("[" + inner)
-        out.append(_FindingsToEncode(o, "," + inner))
-        out.append(_indent(level) + "]")
-        return
     if t is Rows or t is FindingRows:
         if not o:
             out.append("[]")
             return
         inner = _indent(level + 1)
         out.append("[" + inner)
-        out.append(_RowsToEncode(o, "," + inner))
+        out.append((_FindingsToEncode if t is FindingRows else _RowsToEncode)(o, "," + inner))
         out.append(_indent(level) + "]")
         return
     if t is list or t is tuple:
