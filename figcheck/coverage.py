@@ -638,7 +638,10 @@ def _near_and_summary(key: str, at: int, before: str, chunk: str, found: tuple, 
     if got is None:
         if len(_SUMMARY_MEMO) > 200_000:
             _SUMMARY_MEMO.clear()
-        near = _near_kinds(before + key, at + len(before), chunk, found, language)
+        # what _near_kinds(before + key, at + len(before), ...) gives, without joining the unit
+        # to what stands before it, nor a second memo under the same key
+        window = ahead + chunk + key[end:end + 4]
+        near = tuple(_classify_near(window, r, len(ahead)) if isinstance(r, Reading) else None for r in found)
         got = _SUMMARY_MEMO[memo_key] = (near, _chunk_summary(found, near))
     return got
 
