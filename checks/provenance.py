@@ -269,6 +269,7 @@ class _FigureKeys:
         self._numbers = _codes(self.quote if quotes is None else _Coded(quotes[0], len(quotes[1])), self.value_text,
                                self.low, self.high, _Coded(row_language, len(language_names))) \
             if self.n else np.zeros(0, dtype=np.int64)
+        self._fast = None
 
     def groups(self, with_qualifier: bool) -> tuple[np.ndarray, np.ndarray]:
         """(group of each figure, first figure of each group): the groups numbered in the order
@@ -283,6 +284,18 @@ class _FigureKeys:
     def is_range(self, i: int) -> bool:
         return self.low[i] != self.high[i]
 
+    def fast_qualifiers(self) -> np.ndarray:
+        """verbatim_hedge of each group of groups(False) (None: the quote must be read), decided
+        once for P002 and P003 alike: a group's verdict depends on no qualifier."""
+        if self._fast is None:
+            _, first = self.groups(False)
+            single = (self.low[first] == self.high[first]).tolist()
+            self._fast = np.array([verbatim_qualifier(text, quote, language) if one else None
+                                   for one, text, quote, language in zip(
+                                       single, self.value_text[first].tolist(), self.quote[first].tolist(),
+                                       self.language[first].tolist())] + [None], dtype=object)[:-1]
+        return self._fast
+
     def fast(self, i: int) -> str | None:
         """verbatim_hedge for figure i."""
         if self.is_range(i):
@@ -295,33 +308,22 @@ def _figure_keys(corpus) -> _FigureKeys:
     return _FigureKeys(corpus)
 
 
-# (quote, value as written, low, high, language[, qualifier]) → verdict, per rule: the text
-# worker decides chunk after chunk, and chunks share most of their quotes
-_VERDICTS: dict[bool, dict[tuple, bool]] = {False: {}, True: {}}
-
-
 def _flagged(keys: _FigureKeys, with_qualifier: bool, decide) -> list[int]:
-    """The figures whose group `decide(first figure)` flags, in frame order."""
+    """The figures whose group `decide(first figure)` flags, in frame order. The groups the fast
+    path settles (the value stands alone in the quote, hedged as the file says) are not asked:
+    `decide` would answer False for them."""
     code, first = keys.groups(with_qualifier)
     if not len(first):
         return []
-    columns = [keys.quote[first].tolist(), keys.value_text[first].tolist(), keys.low[first].tolist(),
-               keys.high[first].tolist(), keys.language[first].tolist()]
+    fast = keys.fast_qualifiers()
     if with_qualifier:
-        columns.append(keys.qualifier[first].tolist())
-    memo = _VERDICTS[with_qualifier]
-    if len(memo) > 200_000:
-        memo.clear()
-    bad = np.empty(len(first), dtype=bool)
-    for k, (i, key) in enumerate(zip(first.tolist(), zip(*columns))):
-        try:
-            verdict = memo.get(key)
-        except TypeError:                 # a value that cannot be hashed: decided, not kept
-            bad[k] = decide(i)
-            continue
-        if verdict is None:
-            verdict = memo[key] = decide(i)
-        bad[k] = verdict
+        said = fast[keys.groups(False)[0][first]]
+        settled = said == keys.qualifier[first]
+    else:
+        settled = np.not_equal(fast, None)
+    bad = np.zeros(len(first), dtype=bool)
+    for k, i in zip(np.flatnonzero(~settled).tolist(), first[~settled].tolist()):
+        bad[k] = decide(i)
     return np.flatnonzero(bad[code]).tolist()
 
 

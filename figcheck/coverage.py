@@ -276,10 +276,12 @@ class _Unit:
     for: counting needs only the kinds and where the claims stand), their kinds, where its
     claims' numbers begin and where the claims end, and how long it stands in the text."""
 
-    __slots__ = ("chunks", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends", "_raws")
+    __slots__ = ("chunks", "far", "maybe_spans", "length", "kinds", "claim_starts", "claim_ends", "_raws", "slow")
 
     def __init__(self, chunks, far, maybe_spans, length, kinds=(), claim_starts=(), claim_ends=()):
         self.chunks, self.far, self.maybe_spans, self.length = chunks, far, maybe_spans, length
+        # whether a text holding this unit is read whole (_corpus_claims)
+        self.slow = bool(far or maybe_spans)
         self.kinds, self.claim_starts, self.claim_ends = kinds, claim_starts, claim_ends
         self._raws = None
 
@@ -328,6 +330,8 @@ def _chunk_summary(found_here: tuple, near: tuple) -> tuple:
 
 _LENGTH, _FAR, _MAYBE_SPANS, _KINDS = (operator.attrgetter(a) for a in ("length", "far", "maybe_spans", "kinds"))
 _OPEN = _Unit((), False, False, 0)        # a sentence ending in an active word: read with the next
+_OPEN.slow = True
+_SLOW = operator.attrgetter("slow")
 # language → four memos, a unit by its sentences (". " between them, the final ". " left out), for
 # units in the middle of an article, opening it, closing it, and the whole article
 _UNIT_MEMO: dict[str, tuple[dict, dict, dict, dict]] = {}
@@ -634,7 +638,10 @@ def _near_and_summary(key: str, at: int, before: str, chunk: str, found: tuple, 
     if got is None:
         if len(_SUMMARY_MEMO) > 200_000:
             _SUMMARY_MEMO.clear()
-        near = _near_kinds(before + key, at + len(before), chunk, found, language)
+        # what _near_kinds(before + key, at + len(before), ...) gives, without joining the unit
+        # to what stands before it, nor a second memo under the same key
+        window = ahead + chunk + key[end:end + 4]
+        near = tuple(_classify_near(window, r, len(ahead)) if isinstance(r, Reading) else None for r in found)
         got = _SUMMARY_MEMO[memo_key] = (near, _chunk_summary(found, near))
     return got
 
@@ -1240,7 +1247,10 @@ def _quote_lengths(corpus, quotes: np.ndarray) -> np.ndarray:
     if coded is None:
         return np.fromiter((len(q) if isinstance(q, str) else 0 for q in quotes.tolist()), np.int64, len(quotes))
     codes, distinct = coded
-    lengths = np.fromiter((len(q) if isinstance(q, str) else 0 for q in distinct), np.int64, len(distinct))
+    if set(map(type, distinct)) <= {str}:        # nearly always: every quote a string
+        lengths = np.fromiter(map(len, distinct), np.int64, len(distinct))
+    else:
+        lengths = np.fromiter((len(q) if isinstance(q, str) else 0 for q in distinct), np.int64, len(distinct))
     return np.append(lengths, 0)[codes]
 
 
@@ -1276,7 +1286,7 @@ def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.nd
         unit_of[mine] = _units_of_sentences(table, place[mine], table.code[mine], language, units)
 
     n_units = len(units)
-    slow_unit = np.fromiter((u is _OPEN or u.far or u.maybe_spans for u in units), bool, n_units)
+    slow_unit = np.fromiter(map(_SLOW, units), bool, n_units)
     slow = np.add.reduceat(slow_unit[unit_of].astype(np.int64), table.first) > 0
     # claims of the units, spread to every sentence of a text read from its units
     claim_counts = np.fromiter(map(len, map(_CLAIM_STARTS, units)), np.int64, n_units)
