@@ -151,6 +151,12 @@ def test_source_chunks_and_parts(archive):
         chunks = prefetch.source_chunks(corpus, n)
         assert [sid for chunk in chunks for sid in chunk] == list(corpus.sources)
         assert 1 <= len(chunks) <= n and all(chunks)
+        # guided: the first run holds half the text, none but the last less than 1/n of it
+        sizes = [sum(len(corpus.sources[sid].text or "") + 1 for sid in chunk) for chunk in chunks]
+        assert sizes[0] >= sum(sizes) / 2
+        assert all(size >= sum(sizes) / n for size in sizes[:-1])
+        if len(chunks) > 2:
+            assert sizes[1] >= sizes[-1]
     chunk = prefetch.source_chunks(corpus, 5)[2]
     part = prefetch.source_part(corpus, chunk)
     df = corpus.figures.df
