@@ -787,10 +787,11 @@ def sources_disagree(ctx):
         # the figures each finding names: the outsiders of a consensus, else the whole group
         _name(ctx.table, every[out | (n_camps != 1)[owner]])
         texts = _Texts(ctx, view)
+        facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
         for b, g in enumerate(big.tolist()):
             camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
             yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
-                             int(clusters.depth[b]), int(counts[g]), view, ids, texts)
+                             int(clusters.depth[b]), int(counts[g]), view, ids, texts, facts)
 
 
 def _camp_consensus(iv: Intervals, camp: np.ndarray, rows: np.ndarray, n: int):
@@ -885,10 +886,31 @@ class _Texts:
         self.stated, self.who, self.quote_line, self.short_who = stated, who, quote, short
 
 
-def _pair_hits(ctx, lower, higher, same):
-    """One finding per conflicting pair: the two intervals, the gap, and a sum that closes it."""
+def _quantity_facts(ctx, names) -> dict:
+    """{quantity key: (unit, the unit's factor, description or key)} for the distinct keys of
+    `names`: read from the quantity frame's columns where it has them (a record per quantity,
+    built by a lookup, was most of the cost), else from the records; factors once per unit."""
     from figcheck.units import unit_info
 
+    quantities = ctx.corpus.quantities
+    keys = list(dict.fromkeys(names))
+    if hasattr(quantities, "positions") and hasattr(quantities, "field"):
+        at = quantities.positions(keys).tolist()
+        if min(at, default=0) < 0:
+            raise KeyError(keys[at.index(-1)])
+        unit_field, description_field = quantities.field("unit"), quantities.field("description")
+        units = [unit_field[i] for i in at]
+        descriptions = [description_field[i] for i in at]
+    else:
+        records = [quantities[q] for q in keys]
+        units = [r.unit for r in records]
+        descriptions = [r.description for r in records]
+    factor = {u: unit_info(u).factor for u in dict.fromkeys(units)}
+    return {q: (u, factor[u], d or q) for q, u, d in zip(keys, units, descriptions)}
+
+
+def _pair_hits(ctx, lower, higher, same):
+    """One finding per conflicting pair: the two intervals, the gap, and a sum that closes it."""
     df = ctx.table.df
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
@@ -907,11 +929,7 @@ def _pair_hits(ctx, lower, higher, same):
         df["unit_low"].to_numpy()[ends], df["unit_high"].to_numpy()[ends], iv.lo_open[ends], iv.hi_open[ends],
         [view[r].unit for r in ends.tolist()])))
     # the quantity's unit, its factor and its name, once per quantity
-    quantities = ctx.corpus.quantities
-    per_quantity = {}
-    for q in dict.fromkeys(view[a].quantity for a in lower.tolist()):
-        quantity = quantities[q]
-        per_quantity[q] = (quantity.unit, unit_info(quantity.unit).factor, quantity.description or q)
+    per_quantity = _quantity_facts(ctx, [view[a].quantity for a in lower.tolist()])
     info = [per_quantity[view[a].quantity] for a in lower.tolist()]
     per_unit = np.array([i[1] for i in info], dtype=float)
     gaps = np.asarray(absolutes, dtype=float) / per_unit
@@ -985,18 +1003,15 @@ def _plural(n: int, word: str) -> str:
 
 
 def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray,
-               texts: "_Texts | None" = None) -> Hit:
+               texts: "_Texts | None" = None, quantity_facts: dict | None = None) -> Hit:
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
     camps of a split: _camp_consensus of each), the figures outside it with who says what, and
     how many cross-source pairs conflict."""
-    from figcheck.units import unit_info
-
     texts = texts or _Texts(ctx, view)
     stated, quote_line = texts.stated, texts.quote_line
     first = view[int(rows[0])]
-    quantity = ctx.corpus.quantities[first.quantity]
-    unit = quantity.unit
-    per_unit = unit_info(unit).factor
+    facts = (quantity_facts or _quantity_facts(ctx, [first.quantity]))[first.quantity]
+    unit, per_unit, description = facts
     shown = [_shown_camp(camp, per_unit) for camp in camps]
     said = [_shown(c, unit) for c in shown]          # each camp's interval as written, once
     n, k = len(rows), len(outside)
@@ -1004,7 +1019,6 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     listed = outside[:LISTED].tolist()
     named = ", ".join(f"{view[r].id} {stated[r]}" for r in listed[:NAMED]) + (", …" if k > NAMED else "")
     pairs = _plural(conflicts, "conflicting pair")
-    description = quantity.description or first.quantity
     if len(shown) == 1:
         agree = f"{depth:,} of {n:,} figures agree on {said[0]}"
         message = f"{where}: {agree}; {_plural(k, 'figure')} outside it ({named}); {pairs}"
