@@ -495,7 +495,14 @@ class _Pools:
             quantity, rows, None if lower is None else quantity[lower])
         self.source_code, self.by_source, self.source_bounds = self._index(
             source, rows, None if lower is None else source[np.r_[lower, higher]])
-        self.dimension = codes("dimension")
+        if lower is None:
+            self.dimension = codes("dimension")
+        else:
+            # only the pools' figures and the pairs' own are compared by dimension: their codes,
+            # not a factorize of every figure's dimension (-2 for the rest, never compared)
+            needed = np.r_[self.by_source, lower, higher]
+            self.dimension = np.full(len(df), -2, np.int64)
+            self.dimension[needed] = pd.factorize(df["dimension"].to_numpy()[needed])[0]
         self.source = self.source_code
 
     @staticmethod
@@ -847,10 +854,12 @@ def _views(ctx, rows) -> dict:
     # it spares hashing a million ids
     same_rows = len(frame) == len(ctx.table) and bool((frame["id"].to_numpy()[rows] == ids).all())
     at = rows if same_rows else figures.index.get_indexer(ids)
-    columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote", "low", "high", "unit",
-                                                            "qualifier", "quantity", "period_text", "attributed_to")]
-    return {int(r): _View(i, s, q, float(lo), float(hi), u, ql, qt, p, a or "")
-            for r, i, s, q, lo, hi, u, ql, qt, p, a in zip(rows.tolist(), *columns)}
+    columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote")]
+    columns += [frame[c].to_numpy(dtype=float)[at].tolist() for c in ("low", "high")]
+    columns += [frame[c].to_numpy()[at].tolist() for c in ("unit", "qualifier", "quantity", "period_text")]
+    columns.append([a or "" for a in frame["attributed_to"].to_numpy()[at].tolist()])
+    # one tuple per figure made by zip, each made a _View without a Python-level call per field
+    return dict(zip(rows.tolist(), map(_View._make, zip(*columns))))
 
 
 class _Texts:
