@@ -871,28 +871,35 @@ class _Texts:
     def __init__(self, ctx, view: dict):
         rows = list(view)
         views = list(view.values())
+        fields = ("source", "quote", "low", "high", "unit", "qualifier", "period", "attributed_to")
+        if all(type(v) is _View for v in views):     # the frame's views: columns by one transpose
+            columns = list(zip(*views)) or [()] * len(_View._fields)
+            source, quote, low, high, unit, qualifier, period, by = (columns[_View._fields.index(f)] for f in fields)
+        else:
+            source, quote, low, high, unit, qualifier, period, by = (
+                [getattr(v, f) for v in views] for f in fields)
         sources = ctx.corpus.sources
         label, label_or_id, short_date = {}, {}, {}
-        for s in dict.fromkeys(v.source for v in views):
-            source = sources.get(s)
-            label_or_id[s] = display.source_label(source) if source else s
-            if source is not None:
+        for s in dict.fromkeys(source):
+            record = sources.get(s)
+            label_or_id[s] = display.source_label(record) if record else s
+            if record is not None:
                 label[s] = label_or_id[s]
-                short_date[s] = (source.id, source.published.isoformat() if source.published else source.id)
+                short_date[s] = (record.id, record.published.isoformat() if record.published else record.id)
         words = display.QUALIFIER_WORDS
-        low = display.nums([v.low for v in views])
-        high = display.nums([v.high for v in views])
-        stated, who, quote, short = {}, {}, {}, {}
-        for r, v, a, b in zip(rows, views, low, high):
-            text = stated[r] = f"{words.get(v.qualifier, '')}{a if v.low == v.high else f'{a}–{b}'} {v.unit}"
-            by = v.attributed_to
-            src = v.source
-            if src in label:
-                who[r] = f"{label[src]}{f' ({by})' if by else ''} says {text} for {v.period}"
-                sid, date = short_date[src]
-                short[r] = f"{by}, {date}" if by else f"{sid}, {date}"
-            quote[r] = f"«{v.quote}» — {label_or_id[src]}{f', according to {by}' if by else ''}"
-        self.stated, self.who, self.quote_line, self.short_who = stated, who, quote, short
+        point = [a == b for a, b in zip(low, high)]
+        stated = [f"{words.get(q, '')}{a if p else f'{a}–{b}'} {u}"
+                  for q, a, b, p, u in zip(qualifier, display.nums(low), display.nums(high), point, unit)]
+        self.stated = dict(zip(rows, stated))
+        self.quote_line = dict(zip(rows, [f"«{q}» — {label_or_id[s]}{f', according to {w}' if w else ''}"
+                                          for q, s, w in zip(quote, source, by)]))
+        known = [k for k, s in enumerate(source) if s in label]     # a source not in the corpus: no who
+        if len(known) != len(rows):
+            rows, stated, source, period, by = ([c[k] for k in known] for c in (rows, stated, source, period, by))
+        self.who = dict(zip(rows, [f"{label[s]}{f' ({w})' if w else ''} says {t} for {p}"
+                                   for s, w, t, p in zip(source, by, stated, period)]))
+        self.short_who = dict(zip(rows, [f"{w}, {short_date[s][1]}" if w else f"{short_date[s][0]}, {short_date[s][1]}"
+                                         for s, w in zip(source, by)]))
 
 
 def _quantity_facts(ctx, names) -> dict:
