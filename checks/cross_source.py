@@ -888,8 +888,10 @@ class _Texts:
                 short_date[s] = (record.id, record.published.isoformat() if record.published else record.id)
         words = display.QUALIFIER_WORDS
         point = [a == b for a, b in zip(low, high)]
+        # the high end written only where it differs from the low one
+        highs = display.nums(np.where(point, np.nan, np.asarray(high, dtype=float)))
         stated = [f"{words.get(q, '')}{a if p else f'{a}–{b}'} {u}"
-                  for q, a, b, p, u in zip(qualifier, display.nums(low), display.nums(high), point, unit)]
+                  for q, a, b, p, u in zip(qualifier, display.nums(low), highs, point, unit)]
         self.stated = dict(zip(rows, stated))
         self.quote_line = dict(zip(rows, [f"«{q}» — {label_or_id[s]}{f', according to {w}' if w else ''}"
                                           for q, s, w in zip(quote, source, by)]))

@@ -110,10 +110,12 @@ def intervals(lo, hi, lo_open, hi_open, units) -> list[str]:
     hi_open = np.asarray(hi_open, dtype=bool)
     n = len(lo)
     suffixes = [f" {u}" if u else "" for u in units] if not isinstance(units, str) else [f" {units}" if units else ""] * n
-    point = ((lo == hi) & ~lo_open & ~hi_open).tolist()
+    points = (lo == hi) & ~lo_open & ~hi_open
+    point = points.tolist()
     lefts = np.where(lo_open | np.isinf(lo), "(", "[").tolist()
     rights = np.where(hi_open | np.isinf(hi), ")", "]").tolist()
-    los, his = nums(lo), nums(hi)
+    # a point shows no high end: it is not formatted (NaN costs nothing to write)
+    los, his = nums(lo), nums(np.where(points, np.nan, hi))
     return [f"{a}{s}" if p else f"{left}{a}, {b}{right}{s}"
             for a, b, s, p, left, right in zip(los, his, suffixes, point, lefts, rights)]
 
@@ -144,8 +146,9 @@ def figure_lines(corpus, table, rows) -> list[str]:
     units = df["unit"].to_numpy()[rows].tolist()
     qualifiers = df["qualifier"].to_numpy()[rows].tolist()
     low, high = df["value_low"].to_numpy()[rows], df["value_high"].to_numpy()[rows]
-    lows, highs = nums(low), nums(high)
-    same = (low == high).tolist()
+    same = low == high
+    lows, highs = nums(low), nums(np.where(same, np.nan, high))   # the high end shown only where it differs
+    same = same.tolist()
     periods = figure_cells(corpus, table, rows, "period_text")
     ivs = intervals(df["unit_low"].to_numpy()[rows], df["unit_high"].to_numpy()[rows],
                     df["low_open"].to_numpy()[rows], df["high_open"].to_numpy()[rows], units)
