@@ -316,8 +316,9 @@ class _FigureLines:
 
     def label(self, source) -> str:
         label = self._labels.get(source)
-        if label is None:
-            label = self._labels[source] = display.source_labels(self.ctx.corpus, [source])[0]
+        if label is None:     # display.source_labels of one source, without its list and dict
+            record = self.ctx.corpus.sources.get(source)
+            label = self._labels[source] = display.source_label(record) if record else source
         return label
 
 

@@ -495,7 +495,14 @@ class _Pools:
             quantity, rows, None if lower is None else quantity[lower])
         self.source_code, self.by_source, self.source_bounds = self._index(
             source, rows, None if lower is None else source[np.r_[lower, higher]])
-        self.dimension = codes("dimension")
+        if lower is None:
+            self.dimension = codes("dimension")
+        else:
+            # only the pools' figures and the pairs' own are compared by dimension: their codes,
+            # not a factorize of every figure's dimension (-2 for the rest, never compared)
+            needed = np.r_[self.by_source, lower, higher]
+            self.dimension = np.full(len(df), -2, np.int64)
+            self.dimension[needed] = pd.factorize(df["dimension"].to_numpy()[needed])[0]
         self.source = self.source_code
 
     @staticmethod
@@ -787,10 +794,11 @@ def sources_disagree(ctx):
         # the figures each finding names: the outsiders of a consensus, else the whole group
         _name(ctx.table, every[out | (n_camps != 1)[owner]])
         texts = _Texts(ctx, view)
+        facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
         for b, g in enumerate(big.tolist()):
             camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
             yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
-                             int(clusters.depth[b]), int(counts[g]), view, ids, texts)
+                             int(clusters.depth[b]), int(counts[g]), view, ids, texts, facts)
 
 
 def _camp_consensus(iv: Intervals, camp: np.ndarray, rows: np.ndarray, n: int):
@@ -846,10 +854,12 @@ def _views(ctx, rows) -> dict:
     # it spares hashing a million ids
     same_rows = len(frame) == len(ctx.table) and bool((frame["id"].to_numpy()[rows] == ids).all())
     at = rows if same_rows else figures.index.get_indexer(ids)
-    columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote", "low", "high", "unit",
-                                                            "qualifier", "quantity", "period_text", "attributed_to")]
-    return {int(r): _View(i, s, q, float(lo), float(hi), u, ql, qt, p, a or "")
-            for r, i, s, q, lo, hi, u, ql, qt, p, a in zip(rows.tolist(), *columns)}
+    columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote")]
+    columns += [frame[c].to_numpy(dtype=float)[at].tolist() for c in ("low", "high")]
+    columns += [frame[c].to_numpy()[at].tolist() for c in ("unit", "qualifier", "quantity", "period_text")]
+    columns.append([a or "" for a in frame["attributed_to"].to_numpy()[at].tolist()])
+    # one tuple per figure made by zip, each made a _View without a Python-level call per field
+    return dict(zip(rows.tolist(), map(_View._make, zip(*columns))))
 
 
 class _Texts:
@@ -861,34 +871,64 @@ class _Texts:
     def __init__(self, ctx, view: dict):
         rows = list(view)
         views = list(view.values())
+        fields = ("source", "quote", "low", "high", "unit", "qualifier", "period", "attributed_to")
+        if all(type(v) is _View for v in views):     # the frame's views: columns by one transpose
+            columns = list(zip(*views)) or [()] * len(_View._fields)
+            source, quote, low, high, unit, qualifier, period, by = (columns[_View._fields.index(f)] for f in fields)
+        else:
+            source, quote, low, high, unit, qualifier, period, by = (
+                [getattr(v, f) for v in views] for f in fields)
         sources = ctx.corpus.sources
         label, label_or_id, short_date = {}, {}, {}
-        for s in dict.fromkeys(v.source for v in views):
-            source = sources.get(s)
-            label_or_id[s] = display.source_label(source) if source else s
-            if source is not None:
+        for s in dict.fromkeys(source):
+            record = sources.get(s)
+            label_or_id[s] = display.source_label(record) if record else s
+            if record is not None:
                 label[s] = label_or_id[s]
-                short_date[s] = (source.id, source.published.isoformat() if source.published else source.id)
+                short_date[s] = (record.id, record.published.isoformat() if record.published else record.id)
         words = display.QUALIFIER_WORDS
-        low = display.nums([v.low for v in views])
-        high = display.nums([v.high for v in views])
-        stated, who, quote, short = {}, {}, {}, {}
-        for r, v, a, b in zip(rows, views, low, high):
-            text = stated[r] = f"{words.get(v.qualifier, '')}{a if v.low == v.high else f'{a}–{b}'} {v.unit}"
-            by = v.attributed_to
-            src = v.source
-            if src in label:
-                who[r] = f"{label[src]}{f' ({by})' if by else ''} says {text} for {v.period}"
-                sid, date = short_date[src]
-                short[r] = f"{by}, {date}" if by else f"{sid}, {date}"
-            quote[r] = f"«{v.quote}» — {label_or_id[src]}{f', according to {by}' if by else ''}"
-        self.stated, self.who, self.quote_line, self.short_who = stated, who, quote, short
+        point = [a == b for a, b in zip(low, high)]
+        # the high end written only where it differs from the low one
+        highs = display.nums(np.where(point, np.nan, np.asarray(high, dtype=float)))
+        stated = [f"{words.get(q, '')}{a if p else f'{a}–{b}'} {u}"
+                  for q, a, b, p, u in zip(qualifier, display.nums(low), highs, point, unit)]
+        self.stated = dict(zip(rows, stated))
+        self.quote_line = dict(zip(rows, [f"«{q}» — {label_or_id[s]}{f', according to {w}' if w else ''}"
+                                          for q, s, w in zip(quote, source, by)]))
+        known = [k for k, s in enumerate(source) if s in label]     # a source not in the corpus: no who
+        if len(known) != len(rows):
+            rows, stated, source, period, by = ([c[k] for k in known] for c in (rows, stated, source, period, by))
+        self.who = dict(zip(rows, [f"{label[s]}{f' ({w})' if w else ''} says {t} for {p}"
+                                   for s, w, t, p in zip(source, by, stated, period)]))
+        self.short_who = dict(zip(rows, [f"{w}, {short_date[s][1]}" if w else f"{short_date[s][0]}, {short_date[s][1]}"
+                                         for s, w in zip(source, by)]))
+
+
+def _quantity_facts(ctx, names) -> dict:
+    """{quantity key: (unit, the unit's factor, description or key)} for the distinct keys of
+    `names`: read from the quantity frame's columns where it has them (a record per quantity,
+    built by a lookup, was most of the cost), else from the records; factors once per unit."""
+    from figcheck.units import unit_info
+
+    quantities = ctx.corpus.quantities
+    keys = list(dict.fromkeys(names))
+    if hasattr(quantities, "positions") and hasattr(quantities, "field"):
+        at = quantities.positions(keys).tolist()
+        if min(at, default=0) < 0:
+            raise KeyError(keys[at.index(-1)])
+        unit_field, description_field = quantities.field("unit"), quantities.field("description")
+        units = [unit_field[i] for i in at]
+        descriptions = [description_field[i] for i in at]
+    else:
+        records = [quantities[q] for q in keys]
+        units = [r.unit for r in records]
+        descriptions = [r.description for r in records]
+    factor = {u: unit_info(u).factor for u in dict.fromkeys(units)}
+    return {q: (u, factor[u], d or q) for q, u, d in zip(keys, units, descriptions)}
 
 
 def _pair_hits(ctx, lower, higher, same):
     """One finding per conflicting pair: the two intervals, the gap, and a sum that closes it."""
-    from figcheck.units import unit_info
-
     df = ctx.table.df
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
@@ -907,11 +947,7 @@ def _pair_hits(ctx, lower, higher, same):
         df["unit_low"].to_numpy()[ends], df["unit_high"].to_numpy()[ends], iv.lo_open[ends], iv.hi_open[ends],
         [view[r].unit for r in ends.tolist()])))
     # the quantity's unit, its factor and its name, once per quantity
-    quantities = ctx.corpus.quantities
-    per_quantity = {}
-    for q in dict.fromkeys(view[a].quantity for a in lower.tolist()):
-        quantity = quantities[q]
-        per_quantity[q] = (quantity.unit, unit_info(quantity.unit).factor, quantity.description or q)
+    per_quantity = _quantity_facts(ctx, [view[a].quantity for a in lower.tolist()])
     info = [per_quantity[view[a].quantity] for a in lower.tolist()]
     per_unit = np.array([i[1] for i in info], dtype=float)
     gaps = np.asarray(absolutes, dtype=float) / per_unit
@@ -985,18 +1021,15 @@ def _plural(n: int, word: str) -> str:
 
 
 def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict, ids: np.ndarray,
-               texts: "_Texts | None" = None) -> Hit:
+               texts: "_Texts | None" = None, quantity_facts: dict | None = None) -> Hit:
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
     camps of a split: _camp_consensus of each), the figures outside it with who says what, and
     how many cross-source pairs conflict."""
-    from figcheck.units import unit_info
-
     texts = texts or _Texts(ctx, view)
     stated, quote_line = texts.stated, texts.quote_line
     first = view[int(rows[0])]
-    quantity = ctx.corpus.quantities[first.quantity]
-    unit = quantity.unit
-    per_unit = unit_info(unit).factor
+    facts = (quantity_facts or _quantity_facts(ctx, [first.quantity]))[first.quantity]
+    unit, per_unit, description = facts
     shown = [_shown_camp(camp, per_unit) for camp in camps]
     said = [_shown(c, unit) for c in shown]          # each camp's interval as written, once
     n, k = len(rows), len(outside)
@@ -1004,7 +1037,6 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     listed = outside[:LISTED].tolist()
     named = ", ".join(f"{view[r].id} {stated[r]}" for r in listed[:NAMED]) + (", …" if k > NAMED else "")
     pairs = _plural(conflicts, "conflicting pair")
-    description = quantity.description or first.quantity
     if len(shown) == 1:
         agree = f"{depth:,} of {n:,} figures agree on {said[0]}"
         message = f"{where}: {agree}; {_plural(k, 'figure')} outside it ({named}); {pairs}"

@@ -85,8 +85,14 @@ def nums(values) -> list[str]:
     whole = finite & (size < 1e15) & ((x == np.floor(np.where(finite, x, 0.0))) | (size >= 1000))
     short = finite & ~whole
     if whole.any():
-        # + 0.0: -0.0 becomes 0.0, which int() would have made of it
-        out[whole] = list(map(format, (x[whole] + 0.0).tolist(), repeat(",.0f")))
+        # integral values (most) as ints: "," on an int is the same text as ",.0f" on its float,
+        # and quicker; the others (>= 1000 with a fraction) rounded by ",.0f" (-0.0 + 0.0 is 0.0,
+        # which int() would have made of it)
+        integral = whole & (x == np.floor(np.where(finite, x, 0.0)))
+        out[integral] = list(map(format, x[integral].astype(np.int64).tolist(), repeat(",")))
+        rounded = whole & ~integral
+        if rounded.any():
+            out[rounded] = list(map(format, (x[rounded] + 0.0).tolist(), repeat(",.0f")))
     if short.any():
         out[short] = list(map(format, x[short].tolist(), repeat(".4g")))
     if not finite.all():
@@ -104,10 +110,12 @@ def intervals(lo, hi, lo_open, hi_open, units) -> list[str]:
     hi_open = np.asarray(hi_open, dtype=bool)
     n = len(lo)
     suffixes = [f" {u}" if u else "" for u in units] if not isinstance(units, str) else [f" {units}" if units else ""] * n
-    point = ((lo == hi) & ~lo_open & ~hi_open).tolist()
+    points = (lo == hi) & ~lo_open & ~hi_open
+    point = points.tolist()
     lefts = np.where(lo_open | np.isinf(lo), "(", "[").tolist()
     rights = np.where(hi_open | np.isinf(hi), ")", "]").tolist()
-    los, his = nums(lo), nums(hi)
+    # a point shows no high end: it is not formatted (NaN costs nothing to write)
+    los, his = nums(lo), nums(np.where(points, np.nan, hi))
     return [f"{a}{s}" if p else f"{left}{a}, {b}{right}{s}"
             for a, b, s, p, left, right in zip(los, his, suffixes, point, lefts, rights)]
 
@@ -138,8 +146,9 @@ def figure_lines(corpus, table, rows) -> list[str]:
     units = df["unit"].to_numpy()[rows].tolist()
     qualifiers = df["qualifier"].to_numpy()[rows].tolist()
     low, high = df["value_low"].to_numpy()[rows], df["value_high"].to_numpy()[rows]
-    lows, highs = nums(low), nums(high)
-    same = (low == high).tolist()
+    same = low == high
+    lows, highs = nums(low), nums(np.where(same, np.nan, high))   # the high end shown only where it differs
+    same = same.tolist()
     periods = figure_cells(corpus, table, rows, "period_text")
     ivs = intervals(df["unit_low"].to_numpy()[rows], df["unit_high"].to_numpy()[rows],
                     df["low_open"].to_numpy()[rows], df["high_open"].to_numpy()[rows], units)

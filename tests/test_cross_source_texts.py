@@ -132,3 +132,21 @@ def test_big_group_lists_its_outside_figures_by_id_whatever_the_file_order(tmp_p
     assert finding.figures == ("out_1", "out_2", "out_3")
     outside = [d.split()[1] for d in finding.details if d.startswith("Outside:")]
     assert outside == ["out_1", "out_2", "out_3"]
+
+
+def test_quantity_facts_from_columns_equal_those_of_the_records(archive):
+    """_quantity_facts reads the quantity frame's columns: the same as each quantity's record."""
+    from figcheck.units import unit_info
+
+    quantities = archive.corpus.quantities
+    assert hasattr(quantities, "field")      # the columns' path is the one tested first
+    keys = list(quantities)[:50]
+    facts = cross_source._quantity_facts(archive, keys + keys[:5])
+    assert list(facts) == keys
+    for q in keys:
+        record = quantities[q]
+        assert facts[q] == (record.unit, unit_info(record.unit).factor, record.description or q)
+    by_records = dataclasses.replace(archive.corpus, quantities={q: quantities[q] for q in keys})
+    assert cross_source._quantity_facts(Context(by_records, archive.table, {}), keys) == facts
+    with pytest.raises(KeyError):
+        cross_source._quantity_facts(archive, ["no such quantity"])

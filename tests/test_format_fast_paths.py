@@ -273,3 +273,19 @@ def test_an_archive_of_findings_is_written_as_the_indented_document_reads(monkey
                         lambda findings: json_format.Rows(json_format.finding_records(findings)))
     assert text == json_format.render(result)
     assert len(json.loads(text)["findings"]) == len(result.findings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, 1000.0, 2.5])),
+                          st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, 1000.0, 2.5])),
+                          st.booleans(), st.booleans(), st.sampled_from(["", "soldier", "USD/day"]), st.booleans()),
+                max_size=20))
+def test_intervals_write_each_interval_as_interval_does(cells):
+    """The columns' intervals (a point's high end never formatted) equal interval() one by one."""
+    from figcheck import display
+
+    lo = [c[0] for c in cells]
+    hi = [c[0] if c[5] else c[1] for c in cells]       # many points
+    lo_open, hi_open, units = [c[2] for c in cells], [c[3] for c in cells], [c[4] for c in cells]
+    assert display.intervals(lo, hi, lo_open, hi_open, units) == [
+        display.interval(*row) for row in zip(lo, hi, lo_open, hi_open, units)]
