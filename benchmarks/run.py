@@ -6,7 +6,7 @@
 Each end-to-end run is `figcheck check ... --format json --timings` in a child process
 (process start to exit, start-up included); its CPU time is user + system of the child and the
 worker it forks for the text rules (figcheck.prefetch), its peak memory the largest sum of their
-proportional set sizes (PSS, which counts a page the two share once), sampled every 20 ms. Stage times come from
+proportional set sizes (PSS, which counts a page the two share once), sampled every 250 ms. Stage times come from
 the child's own --timings lines: load, table (units and intervals), relations, each rule
 family, output. The interval-and-units stage is also measured in this process against a
 per-figure loop calling pint.
@@ -52,6 +52,12 @@ def _pss_kb(pid: int) -> int:
     return total + sum(_pss_kb(int(c)) for c in children)
 
 
+# Reading a process's PSS walks its page tables: ~16 ms of CPU for a 1.3 GB process, taken from
+# the two cores the measured run shares. Every 20 ms that was most of a core: the 1M CSV run
+# measured 9.1-10.7 s, against 7.9-8.0 s sampled every 250 ms, with the same peak (1.8 GB).
+PSS_EVERY = 0.25
+
+
 class PeakMemory(threading.Thread):
     """Samples the PSS of a process tree until stopped; `peak_kb` is the largest sum seen."""
 
@@ -60,7 +66,7 @@ class PeakMemory(threading.Thread):
         self.pid, self.peak_kb, self.done = pid, 0, threading.Event()
 
     def run(self):
-        while not self.done.wait(0.02):
+        while not self.done.wait(PSS_EVERY):
             self.peak_kb = max(self.peak_kb, _pss_kb(self.pid))
 
 
@@ -205,7 +211,7 @@ def render(results: dict, units: dict, select: str = "all") -> str:
         f"{platform.machine()}. Corpora from `benchmarks/generate.py` (seed 1, 1 % planted inconsistencies).",
         "Each end-to-end figure is the best of several runs of `figcheck check ... --format json` "
         "in a child process (start-up included); CPU is user + system of that child and its text worker, "
-        "peak memory the largest sum of their PSS (sampled every 20 ms).",
+        "peak memory the largest sum of their PSS (sampled every 250 ms).",
         f"Rules run: {'all' if select == 'all' else '--select ' + select}.",
         "",
         "| run | wall | CPU | peak memory | target |",
