@@ -5,7 +5,7 @@ On a newsroom's archive that is the largest part of a check, and it needs nothin
 rules compute: not the figure table, not the relation results; and each source can be read on
 its own. On a machine with a second core, `start` forks a worker as soon as loading has read
 everything (figcheck.load calls it before checking references between files). The
-sources are cut into chunks of similar text length; the worker runs the text rules chunk after
+sources are cut into chunks of shrinking text length; the worker runs the text rules chunk after
 chunk (the same functions, on the part of the corpus it inherited through fork that holds the
 chunk's sources, figures, relations and skips) while the parent builds the figure table and
 runs the other rules. The parent then takes the chunks the worker has not begun (`collect`),
