@@ -189,7 +189,12 @@ class FrameColumns:
         arrays = {name: _decoded(values, strings, shared) for name, values, strings in self.columns}
         if "unit" in arrays:
             arrays["unit_id"] = self.unit_ids()
-        return _frame_of(self.rows, arrays)
+        frame = _frame_of(self.rows, arrays)
+        # the cache's codes are pd.factorize's: the table and the text worker group by them
+        for name, values, strings in self.columns:
+            if strings is not None and name in ("source", "quantity"):
+                remember_codes(frame, name, values, np.asarray(strings, dtype=object))
+        return frame
 
 
 def _decoded(values, strings, shared: dict | None = None):

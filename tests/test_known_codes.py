@@ -54,3 +54,19 @@ def test_the_worker_grouping_from_codes_equals_the_hashed_one(archive, kind):
     positions = _source_positions(df["source"], list(archive.sources))
     assert order.tolist() == np.argsort(positions, kind="stable").tolist()
     assert bounds.tolist() == np.searchsorted(positions[order], np.arange(len(archive.sources) + 1)).tolist()
+
+
+def test_a_whole_load_from_the_cache_keeps_the_cache_codes(tmp_path, monkeypatch):
+    import figcheck.cache as cache_module
+
+    monkeypatch.setenv("FIGCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache_module, "SETTLED_NS", -(10 ** 18))
+    generated_archive(tmp_path, 600, seed=8, forms=("toml",), sources_per_file=3)
+    paths = sorted((tmp_path / "toml").glob("*.toml"))
+    load(paths)
+    df = load(paths).figures.df          # the whole load, from its entry
+    for column in ("source", "quantity"):
+        assert known_codes(df, column) is not None
+        codes, uniques = known_factorization(df, column)
+        want_codes, want_uniques = pd.factorize(df[column].to_numpy(dtype=object))
+        assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
