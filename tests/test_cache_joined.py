@@ -60,7 +60,9 @@ def _assert_same_corpus(a, b) -> None:
 
 def test_an_unchanged_set_of_files_loads_from_one_entry_as_from_its_files(files, monkeypatch):
     fresh = load(files, use_cache=False)
-    first = load(files)                   # parses and keeps each file and the whole load
+    load(files)                           # parses and keeps each file
+    assert _joined_entries(files) == []   # a run that parsed a file does not also write the whole
+    first = load(files)                   # every file from the cache: the whole load is kept
     assert len(_joined_entries(files)) == 1
     went = _parts_read(monkeypatch)
     again = load(files)
@@ -80,7 +82,9 @@ def test_findings_from_a_whole_load_equal_those_from_the_files(files, monkeypatc
 
 def test_an_edited_file_goes_back_to_the_files_and_replaces_the_slot(files, monkeypatch):
     load(files)
+    load(files)
     entry = _joined_entries(files)[0]
+    kept = entry.read_bytes()
     time.sleep(0.05)
     edited = files[1]
     text = edited.read_text(encoding="utf-8")
@@ -90,9 +94,11 @@ def test_an_edited_file_goes_back_to_the_files_and_replaces_the_slot(files, monk
     after = load(files)
     assert went == [True]
     assert any(skip.reason == "edited" for skip in after.skips)
-    assert _joined_entries(files) == [entry]            # the same slot, rewritten
+    _assert_same_corpus(load(files), after)              # from the files again, which writes the whole
+    assert went == [True, True]
+    assert _joined_entries(files) == [entry] and entry.read_bytes() != kept   # the same slot, rewritten
     _assert_same_corpus(load(files), after)              # and the new whole load is used
-    assert went == [True]
+    assert went == [True, True]
 
 
 def _a_source_of(path: Path) -> str:
@@ -110,6 +116,7 @@ def test_texts_are_read_again_on_a_whole_load(files):
 
 
 def test_a_tampered_whole_load_is_ignored(files, monkeypatch):
+    load(files)
     fresh = load(files)
     entry = _joined_entries(files)[0]
     blob = bytearray(entry.read_bytes())

@@ -63,7 +63,8 @@ def test_a_whole_load_from_the_cache_keeps_the_cache_codes(tmp_path, monkeypatch
     monkeypatch.setattr(cache_module, "SETTLED_NS", -(10 ** 18))
     generated_archive(tmp_path, 600, seed=8, forms=("toml",), sources_per_file=3)
     paths = sorted((tmp_path / "toml").glob("*.toml"))
-    load(paths)
+    load(paths)                          # parses the files
+    load(paths)                          # from their entries: keeps the whole load
     df = load(paths).figures.df          # the whole load, from its entry
     for column in ("source", "quantity"):
         assert known_codes(df, column) is not None
