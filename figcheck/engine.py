@@ -176,21 +176,8 @@ def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None,
     keys = list(zip([-s for s in levels], files, lines, codes, figures, [r or "" for r in relations], messages,
                     details))
     order = sorted(range(len(found)), key=keys.__getitem__)
-    if not _FAST_FINDINGS:
-        return [Finding(codes[k], names[k], levels[k], messages[k], figures[k], relations[k], files[k], lines[k],
-                        details[k], dict(found[k].data), found[k].headline, prints[k]) for k in order]
-    new, set_fields = object.__new__, object.__setattr__
-    findings: list[Finding] = []
-    for k in order:
-        # Finding(...) without the frozen dataclass's per-field setattr: its fields set at once
-        finding = new(Finding)
-        set_fields(finding, "__dict__", {
-            "code": codes[k], "name": names[k], "severity": levels[k], "message": messages[k],
-            "figures": figures[k], "relation": relations[k], "file": files[k], "line": lines[k],
-            "details": details[k], "data": dict(found[k].data), "headline": found[k].headline,
-            "fingerprint": prints[k], "new": True})
-        findings.append(finding)
-    return findings
+    return [_finding(codes[k], names[k], levels[k], messages[k], figures[k], relations[k], files[k], lines[k],
+                     details[k], dict(found[k].data), found[k].headline, prints[k]) for k in order]
 
 
 _SEVERITY_OF = {s: s for s in Severity}
@@ -206,18 +193,24 @@ def _severity(level) -> Severity:
 _FINDING_FIELDS = ("code", "name", "severity", "message", "figures", "relation", "file", "line", "details", "data",
                    "headline", "fingerprint", "new")
 
-# findings_of fills a Finding's __dict__ at once while Finding has exactly these fields and no
+# _finding fills a Finding's __dict__ at once while Finding has exactly these fields and no
 # __post_init__ (tests/test_fingerprints.py); otherwise it calls the constructor
 _FAST_FINDINGS = (tuple(f.name for f in dataclasses.fields(Finding)) == _FINDING_FIELDS
                   and Finding.__dataclass_fields__["new"].default is True and not hasattr(Finding, "__post_init__"))
 
 
-def _finding(*values) -> Finding:
-    """Finding(*values) with `new` True, made as findings_of makes it."""
+def _finding(code, name, severity, message, figures, relation, file, line, details, data, headline,
+             fingerprint) -> Finding:
+    """Finding(...) with `new` True, without the frozen dataclass's per-field setattr: its fields
+    set at once (the same object)."""
     if not _FAST_FINDINGS:
-        return Finding(*values)
+        return Finding(code, name, severity, message, figures, relation, file, line, details, data, headline,
+                       fingerprint)
     finding = object.__new__(Finding)
-    object.__setattr__(finding, "__dict__", dict(zip(_FINDING_FIELDS, (*values, True))))
+    object.__setattr__(finding, "__dict__", {
+        "code": code, "name": name, "severity": severity, "message": message, "figures": figures,
+        "relation": relation, "file": file, "line": line, "details": details, "data": data,
+        "headline": headline, "fingerprint": fingerprint, "new": True})
     return finding
 
 
@@ -272,14 +265,9 @@ class _Lookup:
         return np.array([known[i] for i in ids], dtype=np.int64)
 
 
-def _places(corpus, hits, lookups=None) -> list[tuple[str, int]]:
-    """(file, line) per hit: its own `where`, else its relation's, else its first figure's,
-    else the corpus's first file — gathered from the frames' columns, not from records."""
-    return list(zip(*_place_columns(corpus, hits, lookups))) if hits else []
-
-
 def _place_columns(corpus, hits, lookups=None) -> tuple[list, list]:
-    """_places as two columns, files and lines."""
+    """(files, lines) of the hits: each hit's own `where`, else its relation's, else its first
+    figure's, else the corpus's first file — gathered from the frames' columns, not from records."""
     files = [corpus.files[0] if corpus.files else ""] * len(hits)
     lines = [1] * len(hits)
     by_relation, by_figure = [], []
