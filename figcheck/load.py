@@ -1483,7 +1483,6 @@ def _read_text_file(path: str):
 def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
     """(sources with their texts read, the problems reading them); `file_lines`: where each
     source's `file` is written, where it differs from the source's own line."""
-    import operator
     from concurrent.futures import ThreadPoolExecutor
 
     read = _read_text_file   # decoded as read: the bytes of every file are never held at once
@@ -1589,15 +1588,10 @@ def _cached_part(path: Path, display: str, cache) -> Part | None:
     entry of its bytes. Any other is read and hashed, and noted once its times are settled."""
     if cache is None:
         return None
-    from . import cache as cache_module
-
-    resolved = str(path.resolve())
-    status = cache_module.file_status(path)
-    if status is not None:
-        known = cache.known_key(cache.stat_key(resolved, display, status))
-        part = cache.get(known) if known is not None else None
-        if isinstance(part, Part):
-            return part
+    resolved, status, known = _noted_key(cache, path, display)
+    part = cache.get(known) if known is not None else None
+    if isinstance(part, Part):
+        return part
     data = read_toml_bytes(path, display)
     key = cache.key(resolved, display, data)
     part = cache.get(key)
@@ -1605,6 +1599,16 @@ def _cached_part(path: Path, display: str, cache) -> Part | None:
         return None
     _note(cache, path, resolved, display, status, key)
     return part
+
+
+def _noted_key(cache, path: Path, display: str) -> tuple[str, tuple | None, str | None]:
+    """(the file's resolved path, its status, the entry key its note names or None)."""
+    from . import cache as cache_module
+
+    resolved = str(path.resolve())
+    status = cache_module.file_status(path)
+    known = None if status is None else cache.known_key(cache.stat_key(resolved, display, status))
+    return resolved, status, known
 
 
 def _note(cache, path: Path, resolved: str, display: str, status, key: str) -> None:
@@ -1840,7 +1844,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
 
     items = [(Path(p), display_path(Path(p))) for p in paths]
     cache = _open_cache(use_cache)
-    joined = _get_joined(items, cache)
+    named = _joined_key(items, cache)
+    joined = cache.get_joined(*named) if named is not None else None
     if isinstance(joined, Joined):
         if progress is not None:
             progress.advance(len(items))
@@ -1912,7 +1917,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     # a whole load is kept once every file came from the cache: a run that parsed a file (the
     # first, or the one after an edit) does not also pay for writing it (~5 s at 1M figures)
     if cache is not None and not parsed:
-        _store_joined(cache, items, corpus, untexted, read)
+        # the files' notes this load wrote count: a file hashed here is now noted
+        _store_joined(cache, named or _joined_key(items, cache), corpus, untexted, read)
     release_free_memory()
     return corpus
 
@@ -1955,13 +1961,9 @@ def _joined_key(items, cache) -> tuple[str, bytes] | None:
     the content. None for columnar input, which the cache does not keep."""
     if cache is None or not items or any(is_columnar(path) for path, _ in items):
         return None
-    from . import cache as cache_module
-
     files, keys = [], []
     for path, display in items:
-        resolved = str(path.resolve())
-        status = cache_module.file_status(path)
-        key = None if status is None else cache.known_key(cache.stat_key(resolved, display, status))
+        resolved, _, key = _noted_key(cache, path, display)
         if key is None:
             return None
         files.append((resolved, display))
@@ -1969,14 +1971,8 @@ def _joined_key(items, cache) -> tuple[str, bytes] | None:
     return cache.joined_slot(files), cache.joined_key(keys)
 
 
-def _get_joined(items, cache):
-    named = _joined_key(items, cache)
-    return cache.get_joined(*named) if named is not None else None
-
-
-def _store_joined(cache, items, corpus: Corpus, untexted: dict, read: list) -> None:
-    named = _joined_key(items, cache)   # the files' notes this load wrote count
-    if named is None or len(items) < 2:  # one file's own entry is already the whole load
+def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> None:
+    if named is None or len(read) < 2:  # one file's own entry is already the whole load
         return
     text_parts = [(display, Part(part.sources, {}, None, None, [], [], [], part.source_file_lines))
                   for display, part in read]
@@ -2184,15 +2180,8 @@ def _quantity_units(quantities, keys) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _keys_of_codes(codes: np.ndarray, uniques, table) -> np.ndarray:
-    """_keys_of for a column given as (codes, distinct values), -1 a missing cell."""
-    found = np.fromiter((u in table for u in uniques), dtype=bool, count=len(uniques))
-    return np.append(found, False)[codes]
-
-
-def _keys_of(values: np.ndarray, table) -> np.ndarray:
-    """Which values are keys of `table` (a dict or set of text), asked once per distinct value:
-    a million values factorize in a third of the time pandas' isin takes for them."""
-    codes, uniques = pd.factorize(values)   # a missing value (None, NaN) is -1: never a key
+    """Which cells of a column given as (codes, distinct values) are keys of `table` (a dict or
+    set of text), asked once per distinct value; a missing cell (code -1) never is."""
     found = np.fromiter((u in table for u in uniques), dtype=bool, count=len(uniques))
     return np.append(found, False)[codes]
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from figcheck.load import _check_references, _check_relation_names, _keys_of
+from figcheck.load import _check_references, _check_relation_names, _keys_of_codes
 from figcheck.model import Quantity, Rate, Skip, Where
 from figcheck.relations import group_relations, parse_relation
 from figcheck.units import unit_info
@@ -106,7 +106,7 @@ def test_rates_skips_and_quantities_name_what_exists():
 def test_keys_are_found_per_distinct_value_as_isin_finds_them(values, keys):
     array = np.array(values, dtype=object) if values else np.empty(0, dtype=object)
     want = pd.Series(array, dtype=object).isin(keys).to_numpy()
-    assert _keys_of(array, keys).tolist() == want.tolist()
+    assert _keys_of_codes(*pd.factorize(array), keys).tolist() == want.tolist()
 
 
 EXPRS = ["f0 == f1", "f1 * f2 == f3", "f0 == 3 * soldier", "f2 < nothing", "nothing + f9 == f1 / day", "f3 > 2"]
