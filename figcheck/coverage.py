@@ -1455,7 +1455,11 @@ def _ids_and_sources(corpus) -> tuple[np.ndarray, pd.Series]:
 
 def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
     """Each figure's source as its position in `source_ids` (-1: none of them)."""
-    codes, names = pd.factorize(sources)          # a source that is no string is coded -1
+    return coded_positions(*pd.factorize(sources), source_ids)   # a source that is no string is coded -1
+
+
+def coded_positions(codes: np.ndarray, names, source_ids: list[str]) -> np.ndarray:
+    """_source_positions of a column given as codes into its distinct `names` (-1: missing)."""
     position = {sid: i for i, sid in enumerate(source_ids)}
     positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
     return positions[codes]

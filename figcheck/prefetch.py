@@ -23,6 +23,7 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 
 from .frames import FigureFrame, RelationFrame, _frame_of, known_codes
 from .model import per_corpus
@@ -156,15 +157,11 @@ class _Grouping:
         order[bounds[p]:bounds[p + 1]], in frame order)."""
         got = self._rows.get(kind)
         if got is None:
-            known = known_codes(df, "source")
-            if known is None:
-                from .coverage import _source_positions
+            from .coverage import coded_positions
 
-                at = _source_positions(df["source"], list(self.position))
-            else:   # the loader's codes: a position per distinct source, not a hash per row
-                codes, names = known
-                get = self.position.get
-                at = np.array([get(name, -1) for name in names.tolist()] + [-1], dtype=np.int64)[codes]
+            # the loader's codes where it has them: a position per distinct source, no hash per row
+            codes, names = known_codes(df, "source") or pd.factorize(df["source"])
+            at = coded_positions(codes, names, list(self.position))
             order = np.argsort(at, kind="stable")
             bounds = np.searchsorted(at[order], np.arange(len(self.position) + 1))
             got = self._rows[kind] = (order, bounds)
