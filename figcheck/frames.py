@@ -73,21 +73,29 @@ def figure_frame(columns: dict) -> pd.DataFrame:
 # over a million cells per column.
 
 _KNOWN_CODES: list = []   # (weak reference to a frame, {column: (codes, distinct values)})
+_ARROW_TWINS: list = []   # (weak reference to an object array, the same strings as an arrow array)
+
+
+def _note_for(notes: list, owner, value) -> None:
+    """Keep `value` for the object `owner`, by a weak reference: for the last four owners alive."""
+    import weakref
+
+    notes[:] = [(ref, kept) for ref, kept in notes if ref() is not None and ref() is not owner][-3:]
+    notes.append((weakref.ref(owner), value))
+
+
+def _noted_for(notes: list, owner):
+    """What _note_for kept for `owner`, else None."""
+    return next((kept for ref, kept in notes if ref() is owner), None)
 
 
 def remember_codes(frame: pd.DataFrame, column: str, codes: np.ndarray, uniques: np.ndarray) -> None:
     """Note that frame[column] == uniques[codes] (codes index uniques; no missing cells)."""
-    import weakref
-
-    for ref, known in _KNOWN_CODES:
-        if ref() is frame:
-            known[column] = (codes, uniques)
-            return
-    _KNOWN_CODES[:] = [(ref, known) for ref, known in _KNOWN_CODES if ref() is not None][-3:]
-    _KNOWN_CODES.append((weakref.ref(frame), {column: (codes, uniques)}))
-
-
-_ARROW_TWINS: list = []   # (weak reference to an object array, the same strings as an arrow array)
+    known = _noted_for(_KNOWN_CODES, frame)
+    if known is None:
+        known = {}
+        _note_for(_KNOWN_CODES, frame, known)
+    known[column] = (codes, uniques)
 
 
 def _owner(values: np.ndarray) -> np.ndarray:
@@ -99,10 +107,7 @@ def _owner(values: np.ndarray) -> np.ndarray:
 def remember_arrow(values: np.ndarray, strings) -> None:
     """Note that the object array `values` (and every view of it: a frame's column) holds the
     strings of the arrow array `strings`, as it was read."""
-    import weakref
-
-    _ARROW_TWINS[:] = [(ref, twin) for ref, twin in _ARROW_TWINS if ref() is not None][-3:]
-    _ARROW_TWINS.append((weakref.ref(_owner(values)), strings))
+    _note_for(_ARROW_TWINS, _owner(values), strings)
 
 
 def arrow_strings(values: np.ndarray):
@@ -111,20 +116,18 @@ def arrow_strings(values: np.ndarray):
     import pyarrow as pa
 
     owner = _owner(values)
-    for ref, twin in _ARROW_TWINS:
-        if ref() is owner and len(twin) == len(values) == len(owner):
-            if isinstance(twin, pa.ChunkedArray):
-                twin = twin.combine_chunks()
-            return twin.cast(pa.string())
+    twin = _noted_for(_ARROW_TWINS, owner)
+    if twin is not None and len(twin) == len(values) == len(owner):
+        if isinstance(twin, pa.ChunkedArray):
+            twin = twin.combine_chunks()
+        return twin.cast(pa.string())
     return pa.array(values, type=pa.string())
 
 
 def known_codes(frame: pd.DataFrame, column: str):
     """(codes, distinct values) of frame[column] as remember_codes noted them, else None."""
-    for ref, known in _KNOWN_CODES:
-        if ref() is frame and column in known and len(known[column][0]) == len(frame):
-            return known[column]
-    return None
+    got = (_noted_for(_KNOWN_CODES, frame) or {}).get(column)
+    return got if got is not None and len(got[0]) == len(frame) else None
 
 
 def known_factorization(frame: pd.DataFrame, column: str):
