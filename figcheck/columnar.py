@@ -422,11 +422,8 @@ def _read_archive(path: Path, display: str) -> Part:
     e, entries = small("skip")
     skips = e.skips(entries, lambda n: n + FIRST_ROW)
 
-    if relations is not None:
-        df, shown = _relation_table(*relations)
-        if _check_columns("relation", df, shown, problems):
-            _empty_required("relation", df, shown, problems)
-            tables["relation"] = (df, shown)
+    # the figures are checked while the relations thread may still be parsing and grouping them
+    # (LoadError sorts the problems by file and line: the order they are found in does not matter)
     figures_df, figures_shown = tables.pop("figure", (None, display_path(folder / f"figures{suffix}")))
     if figures_df is not None:
         n = len(figures_df)
@@ -439,6 +436,11 @@ def _read_archive(path: Path, display: str) -> Part:
         from .frames import empty_figures
 
         figures = empty_figures()
+    if relations is not None:
+        df, shown = _relation_table(*relations)
+        if _check_columns("relation", df, shown, problems):
+            _empty_required("relation", df, shown, problems)
+            tables["relation"] = (df, shown)
     if "relation" in tables:
         df, shown = tables["relation"]
         n = len(df)
