@@ -261,6 +261,19 @@ def _read_or_error(file: Path, shown: str):
     return table
 
 
+def _early_name_positions(read, ids):
+    """(name columns, number of ids, each name's row among the figure ids `ids`) of the
+    relations that `read` waits for, grouped as read; None where they are not (load then
+    looks the names up itself)."""
+    from .load import _name_columns, _name_lookup
+
+    table = read()
+    if isinstance(table, LoadError) or table.grouped is None or table.grouped[1] or ids is None:
+        return None
+    groups = table.grouped[0]
+    return _name_columns(groups), len(ids), _name_lookup(groups, ids=ids)()
+
+
 def _relation_table(read, shown: str) -> tuple[TextTable, str]:
     """(table, shown) of the relations file read in a thread, or its LoadError raised."""
     table = read()
@@ -333,12 +346,12 @@ def _clean_sources(df: TextTable, shown: str, folder: Path):
 
 
 def _read_archive(path: Path, display: str) -> Part:
-    from .load import _in_thread, source_texts
+    from .load import _arrow_strings, _in_thread, source_texts
 
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
-    clean = texts = None
+    clean = texts = names = None
     # relations.csv: parsed in a thread from the start (arrow's parser needs no GIL), beside the
     # figures file; each file is parsed by one thread, so the two use both cores
     relations = None
@@ -366,6 +379,10 @@ def _read_archive(path: Path, display: str) -> Part:
         if _check_columns(kind, df, shown, problems):
             _empty_required(kind, df, shown, problems)
             tables[kind] = (df, shown)
+            if kind == "figure" and relations is not None:
+                # the relations' names looked up among the ids as read, in a thread, while the
+                # figures are checked (load uses the rows found if no figure is left out)
+                names = _in_thread(_early_name_positions, relations[0], _arrow_strings(df["id"]))
         if kind == "source" and "source" in tables:
             clean = _clean_sources(df, shown, folder)
             if clean is not None:
@@ -450,4 +467,4 @@ def _read_archive(path: Path, display: str) -> Part:
                                                objects=getattr(df, "objects", None))
     else:
         groups, relations = [], empty_relations()
-    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups, texts)
+    return Part(sources, quantities, figures, relations, rates, skips, problems, file_lines, groups, texts, names)

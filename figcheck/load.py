@@ -531,6 +531,10 @@ class Part:
     # texts early, in a thread (columnar archives); None: read when asked (a part is cached
     # without it)
     texts: object = dc_field(default=None, compare=False, repr=False)
+    # what waits for the reader's own lookup of the relations' names among the figure ids, begun
+    # while the figures were checked (columnar archives): (name columns, number of ids, rows) or
+    # None; load uses it where it looked up the very columns load has, among as many figures
+    name_positions: object = dc_field(default=None, compare=False, repr=False)
 
 
 class Entries(_Collector):
@@ -1901,7 +1905,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     groups = filter_groups(groups, kept)
     # arrow looks the relations' names up among the figure ids in a thread, without the GIL,
     # while this one reads the texts and checks the other references
-    name_positions = _in_thread(_name_lookup(groups, figures["id"].to_numpy(dtype=object)))
+    name_positions = (_early_name_positions(read, groups, len(figures))
+                      or _in_thread(_name_lookup(groups, figures["id"].to_numpy(dtype=object))))
     untexted = dict(sources)
     problems.extend(_read_texts(read, sources))
     corpus = Corpus(tuple(files), sources, quantities, FigureFrame(figures),
@@ -2196,22 +2201,42 @@ def _in_thread(function, *args):
     return future.result
 
 
-def _name_lookup(groups, id_objects: np.ndarray):
+def _name_columns(groups) -> list:
+    """Every name column of every group, in order: what _name_lookup looks up."""
+    return [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
+
+
+def _name_lookup(groups, id_objects: np.ndarray | None = None, ids=None):
     """What finds the row of each name (every name column of every group, in order) among the
-    figure ids, -1 where it is none: arrow's hash lookup (a third of the time of a pandas Index
-    over a million ids), which builds its table of the ids once, for every column at once.
-    The arrays are made here; the returned function needs the GIL only to return."""
+    figure ids (`ids` as an arrow array, else `id_objects`), -1 where it is none: arrow's hash
+    lookup (a third of the time of a pandas Index over a million ids), which builds its table
+    of the ids once, for every column at once. The arrays are made here; the returned function
+    needs the GIL only to return."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from .frames import arrow_strings
     from .relations import _is_arrow
 
-    name_columns = [column for g in groups for leaf, column in zip(g.tree.leaves(), g.leaves) if leaf.kind == "name"]
     names = pa.chunked_array([(c if _is_arrow(c) else pa.array(c, type=pa.string())).cast(pa.string())
-                              for c in name_columns], type=pa.string())   # chunks: nothing copied
-    ids = arrow_strings(id_objects)   # an archive's ids as arrow read them: not converted again
+                              for c in _name_columns(groups)], type=pa.string())   # chunks: nothing copied
+    if ids is None:
+        ids = arrow_strings(id_objects)   # an archive's ids as arrow read them: not converted again
     return lambda: pc.index_in(names, value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _early_name_positions(read: list, groups, figures: int):
+    """What returns the rows found by the one input's own early lookup (Part.name_positions),
+    if it looked up these very name columns among `figures` ids (no row was left out); else None."""
+    early = read[0][1].name_positions if len(read) == 1 else None
+    early = early() if early is not None else None
+    if early is None:
+        return None
+    columns, ids, found = early
+    now = _name_columns(groups)
+    if ids != figures or len(columns) != len(now) or any(a is not b for a, b in zip(columns, now)):
+        return None
+    return lambda: found
 
 
 def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:

@@ -599,6 +599,9 @@ def merge_groups(parts) -> list[ShapeGroup]:
             merged.setdefault(_shape_key(g.tree), []).append((g, offset))
     out = []
     for members in merged.values():
+        if len(members) == 1 and members[0][1] == 0:   # one frame's group, at its rows: as it is
+            out.append(members[0][0])
+            continue
         tree = members[0][0].tree
         rows = np.concatenate([g.rows + offset for g, offset in members])
         leaves = [concat_leaves([g.leaves[k] for g, _ in members]) for k in range(len(members[0][0].leaves))]

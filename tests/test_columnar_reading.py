@@ -94,3 +94,65 @@ def test_empty_cells_are_the_cells_equal_to_nothing_however_the_column_is_held(c
     for values in held:
         assert _empty_cells(values).tolist() == want
         assert _empty_cells(values).dtype == np.bool_
+
+
+def _archive(folder, figures: bytes, relations: bytes) -> Path:
+    (folder / "a.txt").write_text("etwa 11.000 Soldaten", encoding="utf-8")
+    for name, data in FILES.items():
+        (folder / name).write_bytes(data)
+    (folder / "figures.csv").write_bytes(figures)
+    (folder / "relations.csv").write_bytes(relations)
+    return folder
+
+
+def _load_both_ways(folder, monkeypatch):
+    """(result of a load using the reader's early name lookup, of one looking names up after
+    the load, whether the early one was used): a corpus, or the LoadError's problems."""
+    import figcheck.columnar as columnar
+    import figcheck.load as load_module
+
+    used = []
+    early = load_module._early_name_positions
+
+    def watched(*args):
+        found = early(*args)
+        used.append(found is not None)
+        return found
+
+    def outcome():
+        try:
+            corpus = load([folder], use_cache=False)
+        except LoadError as exc:
+            return [(Path(p.file).name, p.line, p.message) for p in exc.problems]
+        return [(g.tree, [p.tolist() if p is not None else None for p in g.positions]) for g in corpus.relations.groups]
+
+    monkeypatch.setattr(load_module, "_early_name_positions", watched)
+    with_early = outcome()
+    monkeypatch.setattr(load_module, "_early_name_positions", early)
+    monkeypatch.setattr(columnar, "_early_name_positions", lambda read, ids: None)
+    return with_early, outcome(), used
+
+
+FIGURES_HEAD = b"id,source,quote,value,unit,quantity\n"
+
+
+def test_relation_names_looked_up_while_figures_are_checked_find_the_same_rows(tmp_path, monkeypatch):
+    figures = FIGURES_HEAD + b"".join(b"f%d,s1,x,%d,soldier,troops\n" % (i, i) for i in range(1, 8))
+    relations = b"id,source,expr\nr1,s1,f1 > f2\nr2,s1,f7 == f3 * f4\nr3,s1,f5 + f6 >= 2 * f1\n"
+    early, late, used = _load_both_ways(_archive(tmp_path, figures, relations), monkeypatch)
+    assert used == [True] and early == late
+    assert early[0][1] == [[0], [1]]   # r1's f1 and f2: rows 0 and 1
+
+
+@pytest.mark.parametrize("figures, relations", [
+    # a figure left out (a repeated id) shifts the rows after it: the early lookup is not used
+    (FIGURES_HEAD + b"f1,s1,x,1,soldier,troops\nf1,s1,x,2,soldier,troops\nf2,s1,x,3,soldier,troops\n",
+     b"id,source,expr\nr1,s1,f1 > f2\nr2,s1,f2 > f8\n"),
+    # a relation left out (duplicate id): the groups are filtered, their name columns new
+    (FIGURES_HEAD + b"f1,s1,x,1,soldier,troops\nf2,s1,x,3,soldier,troops\n",
+     b"id,source,expr\nr1,s1,f1 > f2\nr1,s1,f2 > f9\nr2,s1,f2 > f8\n"),
+])
+def test_relation_names_are_looked_up_again_where_rows_were_left_out(tmp_path, monkeypatch, figures, relations):
+    early, late, used = _load_both_ways(_archive(tmp_path, figures, relations), monkeypatch)
+    assert used == [False] and early == late
+    assert any("'f8'" in message for _, _, message in early)
