@@ -134,14 +134,20 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
     codes = {r.code for r in rules_here}
     in_worker = [r for r in prefetch.delegated(corpus) if r.code in codes]
     hits.update(hits_of([r for r in rules_here if r not in in_worker], ctx, progress, timings))
-    if in_worker:
-        if progress is not None:
-            progress.step("rules that read the articles")
-        got = prefetch.collect(corpus, timings)
-        hits.update({r.code: got[r.code] for r in in_worker})
-        if progress is not None:
-            progress.advance(len(in_worker))
-    return findings_of(corpus, rules, hits, settings, table)
+    if not in_worker:
+        return findings_of(corpus, rules, hits, settings, table)
+    # this process's findings are made while the worker still reads articles; the text rules'
+    # once it is done. Each part comes sorted; sorted again together they are in the order one
+    # findings_of gives (the sort is stable and no finding of one part ties with one of the other:
+    # their codes differ)
+    ours = findings_of(corpus, [r for r in rules if r not in in_worker], hits, settings, table)
+    if progress is not None:
+        progress.step("rules that read the articles")
+    got = prefetch.collect(corpus, timings)
+    theirs = findings_of(corpus, in_worker, {r.code: got[r.code] for r in in_worker}, settings, table)
+    if progress is not None:
+        progress.advance(len(in_worker))
+    return sorted(ours + theirs, key=_order) if theirs else ours
 
 
 def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None, table=None) -> list[Finding]:
@@ -165,6 +171,8 @@ def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None,
         else:
             default = _severity(r.severity) if any(h.severity is None for h in its) else None
             levels += [default if h.severity is None else _severity(h.severity) for h in its]
+    if not found:   # (the lookups would still index the ids the rules named)
+        return []
     lookups = _Lookups(corpus, table)      # ids looked up once for places and fingerprints both
     files, lines = _place_columns(corpus, found, lookups)
     figures = [h.figures if type(h.figures) is tuple else tuple(h.figures) for h in found]
@@ -173,11 +181,17 @@ def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None,
     messages = [h.message for h in found]
     details = [h.details if type(h.details) is tuple else tuple(h.details) for h in found]
     # a total order: the same findings sort the same whichever engine found them in which order
+    # (_order: the same key of a Finding)
     keys = list(zip([-s for s in levels], files, lines, codes, figures, [r or "" for r in relations], messages,
                     details))
     order = sorted(range(len(found)), key=keys.__getitem__)
     return [_finding(codes[k], names[k], levels[k], messages[k], figures[k], relations[k], files[k], lines[k],
                      details[k], dict(found[k].data), found[k].headline, prints[k]) for k in order]
+
+
+def _order(f: Finding) -> tuple:
+    """A finding's place in findings_of's order."""
+    return (-f.severity, f.file, f.line, f.code, f.figures, f.relation or "", f.message, f.details)
 
 
 _SEVERITY_OF = {s: s for s in Severity}

@@ -266,3 +266,28 @@ def test_a_reference_problem_stops_the_worker_started_before_it(archive, tmp_pat
         check([broken], Settings(root=ROOT), use_cache=False)
     assert started and started[0], "the worker was started before the references were checked"
     assert prefetch._WORKERS == []
+
+
+@pytest.fixture(scope="module")
+def misquoted(tmp_path_factory) -> Path:
+    """A generated archive in which some figures' values and quotes no longer fit their articles:
+    the text rules find something, as the other rules do."""
+    import pandas as pd
+
+    root = tmp_path_factory.mktemp("misquoted")
+    generated_archive(root, 2000, seed=17, planted_rate=0.05, forms=("csv",))
+    path = root / "csv" / "figures.csv"
+    figures = pd.read_csv(path, dtype=str, keep_default_na=False)
+    figures.loc[:9, "value"] = "999"                                    # P002: not the quote's number
+    figures.loc[10:19, "quote"] = "nirgends geschrieben: 5 Granaten"     # P001: not in the article
+    figures.to_csv(path, index=False)
+    return root / "csv"
+
+
+def test_findings_made_while_the_worker_reads_are_ordered_as_one_pass_orders_them(misquoted, monkeypatch):
+    inline, inline_json = _check([misquoted], monkeypatch, "never")
+    forked, forked_json = _check([misquoted], monkeypatch, "always")
+    codes = {f.code for f in inline.findings}
+    assert {"P001", "P002"} <= codes and {"A001", "X001"} <= codes
+    assert forked_json == inline_json
+    assert [(f.code, f.fingerprint) for f in forked.findings] == [(f.code, f.fingerprint) for f in inline.findings]
