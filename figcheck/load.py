@@ -1914,6 +1914,9 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     # the lookup's thread is done before `ready` may fork: a child gets only the forking thread
     found = name_positions()
     if ready is not None and not problems:
+        # what reading freed goes back to the system first: a forked worker would share it, and
+        # each page this process then reused would be copied for it
+        release_free_memory()
         ready(corpus)
     problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
     problems.extend(_check_relation_names(relations, groups, figures, key_lines, found=found))
