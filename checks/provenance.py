@@ -12,7 +12,7 @@ import pandas as pd
 from figcheck import display
 from figcheck.numbers import (HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language,
                               find_numbers_chunked)
-from figcheck.coverage import _row_sources, quote_codes, quote_places, uncovered_mentions
+from figcheck.coverage import _row_sources, quote_codes, quote_places, records_at, row_ids, uncovered_mentions
 from figcheck.model import per_corpus
 from figcheck.quotes import closest_passage, locate
 from figcheck.rules import Example, Hit, rule
@@ -50,17 +50,19 @@ def _frame(items, columns) -> pd.DataFrame:
 
 
 def _quoted_columns(corpus):
-    """Everything that carries a quote, as (kind, ids, sources, quotes) columns: figures,
-    relations with a quote, skips. Read from the frames: no record per figure."""
-    fdf = _frame(corpus.figures, ("id", "source", "quote"))
-    yield "figure", fdf["id"].to_numpy(), fdf["source"].to_numpy(), fdf["quote"].to_numpy()
-    rdf = _frame(corpus.relations, ("id", "source", "quote"))
+    """Everything that carries a quote, as (kind, the id of the k-th, sources, quotes) columns:
+    figures, relations with a quote, skips. Read from the frames: no record per figure, and an
+    id only for the quotes asked about."""
+    fdf = _frame(corpus.figures, ("source", "quote"))
+    yield "figure", lambda k: row_ids(corpus.figures, [k])[0], fdf["source"].to_numpy(), fdf["quote"].to_numpy()
+    rdf = _frame(corpus.relations, ("source", "quote"))
     if len(rdf):
         quote = rdf["quote"].to_numpy()
         quoted = np.flatnonzero(rdf["quote"].notna().to_numpy() & (quote != ""))     # most quote nothing
-        yield "relation", rdf["id"].to_numpy()[quoted], rdf["source"].to_numpy()[quoted], quote[quoted]
+        yield ("relation", lambda k: row_ids(corpus.relations, [quoted[k]])[0], rdf["source"].to_numpy()[quoted],
+               quote[quoted])
     skips = corpus.skips
-    yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
+    yield "skip", lambda k: None, [k.source for k in skips], [k.quote for k in skips]
 
 
 def quote_misses(texts: dict, sources, quotes, places=None) -> list[int]:
@@ -112,10 +114,10 @@ def quote_not_in_source(ctx):
     """
     corpus = ctx.corpus
     texts = {sid: src.text for sid, src in corpus.sources.items() if src.text}
-    for kind, ids, sources, quotes in _quoted_columns(corpus):
+    for kind, id_of, sources, quotes in _quoted_columns(corpus):
         places = quote_places(corpus)[0] if kind == "figure" else None     # shared with coverage
         for i in quote_misses(texts, sources, quotes, places):
-            item_id, quote, source = ids[i], quotes[i], corpus.sources[sources[i]]
+            item_id, quote, source = id_of(i), quotes[i], corpus.sources[sources[i]]
             passage, ratio = closest_passage(source.text, quote)
             name = f"{kind} {item_id!r}" if item_id else kind
             hint = f"; closest passage ({ratio:.0%} alike): «{passage}»" if ratio >= 0.5 else ""
@@ -251,7 +253,7 @@ class _FigureKeys:
     def __init__(self, corpus):
         df = _frame(corpus.figures, ("quote", "value_text", "low", "high", "qualifier", "source"))
         self.n = len(df)
-        self.ids = df["id"].to_numpy() if "id" in df else np.array(list(corpus.figures), dtype=object)
+        self.figures = corpus.figures
         languages = {sid: s.language for sid, s in corpus.sources.items()}
         self.quote = df["quote"].to_numpy()
         self.value_text = df["value_text"].to_numpy()
@@ -281,6 +283,10 @@ class _FigureKeys:
         first = np.flatnonzero(np.diff(seen, prepend=-1) > 0)
         return code, first
 
+    def figure(self, i: int):
+        """The record of figure i (a flagged one: its message names it)."""
+        return records_at(self.figures, [i])[0]
+
     def is_range(self, i: int) -> bool:
         return self.low[i] != self.high[i]
 
@@ -306,6 +312,11 @@ class _FigureKeys:
 @per_corpus()
 def _figure_keys(corpus) -> _FigureKeys:
     return _FigureKeys(corpus)
+
+
+def forget(corpus) -> None:
+    """Drop what these rules keep for `corpus` (a part of a corpus the text worker has read)."""
+    _figure_keys.forget(corpus)
 
 
 def _flagged(keys: _FigureKeys, with_qualifier: bool, decide) -> list[int]:
@@ -375,7 +386,7 @@ def number_differs_from_quote(ctx):
     corpus = ctx.corpus
     keys = _figure_keys(corpus)
     for i in _flagged(keys, False, functools.partial(_number_differs, keys)):
-        figure = corpus.figures[keys.ids[i]]
+        figure = keys.figure(i)
         readings, unreadable = _readings(corpus, figure)
         read = ", ".join(f"{m.text} = {display.num(m.low)}" + (f"–{display.num(m.high)}" if m.is_range else "")
                          for m in readings) or "no number"
@@ -417,7 +428,7 @@ def hedge_differs_from_quote(ctx):
     corpus = ctx.corpus
     keys = _figure_keys(corpus)
     for i in _flagged(keys, True, functools.partial(_hedge_differs, keys)):
-        figure = corpus.figures[keys.ids[i]]
+        figure = keys.figure(i)
         readings, _ = _readings(corpus, figure)
         m = next(m for m in readings if _matching_mention(figure, [m]))
         said = QUALIFIER_WORDS[m.qualifier].strip() or "no hedge"
