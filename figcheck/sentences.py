@@ -59,23 +59,26 @@ class Sentences:
 def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
     """(sentences per text, each sentence's code, the distinct sentences in order of first
     appearance): the texts cut and the sentences coded in C++ (pyarrow), without a Python string
-    per sentence. None where a text cannot be encoded as UTF-8 (a lone surrogate)."""
+    per sentence, nor a bytes object per text (the texts are encoded straight into one arrow
+    buffer). None where a text cannot be encoded as UTF-8 (a lone surrogate)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:
-        encoded = [t.encode("utf-8") for t in texts]
+        column = pa.array(texts, type=pa.large_string())
     except UnicodeEncodeError:
         return None
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
-    column = pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
-    del encoded
     cut = pc.split_pattern(column, CUT)
+    del column
     counts = np.asarray(pc.list_value_length(cut).to_numpy(zero_copy_only=False), dtype=np.int64)
     coded = pc.dictionary_encode(cut.flatten())       # codes in order of first appearance
+    del cut
     code = np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return counts, code, coded.dictionary.to_pylist()
+    distinct = coded.dictionary.to_pylist()
+    del coded
+    # arrow's allocator keeps what it freed for later: hand the texts' copies back at once
+    pa.default_memory_pool().release_unused()
+    return counts, code, distinct
 
 
 def _cut_in_python(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
