@@ -1509,6 +1509,12 @@ def _sentences(corpus) -> sentences.Sentences:
     return sentences.Sentences([s.text or "" for s in corpus.sources.values()])
 
 
+def corpus_sentences(corpus) -> sentences.Sentences:
+    """The corpus's texts (in source order) cut into sentences, as coverage and the quote search
+    share them."""
+    return _sentences(corpus)
+
+
 def _quotes(corpus) -> np.ndarray:
     df = getattr(corpus.figures, "df", None)
     return np.asarray([f.quote for f in corpus.figures.values()] if df is None else df["quote"].to_numpy(),
