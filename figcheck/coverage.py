@@ -1486,10 +1486,11 @@ def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
     return coded_positions(*pd.factorize(sources), source_ids)   # a source that is no string is coded -1
 
 
-def coded_positions(codes: np.ndarray, names, source_ids: list[str]) -> np.ndarray:
-    """_source_positions of a column given as codes into its distinct `names` (-1: missing)."""
+def coded_positions(codes: np.ndarray, names, source_ids: list[str], dtype=np.int64) -> np.ndarray:
+    """_source_positions of a column given as codes into its distinct `names` (-1: missing), as
+    integers of `dtype`."""
     position = {sid: i for i, sid in enumerate(source_ids)}
-    positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
+    positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=dtype)
     return positions[codes]
 
 

@@ -115,7 +115,7 @@ def source_part(corpus, source_ids):
     grouping = _grouping(corpus)
     # each source's position in the part, by its position in the corpus; the last entry: the
     # rows of no source of the corpus (position -1)
-    in_part = np.full(len(grouping.position) + 1, -1, dtype=np.int64)
+    in_part = np.full(len(grouping.position) + 1, -1, dtype=_position_type(len(grouping.position)))
     in_part[[grouping.position[sid] for sid in source_ids]] = np.arange(len(source_ids))
 
     def rows_of(items, kind):
@@ -163,6 +163,12 @@ class _PartRelations(_PartRecords, RelationFrame):
     pass
 
 
+def _position_type(n: int):
+    """The integers positions among n sources are kept in: half the bytes of int64 per row
+    wherever they fit (a million figures' and relations' sources: 8 MB less each)."""
+    return np.int32 if n < 2 ** 31 - 1 else np.int64
+
+
 class _Grouping:
     """A corpus's frames' rows by source (the source's position in corpus.sources)."""
 
@@ -179,7 +185,8 @@ class _Grouping:
 
             # the loader's codes where it has them: a position per distinct source, no hash per row
             codes, names = known_codes(df, "source") or pd.factorize(df["source"])
-            got = self._positions[kind] = coded_positions(codes, names, list(self.position))
+            got = self._positions[kind] = coded_positions(codes, names, list(self.position),
+                                                          _position_type(len(self.position)))
         return got
 
     def rows(self, kind: str, df) -> tuple[np.ndarray, np.ndarray]:
