@@ -12,9 +12,11 @@ import pandas as pd
 from figcheck import display
 from figcheck.numbers import (HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, Reading, Unreadable, base_language,
                               find_numbers_chunked)
-from figcheck.coverage import _row_sources, quote_codes, quote_places, uncovered_mentions
+from figcheck.coverage import (_row_sources, coded_positions, corpus_sentences, quote_codes, quote_places, records_at,
+                               row_ids, uncovered_mentions)
 from figcheck.model import per_corpus
 from figcheck.quotes import closest_passage, locate
+from figcheck.sentences import whole_sentences
 from figcheck.rules import Example, Hit, rule
 
 _TEXT = "Laut Geheimdienst wurden im vergangenen Jahr etwa 11.000 Soldaten entsandt."
@@ -50,32 +52,37 @@ def _frame(items, columns) -> pd.DataFrame:
 
 
 def _quoted_columns(corpus):
-    """Everything that carries a quote, as (kind, ids, sources, quotes) columns: figures,
-    relations with a quote, skips. Read from the frames: no record per figure."""
-    fdf = _frame(corpus.figures, ("id", "source", "quote"))
-    yield "figure", fdf["id"].to_numpy(), fdf["source"].to_numpy(), fdf["quote"].to_numpy()
-    rdf = _frame(corpus.relations, ("id", "source", "quote"))
+    """Everything that carries a quote, as (kind, the id of the k-th, sources, quotes, rows of
+    the relations) columns: figures, relations with a quote, skips. Read from the frames: no
+    record per figure, and an id only for the quotes asked about."""
+    fdf = _frame(corpus.figures, ("source", "quote"))
+    yield "figure", lambda k: row_ids(corpus.figures, [k])[0], fdf["source"].to_numpy(), fdf["quote"].to_numpy(), None
+    rdf = _frame(corpus.relations, ("source", "quote"))
     if len(rdf):
         quote = rdf["quote"].to_numpy()
         quoted = np.flatnonzero(rdf["quote"].notna().to_numpy() & (quote != ""))     # most quote nothing
-        yield "relation", rdf["id"].to_numpy()[quoted], rdf["source"].to_numpy()[quoted], quote[quoted]
+        yield ("relation", lambda k: row_ids(corpus.relations, [quoted[k]])[0], rdf["source"].to_numpy()[quoted],
+               quote[quoted], quoted)
     skips = corpus.skips
-    yield "skip", [None] * len(skips), [k.source for k in skips], [k.quote for k in skips]
+    yield "skip", lambda k: None, [k.source for k in skips], [k.quote for k in skips], None
 
 
-def quote_misses(texts: dict, sources, quotes, places=None) -> list[int]:
+def quote_misses(texts: dict, sources, quotes, places=None, settled=None) -> list[int]:
     """Positions of the quotes not in their source's text (sources without a text are not
     checked). A verbatim `in` settles nearly all; the tolerant `locate` runs only for the
-    others, grouped by source so that each source text is normalised once."""
+    others, grouped by source so that each source text is normalised once. `settled`: where a
+    quote is known to stand in its text verbatim (True), not searched again."""
     if places is not None:       # where each quote first stands verbatim, -1 for nowhere
         missing = np.flatnonzero(np.asarray(places) < 0).tolist()
     else:
+        asked = range(len(quotes)) if settled is None else np.flatnonzero(~np.asarray(settled, dtype=bool)).tolist()
+        its_sources, its_quotes = [sources[i] for i in asked], [quotes[i] for i in asked]
         try:
             # one pass in C: is each quote in its source's text ("" for a source without one)?
-            found = list(map(operator.contains, map(texts.get, sources, itertools.repeat("")), quotes))
+            found = list(map(operator.contains, map(texts.get, its_sources, itertools.repeat("")), its_quotes))
         except TypeError:        # a quote that is no string
-            found = [not isinstance(q, str) or q in texts.get(sid, "") for sid, q in zip(sources, quotes)]
-        missing = itertools.compress(itertools.count(), map(operator.not_, found))
+            found = [not isinstance(q, str) or q in texts.get(sid, "") for sid, q in zip(its_sources, its_quotes)]
+        missing = itertools.compress(asked, map(operator.not_, found))
     pending: dict[str, list[int]] = {}
     for i in missing:
         sid, quote = sources[i], quotes[i]
@@ -112,10 +119,11 @@ def quote_not_in_source(ctx):
     """
     corpus = ctx.corpus
     texts = {sid: src.text for sid, src in corpus.sources.items() if src.text}
-    for kind, ids, sources, quotes in _quoted_columns(corpus):
+    for kind, id_of, sources, quotes, rows in _quoted_columns(corpus):
         places = quote_places(corpus)[0] if kind == "figure" else None     # shared with coverage
-        for i in quote_misses(texts, sources, quotes, places):
-            item_id, quote, source = ids[i], quotes[i], corpus.sources[sources[i]]
+        settled = _whole_sentence_quotes(corpus, sources, quotes, rows) if kind == "relation" else None
+        for i in quote_misses(texts, sources, quotes, places, settled):
+            item_id, quote, source = id_of(i), quotes[i], corpus.sources[sources[i]]
             passage, ratio = closest_passage(source.text, quote)
             name = f"{kind} {item_id!r}" if item_id else kind
             hint = f"; closest passage ({ratio:.0%} alike): «{passage}»" if ratio >= 0.5 else ""
@@ -126,6 +134,17 @@ def quote_not_in_source(ctx):
                                f"source:  {display.source_label(source)} — {source.file}"),
                       data={"closest": passage, "similarity": round(ratio, 3), "kind": kind},
                       headline=f"A quote attributed to {source.title or source.id} is not in the article.")
+
+
+def _whole_sentence_quotes(corpus, sources, quotes, rows) -> np.ndarray:
+    """Which relations' quotes (at `rows` of the relation frame) are sentences of their source's
+    text whole (sentences.whole_sentences): in the text without reading it."""
+    known = getattr(corpus.relations, "source_positions", None)
+    if known is not None:
+        text_of = known[rows]
+    else:
+        text_of = coded_positions(*pd.factorize(sources), list(corpus.sources))
+    return whole_sentences(corpus_sentences(corpus), text_of, quotes)
 
 
 def _close(a: float, b: float) -> bool:
@@ -251,7 +270,7 @@ class _FigureKeys:
     def __init__(self, corpus):
         df = _frame(corpus.figures, ("quote", "value_text", "low", "high", "qualifier", "source"))
         self.n = len(df)
-        self.ids = df["id"].to_numpy() if "id" in df else np.array(list(corpus.figures), dtype=object)
+        self.figures = corpus.figures
         languages = {sid: s.language for sid, s in corpus.sources.items()}
         self.quote = df["quote"].to_numpy()
         self.value_text = df["value_text"].to_numpy()
@@ -281,6 +300,10 @@ class _FigureKeys:
         first = np.flatnonzero(np.diff(seen, prepend=-1) > 0)
         return code, first
 
+    def figure(self, i: int):
+        """The record of figure i (a flagged one: its message names it)."""
+        return records_at(self.figures, [i])[0]
+
     def is_range(self, i: int) -> bool:
         return self.low[i] != self.high[i]
 
@@ -306,6 +329,11 @@ class _FigureKeys:
 @per_corpus()
 def _figure_keys(corpus) -> _FigureKeys:
     return _FigureKeys(corpus)
+
+
+def forget(corpus) -> None:
+    """Drop what these rules keep for `corpus` (a part of a corpus the text worker has read)."""
+    _figure_keys.forget(corpus)
 
 
 def _flagged(keys: _FigureKeys, with_qualifier: bool, decide) -> list[int]:
@@ -375,7 +403,7 @@ def number_differs_from_quote(ctx):
     corpus = ctx.corpus
     keys = _figure_keys(corpus)
     for i in _flagged(keys, False, functools.partial(_number_differs, keys)):
-        figure = corpus.figures[keys.ids[i]]
+        figure = keys.figure(i)
         readings, unreadable = _readings(corpus, figure)
         read = ", ".join(f"{m.text} = {display.num(m.low)}" + (f"–{display.num(m.high)}" if m.is_range else "")
                          for m in readings) or "no number"
@@ -417,7 +445,7 @@ def hedge_differs_from_quote(ctx):
     corpus = ctx.corpus
     keys = _figure_keys(corpus)
     for i in _flagged(keys, True, functools.partial(_hedge_differs, keys)):
-        figure = corpus.figures[keys.ids[i]]
+        figure = keys.figure(i)
         readings, _ = _readings(corpus, figure)
         m = next(m for m in readings if _matching_mention(figure, [m]))
         said = QUALIFIER_WORDS[m.qualifier].strip() or "no hedge"

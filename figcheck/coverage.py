@@ -1124,6 +1124,13 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
     return result
 
 
+def forget(corpus) -> None:
+    """Drop everything kept for `corpus` (a part of a corpus the text worker has read)."""
+    _COVERAGE_CACHE[:] = [(seen, result) for seen, result in _COVERAGE_CACHE if seen is not corpus]
+    for kept in (quote_places, _sentences, quote_codes, _row_sources):
+        kept.forget(corpus)
+
+
 def adopt(corpus, parts: dict) -> None:
     """Keep the coverage a worker process computed (figcheck.prefetch) as the corpus's coverage."""
     _COVERAGE_CACHE.append((corpus, _from_parts(corpus, parts)))
@@ -1134,8 +1141,7 @@ def _from_parts(corpus, parts: dict) -> dict[str, SourceCoverage]:
     """The coverage of a worker, with its entries built on demand."""
     skips, skips_of = corpus.skips, _skips_by_source(corpus)
     source_ids = list(parts)
-    ids, sources = _ids_and_sources(corpus)
-    builder = _EntryBuilder(corpus, ids, _source_positions(sources, source_ids), len(source_ids))
+    builder = _EntryBuilder(corpus, _source_positions(_source_column(corpus), source_ids), len(source_ids))
     result = {}
     for i, (sid, (tally, kinds, open_entries, unmatched, idle)) in enumerate(parts.items()):
         its_skips = skips_of.get(sid, ())
@@ -1156,20 +1162,43 @@ class _EntryBuilder:
     """Every entry of a source (`figcheck extract`), built when asked for from the source's
     figures in file order; the figures are grouped by source once, on the first call."""
 
-    def __init__(self, corpus, ids: np.ndarray, row_source: np.ndarray, n_sources: int):
-        self.corpus, self.ids, self.row_source, self.n_sources = corpus, ids, row_source, n_sources
+    def __init__(self, corpus, row_source: np.ndarray, n_sources: int):
+        self.corpus, self.row_source, self.n_sources = corpus, row_source, n_sources
         self._grouped = None
 
-    def ids_of(self, i: int) -> list[str]:
+    def rows_of(self, i: int) -> list[int]:
+        """The rows of the figures of source i, in frame order."""
         if self._grouped is None:
             order = np.argsort(self.row_source, kind="stable")
             self._grouped = order, np.searchsorted(self.row_source[order], np.arange(self.n_sources + 1)).tolist()
         order, bounds = self._grouped
-        return self.ids[order[bounds[i]:bounds[i + 1]]].tolist()
+        return order[bounds[i]:bounds[i + 1]].tolist()
 
     def entries(self, src, i: int, its_skips):
-        figures = self.corpus.figures
-        return lambda: source_coverage(src, [figures[fid] for fid in self.ids_of(i)], its_skips).entries
+        return lambda: source_coverage(src, records_at(self.corpus.figures, self.rows_of(i)), its_skips).entries
+
+
+def row_ids(items, rows) -> list:
+    """The ids of the rows `rows` (positions in frame order) of corpus.figures or
+    corpus.relations. A part of a corpus (figcheck.prefetch) takes them from the whole corpus's
+    frame when asked: the rules ask only for the rows they name, so that a forked worker never
+    touches (and copies the pages of) the ids of the others."""
+    ids_at = getattr(items, "ids_at", None)
+    if ids_at is not None:
+        return ids_at(rows)
+    df = getattr(items, "df", None)
+    if df is not None:
+        return df["id"].to_numpy()[np.asarray(rows, dtype=np.int64)].tolist()
+    values = list(items.values())
+    return [values[r].id for r in rows]
+
+
+def records_at(items, rows) -> list:
+    """The records (Figure, Relation) of the rows `rows` of corpus.figures or corpus.relations."""
+    if getattr(items, "df", None) is not None:
+        return [items.record(int(r)) for r in rows]
+    values = list(items.values())
+    return [values[r] for r in rows]
 
 
 def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
@@ -1177,7 +1206,7 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     most one claim (nearly all) matched for the whole corpus at once: every text laid after
     the one before it, every claim and quote at its place on that one line."""
     sources = list(corpus.sources.items())
-    (ids, quotes, lows, highs, at, again), row_source = _figure_columns(corpus)
+    (quotes, lows, highs, at, again), row_source = _figure_columns(corpus)
     skips = _skips_by_source(corpus)
     kinds_of, counts, numbers, ends, claims_of = _corpus_claims(corpus)
     claim_base = np.concatenate([[0], np.cumsum(counts)]).tolist()
@@ -1212,9 +1241,10 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     rest_from = np.flatnonzero(np.diff(rest_sources, prepend=-2))
     rest_of = dict(zip(rest_sources[rest_from].tolist(),
                        zip(rest_from.tolist(), np.append(rest_from[1:], len(rest)).tolist())))
-    rest_columns = [column[rest].tolist() for column in (ids, quotes, lows, highs, at, again)]
+    # (the figure's id is not read by _count_matches: None)
+    rest_columns = [[None] * len(rest)] + [column[rest].tolist() for column in (quotes, lows, highs, at, again)]
 
-    builder = _EntryBuilder(corpus, ids, row_source, len(sources))
+    builder = _EntryBuilder(corpus, row_source, len(sources))
 
     # the claims of each source counted by status at once, for the sources matched in full above
     claim_text = np.repeat(np.arange(len(sources)), counts)
@@ -1429,28 +1459,26 @@ class _TextClaims:
 
 
 def _figure_columns(corpus) -> tuple[list[np.ndarray], np.ndarray]:
-    """The figures as columns in frame order (ids, quotes, lows, highs, first places, second
-    places: the places as quote_places gives them), and each figure's source as its position
-    in corpus.sources (-1: none of them). From the figure frame's columns (no Figure records)."""
+    """The figures as columns in frame order (quotes, lows, highs, first places, second places:
+    the places as quote_places gives them), and each figure's source as its position in
+    corpus.sources (-1: none of them). From the figure frame's columns (no Figure records)."""
     df = getattr(corpus.figures, "df", None)
-    ids, _ = _ids_and_sources(corpus)
     if df is None:
         records = list(corpus.figures.values())
-        columns = [ids, np.asarray([f.quote for f in records], dtype=object),
+        columns = [np.asarray([f.quote for f in records], dtype=object),
                    np.asarray([f.low for f in records], dtype=object), np.asarray([f.high for f in records], dtype=object)]
     else:
-        columns = [ids, df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
+        columns = [df["quote"].to_numpy(), df["low"].to_numpy(), df["high"].to_numpy()]
     columns.extend(quote_places(corpus))
     return columns, _row_sources(corpus)
 
 
-def _ids_and_sources(corpus) -> tuple[np.ndarray, pd.Series]:
-    """The figures' ids and sources, in frame order."""
+def _source_column(corpus) -> pd.Series:
+    """The figures' sources, in frame order."""
     df = getattr(corpus.figures, "df", None)
     if df is None:
-        records = list(corpus.figures.values())
-        return np.asarray([f.id for f in records], dtype=object), pd.Series([f.source for f in records], dtype=object)
-    return df["id"].to_numpy(), df["source"]
+        return pd.Series([f.source for f in corpus.figures.values()], dtype=object)
+    return df["source"]
 
 
 def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
@@ -1458,10 +1486,11 @@ def _source_positions(sources: pd.Series, source_ids: list[str]) -> np.ndarray:
     return coded_positions(*pd.factorize(sources), source_ids)   # a source that is no string is coded -1
 
 
-def coded_positions(codes: np.ndarray, names, source_ids: list[str]) -> np.ndarray:
-    """_source_positions of a column given as codes into its distinct `names` (-1: missing)."""
+def coded_positions(codes: np.ndarray, names, source_ids: list[str], dtype=np.int64) -> np.ndarray:
+    """_source_positions of a column given as codes into its distinct `names` (-1: missing), as
+    integers of `dtype`."""
     position = {sid: i for i, sid in enumerate(source_ids)}
-    positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
+    positions = np.array([position.get(name, -1) for name in names] + [-1], dtype=dtype)
     return positions[codes]
 
 
@@ -1479,6 +1508,12 @@ def quote_places(corpus) -> tuple[np.ndarray, np.ndarray]:
 def _sentences(corpus) -> sentences.Sentences:
     """The corpus's texts (in source order) cut into sentences; made once per corpus."""
     return sentences.Sentences([s.text or "" for s in corpus.sources.values()])
+
+
+def corpus_sentences(corpus) -> sentences.Sentences:
+    """The corpus's texts (in source order) cut into sentences, as coverage and the quote search
+    share them."""
+    return _sentences(corpus)
 
 
 def _quotes(corpus) -> np.ndarray:
@@ -1499,8 +1534,12 @@ def quote_codes(corpus) -> tuple[np.ndarray, np.ndarray] | None:
 
 @per_corpus()
 def _row_sources(corpus) -> np.ndarray:
-    """Each figure's source as its position in corpus.sources (-1: none), in frame order."""
-    return _source_positions(_ids_and_sources(corpus)[1], list(corpus.sources))
+    """Each figure's source as its position in corpus.sources (-1: none), in frame order: as a
+    part of a corpus knows it already (figcheck.prefetch), else from the source column."""
+    known = getattr(corpus.figures, "source_positions", None)
+    if known is not None:
+        return known
+    return _source_positions(_source_column(corpus), list(corpus.sources))
 
 
 def summary(coverage: dict[str, SourceCoverage]) -> dict:

@@ -17,6 +17,7 @@ pay for it; FIGCHECK_TEXT_WORKER=always|never overrides the size test.
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import sys
@@ -91,34 +92,40 @@ def source_chunks(corpus, n: int, processes: int = 2) -> list[list[str]]:
 
 
 # The columns of the frames the text rules read as columns. A part's frames hold only these,
-# and a part's records (a flagged figure's message) come from the whole corpus's frames: a chunk
-# copies a few columns of its rows, not all 26 (over the chunks of a million figures, ~0.4 s of
-# CPU and ~500 MB of fresh pages in each process). A text rule reading another column of a
-# part fails its tests (tests/test_prefetch.py runs every text rule on parts).
-TEXT_COLUMNS = {"figures": ("id", "source", "quote", "value_text", "low", "high", "qualifier"),
-                "relations": ("id", "source", "quote")}
+# and a part's records (a flagged figure's message) and ids come from the whole corpus's frames:
+# a chunk copies a few columns of its rows, not all 26 (over the chunks of a million figures,
+# ~0.4 s of CPU and ~500 MB of fresh pages in each process). The ids are left out too: every id
+# is a string of its own, and copying a reference to it writes its reference count, so that a
+# forked worker would copy every page of ids (~260 MB over a million figures and relations);
+# a part names its rows' ids only when asked (ids_at: the rules ask for the rows they flag). A
+# text rule reading another column of a part fails its tests (tests/test_prefetch.py runs every
+# text rule on parts).
+TEXT_COLUMNS = {"figures": ("source", "quote", "value_text", "low", "high", "qualifier"),
+                "relations": ("source", "quote")}
 
 
 def source_part(corpus, source_ids):
     """The part of `corpus` about these sources: their figures, relations and skips (the
-    quantities and rates whole, as the text rules look them up by key). The rows of each source
-    are found through a grouping of the frames by source made once per corpus, so that a part
-    costs what its rows cost, not a pass over every figure and relation."""
+    quantities and rates whole, as the text rules look them up by key). Each row's source is
+    known by its position (made once per corpus), so that a part costs a comparison per row and
+    what its rows cost, not a hash per row."""
     from .model import Corpus
 
     wanted_ids = set(source_ids)
     grouping = _grouping(corpus)
+    # each source's position in the part, by its position in the corpus; the last entry: the
+    # rows of no source of the corpus (position -1)
+    in_part = np.full(len(grouping.position) + 1, -1, dtype=_position_type(len(grouping.position)))
+    in_part[[grouping.position[sid] for sid in source_ids]] = np.arange(len(source_ids))
 
     def rows_of(items, kind):
         df = getattr(items, "df", None)
         if df is None:
             return {key: x for key, x in items.items() if x.source in wanted_ids}
-        order, bounds = grouping.rows(kind, df)
-        at = [grouping.position[sid] for sid in source_ids if sid in grouping.position]
-        rows = np.sort(np.concatenate([order[bounds[p]:bounds[p + 1]] for p in at])) if at else \
-            np.zeros(0, dtype=np.int64)
+        part_at = in_part[grouping.positions(kind, df)]
+        rows = np.flatnonzero(part_at >= 0)
         kept = _frame_of(len(rows), {c: df[c].to_numpy()[rows] for c in TEXT_COLUMNS[kind]})
-        return (_PartFigures if isinstance(items, FigureFrame) else _PartRelations)(kept, items, rows)
+        return (_PartFigures if isinstance(items, FigureFrame) else _PartRelations)(kept, items, rows, part_at[rows])
 
     return Corpus(corpus.files, {sid: corpus.sources[sid] for sid in source_ids}, corpus.quantities,
                   rows_of(corpus.figures, "figures"), rows_of(corpus.relations, "relations"), corpus.rates,
@@ -126,14 +133,26 @@ def source_part(corpus, source_ids):
 
 
 class _PartRecords:
-    """A part's frame: its own columns (TEXT_COLUMNS), its rows' records from the whole frame."""
+    """A part's frame: its own columns (TEXT_COLUMNS); its rows' ids and records from the whole
+    frame; each row's source as its position in the part's sources (coverage.row_sources)."""
 
-    def __init__(self, df, whole, rows):
+    def __init__(self, df, whole, rows, source_positions):
         super().__init__(df)
-        self.whole, self.rows = whole, rows
+        self.whole, self.rows, self.source_positions = whole, rows, source_positions
 
     def record(self, i: int):
         return self.whole.record(int(self.rows[i]))
+
+    def ids_at(self, positions) -> list:
+        """The ids of the part's rows at `positions`."""
+        return self.whole.df["id"].to_numpy()[self.rows[np.asarray(positions, dtype=np.int64)]].tolist()
+
+    @functools.cached_property
+    def index(self) -> pd.Index:
+        return pd.Index(self.ids_at(np.arange(len(self.rows))), dtype=object)
+
+    def __iter__(self):
+        return iter(self.ids_at(np.arange(len(self.rows))))
 
 
 class _PartFigures(_PartRecords, FigureFrame):
@@ -144,28 +163,38 @@ class _PartRelations(_PartRecords, RelationFrame):
     pass
 
 
+def _position_type(n: int):
+    """The integers positions among n sources are kept in: half the bytes of int64 per row
+    wherever they fit (a million figures' and relations' sources: 8 MB less each)."""
+    return np.int32 if n < 2 ** 31 - 1 else np.int64
+
+
 class _Grouping:
-    """A corpus's frames' rows grouped by source (by the source's position in corpus.sources)."""
+    """A corpus's frames' rows by source (the source's position in corpus.sources)."""
 
     def __init__(self, corpus):
         self.corpus = corpus
         self.position = {sid: i for i, sid in enumerate(corpus.sources)}
-        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._positions: dict[str, np.ndarray] = {}
 
-    def rows(self, kind: str, df) -> tuple[np.ndarray, np.ndarray]:
-        """(the rows ordered by source, where each source's rows begin: source p's rows are
-        order[bounds[p]:bounds[p + 1]], in frame order)."""
-        got = self._rows.get(kind)
+    def positions(self, kind: str, df) -> np.ndarray:
+        """Each row's source as its position in corpus.sources, -1 for none of them."""
+        got = self._positions.get(kind)
         if got is None:
             from .coverage import coded_positions
 
             # the loader's codes where it has them: a position per distinct source, no hash per row
             codes, names = known_codes(df, "source") or pd.factorize(df["source"])
-            at = coded_positions(codes, names, list(self.position))
-            order = np.argsort(at, kind="stable")
-            bounds = np.searchsorted(at[order], np.arange(len(self.position) + 1))
-            got = self._rows[kind] = (order, bounds)
+            got = self._positions[kind] = coded_positions(codes, names, list(self.position),
+                                                          _position_type(len(self.position)))
         return got
+
+    def rows(self, kind: str, df) -> tuple[np.ndarray, np.ndarray]:
+        """(the rows ordered by source, where each source's rows begin: source p's rows are
+        order[bounds[p]:bounds[p + 1]], in frame order)."""
+        at = self.positions(kind, df)
+        order = np.argsort(at, kind="stable")
+        return order, np.searchsorted(at[order], np.arange(len(self.position) + 1))
 
 
 @per_corpus(keep=1)
@@ -213,15 +242,32 @@ def _read_chunk(corpus, rules, settings, sources, timings: dict) -> tuple[dict, 
     from .rules import Context
 
     part = source_part(corpus, sources)
-    hits = hits_of(rules, Context(part, None, settings), timings=timings)
-    parts = None
-    if any(r.code == COVERAGE_RULE for r in rules):
-        position = _skip_positions(corpus)
-        parts = {sid: (cov._tally, cov._kinds, cov._open,
-                       [position[id(s)] for s in cov.unmatched_skips],
-                       [position[id(s)] for s in cov.idle_skips])
-                 for sid, cov in corpus_coverage(part).items()}
+    try:
+        hits = hits_of(rules, Context(part, None, settings), timings=timings)
+        parts = None
+        if any(r.code == COVERAGE_RULE for r in rules):
+            position = _skip_positions(corpus)
+            parts = {sid: (cov._tally, cov._kinds, cov._open,
+                           [position[id(s)] for s in cov.unmatched_skips],
+                           [position[id(s)] for s in cov.idle_skips])
+                     for sid, cov in corpus_coverage(part).items()}
+    finally:
+        _forget(part, rules)
     return hits, parts
+
+
+def _forget(part, rules) -> None:
+    """Drop what the text rules keep for a part once it is read: the next chunk's part would
+    otherwise be read while the last one's tables (its sentences, quote places, figure keys)
+    are still held. A rule's module keeps such tables per corpus and drops them in its
+    `forget(corpus)`, if it has one."""
+    from . import coverage
+
+    coverage.forget(part)
+    for module in {sys.modules.get(r.check.__module__) for r in rules}:
+        forget = getattr(module, "forget", None)
+        if callable(forget):
+            forget(part)
 
 
 @per_corpus(keep=1)
@@ -233,16 +279,34 @@ def _skip_positions(corpus) -> dict[int, int]:
 def _in_worker(corpus, rules, settings, chunks, counter, sender) -> None:
     """In the worker: chunk after chunk until none is left; then {chunk: result} and timings."""
     quiet_worker()
+    _hand_back_free_memory()
     done, timings = {}, {}
     try:
         while (k := _claim(counter, len(chunks))) is not None:
             done[k] = _read_chunk(corpus, rules, settings, chunks[k], timings)
+            _hand_back_free_memory()
     except BaseException:         # what it finished still counts; the parent reads the rest
         pass
     try:
         sender.send((done, timings))
     except (OSError, ValueError):
         pass                      # the parent stopped waiting
+
+
+def _hand_back_free_memory() -> None:
+    """Give the pages the allocators hold free back to the system (glibc's malloc_trim, arrow's
+    pool). Right after the fork these are the parent's free pages, which the parent fills next
+    (the figure table): while the worker maps them too, each page the parent writes is copied;
+    once the worker has let go of them, the parent writes them in place. After a chunk: the
+    chunk's tables, freed, leave no pages behind until the next chunk."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):       # not glibc
+        pass
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def _worker(corpus) -> _Worker | None:

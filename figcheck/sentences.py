@@ -26,6 +26,7 @@ it to that.
 from __future__ import annotations
 
 import itertools
+import operator
 
 import numpy as np
 import pandas as pd
@@ -59,23 +60,26 @@ class Sentences:
 def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
     """(sentences per text, each sentence's code, the distinct sentences in order of first
     appearance): the texts cut and the sentences coded in C++ (pyarrow), without a Python string
-    per sentence. None where a text cannot be encoded as UTF-8 (a lone surrogate)."""
+    per sentence, nor a bytes object per text (the texts are encoded straight into one arrow
+    buffer). None where a text cannot be encoded as UTF-8 (a lone surrogate)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:
-        encoded = [t.encode("utf-8") for t in texts]
+        column = pa.array(texts, type=pa.large_string())
     except UnicodeEncodeError:
         return None
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
-    column = pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
-    del encoded
     cut = pc.split_pattern(column, CUT)
+    del column
     counts = np.asarray(pc.list_value_length(cut).to_numpy(zero_copy_only=False), dtype=np.int64)
     coded = pc.dictionary_encode(cut.flatten())       # codes in order of first appearance
+    del cut
     code = np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return counts, code, coded.dictionary.to_pylist()
+    distinct = coded.dictionary.to_pylist()
+    del coded
+    # arrow's allocator keeps what it freed for later: hand the texts' copies back at once
+    pa.default_memory_pool().release_unused()
+    return counts, code, distinct
 
 
 def _cut_in_python(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -223,3 +227,52 @@ def _search(sentences: Sentences, patterns: list[str], wanted_text: np.ndarray, 
     g2 = np.minimum(g + 1, n - 1)
     has_second = has_first & (order[g2] < total) & (sorted_keys[g2] == sorted_keys[g])
     second[row[has_second]] = spread_place[order[g2[has_second]]]
+
+
+def whole_sentences(sentences: Sentences, text_of, quotes) -> np.ndarray:
+    """For each quote (the position of its text in the texts cut, -1 for none): whether it is
+    one of its text's sentences whole (a piece of the text cut at ". "), or such a sentence and
+    the full stop after it where another sentence follows. Either way it stands verbatim in the
+    text; False says nothing (the quote may stand in the text elsewhere). A relation's quote is
+    nearly always a whole sentence: a look-up settles it without reading the text."""
+    n = len(quotes)
+    out = np.zeros(n, dtype=bool)
+    if n == 0 or not len(sentences.code):
+        return out
+    n_distinct = len(sentences.distinct)
+    index = dict(zip(sentences.distinct, range(n_distinct)))
+    quotes = list(quotes)
+    if all(type(q) is str and q for q in quotes):
+        # the distinct sentence each quote is, and the one it is without its last character,
+        # looked up in C (-1: none); the second counts where that character is a full stop
+        as_is = np.fromiter(map(index.get, quotes, itertools.repeat(-1)), np.int64, n)
+        stopped = np.fromiter(map(index.get, map(operator.getitem, quotes, itertools.repeat(_BUT_LAST)),
+                                  itertools.repeat(-1)), np.int64, n)
+        ends_with_stop = np.fromiter(map(operator.eq, map(operator.getitem, quotes, itertools.repeat(-1)),
+                                         itertools.repeat(".")), bool, n)
+        stopped[~ends_with_stop] = -1
+    else:
+        as_is = np.fromiter((index.get(q, -1) if type(q) is str else -1 for q in quotes), np.int64, n)
+        stopped = np.fromiter((index.get(q[:-1], -1) if type(q) is str and q[-1:] == "." else -1 for q in quotes),
+                              np.int64, n)
+    text_of = np.asarray(text_of, dtype=np.int64)
+    # the sentences that are some quote's, by (text, distinct sentence); those not last in
+    # their text are followed by ". "
+    asked = np.zeros(n_distinct + 1, dtype=bool)
+    asked[as_is] = True
+    asked[stopped] = True
+    candidates = np.flatnonzero(asked[:-1][sentences.code])
+    last = np.zeros(len(sentences.code), dtype=bool)
+    last[sentences.first + sentences.counts - 1] = True
+    keys = sentences.text_of[candidates] * n_distinct + sentences.code[candidates]
+    inner_keys = keys[~last[candidates]]
+    has_text = text_of >= 0
+    whole = has_text & (as_is >= 0)
+    # (hashed: numpy's isin sorts)
+    out[whole] = pd.Series(text_of[whole] * n_distinct + as_is[whole]).isin(keys).to_numpy()
+    with_stop = has_text & (stopped >= 0) & ~out
+    out[with_stop] = pd.Series(text_of[with_stop] * n_distinct + stopped[with_stop]).isin(inner_keys).to_numpy()
+    return out
+
+
+_BUT_LAST = slice(None, -1)

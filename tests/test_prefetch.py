@@ -291,3 +291,40 @@ def test_findings_made_while_the_worker_reads_are_ordered_as_one_pass_orders_the
     assert {"P001", "P002"} <= codes and {"A001", "X001"} <= codes
     assert forked_json == inline_json
     assert [(f.code, f.fingerprint) for f in forked.findings] == [(f.code, f.fingerprint) for f in inline.findings]
+
+
+def test_a_part_names_its_rows_from_the_whole_corpus(archive):
+    from figcheck.coverage import _row_sources, _source_positions, records_at, row_ids
+
+    corpus = load([archive], use_cache=False)
+    chunk = prefetch.source_chunks(corpus, 5)[1]
+    part = prefetch.source_part(corpus, chunk)
+    df = corpus.figures.df
+    mine = df["source"].isin(chunk).to_numpy()
+    assert "id" not in part.figures.df.columns          # no reference to every id: none touched
+    rows = [0, len(part.figures) // 2, len(part.figures) - 1]
+    assert row_ids(part.figures, rows) == df["id"][mine].iloc[rows].tolist()
+    assert records_at(part.figures, rows) == [corpus.figures[fid] for fid in row_ids(part.figures, rows)]
+    assert row_ids(corpus.figures, rows) == df["id"].iloc[rows].tolist()
+    # each row's source by its position in the part, as the source column gives it
+    assert _row_sources(part).tolist() == _source_positions(part.figures.df["source"], chunk).tolist()
+    relations = corpus.relations.df
+    assert row_ids(part.relations, [0]) == relations["id"][relations["source"].isin(chunk).to_numpy()].iloc[:1].tolist()
+
+
+def test_reading_a_chunk_keeps_nothing_for_its_part(archive, monkeypatch):
+    import weakref
+
+    corpus = load([archive], use_cache=False)
+    parts = []
+    real = prefetch.source_part
+
+    def source_part(*args):
+        part = real(*args)
+        parts.append(weakref.ref(part))
+        return part
+
+    monkeypatch.setattr(prefetch, "source_part", source_part)
+    prefetch._read_chunk(corpus, _text_rules(), {}, prefetch.source_chunks(corpus, 3)[0], {})
+    # the caches of the text rules (per_corpus, coverage's) let the part go once it is read
+    assert parts and parts[0]() is None

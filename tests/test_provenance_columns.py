@@ -109,3 +109,20 @@ def test_a_quote_standing_twice_covers_the_claims_at_both_places():
     cov = corpus_coverage(corpus)["s1"]
     assert (cov.count(ENCODED), cov.count(OPEN)) == (2, 1)
     assert [e.mention.text for e in cov.open] == ["3.000"]
+
+
+def test_relation_quotes_that_are_whole_sentences_or_not():
+    import dataclasses
+
+    from figcheck.model import Relation
+
+    text = "Es wurden etwa 11.000 Soldaten entsandt. Es folgten 3.000 Soldaten. Am Ende 5"
+    quotes = {"r0": "Es folgten 3.000 Soldaten.", "r1": "Es folgten 3.000 Soldaten", "r2": "Am Ende 5",
+              "r3": "Am Ende 5.", "r4": "Es folgten 4.000 Soldaten.", "r5": "entsandt. Es folgten",
+              "r6": "Es  folgten 3.000\nSoldaten."}
+    relations = {rid: Relation(rid, "s1", "a = b", quote, Where("figures.toml", 1), None)
+                 for rid, quote in quotes.items()}
+    corpus = dataclasses.replace(_corpus([("etwa 11.000 Soldaten", "11.000", "about", 11000.0, 11000.0)], text),
+                                 relations=relations)
+    # r3: the last sentence has no full stop after it; r6 is there but for the spacing (tolerated)
+    assert [h.relation for h in quote_not_in_source(Context(corpus, None))] == ["r3", "r4"]

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from figcheck.sentences import CUT, Sentences, quote_places, reference_places
+from figcheck.sentences import CUT, Sentences, quote_places, reference_places, whole_sentences
 
 # Few letters, so that quotes stand in texts often, twice, overlapping, across ". "
 _ALPHABET = st.sampled_from(list("ab. 1,ä€") + [". ", "a. b", "aa"])
@@ -105,3 +105,33 @@ def test_sentences_of_a_text_with_a_lone_surrogate():
     table = Sentences(["a\ud800. b", "b"])
     assert [table.distinct[c] for c in table.code] == ["a\ud800", "b", "b"]
     assert table.at.tolist() == [0, 4, 0]
+
+
+def _sentence_quote_of(texts):
+    """A quote: mostly a whole sentence of a text, with or without its full stop."""
+    sentence = st.tuples(st.sampled_from(texts), st.integers(0, 8), st.sampled_from(["", "."])).map(
+        lambda t: (t[0].split(CUT) + [""] * 9)[t[1]] + t[2])
+    return st.one_of(sentence, sentence, _quote_of(texts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_corpus(), st.data())
+def test_whole_sentences_stand_in_their_text(corpus, data):
+    texts, text_of, _ = corpus
+    quotes = data.draw(st.lists(_sentence_quote_of(texts), min_size=len(text_of), max_size=len(text_of)))
+    settled = whole_sentences(Sentences(texts), np.array(text_of, dtype=np.int64), quotes)
+    for t, quote, known in zip(text_of, quotes, settled.tolist()):
+        # settled only where the quote is a sentence of its text (with its stop): then it stands there
+        whole = isinstance(quote, str) and t >= 0 and (
+            quote in texts[t].split(CUT) or quote.endswith(".") and quote[:-1] in texts[t].split(CUT)[:-1])
+        assert known == whole
+        if known:
+            assert quote in texts[t]
+
+
+def test_whole_sentences_of_an_article():
+    texts = ["Es waren 3.000 Soldaten. Es kamen 5 Panzer. Ende.", "Andere 7."]
+    quotes = ["Es waren 3.000 Soldaten.", "Es kamen 5 Panzer", "Ende.", "Ende", "kamen 5 Panzer.", "Andere 7.",
+              "Es waren 3.000 Soldaten.", None]
+    got = whole_sentences(Sentences(texts), np.array([0, 0, 0, 0, 0, 1, 1, 0]), quotes)
+    assert got.tolist() == [True, True, True, False, False, True, False, False]
