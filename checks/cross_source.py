@@ -502,7 +502,7 @@ class _Pools:
             # not a factorize of every figure's dimension (-2 for the rest, never compared)
             needed = np.r_[self.by_source, lower, higher]
             self.dimension = np.full(len(df), -2, np.int64)
-            self.dimension[needed] = pd.factorize(df["dimension"].to_numpy()[needed])[0]
+            self.dimension[needed] = _dimension_codes(df, needed)
         self.source = self.source_code
 
     @staticmethod
@@ -534,6 +534,21 @@ class _Pools:
         c = self.source_code[row]
         return self.by_source[self.source_bounds[c]:self.source_bounds[c + 1]]
 
+
+def _dimension_codes(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Codes of the dimensions of `rows` that are equal where the dimensions are (what
+    pd.factorize gives them): a figure's dimension is its unit's, so where every row has its
+    unit's number (unit_id) only one row per unit is looked at; else every row's is factorized."""
+    unit = df["unit_id"].to_numpy() if "unit_id" in df.columns else None
+    if unit is None or not len(rows) or unit[rows].min() < 0:
+        return pd.factorize(df["dimension"].to_numpy()[rows])[0]
+    unit = unit[rows].astype(np.int64)
+    one_row = np.zeros(int(unit.max()) + 1, np.int64)
+    one_row[unit] = rows                         # a row of each unit (the last)
+    present = np.flatnonzero(np.bincount(unit))
+    code_of_unit = np.zeros(len(one_row), np.int64)
+    code_of_unit[present] = pd.factorize(df["dimension"].to_numpy()[one_row[present]])[0]
+    return code_of_unit[unit]
 
 # the sums tried per number of terms: all combinations of the closest candidates, in order
 _POOL = {1: 40, 2: 30, 3: 12}

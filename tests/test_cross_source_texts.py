@@ -197,3 +197,15 @@ def test_closing_sums_equal_the_scalar_loop(archive):
     odd = {r: v._replace(unit=f"u{r}") for r, v in view.items()}
     want = _closing_sums_one_by_one(ctx, lower, higher, closing, odd, per_unit, units)
     assert cross_source._closing_sums(ctx, lower, higher, closing, odd, per_unit, units) == want
+
+
+def test_dimension_codes_by_unit_equal_factorize_of_the_dimensions(archive):
+    df = archive.table.df
+    rows = np.r_[np.arange(0, len(df), 3), [5, 5, 0]]
+    codes = cross_source._dimension_codes(df, rows)
+    want = pd.factorize(df["dimension"].to_numpy()[rows])[0]
+    assert len(set(want.tolist())) > 1
+    # equal exactly where the dimensions are equal
+    assert (codes[:, None] == codes[None, :]).tolist() == (want[:, None] == want[None, :]).tolist()
+    unknown = df.assign(unit_id=np.where(np.arange(len(df)) == rows[0], -1, df["unit_id"].to_numpy()))
+    assert cross_source._dimension_codes(unknown, rows).tolist() == want.tolist()
