@@ -502,7 +502,7 @@ class _Pools:
             # not a factorize of every figure's dimension (-2 for the rest, never compared)
             needed = np.r_[self.by_source, lower, higher]
             self.dimension = np.full(len(df), -2, np.int64)
-            self.dimension[needed] = pd.factorize(df["dimension"].to_numpy()[needed])[0]
+            self.dimension[needed] = _dimension_codes(df, needed)
         self.source = self.source_code
 
     @staticmethod
@@ -534,6 +534,21 @@ class _Pools:
         c = self.source_code[row]
         return self.by_source[self.source_bounds[c]:self.source_bounds[c + 1]]
 
+
+def _dimension_codes(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Codes of the dimensions of `rows` that are equal where the dimensions are (what
+    pd.factorize gives them): a figure's dimension is its unit's, so where every row has its
+    unit's number (unit_id) only one row per unit is looked at; else every row's is factorized."""
+    unit = df["unit_id"].to_numpy() if "unit_id" in df.columns else None
+    if unit is None or not len(rows) or unit[rows].min() < 0:
+        return pd.factorize(df["dimension"].to_numpy()[rows])[0]
+    unit = unit[rows].astype(np.int64)
+    one_row = np.zeros(int(unit.max()) + 1, np.int64)
+    one_row[unit] = rows                         # a row of each unit (the last)
+    present = np.flatnonzero(np.bincount(unit))
+    code_of_unit = np.zeros(len(one_row), np.int64)
+    code_of_unit[present] = pd.factorize(df["dimension"].to_numpy()[one_row[present]])[0]
+    return code_of_unit[unit]
 
 # the sums tried per number of terms: all combinations of the closest candidates, in order
 _POOL = {1: 40, 2: 30, 3: 12}
@@ -954,20 +969,7 @@ def _pair_hits(ctx, lower, higher, same):
     gap_texts = display.nums(gaps)
     percent_texts = display.percents(relatives)
     stated, who, quote_line, short_who = texts.stated, texts.who, texts.quote_line, texts.short_who
-    # the sums that close a gap: every term's number formatted in one go
-    sums, flat = [], []
-    for a, b, closers, (unit, unit_factor, _) in zip(lower.tolist(), higher.tolist(), closing, info):
-        if not closers:
-            sums.append(None)
-            continue
-        parts = [a] + closers
-        if len({view[k].unit for k in parts + [b]}) == 1:   # as written: 11,000 + 3,000 = 14,000
-            values, suffix = [value_low[k] for k in parts + [b]], ""
-        else:   # written in different units: every term in the quantity's unit
-            values, suffix = [value_low[k] * factor[k] / unit_factor for k in parts + [b]], f" {unit}"
-        sums.append((parts, len(flat), suffix))
-        flat += values
-    flat = display.nums(flat)
+    sums = _closing_sums(ctx, lower, higher, closing, view, per_unit, [i[0] for i in info])
     # the ids of both ends gathered at once, not indexed one by one
     for a, b, fa, fb, same_period, gap_value, gap_text, relative, percent_text, closing_sum, (unit, _, name) in zip(
             lower.tolist(), higher.tolist(), ids[lower].tolist(), ids[higher].tolist(), same.tolist(), gaps.tolist(),
@@ -980,19 +982,49 @@ def _pair_hits(ctx, lower, higher, same):
         data = {"gap": gap_value, "gap_unit": unit, "relative_gap": relative,
                 "same_period": bool(same_period)}
         if closing_sum is not None:
-            parts, at, suffix = closing_sum
-            terms = " + ".join(flat[at:at + len(parts)])
-            total = f"{flat[at + len(parts)]}{suffix}"
-            names = " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts)
+            terms, total, names, figures = closing_sum
             explanation = f"{terms} = {total}: {names} meets {fb}"
             details.append("Possible explanation: " + explanation)
-            data["explanation"] = {"figures": [str(ids[k]) for k in parts], "equals": str(fb), "text": explanation}
+            data["explanation"] = {"figures": figures, "equals": str(fb), "text": explanation}
             message += f"; {terms} = {total} would explain it"
         yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
                   headline=(f"Two sources disagree on {name} "
                             f"({A.period}): {stated[a]} ({short_who[a]}) vs "
                             f"{stated[b]} ({short_who[b]})."))
+
+
+def _closing_sums(ctx, lower, higher, closing, view: dict, per_unit: np.ndarray, units: list) -> list:
+    """Per pair, None where no sum closes its gap, else the sum as its finding writes it:
+    (terms, total, the terms' figures named, their ids) — "11,000 + 3,000", "14,000",
+    "a (s1, 2024) + b (s1, 2025-01/2025-03)", ["a", "b"]. Each pair's run of rows (the lower
+    figure, its closers, the higher figure) is written as it was (one unit) or in the quantity's
+    unit (several); every number of every run formatted by one display.nums."""
+    out: list = [None] * len(closing)
+    explained = [k for k, c in enumerate(closing) if c]
+    if not explained:
+        return out
+    df = ctx.table.df
+    ids = df["id"].to_numpy()
+    lows, highs = lower.tolist(), higher.tolist()
+    runs = [[lows[k], *closing[k], highs[k]] for k in explained]
+    length = np.fromiter(map(len, runs), np.int64, len(runs))
+    first = np.cumsum(length) - length
+    seq = np.fromiter(itertools.chain.from_iterable(runs), np.int64, int(length.sum()))
+    written_unit = pd.factorize(np.array([view[r].unit for r in seq.tolist()] + [None], dtype=object)[:-1])[0]
+    one_unit = np.minimum.reduceat(written_unit, first) == np.maximum.reduceat(written_unit, first)
+    value = df["value_low"].to_numpy()[seq]
+    # several units: each term times its factor over the quantity's (the order the scalar formula used)
+    converted = value * df["factor"].to_numpy()[seq] / np.repeat(per_unit[explained], length)
+    flat = display.nums(np.where(np.repeat(one_unit, length), value, converted))
+    # each run's terms named and their ids, as columns over every run's rows
+    seq_ids = [str(i) for i in ids[seq].tolist()]
+    named = [f"{i} ({view[r].source}, {view[r].period})" for i, r in zip(seq_ids, seq.tolist())]
+    for k, at, n, same_unit in zip(explained, first.tolist(), length.tolist(), one_unit.tolist()):
+        end = at + n - 1
+        out[k] = (" + ".join(flat[at:end]), flat[end] if same_unit else f"{flat[end]} {units[k]}",
+                  " + ".join(named[at:end]), seq_ids[at:end])
+    return out
 
 
 def _consensus(iv: Intervals, members: np.ndarray, per_unit: float) -> dict:

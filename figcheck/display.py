@@ -121,7 +121,20 @@ def intervals(lo, hi, lo_open, hi_open, units) -> list[str]:
 
 
 def percents(values) -> list[str]:
-    return [percent(v) for v in np.asarray(values, dtype=float).tolist()]
+    """percent() of each value of an array: one format mapped over each case's values."""
+    x = np.asarray(values, dtype=float)
+    out = np.empty(len(x), dtype=object)
+    infinite = np.isinf(x)
+    small = ~infinite & (x < 10)
+    large = ~infinite & ~small           # NaN too, as percent() writes it ("nan×")
+    out[infinite] = "∞"
+    if small.any():
+        with np.errstate(over="ignore"):     # -1e308 * 100 is -inf, as in Python
+            scaled = x[small] * 100
+        out[small] = [s + " %" for s in map(format, scaled.tolist(), repeat(".1f"))]
+    if large.any():
+        out[large] = [s + "×" for s in map(format, x[large].tolist(), repeat(".0f"))]
+    return out.tolist()
 
 
 def figure_cells(corpus, table, rows, column: str) -> list:

@@ -216,15 +216,27 @@ _FAST_FINDINGS = (tuple(f.name for f in dataclasses.fields(Finding)) == _FINDING
 def _finding(code, name, severity, message, figures, relation, file, line, details, data, headline,
              fingerprint) -> Finding:
     """Finding(...) with `new` True, without the frozen dataclass's per-field setattr: its fields
-    set at once (the same object)."""
+    stored straight into its own __dict__ (the same object). Stored in the fields' order, that
+    dict shares its keys with every other Finding's, as the constructor's does: ~270 bytes a
+    finding less than a dict of its own (9 MB for an archive's 33,000), and quicker to fill."""
     if not _FAST_FINDINGS:
         return Finding(code, name, severity, message, figures, relation, file, line, details, data, headline,
                        fingerprint)
     finding = object.__new__(Finding)
-    object.__setattr__(finding, "__dict__", {
-        "code": code, "name": name, "severity": severity, "message": message, "figures": figures,
-        "relation": relation, "file": file, "line": line, "details": details, "data": data,
-        "headline": headline, "fingerprint": fingerprint, "new": True})
+    fields = finding.__dict__
+    fields["code"] = code
+    fields["name"] = name
+    fields["severity"] = severity
+    fields["message"] = message
+    fields["figures"] = figures
+    fields["relation"] = relation
+    fields["file"] = file
+    fields["line"] = line
+    fields["details"] = details
+    fields["data"] = data
+    fields["headline"] = headline
+    fields["fingerprint"] = fingerprint
+    fields["new"] = True
     return finding
 
 

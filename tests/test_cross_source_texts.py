@@ -150,3 +150,62 @@ def test_quantity_facts_from_columns_equal_those_of_the_records(archive):
     assert cross_source._quantity_facts(Context(by_records, archive.table, {}), keys) == facts
     with pytest.raises(KeyError):
         cross_source._quantity_facts(archive, ["no such quantity"])
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=30))
+def test_percents_equal_percent_of_each_value(values):
+    assert display.percents(values) == [display.percent(v) for v in values]
+
+
+def _closing_sums_one_by_one(ctx, lower, higher, closing, view, per_unit, units):
+    """The sums as the scalar loop wrote them: the reference _closing_sums is tested against."""
+    df = ctx.table.df
+    ids, value_low, factor = df["id"].to_numpy(), df["value_low"].to_numpy(), df["factor"].to_numpy()
+    out = []
+    for a, b, closers, unit, unit_factor in zip(lower.tolist(), higher.tolist(), closing, units, per_unit.tolist()):
+        if not closers:
+            out.append(None)
+            continue
+        parts = [a] + closers
+        if len({view[k].unit for k in parts + [b]}) == 1:
+            values, suffix = [value_low[k] for k in parts + [b]], ""
+        else:
+            values, suffix = [value_low[k] * factor[k] / unit_factor for k in parts + [b]], f" {unit}"
+        texts = display.nums(values)
+        out.append((" + ".join(texts[:-1]), f"{texts[-1]}{suffix}",
+                    " + ".join(f"{ids[k]} ({view[k].source}, {view[k].period})" for k in parts),
+                    [str(ids[k]) for k in parts]))
+    return out
+
+
+def test_closing_sums_equal_the_scalar_loop(archive):
+    ctx = archive
+    df, iv = ctx.table.df, ctx.table.intervals
+    groups = cross_source.Groups(df, ctx.table)
+    lower, higher, _ = cross_source.small_group_pairs(df, iv, groups)
+    closing = cross_source.gap_closers_all(ctx, lower, higher)
+    assert any(closing) and not all(closing)
+    view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
+    facts = cross_source._quantity_facts(ctx, [view[a].quantity for a in lower.tolist()])
+    info = [facts[view[a].quantity] for a in lower.tolist()]
+    per_unit, units = np.array([i[1] for i in info], dtype=float), [i[0] for i in info]
+    want = _closing_sums_one_by_one(ctx, lower, higher, closing, view, per_unit, units)
+    assert cross_source._closing_sums(ctx, lower, higher, closing, view, per_unit, units) == want
+    assert any(s is not None and s[1].endswith(u) and " " in s[1] for s, u in zip(want, units))  # several units
+    # every unit made the quantity's, whatever the figures' own: the conversion path throughout
+    odd = {r: v._replace(unit=f"u{r}") for r, v in view.items()}
+    want = _closing_sums_one_by_one(ctx, lower, higher, closing, odd, per_unit, units)
+    assert cross_source._closing_sums(ctx, lower, higher, closing, odd, per_unit, units) == want
+
+
+def test_dimension_codes_by_unit_equal_factorize_of_the_dimensions(archive):
+    df = archive.table.df
+    rows = np.r_[np.arange(0, len(df), 3), [5, 5, 0]]
+    codes = cross_source._dimension_codes(df, rows)
+    want = pd.factorize(df["dimension"].to_numpy()[rows])[0]
+    assert len(set(want.tolist())) > 1
+    # equal exactly where the dimensions are equal
+    assert (codes[:, None] == codes[None, :]).tolist() == (want[:, None] == want[None, :]).tolist()
+    unknown = df.assign(unit_id=np.where(np.arange(len(df)) == rows[0], -1, df["unit_id"].to_numpy()))
+    assert cross_source._dimension_codes(unknown, rows).tolist() == want.tolist()

@@ -103,6 +103,11 @@ def test_findings_are_made_as_the_dataclass_makes_them():
     fast, made = engine._finding(*values), Finding(*values)
     assert fast == made and fast.data == made.data and fast.new is True and fast.to_json() == made.to_json()
     assert vars(fast) == vars(made) and type(fast) is Finding
+    assert list(vars(fast)) == list(vars(made))
+    # its fields in a dict that shares its keys with the other findings', as the constructor's does
+    import sys
+
+    assert sys.getsizeof(vars(fast)) <= sys.getsizeof(vars(made))
     with pytest.raises(Exception):
         fast.code = "X001"      # still frozen
 
