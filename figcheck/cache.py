@@ -116,6 +116,13 @@ def _frame_as_columns(frame):
     return frame_from_columns, (len(frame), columns)
 
 
+def frame_columns(frame):
+    """A DataFrame as the figcheck.frames.FrameColumns its cache entry holds, or None for a frame
+    of another shape (which pandas pickles)."""
+    made, args = _frame_as_columns(frame)
+    return made(*args) if made is frame_from_columns else None
+
+
 def frame_from_columns(rows: int, columns: list):
     """What _frame_as_columns pickled, as figcheck.frames.FrameColumns: load() joins the files'
     columns (frames.join_frames) without a frame per file; .frame() makes one."""
