@@ -109,7 +109,8 @@ def _frame_as_columns(frame):
             # a column whose cells all differ (ids) stays as it is: codes would only add to it
             if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
                     and all(type(u) is str for u in uniques)):
-                small = np.int32 if len(uniques) < 2**31 else np.int64
+                # the narrowest codes: a whole load's entry is read and signed byte by byte
+                small = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(uniques) <= np.iinfo(t).max)
                 columns.append((name, codes.astype(small), list(uniques)))
                 continue
         columns.append((name, values, None))

@@ -196,7 +196,9 @@ class FrameColumns:
         # the cache's codes are pd.factorize's: the table and the text worker group by them
         for name, values, strings in self.columns:
             if strings is not None and name in ("source", "quantity"):
-                remember_codes(frame, name, values, np.asarray(strings, dtype=object))
+                # (at least int32, as pd.factorize's codes could be added to and stay in range)
+                wide = values if values.dtype.itemsize >= 4 else values.astype(np.int32)
+                remember_codes(frame, name, wide, np.asarray(strings, dtype=object))
         return frame
 
 
@@ -278,7 +280,9 @@ def _joined_text(pieces: list) -> np.ndarray:
     codes = np.empty(rows, dtype=np.intp)
     at = offset = 0
     for values, part_strings in pieces:
-        np.add(values, offset, out=codes[at:at + len(values)], casting="unsafe")
+        piece = codes[at:at + len(values)]
+        piece[:] = values   # (codes may be narrower than the offset: added once widened)
+        piece += offset
         at += len(values)
         offset += len(part_strings)
     return strings.take(codes)
