@@ -109,11 +109,19 @@ def _frame_as_columns(frame):
             # a column whose cells all differ (ids) stays as it is: codes would only add to it
             if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
                     and all(type(u) is str for u in uniques)):
-                small = np.int32 if len(uniques) < 2**31 else np.int64
+                # the narrowest codes: a whole load's entry is read and signed byte by byte
+                small = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(uniques) <= np.iinfo(t).max)
                 columns.append((name, codes.astype(small), list(uniques)))
                 continue
         columns.append((name, values, None))
     return frame_from_columns, (len(frame), columns)
+
+
+def frame_columns(frame):
+    """A DataFrame as the figcheck.frames.FrameColumns its cache entry holds, or None for a frame
+    of another shape (which pandas pickles)."""
+    made, args = _frame_as_columns(frame)
+    return made(*args) if made is frame_from_columns else None
 
 
 def frame_from_columns(rows: int, columns: list):

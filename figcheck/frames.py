@@ -196,7 +196,9 @@ class FrameColumns:
         # the cache's codes are pd.factorize's: the table and the text worker group by them
         for name, values, strings in self.columns:
             if strings is not None and name in ("source", "quantity"):
-                remember_codes(frame, name, values, np.asarray(strings, dtype=object))
+                # (at least int32, as pd.factorize's codes could be added to and stay in range)
+                wide = values if values.dtype.itemsize >= 4 else values.astype(np.int32)
+                remember_codes(frame, name, wide, np.asarray(strings, dtype=object))
         return frame
 
 
@@ -278,7 +280,9 @@ def _joined_text(pieces: list) -> np.ndarray:
     codes = np.empty(rows, dtype=np.intp)
     at = offset = 0
     for values, part_strings in pieces:
-        np.add(values, offset, out=codes[at:at + len(values)], casting="unsafe")
+        piece = codes[at:at + len(values)]
+        piece[:] = values   # (codes may be narrower than the offset: added once widened)
+        piece += offset
         at += len(values)
         offset += len(part_strings)
     return strings.take(codes)
@@ -405,12 +409,33 @@ class QuantityFrame(Mapping):
     line `first_line + i` of `file`."""
 
     def __init__(self, keys: list, description: list, kind: list, unit: list, part_of: list,
-                 exhaustive: list, file: str, first_line: int):
+                 exhaustive: list, file: str, first_line: int, wheres: tuple | None = None):
         self._keys = keys
         self._fields = {"key": keys, "description": description, "kind": kind, "unit": unit,
                         "part_of": part_of, "exhaustive": exhaustive}
         self.file, self.first_line = file, first_line
+        # (files, lines): each quantity's own, for quantities of several files (of_records)
+        self._wheres = wheres
         self._records: dict[str, Quantity] = {}
+
+    @classmethod
+    def of_records(cls, records: Mapping) -> "QuantityFrame | None":
+        """The {key: Quantity} `records` as columns, each quantity where it was written; None
+        when a record's key is not the one it is kept under."""
+        qs = list(records.values())
+        keys = list(records)
+        if [q.key for q in qs] != keys:
+            return None
+        column = {name: [getattr(q, name) for q in qs] for name in _QUANTITY_FIELDS[1:]}
+        wheres = ([q.where.file for q in qs], [q.where.line for q in qs])
+        return cls(keys, *(column[name] for name in _QUANTITY_FIELDS[1:]), None, 0, wheres)
+
+    def __reduce__(self):
+        # as columns, repeated values (kinds, units, files) once each: not a record per quantity
+        fields = [_repeated_as_codes(self._fields[name]) for name in _QUANTITY_FIELDS[1:]]
+        wheres = None if self._wheres is None else (_repeated_as_codes(self._wheres[0]),
+                                                    np.asarray(self._wheres[1], dtype=np.int64))
+        return _quantity_frame, (self._keys, fields, self.file, self.first_line, wheres)
 
     @functools.cached_property
     def _position(self) -> dict:
@@ -449,13 +474,49 @@ class QuantityFrame(Mapping):
             except (KeyError, TypeError):
                 raise KeyError(key) from None
             f = self._fields
+            where = (Where(self.file, self.first_line + i) if self._wheres is None
+                     else Where(self._wheres[0][i], self._wheres[1][i]))
             record = self._records[key] = Quantity(
                 self._keys[i], f["description"][i], f["kind"][i], f["unit"][i],
-                Where(self.file, self.first_line + i), f["part_of"][i], f["exhaustive"][i])
+                where, f["part_of"][i], f["exhaustive"][i])
         return record
 
     def __repr__(self) -> str:
         return f"<QuantityFrame of {len(self)} quantities>"
+
+
+_QUANTITY_FIELDS = ("key", "description", "kind", "unit", "part_of", "exhaustive")
+
+
+def _repeated_as_codes(values: list):
+    """A list as (integer codes, its distinct values) when values repeat, else as it is."""
+    index: dict = {}
+    distinct = []
+    codes = []
+    for value in values:
+        code = index.get((type(value), value))   # typed: True and 1 are not one value here
+        if code is None:
+            code = index[(type(value), value)] = len(distinct)
+            distinct.append(value)
+        codes.append(code)
+    if len(distinct) * 2 > len(values):
+        return values
+    return np.array(codes, dtype=np.int32), distinct
+
+
+def _from_codes(column):
+    if isinstance(column, list):
+        return column
+    codes, distinct = column
+    values = np.empty(len(distinct), dtype=object)
+    values[:] = distinct
+    return values[codes].tolist()
+
+
+def _quantity_frame(keys: list, fields: list, file, first_line: int, wheres) -> QuantityFrame:
+    if wheres is not None:
+        wheres = (_from_codes(wheres[0]), wheres[1].tolist())
+    return QuantityFrame(keys, *map(_from_codes, fields), file, first_line, wheres)
 
 
 def quantity_field(quantities, name: str) -> list:

@@ -1982,11 +1982,34 @@ def _joined_key(items, cache) -> tuple[str, bytes] | None:
 def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> None:
     if named is None or len(read) < 2:  # one file's own entry is already the whole load
         return
+    from .cache import frame_columns
+    from .frames import QuantityFrame
+
     text_parts = [(display, Part(part.sources, {}, None, None, [], [], [], part.source_file_lines))
                   for display, part in read]
     relations = corpus.relations
-    cache.put_joined(*named, Joined(corpus.files, text_parts, untexted, corpus.quantities, corpus.figures.df,
+    quantities = corpus.quantities
+    if isinstance(quantities, dict):   # as columns: a warm load then makes no record per quantity
+        quantities = QuantityFrame.of_records(quantities) or quantities
+    figures = frame_columns(corpus.figures.df)
+    if figures is not None and isinstance(quantities, QuantityFrame):
+        _share_quantity_keys(figures, quantities)
+    cache.put_joined(*named, Joined(corpus.files, text_parts, untexted, quantities,
+                                    corpus.figures.df if figures is None else figures,
                                     relations.df, relations.groups, corpus.rates, corpus.skips))
+
+
+def _share_quantity_keys(figures, quantities) -> None:
+    """Make the figures' distinct quantity strings the quantities' own key objects where equal:
+    pickled once, they unpickle as one object each, and the figure table's lookup of each
+    figure's quantity among the keys then finds it by identity (no string hashed twice)."""
+    at = next((k for k, (name, _, strings) in enumerate(figures.columns) if name == "quantity" and strings), None)
+    if at is None:
+        return
+    name, codes, strings = figures.columns[at]
+    keys = list(quantities)
+    own = dict(zip(keys, keys))
+    figures.columns[at] = (name, codes, [own.get(s, s) for s in strings])
 
 
 def _load_joined(joined: Joined, ready) -> Corpus:

@@ -140,3 +140,22 @@ def test_units_by_number_equal_units_by_string(units):
     for a, b in zip(by_number[:3], by_string[:3]):
         np.testing.assert_array_equal(a, b)
     assert by_number[3] == by_string[3]
+
+
+def test_narrow_codes_of_many_parts_join_past_their_own_range():
+    # each part has 200 distinct strings (int8 codes would not hold them, int16 do) and the
+    # parts together more than int16 holds: the codes are shifted once widened
+    parts = [pd.DataFrame({"text": pd.Series([f"p{p}_{i % 200}" for i in range(400)], dtype=object)})
+             for p in range(170)]
+    cached = [_as_cached(f) for f in parts]
+    assert {values.dtype for c in cached for _, values, _ in c.columns} == {np.dtype(np.int16)}
+    joined = join_frames(cached)
+    pd.testing.assert_frame_equal(joined, pd.concat(parts, ignore_index=True), check_exact=True)
+
+
+@pytest.mark.parametrize("distinct, dtype", [(2, np.int8), (127, np.int8), (128, np.int16), (40000, np.int32)])
+def test_a_text_column_keeps_the_narrowest_codes(distinct, dtype):
+    frame = pd.DataFrame({"text": pd.Series([f"s{i % distinct}" for i in range(distinct + 1)], dtype=object)})
+    cached = _as_cached(frame)
+    assert cached.columns[0][1].dtype == dtype
+    pd.testing.assert_frame_equal(as_frame(cached), frame, check_exact=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import figcheck.cache as cache_module
 import figcheck.load as load_module
@@ -139,3 +140,47 @@ def test_unsettled_files_make_no_whole_load(files, monkeypatch):
     monkeypatch.setattr(cache_module, "SETTLED_NS", 10 ** 18)   # no file's times are settled
     load(files)
     assert _joined_entries(files) == []
+
+
+def test_a_whole_load_keeps_the_quantities_as_columns_each_where_it_was_written(files):
+    from figcheck.frames import QuantityFrame
+
+    fresh = load(files, use_cache=False)
+    load(files)
+    load(files)
+    warm = load(files)
+    assert isinstance(warm.quantities, QuantityFrame) and isinstance(fresh.quantities, dict)
+    assert list(warm.quantities) == list(fresh.quantities)
+    assert [warm.quantities[k] for k in fresh.quantities] == list(fresh.quantities.values())
+    assert {q.where.file for q in fresh.quantities.values()} == {warm.quantities[k].where.file for k in warm.quantities}
+    # the figures' quantity strings are the quantities' own keys (found by identity in the table)
+    keys = {id(k) for k in warm.quantities}
+    assert all(id(q) in keys for q in warm.figures.df["quantity"] if q in warm.quantities)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["k", "flow", "stock", ""]), st.one_of(st.none(), st.sampled_from(["a", "b"])),
+                          st.booleans(), st.sampled_from(["f1.toml", "f2.toml"]), st.integers(1, 10**6)),
+                max_size=30))
+def test_quantity_frame_of_records_pickles_to_the_same_records(rows):
+    import pickle
+
+    from figcheck.frames import QuantityFrame
+    from figcheck.model import Quantity, Where
+
+    records = {f"q{i}": Quantity(f"q{i}", f"described {kind}", kind or "flow", "USD", Where(file, line), part_of, flag)
+               for i, (kind, part_of, flag, file, line) in enumerate(rows)}
+    frame = QuantityFrame.of_records(records)
+    again = pickle.loads(pickle.dumps(frame))
+    for made in (frame, again):
+        assert list(made) == list(records)
+        assert [made[k] for k in records] == list(records.values())
+        assert [type(made[k].exhaustive) for k in records] == [bool] * len(records)
+        for name in ("kind", "part_of", "exhaustive", "description"):
+            assert made.field(name) == [getattr(q, name) for q in records.values()]
+
+
+def test_quantity_frame_of_records_refuses_records_kept_under_another_key():
+    from figcheck.frames import QuantityFrame
+    from figcheck.model import Quantity, Where
+
+    assert QuantityFrame.of_records({"a": Quantity("b", "", "flow", "USD", Where("f", 1))}) is None
