@@ -5,7 +5,7 @@ import numpy as np
 
 from figcheck import display
 from figcheck.intervals import gap, holds
-from figcheck.relations import parse_relation, render, render_slots
+from figcheck.relations import leaf_names, parse_relation, render, render_slots, take_leaf
 from figcheck.rules import Example, Hit, rule
 from figcheck.table import sorted_unique
 
@@ -203,13 +203,15 @@ class _Rows:
         tree = group.tree
         leaves = tree.leaves()
         unit_column = table.df["unit"].to_numpy()
-        figure_rows, leaf_units, leaf_texts = [], [], []
+        ids = table.df["id"].to_numpy()
+        figure_rows, leaf_units, leaf_texts, name_columns = [], [], [], []
         for k, leaf in enumerate(leaves):
             if leaf.kind != "name":
                 leaf_texts.append(None)
                 continue
-            names = group.leaves[k][rows]
             pos = group.positions[k][rows]
+            names = leaf_names(take_leaf(group.leaves[k], rows), pos, ids)
+            name_columns.append(names)
             figure_rows.append(pos)
             known = unit_column[np.maximum(pos, 0)] if len(unit_column) else names
             leaf_units.append(np.where(pos >= 0, known, names).tolist())
@@ -218,8 +220,7 @@ class _Rows:
         _name(table, figure_rows, self.ids, group.rows[rows])
         # each row's figures in leaf order (-1 for a unit name), as plain lists
         self.figure_rows = np.stack(figure_rows, axis=1).tolist() if figure_rows else [[] for _ in range(n)]
-        self.names = (np.stack([group.leaves[k][rows] for k, leaf in enumerate(leaves) if leaf.kind == "name"],
-                               axis=1).tolist() if figure_rows else [[] for _ in range(n)])
+        self.names = np.stack(name_columns, axis=1).tolist() if figure_rows else [[] for _ in range(n)]
         # each row's combination of leaf units: its natural units come from set_units()
         self.combos = list(zip(*leaf_units)) if leaf_units else [()] * n
         # the sides as written: one template per shape; numbers keep their text from the expression

@@ -2290,21 +2290,25 @@ def _check_relation_names(relations, groups, figures, key_lines=None, found=None
             at += len(column)
             g.positions.append(position)
             unknown = position < 0
-            # the names that are figure ids become the figure frame's own strings (an archive's
-            # names are never Python strings of their own); the others, units, their own
-            names = (id_objects[np.where(unknown, 0, position)] if len(id_objects)
-                     else np.empty(len(column), dtype=object))
-            if unknown.any():
-                rest = take_leaf(column, unknown)
-                names[unknown] = rest.to_numpy(zero_copy_only=False) if _is_arrow(rest) else rest
-            g.leaves[k] = column = names
-            if not unknown.any():
-                continue
-            for name in pd.unique(column[unknown]):
+            if _is_arrow(column):
+                # an archive's names stay the arrow strings they were read as (relations.leaf_names
+                # gives a figure's name as the frame's own string where a rule shows it): no
+                # reference to each of a million ids is made, which after the text worker's fork
+                # would copy every page of ids
+                units = take_leaf(column, unknown).to_numpy(zero_copy_only=False)
+            else:
+                # the names that are figure ids become the figure frame's own strings (a file's
+                # names are strings of their own); the others, units, their own
+                names = (id_objects[np.where(unknown, 0, position)] if len(id_objects)
+                         else np.empty(len(column), dtype=object))
+                names[unknown] = units = column[unknown]
+                g.leaves[k] = names
+            rows = g.rows[unknown]
+            for name in pd.unique(units):
                 try:
                     unit_info(name)
                 except ValueError:
-                    for row in g.rows[unknown & (column == name)]:
+                    for row in rows[units == name]:
                         bad_rows.setdefault(int(row), []).append(name)
     problems = []
     for row, names in bad_rows.items():

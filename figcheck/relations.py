@@ -252,13 +252,30 @@ _TOKEN = r"\s*[A-Za-z0-9_.]+\s*"
 class ShapeGroup:
     """Relations of one expression shape: `tree`'s k-th leaf is column k of `leaves`.
 
-    A name column holds figure ids or unit names (strings); a number column floats.
+    A name column holds figure ids or unit names (strings: an object array, or an arrow string
+    array as an archive was read; leaf_objects); a number column floats.
     """
 
     tree: Comparison
     rows: np.ndarray            # positions in the relation frame
     leaves: list                # one array per leaf, in the tree's leaf order
     positions: list | None = None   # per name leaf, its figure's row in the corpus's figure frame
+
+
+def leaf_objects(column, selection=None) -> np.ndarray:
+    """A leaf column (or column[selection]: a boolean mask or positions) as an object array."""
+    if selection is not None:
+        column = take_leaf(column, selection)
+    return column.to_numpy(zero_copy_only=False) if _is_arrow(column) else np.asarray(column)
+
+
+def leaf_names(column, positions: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The names some rows of a name leaf (`column`) write: a figure's as `ids` (the figure
+    frame's) hold it at its row in `positions`, a unit's as the column does."""
+    names = np.array(leaf_objects(column), dtype=object)
+    named = positions >= 0
+    names[named] = ids[positions[named]]
+    return names
 
 
 def _template_tree(template: str, kinds) -> Comparison | None:
@@ -677,9 +694,10 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 per_leaf.append(None)
                 continue
             k = len(per_leaf)
-            pos = g.positions[k] if same_rows and g.positions is not None else figure_index.get_indexer(column)
+            pos = (g.positions[k] if same_rows and g.positions is not None else
+                   figure_index.get_indexer(leaf_objects(column)))
             if (pos < 0).any():
-                unit_names.update(pd.unique(column[pos < 0]).tolist())
+                unit_names.update(pd.unique(leaf_objects(column, pos < 0)).tolist())
             per_leaf.append(pos)
         positions.append(per_leaf)
     units = {u: unit_info(u) for u in sorted(unit_names)}
@@ -714,7 +732,7 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
             hi_open = figure_iv.hi_open[sel] & is_fig
             exp = fig_exp[sel]
             if not is_fig.all():   # unit names used as constants: few distinct
-                names = column[~is_fig]
+                names = leaf_objects(column, ~is_fig)
                 codes, uniq = pd.factorize(names)
                 factor = np.array([units[u].factor for u in uniq])[codes]
                 unit_exp = np.zeros((len(uniq), width), dtype=np.int16)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from figcheck.load import _check_references, _check_relation_names, _keys_of_codes
 from figcheck.model import Quantity, Rate, Skip, Where
-from figcheck.relations import group_relations, parse_relation
+from figcheck.relations import group_relations, leaf_names, leaf_objects, parse_relation
 from figcheck.units import unit_info
 
 SOURCES = {"s1": None, "s2": None}
@@ -134,16 +134,22 @@ def test_relation_names_are_figure_ids_or_units_as_each_relation_says(exprs, fig
                 except ValueError:
                     want.add(("relations.csv", k + 2, f"relation {f'r{k}'!r}: {name!r} is neither a figure id nor a unit"))
     assert {(p.file, p.line, p.message) for p in problems} == want
-    # each name leaf now holds the figure frame's own strings and each name's figure row
+    # each name's figure row is known; a file's name leaf now holds the figure frame's own strings,
+    # an archive's stays arrow; leaf_names gives either's names as written, a figure's as the
+    # frame's own string
+    id_objects = frame["id"].to_numpy()
     for g in groups:
         for k, (leaf, column, position) in enumerate(zip(g.tree.leaves(), g.leaves, g.positions)):
             if leaf.kind != "name":
                 assert position is None
                 continue
-            assert isinstance(column, np.ndarray) and column.dtype == object
+            assert isinstance(column, pa.Array) if arrow else (isinstance(column, np.ndarray) and column.dtype == object)
             want_names = [parse_relation(exprs[r]).leaves()[k].text for r in g.rows]
-            assert column.tolist() == want_names
-            assert position.tolist() == [int(n[1:]) if n in ids else -1 for n in column.tolist()]
+            assert position.tolist() == [int(n[1:]) if n in ids else -1 for n in want_names]
+            assert leaf_objects(column).tolist() == want_names
+            names = leaf_names(column, position, id_objects)
+            assert names.tolist() == want_names
+            assert all(n is id_objects[p] for n, p in zip(names, position) if p >= 0)
 
 
 def _read_with_open(path):
