@@ -1141,7 +1141,9 @@ def _from_parts(corpus, parts: dict) -> dict[str, SourceCoverage]:
     """The coverage of a worker, with its entries built on demand."""
     skips, skips_of = corpus.skips, _skips_by_source(corpus)
     source_ids = list(parts)
-    builder = _EntryBuilder(corpus, _source_positions(_source_column(corpus), source_ids), len(source_ids))
+    # each figure's source among these, worked out only if some entries are asked for (a pass
+    # over every figure's source, once the worker is done: on the way to the output)
+    builder = _EntryBuilder(corpus, lambda: _source_positions(_source_column(corpus), source_ids), len(source_ids))
     result = {}
     for i, (sid, (tally, kinds, open_entries, unmatched, idle)) in enumerate(parts.items()):
         its_skips = skips_of.get(sid, ())
@@ -1160,17 +1162,19 @@ def _skips_by_source(corpus) -> dict[str, list]:
 
 class _EntryBuilder:
     """Every entry of a source (`figcheck extract`), built when asked for from the source's
-    figures in file order; the figures are grouped by source once, on the first call."""
+    figures in file order; the figures are grouped by source once, on the first call.
+    `row_source`: each figure's source as its position, or a function that gives them."""
 
-    def __init__(self, corpus, row_source: np.ndarray, n_sources: int):
+    def __init__(self, corpus, row_source, n_sources: int):
         self.corpus, self.row_source, self.n_sources = corpus, row_source, n_sources
         self._grouped = None
 
     def rows_of(self, i: int) -> list[int]:
         """The rows of the figures of source i, in frame order."""
         if self._grouped is None:
-            order = np.argsort(self.row_source, kind="stable")
-            self._grouped = order, np.searchsorted(self.row_source[order], np.arange(self.n_sources + 1)).tolist()
+            row_source = self.row_source() if callable(self.row_source) else self.row_source
+            order = np.argsort(row_source, kind="stable")
+            self._grouped = order, np.searchsorted(row_source[order], np.arange(self.n_sources + 1)).tolist()
         order, bounds = self._grouped
         return order[bounds[i]:bounds[i + 1]].tolist()
 

@@ -328,3 +328,20 @@ def test_reading_a_chunk_keeps_nothing_for_its_part(archive, monkeypatch):
     prefetch._read_chunk(corpus, _text_rules(), {}, prefetch.source_chunks(corpus, 3)[0], {})
     # the caches of the text rules (per_corpus, coverage's) let the part go once it is read
     assert parts and parts[0]() is None
+
+
+def test_coverage_parts_travel_whole(archive):
+    corpus = load([archive], use_cache=False)
+    chunks = prefetch.source_chunks(corpus, 3)
+    position = prefetch._skip_positions(corpus)
+    want, parts = {}, []
+    for chunk in chunks:
+        coverages = corpus_coverage(prefetch.source_part(corpus, chunk))
+        want.update({sid: (cov._tally, list(cov._kinds.items()), cov._open,
+                           [position[id(s)] for s in cov.unmatched_skips], [position[id(s)] for s in cov.idle_skips])
+                     for sid, cov in coverages.items()})
+        parts.append(prefetch._coverage_parts(coverages, position))
+    got = prefetch._coverage_of_parts(chunks, parts)
+    assert list(got) == list(want) == list(corpus.sources)
+    assert {sid: (tally, list(kinds.items()), *rest) for sid, (tally, kinds, *rest) in got.items()} == want
+    assert any(open_entries for _, _, open_entries, _, _ in got.values())      # the appended sentence's
