@@ -1849,11 +1849,11 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     items = [(Path(p), display_path(Path(p))) for p in paths]
     cache = _open_cache(use_cache)
     named = _joined_key(items, cache)
-    joined = cache.get_joined(*named) if named is not None else None
-    if isinstance(joined, Joined):
+    corpus = _load_joined(cache, named, ready) if named is not None else None
+    if corpus is not None:
         if progress is not None:
             progress.advance(len(items))
-        return _load_joined(joined, ready)
+        return corpus
     problems: list[Problem] = []
     sources, quantities = {}, {}
     figure_parts, relation_parts, group_parts, quantity_parts = [], [], [], []
@@ -1949,18 +1949,25 @@ class Joined:
     cache beside the files' own entries (_joined_key), so that a warm load of an unchanged set
     of files unpickles one entry and skips joining the files and checking references between
     them (a million figures in 540 files: 2.4 s instead of 7.3 s on a busy machine). Texts are
-    read on every load, as always. Writing one costs ~5 s at 1M figures: a load that had to
-    parse a file does not also write it."""
+    read on every load, as always: in a thread, from the entry's head (JoinedSources), while
+    the rest is read and its signature checked (without the GIL). Writing one costs ~5 s at 1M
+    figures: a load that had to parse a file does not also write it."""
 
-    files: tuple
-    text_parts: list      # (display, a Part holding only its sources and where their files are written)
-    sources: dict         # the corpus's sources before their texts are read (the parts' own objects)
-    quantities: dict
+    quantities: object    # a frames.QuantityFrame (or a dict of Quantity)
     figures: pd.DataFrame
     relations: pd.DataFrame
     groups: list
     rates: tuple
     skips: tuple
+
+
+@dataclass
+class JoinedSources:
+    """The head of a whole load's entry: what reading the texts needs."""
+
+    files: tuple
+    text_parts: list      # (display, a Part holding only its sources and where their files are written)
+    sources: dict         # the corpus's sources before their texts are read (the parts' own objects)
 
 
 def _joined_key(items, cache) -> tuple[str, bytes] | None:
@@ -1980,11 +1987,11 @@ def _joined_key(items, cache) -> tuple[str, bytes] | None:
 
 
 def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> None:
-    if named is None or len(read) < 2:  # one file's own entry is already the whole load
-        return
     from .cache import frame_columns
     from .frames import QuantityFrame
 
+    if named is None or len(read) < 2:  # one file's own entry is already the whole load
+        return
     text_parts = [(display, Part(part.sources, {}, None, None, [], [], [], part.source_file_lines))
                   for display, part in read]
     relations = corpus.relations
@@ -1994,9 +2001,9 @@ def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> N
     figures = frame_columns(corpus.figures.df)
     if figures is not None and isinstance(quantities, QuantityFrame):
         _share_quantity_keys(figures, quantities)
-    cache.put_joined(*named, Joined(corpus.files, text_parts, untexted, quantities,
-                                    corpus.figures.df if figures is None else figures,
-                                    relations.df, relations.groups, corpus.rates, corpus.skips))
+    cache.put_joined(*named, JoinedSources(corpus.files, text_parts, untexted),
+                     Joined(quantities, corpus.figures.df if figures is None else figures,
+                            relations.df, relations.groups, corpus.rates, corpus.skips))
 
 
 def _share_quantity_keys(figures, quantities) -> None:
@@ -2012,14 +2019,26 @@ def _share_quantity_keys(figures, quantities) -> None:
     figures.columns[at] = (name, codes, [own.get(s, s) for s in strings])
 
 
-def _load_joined(joined: Joined, ready) -> Corpus:
+def _load_joined(cache, named, ready) -> Corpus | None:
+    """The corpus from the whole load in the cache named `named`, else None."""
     from .frames import FigureFrame, RelationFrame, as_frame
 
-    sources = dict(joined.sources)
-    problems = _read_texts(joined.text_parts, sources)
+    reading = []   # (sources, what returns the problems reading their texts), once the head is read
+
+    def read_texts(head) -> None:
+        if isinstance(head, JoinedSources):
+            sources = dict(head.sources)
+            reading.append((head, sources, _in_thread(_read_texts, head.text_parts, sources)))
+
+    got = cache.get_joined(*named, read_texts)
+    problems = reading[0][2]() if reading else []   # the thread is done before anything may fork
+    if got is None or not reading or not isinstance(got[1], Joined):
+        return None
     if problems:
         raise LoadError(problems)
-    corpus = Corpus(joined.files, sources, joined.quantities, FigureFrame(as_frame(joined.figures)),
+    head, sources, _ = reading[0]
+    joined = got[1]
+    corpus = Corpus(head.files, sources, joined.quantities, FigureFrame(as_frame(joined.figures)),
                     RelationFrame(as_frame(joined.relations), joined.groups), joined.rates, joined.skips)
     if ready is not None:
         ready(corpus)

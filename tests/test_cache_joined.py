@@ -184,3 +184,37 @@ def test_quantity_frame_of_records_refuses_records_kept_under_another_key():
     from figcheck.model import Quantity, Where
 
     assert QuantityFrame.of_records({"a": Quantity("b", "", "flow", "USD", Where("f", 1))}) is None
+
+
+def _pieces(blob: bytes, key: bytes) -> tuple[bytes, bytes]:
+    """An entry as (its head's part: signature, key, length, head; its body's: signature, body)."""
+    size = int.from_bytes(blob[32 + len(key):32 + len(key) + 8], "little")
+    end = 32 + len(key) + 8 + size
+    return blob[:end], blob[end:]
+
+
+def test_a_whole_load_entry_is_checked_piece_by_piece(tmp_path):
+    cache = cache_module.ParseCache(tmp_path, b"s" * 32)
+    key = cache.joined_key(["a", "b"])
+    heads = []
+    cache.put_joined("j1", key, {"head": 1}, ["body", 1])
+    assert cache.get_joined("j1", key, heads.append) == ({"head": 1}, ["body", 1])
+    assert heads == [{"head": 1}]
+    assert cache.get_joined("j1", cache.joined_key(["a"])) is None          # another content
+    path = tmp_path / "joined" / "j1.pickle"
+    first = path.read_bytes()
+    cache.put_joined("j1", key, {"head": 2}, ["body", 2])
+    second = path.read_bytes()
+    head_one, body_one = _pieces(first, key)
+    head_two, body_two = _pieces(second, key)
+    for spliced in (head_one + body_two, head_two + body_one, first[:-1], first[:40]):
+        path.write_bytes(spliced)
+        heads.clear()
+        assert cache.get_joined("j1", key, heads.append) is None
+    tampered = bytearray(first)
+    tampered[len(head_one) - 3] ^= 0xFF   # in the head: refused before it is unpickled
+    path.write_bytes(bytes(tampered))
+    heads.clear()
+    assert cache.get_joined("j1", key, heads.append) is None and heads == []
+    path.write_bytes(first)
+    assert cache.get_joined("j1", key) == ({"head": 1}, ["body", 1])
