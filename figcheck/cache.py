@@ -98,23 +98,36 @@ def _frame_as_columns(frame):
         return frame.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
     columns = []
     for name in frame.columns:
-        values = frame[name].to_numpy()
         if not isinstance(frame[name].dtype, np.dtype):   # an extension dtype (category, arrow): as pandas pickles it
             return frame.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-        if values.dtype == object and len(values):
-            try:
-                codes, uniques = pd.factorize(values)
-            except TypeError:   # an unhashable cell: the column as it is
-                codes, uniques = None, ()
-            # a column whose cells all differ (ids) stays as it is: codes would only add to it
-            if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
-                    and all(type(u) is str for u in uniques)):
-                # the narrowest codes: a whole load's entry is read and signed byte by byte
-                small = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(uniques) <= np.iinfo(t).max)
-                columns.append((name, codes.astype(small), list(uniques)))
-                continue
-        columns.append((name, values, None))
+        columns.append(column_as_codes(name, frame[name].to_numpy()))
     return frame_from_columns, (len(frame), columns)
+
+
+def column_as_codes(name: str, values):
+    """A frame's column as a cache entry keeps it: (name, codes, distinct strings) for a text
+    column whose cells repeat, else (name, values, None)."""
+    import numpy as np
+    import pandas as pd
+
+    if values.dtype == object and len(values):
+        try:
+            codes, uniques = pd.factorize(values)
+        except TypeError:   # an unhashable cell: the column as it is
+            codes, uniques = None, ()
+        # a column whose cells all differ (ids) stays as it is: codes would only add to it
+        if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
+                and all(type(u) is str for u in uniques)):
+            return name, narrow_codes(codes, len(uniques)), list(uniques)
+    return name, values, None
+
+
+def narrow_codes(codes, distinct: int):
+    """Codes as the narrowest integers that hold them: a whole load's entry is read and signed
+    byte by byte."""
+    import numpy as np
+
+    return codes.astype(next(t for t in (np.int8, np.int16, np.int32, np.int64) if distinct <= np.iinfo(t).max))
 
 
 def frame_columns(frame):

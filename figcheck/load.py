@@ -1987,7 +1987,6 @@ def _joined_key(items, cache) -> tuple[str, bytes] | None:
 
 
 def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> None:
-    from .cache import frame_columns
     from .frames import QuantityFrame
 
     if named is None or len(read) < 2:  # one file's own entry is already the whole load
@@ -1998,11 +1997,12 @@ def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> N
     quantities = corpus.quantities
     if isinstance(quantities, dict):   # as columns: a warm load then makes no record per quantity
         quantities = QuantityFrame.of_records(quantities) or quantities
-    figures = frame_columns(corpus.figures.df)
+    figures = _entry_columns(corpus.figures.df, [part.figures for _, part in read])
     if figures is not None and isinstance(quantities, QuantityFrame):
         _share_quantity_keys(figures, quantities)
     cache.put_joined(*named, JoinedSources(corpus.files, text_parts, untexted),
-                     Joined(quantities, corpus.figures.df if figures is None else figures, relations.df,
+                     Joined(quantities, corpus.figures.df if figures is None else figures,
+                            _entry_columns(relations.df, [part.relations for _, part in read]) or relations.df,
                             _groups_by_position(relations.groups, corpus.figures.df["id"].to_numpy()),
                             corpus.rates, corpus.skips))
 
@@ -2056,6 +2056,20 @@ def _leaves_of(groups: list, ids: np.ndarray) -> list:
             if isinstance(column, _NamesAt):
                 g.leaves[k] = _names_at(ids, g.positions[k], column)
     return groups
+
+
+def _entry_columns(frame: pd.DataFrame, parts: list):
+    """The frame, joined from `parts`, as the columns its entry keeps (cache.frame_columns): from
+    the parts' codes where they are cached columns, else from the frame; None for a frame the
+    entry keeps as pandas pickles it."""
+    from .cache import column_as_codes, frame_columns
+    from .frames import join_columns
+
+    if sum(len(p) for p in parts) == len(frame):   # (no row was left out of the join)
+        joined = join_columns(parts, lambda name: column_as_codes(name, frame[name].to_numpy()))
+        if joined is not None and joined.names() == [c for c in frame.columns if c != "unit_id"]:
+            return joined
+    return frame_columns(frame)
 
 
 def _share_quantity_keys(figures, quantities) -> None:
