@@ -23,6 +23,12 @@ A frame (a file's figures or relations) is pickled as plain columns: each text c
 integer codes and its distinct strings, so an entry unpickles a file's few hundred distinct
 units, sources and quotes and one array of codes per column, not a reference per cell and
 pandas' blocks (half a warm million-figure load's unpickling).
+
+A whole load of many files (figcheck.load.Joined) is one entry in two signed pieces: a small
+head (the sources, whose texts a thread reads at once) and the body, read by one call and
+signed without the GIL meanwhile. Its quantities are columns (frames.QuantityFrame), its
+figures' quantity strings the quantities' own keys, and its relation groups name figures by
+their rows: a warm load makes no record per quantity and reads no name twice.
 """
 from __future__ import annotations
 
