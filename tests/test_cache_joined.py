@@ -259,3 +259,16 @@ def test_name_columns_kept_as_rows_come_back_as_they_were(at, wrong):
     back = load_module._leaves_of(kept, ids)[0]
     for got in back.leaves:
         assert isinstance(got, np.ndarray) and got.dtype == object and got.tolist() == column.tolist()
+
+
+def test_a_quantity_frame_of_one_file_pickles_as_its_columns():
+    import pickle
+
+    from figcheck.frames import QuantityFrame
+
+    frame = QuantityFrame(["a", "b", "c"], ["A", "", ""], ["flow", "flow", "stock"], ["USD", "USD", "t"],
+                          [None, "a", "a"], [False, True, False], "quantities.csv", 2)
+    again = pickle.loads(pickle.dumps(frame))
+    assert [again[k] for k in "abc"] == [frame[k] for k in "abc"]
+    assert [again[k].where.line for k in "abc"] == [2, 3, 4]
+    assert again.field("part_of") == [None, "a", "a"]
