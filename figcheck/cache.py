@@ -23,6 +23,12 @@ A frame (a file's figures or relations) is pickled as plain columns: each text c
 integer codes and its distinct strings, so an entry unpickles a file's few hundred distinct
 units, sources and quotes and one array of codes per column, not a reference per cell and
 pandas' blocks (half a warm million-figure load's unpickling).
+
+A whole load of many files (figcheck.load.Joined) is one entry in two signed pieces: a small
+head (the sources, whose texts a thread reads at once) and the body, read by one call and
+signed without the GIL meanwhile. Its quantities are columns (frames.QuantityFrame), its
+figures' quantity strings the quantities' own keys, and its relation groups name figures by
+their rows: a warm load makes no record per quantity and reads no name twice.
 """
 from __future__ import annotations
 
@@ -98,23 +104,36 @@ def _frame_as_columns(frame):
         return frame.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
     columns = []
     for name in frame.columns:
-        values = frame[name].to_numpy()
         if not isinstance(frame[name].dtype, np.dtype):   # an extension dtype (category, arrow): as pandas pickles it
             return frame.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-        if values.dtype == object and len(values):
-            try:
-                codes, uniques = pd.factorize(values)
-            except TypeError:   # an unhashable cell: the column as it is
-                codes, uniques = None, ()
-            # a column whose cells all differ (ids) stays as it is: codes would only add to it
-            if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
-                    and all(type(u) is str for u in uniques)):
-                # the narrowest codes: a whole load's entry is read and signed byte by byte
-                small = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(uniques) <= np.iinfo(t).max)
-                columns.append((name, codes.astype(small), list(uniques)))
-                continue
-        columns.append((name, values, None))
+        columns.append(column_as_codes(name, frame[name].to_numpy()))
     return frame_from_columns, (len(frame), columns)
+
+
+def column_as_codes(name: str, values):
+    """A frame's column as a cache entry keeps it: (name, codes, distinct strings) for a text
+    column whose cells repeat, else (name, values, None)."""
+    import numpy as np
+    import pandas as pd
+
+    if values.dtype == object and len(values):
+        try:
+            codes, uniques = pd.factorize(values)
+        except TypeError:   # an unhashable cell: the column as it is
+            codes, uniques = None, ()
+        # a column whose cells all differ (ids) stays as it is: codes would only add to it
+        if (codes is not None and len(uniques) < len(values) and (codes >= 0).all()
+                and all(type(u) is str for u in uniques)):
+            return name, narrow_codes(codes, len(uniques)), list(uniques)
+    return name, values, None
+
+
+def narrow_codes(codes, distinct: int):
+    """Codes as the narrowest integers that hold them: a whole load's entry is read and signed
+    byte by byte."""
+    import numpy as np
+
+    return codes.astype(next(t for t in (np.int8, np.int16, np.int32, np.int64) if distinct <= np.iinfo(t).max))
 
 
 def frame_columns(frame):
@@ -190,40 +209,58 @@ class ParseCache:
     def _joined_path(self, slot: str) -> Path:
         return self.root / "joined" / f"{slot}.pickle"
 
-    def get_joined(self, slot: str, key: bytes):
-        """The whole load in `slot` if it is the one of `key` (checked before anything is unpickled)."""
+    # A whole load's entry is two signed pieces: a small head, verified and unpickled first (what
+    # a caller can begin working on, `on_head`: the sources whose texts to read), then the body.
+    # The body's signature covers the head's, so the pieces of two entries never pass as one:
+    #   head signature | key | head length (8 bytes) | head | body signature | body
+
+    def get_joined(self, slot: str, key: bytes, on_head=None):
+        """(head, body) of the whole load in `slot` if it is the one of `key` (checked before
+        anything is unpickled, as each piece's signature is); `on_head(head)` is called once the
+        head is, while the body is still to be read and checked. None for no such entry."""
         try:
             with open(self._joined_path(slot), "rb") as f:
-                if f.read(_SIGNATURE + len(key))[_SIGNATURE:] != key:
+                start = f.read(_SIGNATURE + len(key) + 8)
+                if len(start) != _SIGNATURE + len(key) + 8 or start[_SIGNATURE:-8] != key:
                     return None
-                f.seek(0)
-                blob = f.read()   # whole: a join of two pieces would copy it
+                head_signature, size = start[:_SIGNATURE], int.from_bytes(start[-8:], "little")
+                head = f.read(size)
+                if len(head) != size or not hmac.compare_digest(head_signature, self._sign(slot, key, head)):
+                    return None
+                try:
+                    head_value = pickle.loads(head)
+                except Exception:   # a signed entry from an incompatible library version
+                    return None
+                if on_head is not None:
+                    on_head(head_value)
+                body_signature = f.read(_SIGNATURE)
+                body = _read_rest(f)
         except OSError:
             return None
-        signature, signed = blob[:_SIGNATURE], memoryview(blob)[_SIGNATURE:]
-        if not hmac.compare_digest(signature, self._sign(slot, signed)):
+        if not hmac.compare_digest(body_signature, self._sign(slot, key, head_signature, body)):
             return None
         try:
-            return pickle.loads(signed[len(key):])
-        except Exception:   # a signed entry from an incompatible library version
+            return head_value, pickle.loads(body)
+        except Exception:
             return None
 
-    def put_joined(self, slot: str, key: bytes, value) -> None:
+    def put_joined(self, slot: str, key: bytes, head, body) -> None:
         """Keep a whole load in its slot (not synced: a torn entry fails its signature)."""
         try:
-            signed = (key, dumps(value))
-            signature = hmac.new(self.secret, slot.encode(), hashlib.sha256)
-            for piece in signed:
-                signature.update(piece)
+            head, body = dumps(head), dumps(body)
+            head_signature = self._sign(slot, key, head)
             from .baseline import atomic_write
 
-            atomic_write(self._joined_path(slot), (signature.digest(), *signed), private=True, sync=False)
+            atomic_write(self._joined_path(slot), (head_signature, key, len(head).to_bytes(8, "little"), head,
+                                                   self._sign(slot, key, head_signature, body), body),
+                         private=True, sync=False)
         except Exception:   # a full disk or a read-only home must not fail the check
             return
 
-    def _sign(self, key: str, payload) -> bytes:
+    def _sign(self, key: str, *payload) -> bytes:
         mac = hmac.new(self.secret, key.encode(), hashlib.sha256)
-        mac.update(payload)   # the MAC of key + payload, without joining them
+        for piece in payload:
+            mac.update(piece)   # the MAC of key + payload, without joining them
         return mac.digest()
 
     def _path(self, key: str) -> Path:
@@ -292,6 +329,26 @@ class ParseCache:
             atomic_write(self._path(key), signature + payload, private=True)
         except Exception:   # a full disk or a read-only home must not fail the check
             return
+
+
+def _read_rest(f) -> memoryview:
+    """The rest of an open file, read by one call into memory not touched before: the GIL is
+    released for the whole read (a thread reading the texts meanwhile runs), where read()
+    takes it back between chunks, and its pages are first touched by the read itself."""
+    import numpy as np
+
+    raw = f.raw if hasattr(f, "raw") else f
+    at = f.tell()
+    raw.seek(at)   # (what the buffered reader read ahead is read again)
+    size = os.fstat(raw.fileno()).st_size - at
+    buffer = memoryview(np.empty(max(size, 0), dtype=np.uint8))
+    got = 0
+    while got < size:
+        n = raw.readinto(buffer[got:])
+        if not n:
+            break
+        got += n
+    return buffer[:got]
 
 
 SETTLED_NS = 2_000_000_000   # a file's times this far in the past: no write can still keep them

@@ -271,12 +271,17 @@ def join_frames(parts: list) -> pd.DataFrame:
 
 
 def _joined_text(pieces: list) -> np.ndarray:
-    """The text columns (codes, distinct strings) of several parts as one object column: each
-    part's codes shifted past the strings of the parts before it, written into one array."""
+    """The text columns (codes, distinct strings) of several parts as one object column."""
+    codes, strings = _joined_codes(pieces)
+    return strings.take(codes) if len(strings) else np.empty(len(codes), dtype=object)
+
+
+def _joined_codes(pieces: list) -> tuple[np.ndarray, np.ndarray]:
+    """The text columns (codes, distinct strings) of several parts as (codes, strings) of one:
+    each part's codes shifted past the strings of the parts before it, written into one array
+    (a string of several parts is there once per part)."""
     rows = sum(len(values) for values, _ in pieces)
     strings = np.array(list(itertools.chain.from_iterable(part_strings for _, part_strings in pieces)), dtype=object)
-    if not len(strings):
-        return np.empty(rows, dtype=object)
     codes = np.empty(rows, dtype=np.intp)
     at = offset = 0
     for values, part_strings in pieces:
@@ -285,7 +290,34 @@ def _joined_text(pieces: list) -> np.ndarray:
         piece += offset
         at += len(values)
         offset += len(part_strings)
-    return strings.take(codes)
+    return codes, strings
+
+
+def join_columns(parts: list, column_of):
+    """The FrameColumns a cache entry would make of join_frames(parts), from the parts' own
+    codes (no column of a million strings factorized again): a text column's codes joined, then
+    its strings numbered once each, by first appearance, as pd.factorize numbers them. None
+    unless every part is a FrameColumns with the same columns. A column that is text in only
+    some parts comes from `column_of(name)`, as (name, values, strings)."""
+    from .cache import narrow_codes
+
+    if not parts or not all(isinstance(p, FrameColumns) for p in parts):
+        return None
+    names = parts[0].names()
+    if any(p.names() != names for p in parts):
+        return None
+    columns = []
+    for k, name in enumerate(names):
+        pieces = [(p.columns[k][1], p.columns[k][2]) for p in parts]
+        if all(strings is not None for _, strings in pieces):
+            codes, strings = _joined_codes(pieces)
+            once, distinct = pd.factorize(strings)   # each part's strings are its rows' (all used)
+            columns.append((name, narrow_codes(once.take(codes), len(distinct)), list(distinct)))
+        elif all(strings is None for _, strings in pieces) and len({v.dtype for v, _ in pieces}) == 1:
+            columns.append((name, np.concatenate([values for values, _ in pieces]), None))
+        else:
+            columns.append(column_of(name))
+    return FrameColumns(sum(len(p) for p in parts), columns)
 
 
 class _IdFrame(Mapping):

@@ -1849,11 +1849,11 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     items = [(Path(p), display_path(Path(p))) for p in paths]
     cache = _open_cache(use_cache)
     named = _joined_key(items, cache)
-    joined = cache.get_joined(*named) if named is not None else None
-    if isinstance(joined, Joined):
+    corpus = _load_joined(cache, named, ready) if named is not None else None
+    if corpus is not None:
         if progress is not None:
             progress.advance(len(items))
-        return _load_joined(joined, ready)
+        return corpus
     problems: list[Problem] = []
     sources, quantities = {}, {}
     figure_parts, relation_parts, group_parts, quantity_parts = [], [], [], []
@@ -1949,18 +1949,25 @@ class Joined:
     cache beside the files' own entries (_joined_key), so that a warm load of an unchanged set
     of files unpickles one entry and skips joining the files and checking references between
     them (a million figures in 540 files: 2.4 s instead of 7.3 s on a busy machine). Texts are
-    read on every load, as always. Writing one costs ~5 s at 1M figures: a load that had to
-    parse a file does not also write it."""
+    read on every load, as always: in a thread, from the entry's head (JoinedSources), while
+    the rest is read and its signature checked (without the GIL). Writing one costs ~5 s at 1M
+    figures: a load that had to parse a file does not also write it."""
 
-    files: tuple
-    text_parts: list      # (display, a Part holding only its sources and where their files are written)
-    sources: dict         # the corpus's sources before their texts are read (the parts' own objects)
-    quantities: dict
+    quantities: object    # a frames.QuantityFrame (or a dict of Quantity)
     figures: pd.DataFrame
     relations: pd.DataFrame
     groups: list
     rates: tuple
     skips: tuple
+
+
+@dataclass
+class JoinedSources:
+    """The head of a whole load's entry: what reading the texts needs."""
+
+    files: tuple
+    text_parts: list      # (display, a Part holding only its sources and where their files are written)
+    sources: dict         # the corpus's sources before their texts are read (the parts' own objects)
 
 
 def _joined_key(items, cache) -> tuple[str, bytes] | None:
@@ -1980,23 +1987,89 @@ def _joined_key(items, cache) -> tuple[str, bytes] | None:
 
 
 def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> None:
-    if named is None or len(read) < 2:  # one file's own entry is already the whole load
-        return
-    from .cache import frame_columns
     from .frames import QuantityFrame
 
+    if named is None or len(read) < 2:  # one file's own entry is already the whole load
+        return
     text_parts = [(display, Part(part.sources, {}, None, None, [], [], [], part.source_file_lines))
                   for display, part in read]
     relations = corpus.relations
     quantities = corpus.quantities
     if isinstance(quantities, dict):   # as columns: a warm load then makes no record per quantity
         quantities = QuantityFrame.of_records(quantities) or quantities
-    figures = frame_columns(corpus.figures.df)
+    figures = _entry_columns(corpus.figures.df, [part.figures for _, part in read])
     if figures is not None and isinstance(quantities, QuantityFrame):
         _share_quantity_keys(figures, quantities)
-    cache.put_joined(*named, Joined(corpus.files, text_parts, untexted, quantities,
-                                    corpus.figures.df if figures is None else figures,
-                                    relations.df, relations.groups, corpus.rates, corpus.skips))
+    cache.put_joined(*named, JoinedSources(corpus.files, text_parts, untexted),
+                     Joined(quantities, corpus.figures.df if figures is None else figures,
+                            _entry_columns(relations.df, [part.relations for _, part in read]) or relations.df,
+                            _groups_by_position(relations.groups, corpus.figures.df["id"].to_numpy()),
+                            corpus.rates, corpus.skips))
+
+
+class _NamesAt:
+    """A name column of a relation group kept as its rows among the figure ids (the group's
+    positions): the figure ids it names are taken from the figure frame's id column on a warm
+    load (a gather, where unpickling ~3M references took ~0.5 s at 1M); `others` holds the names
+    that are no figure id (units), in order."""
+
+    __slots__ = ("others",)
+
+    def __init__(self, others: np.ndarray):
+        self.others = others
+
+    def __reduce__(self):
+        return _NamesAt, (self.others,)
+
+
+def _groups_by_position(groups: list, ids: np.ndarray) -> list:
+    """Copies of the groups whose name columns are _NamesAt where the figure ids at the group's
+    positions are exactly the column (checked here); the groups themselves are left as they are."""
+    from .relations import ShapeGroup
+
+    out = []
+    for g in groups:
+        leaves = list(g.leaves)
+        for k, (column, at) in enumerate(zip(g.leaves, g.positions or [])):
+            if (at is None or not isinstance(column, np.ndarray) or column.dtype != object
+                    or len(column) != len(at) or not len(ids)):
+                continue
+            unknown = at < 0
+            named = _names_at(ids, at, _NamesAt(column[unknown]))
+            if np.array_equal(named, column):
+                leaves[k] = _NamesAt(column[unknown])
+        out.append(ShapeGroup(g.tree, g.rows, leaves, g.positions))
+    return out
+
+
+def _names_at(ids: np.ndarray, at: np.ndarray, names: _NamesAt) -> np.ndarray:
+    unknown = at < 0
+    column = ids.take(np.where(unknown, 0, at))
+    column[unknown] = names.others
+    return column
+
+
+def _leaves_of(groups: list, ids: np.ndarray) -> list:
+    """The groups as _groups_by_position kept them, with their name columns again."""
+    for g in groups:
+        for k, column in enumerate(g.leaves):
+            if isinstance(column, _NamesAt):
+                g.leaves[k] = _names_at(ids, g.positions[k], column)
+    return groups
+
+
+def _entry_columns(frame: pd.DataFrame, parts: list):
+    """The frame, joined from `parts`, as the columns its entry keeps (cache.frame_columns): from
+    the parts' codes where they are cached columns, else from the frame; None for a frame the
+    entry keeps as pandas pickles it."""
+    from .cache import column_as_codes, frame_columns
+    from .frames import join_columns
+
+    if sum(len(p) for p in parts) == len(frame):   # (no row was left out of the join)
+        joined = join_columns(parts, lambda name: column_as_codes(name, frame[name].to_numpy()))
+        if joined is not None and joined.names() == [c for c in frame.columns if c != "unit_id"]:
+            return joined
+    return frame_columns(frame)
 
 
 def _share_quantity_keys(figures, quantities) -> None:
@@ -2012,15 +2085,29 @@ def _share_quantity_keys(figures, quantities) -> None:
     figures.columns[at] = (name, codes, [own.get(s, s) for s in strings])
 
 
-def _load_joined(joined: Joined, ready) -> Corpus:
+def _load_joined(cache, named, ready) -> Corpus | None:
+    """The corpus from the whole load in the cache named `named`, else None."""
     from .frames import FigureFrame, RelationFrame, as_frame
 
-    sources = dict(joined.sources)
-    problems = _read_texts(joined.text_parts, sources)
+    reading = []   # (sources, what returns the problems reading their texts), once the head is read
+
+    def read_texts(head) -> None:
+        if isinstance(head, JoinedSources):
+            sources = dict(head.sources)
+            reading.append((head, sources, _in_thread(_read_texts, head.text_parts, sources)))
+
+    got = cache.get_joined(*named, read_texts)
+    problems = reading[0][2]() if reading else []   # the thread is done before anything may fork
+    if got is None or not reading or not isinstance(got[1], Joined):
+        return None
     if problems:
         raise LoadError(problems)
-    corpus = Corpus(joined.files, sources, joined.quantities, FigureFrame(as_frame(joined.figures)),
-                    RelationFrame(as_frame(joined.relations), joined.groups), joined.rates, joined.skips)
+    head, sources, _ = reading[0]
+    joined = got[1]
+    figures = FigureFrame(as_frame(joined.figures))
+    groups = _leaves_of(joined.groups, figures.df["id"].to_numpy())
+    corpus = Corpus(head.files, sources, joined.quantities, figures,
+                    RelationFrame(as_frame(joined.relations), groups), joined.rates, joined.skips)
     if ready is not None:
         ready(corpus)
     return corpus

@@ -159,3 +159,41 @@ def test_a_text_column_keeps_the_narrowest_codes(distinct, dtype):
     cached = _as_cached(frame)
     assert cached.columns[0][1].dtype == dtype
     pd.testing.assert_frame_equal(as_frame(cached), frame, check_exact=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(frames(), min_size=1, max_size=5))
+def test_columns_joined_from_the_parts_codes_make_the_joined_frame(parts):
+    from figcheck.cache import column_as_codes
+    from figcheck.frames import join_columns
+
+    cached = [_as_cached(f) for f in parts]
+    expected = join_frames(cached)
+    asked = []
+
+    def column_of(name):
+        asked.append(name)
+        return column_as_codes(name, expected[name].to_numpy())
+
+    joined = join_columns(cached, column_of)
+    again = as_frame(_as_cached_columns(joined))
+    pd.testing.assert_frame_equal(again, expected, check_exact=True)
+    for c in expected.columns:
+        assert [type(v) for v in again[c]] == [type(v) for v in expected[c]]
+    for name, values, strings in joined.columns:
+        if strings is not None:   # each string once, numbered by first appearance, as pd.factorize does
+            codes, uniques = pd.factorize(expected[name].to_numpy())
+            assert strings == list(uniques) and values.tolist() == codes.tolist()
+    assert set(asked) <= {"text"}   # only a column coded in some parts only is made again
+
+
+def _as_cached_columns(columns):
+    return pickle.loads(pickle.dumps(columns))
+
+
+def test_columns_are_joined_only_from_cached_columns():
+    from figcheck.frames import join_columns
+
+    frame = pd.DataFrame({"text": pd.Series(["a", "a"], dtype=object)})
+    assert join_columns([frame], lambda name: None) is None
+    assert join_columns([_as_cached(frame), _as_cached(frame.rename(columns={"text": "other"}))], lambda n: None) is None

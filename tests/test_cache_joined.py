@@ -184,3 +184,91 @@ def test_quantity_frame_of_records_refuses_records_kept_under_another_key():
     from figcheck.model import Quantity, Where
 
     assert QuantityFrame.of_records({"a": Quantity("b", "", "flow", "USD", Where("f", 1))}) is None
+
+
+def _pieces(blob: bytes, key: bytes) -> tuple[bytes, bytes]:
+    """An entry as (its head's part: signature, key, length, head; its body's: signature, body)."""
+    size = int.from_bytes(blob[32 + len(key):32 + len(key) + 8], "little")
+    end = 32 + len(key) + 8 + size
+    return blob[:end], blob[end:]
+
+
+def test_a_whole_load_entry_is_checked_piece_by_piece(tmp_path):
+    cache = cache_module.ParseCache(tmp_path, b"s" * 32)
+    key = cache.joined_key(["a", "b"])
+    heads = []
+    cache.put_joined("j1", key, {"head": 1}, ["body", 1])
+    assert cache.get_joined("j1", key, heads.append) == ({"head": 1}, ["body", 1])
+    assert heads == [{"head": 1}]
+    assert cache.get_joined("j1", cache.joined_key(["a"])) is None          # another content
+    path = tmp_path / "joined" / "j1.pickle"
+    first = path.read_bytes()
+    cache.put_joined("j1", key, {"head": 2}, ["body", 2])
+    second = path.read_bytes()
+    head_one, body_one = _pieces(first, key)
+    head_two, body_two = _pieces(second, key)
+    for spliced in (head_one + body_two, head_two + body_one, first[:-1], first[:40]):
+        path.write_bytes(spliced)
+        heads.clear()
+        assert cache.get_joined("j1", key, heads.append) is None
+    tampered = bytearray(first)
+    tampered[len(head_one) - 3] ^= 0xFF   # in the head: refused before it is unpickled
+    path.write_bytes(bytes(tampered))
+    heads.clear()
+    assert cache.get_joined("j1", key, heads.append) is None and heads == []
+    path.write_bytes(first)
+    assert cache.get_joined("j1", key) == ({"head": 1}, ["body", 1])
+
+
+def _leaves(corpus) -> list:
+    return [([list(column) for column in g.leaves], [None if p is None else list(p) for p in (g.positions or [])])
+            for g in corpus.relations.groups]
+
+
+def test_a_whole_load_gives_each_relation_group_its_names_and_their_rows(files):
+    fresh = load(files, use_cache=False)
+    load(files)
+    load(files)
+    warm = load(files)
+    assert _leaves(warm) == _leaves(fresh)
+    ids = {id(i) for i in warm.figures.df["id"]}
+    named = [name for g in warm.relations.groups for leaf, column in zip(g.tree.leaves(), g.leaves)
+             if leaf.kind == "name" for name in column]
+    assert named and all(id(name) in ids for name in named if name in warm.figures)
+
+
+@given(st.lists(st.integers(-1, 5), max_size=12), st.booleans())
+def test_name_columns_kept_as_rows_come_back_as_they_were(at, wrong):
+    import pickle
+
+    import numpy as np
+
+    from figcheck.relations import Comparison, Leaf, ShapeGroup
+
+    ids = np.array([f"f{i}" for i in range(6)], dtype=object)
+    at = np.array(at, dtype=np.int64)
+    column = np.array([ids[p] if p >= 0 else f"unit{k}" for k, p in enumerate(at)], dtype=object)
+    if wrong and len(column):   # a column that is not the ids at its rows stays as it is
+        column[0] = "not an id"
+    tree = Comparison("==", Leaf("name", "_n", 0.0), Leaf("name", "_n", 0.0))
+    group = ShapeGroup(tree, np.arange(len(at)), [column, column.copy()], [at, at])
+    kept = pickle.loads(pickle.dumps(load_module._groups_by_position([group], ids)))
+    assert group.leaves[0] is column   # the corpus's own groups are left alone
+    by_rows = isinstance(kept[0].leaves[0], load_module._NamesAt)
+    assert by_rows == (not wrong or not len(column) or at[0] < 0)   # a unit's name is kept as it is
+    back = load_module._leaves_of(kept, ids)[0]
+    for got in back.leaves:
+        assert isinstance(got, np.ndarray) and got.dtype == object and got.tolist() == column.tolist()
+
+
+def test_a_quantity_frame_of_one_file_pickles_as_its_columns():
+    import pickle
+
+    from figcheck.frames import QuantityFrame
+
+    frame = QuantityFrame(["a", "b", "c"], ["A", "", ""], ["flow", "flow", "stock"], ["USD", "USD", "t"],
+                          [None, "a", "a"], [False, True, False], "quantities.csv", 2)
+    again = pickle.loads(pickle.dumps(frame))
+    assert [again[k] for k in "abc"] == [frame[k] for k in "abc"]
+    assert [again[k].where.line for k in "abc"] == [2, 3, 4]
+    assert again.field("part_of") == [None, "a", "a"]
