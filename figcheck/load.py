@@ -2025,12 +2025,14 @@ class _NamesAt:
 def _groups_by_position(groups: list, ids: np.ndarray) -> list:
     """Copies of the groups whose name columns are _NamesAt where the figure ids at the group's
     positions are exactly the column (checked here); the groups themselves are left as they are."""
-    from .relations import ShapeGroup
+    from .relations import ShapeGroup, _is_arrow, leaf_objects
 
     out = []
     for g in groups:
         leaves = list(g.leaves)
         for k, (column, at) in enumerate(zip(g.leaves, g.positions or [])):
+            if _is_arrow(column):   # names as read from cached files: compared as Python strings
+                column = leaf_objects(column)
             if (at is None or not isinstance(column, np.ndarray) or column.dtype != object
                     or len(column) != len(at) or not len(ids)):
                 continue

@@ -9,6 +9,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -221,7 +222,10 @@ def test_a_whole_load_entry_is_checked_piece_by_piece(tmp_path):
 
 
 def _leaves(corpus) -> list:
-    return [([list(column) for column in g.leaves], [None if p is None else list(p) for p in (g.positions or [])])
+    from figcheck.relations import leaf_objects
+
+    return [([leaf_objects(column).tolist() for column in g.leaves],
+             [None if p is None else list(p) for p in (g.positions or [])])
             for g in corpus.relations.groups]
 
 
@@ -232,8 +236,10 @@ def test_a_whole_load_gives_each_relation_group_its_names_and_their_rows(files):
     warm = load(files)
     assert _leaves(warm) == _leaves(fresh)
     ids = {id(i) for i in warm.figures.df["id"]}
-    named = [name for g in warm.relations.groups for leaf, column in zip(g.tree.leaves(), g.leaves)
-             if leaf.kind == "name" for name in column]
+    name_columns = [column for g in warm.relations.groups for leaf, column in zip(g.tree.leaves(), g.leaves)
+                    if leaf.kind == "name"]
+    assert all(isinstance(c, np.ndarray) and c.dtype == object for c in name_columns)   # gathered from the ids
+    named = [name for column in name_columns for name in column]
     assert named and all(id(name) in ids for name in named if name in warm.figures)
 
 
