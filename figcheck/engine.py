@@ -155,14 +155,13 @@ def _give_back_freed_memory() -> None:
     """Return the C heap's free memory to the system (glibc's malloc_trim). The table's and the
     relations' arrays, once freed, stay in the heap's free lists, which Python's own allocator
     (the findings, their texts) never takes from: without this, what is made next comes on top
-    of them. Nothing where there is no glibc."""
+    of them. Nothing where there is no glibc. (Looked up among the process's own symbols:
+    ctypes.util.find_library runs ldconfig, 15 ms.)"""
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
         return
     trim.argtypes = [ctypes.c_size_t]
     trim(0)
