@@ -97,11 +97,14 @@ def group_order(codes: np.ndarray) -> np.ndarray:
     n log n merge sort and was the largest single cost of grouping a million figures.
     """
     codes = np.asarray(codes, dtype=np.int64)
-    order = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    order = np.argsort(codes.astype(np.uint16), kind="stable")     # the low 16 bits (astype wraps)
     shift = 16
     while len(codes) and (codes.max() >> shift) > 0:
-        digit = ((codes[order] >> shift) & 0xFFFF).astype(np.uint16)
-        order = order[np.argsort(digit, kind="stable")]
+        # each digit worked out in place: a million codes' temporaries are 8 MB each
+        digit = codes[order]
+        digit >>= shift
+        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
+        del digit
         shift += 16
     return order
 
@@ -178,13 +181,21 @@ def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     """pd.factorize of the (quantity, start, end) triples, numbered in order of first appearance:
     one factorize of one integer key when the three fit 62 bits (always, for dates), else of
     the periods first and then of (quantity, period)."""
-    q = quantity.astype(np.int64)
+    q = np.asarray(quantity, dtype=np.int64)
     s, e = start.astype(np.int64), end.astype(np.int64)
     if len(q):
         s0, e0 = int(s.min()), int(e.min())
         s_span, e_span = int(s.max()) - s0 + 1, int(e.max()) - e0 + 1
         if (int(q.max()) + 1) * s_span * e_span < (1 << 62) and int(q.min()) >= 0:
-            return pd.factorize((q * s_span + (s - s0)) * e_span + (e - e0))[0]
+            # the key made in place (a million rows' temporaries are 8 MB each)
+            key = q * s_span
+            key += s
+            key -= s0
+            key *= e_span
+            key += e
+            key -= e0
+            del s, e
+            return pd.factorize(key)[0]
     since = int(e.min(initial=0))
     period = pd.factorize(s * (1 << 32) + (e - since))[0]
     return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
@@ -897,10 +908,14 @@ class _Texts:
         label, label_or_id, short_date = {}, {}, {}
         for s in dict.fromkeys(source):
             record = sources.get(s)
-            label_or_id[s] = display.source_label(record) if record else s
-            if record is not None:
-                label[s] = label_or_id[s]
-                short_date[s] = (record.id, record.published.isoformat() if record.published else record.id)
+            if record is None:
+                label_or_id[s] = s
+                continue
+            # display.source_label, with the date written once for the label and the short date
+            date = record.published.isoformat() if record.published else None
+            label[s] = label_or_id[s] = (f"{record.id}{f' «{record.title}»' if record.title else ''}"
+                                         f"{f' ({date})' if date else ''}")
+            short_date[s] = (record.id, date or record.id)
         words = display.QUALIFIER_WORDS
         point = [a == b for a, b in zip(low, high)]
         # the high end written only where it differs from the low one

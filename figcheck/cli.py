@@ -126,7 +126,7 @@ def _main(argv) -> int:
     return EXIT_INPUT
 
 
-def _run(args, settings, files):
+def _run(args, settings, files, keep_table: bool = True):
     from .engine import check
     from .progress import progress_for
 
@@ -134,7 +134,8 @@ def _run(args, settings, files):
         raise UsageError("--scheduler needs --engine dask")
     with progress_for(args.quiet) as progress:
         result = check(files, settings, select=args.select, ignore=args.ignore, engine=args.engine,
-                       scheduler=args.scheduler, progress=progress, use_cache=not args.no_cache)
+                       scheduler=args.scheduler, progress=progress, use_cache=not args.no_cache,
+                       keep_table=keep_table)
     if _kept_until_exit is not None:
         _kept_until_exit.append(result)
     return result
@@ -172,7 +173,7 @@ def cmd_check(args, settings, files) -> int:
     from .formats import render_pieces
     from .rules import Severity
 
-    result = _run(args, settings, files)
+    result = _run(args, settings, files, keep_table=False)    # no format reads the figure table
     baseline_path = args.baseline or settings.baseline
     if args.baseline or (baseline_path and (settings.root / baseline_path).exists()):
         from .baseline import apply_baseline, read_baseline

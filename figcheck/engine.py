@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import prefetch
-from .collector import collector_paused
+from .collector import collector_paused, give_back_free_memory
 from .rules import REGISTRY, Context, Finding, Rule, Severity
 
 
@@ -96,7 +96,7 @@ def hits_of(rules: list[Rule], ctx: Context, progress=None, timings=None) -> dic
 
 
 def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory", scheduler: str | None = None,
-        progress=None, timings=None) -> list[Finding]:
+        progress=None, timings=None, release_table: bool = False) -> list[Finding]:
     """Run the rules; with engine="dask" the per-quantity rules run per partition on a cluster.
 
     Either way the same rule functions run and the findings are made and sorted here, so both
@@ -134,6 +134,13 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
     codes = {r.code for r in rules_here}
     in_worker = [r for r in prefetch.delegated(corpus) if r.code in codes]
     hits.update(hits_of([r for r in rules_here if r not in in_worker], ctx, progress, timings))
+    if release_table:
+        # the caller keeps no reference, and the rules that read the table are done: it and what
+        # they derived from it (the relations' results) go before the articles' last chunks are
+        # read here and the findings are made and written (~170 MB at a million figures)
+        table = _Named(table)
+        del ctx
+        give_back_free_memory()
     if not in_worker:
         return findings_of(corpus, rules, hits, settings, table)
     # this process's findings are made while the worker still reads articles; the text rules'
@@ -148,6 +155,14 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
     if progress is not None:
         progress.advance(len(in_worker))
     return sorted(ours + theirs, key=_order) if theirs else ours
+
+
+class _Named:
+    """What findings_of reads of a FigureTable: the ids its rules named, with where they stand."""
+
+    def __init__(self, table):
+        self.named_figures = getattr(table, "named_figures", None)
+        self.named_relations = getattr(table, "named_relations", None)
 
 
 def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None, table=None) -> list[Finding]:
@@ -555,8 +570,10 @@ class CheckResult:
 
 
 def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", scheduler: str | None = None,
-          progress=None, use_cache: bool = True) -> CheckResult:
-    """Load, build the table, run the selected rules. Raises LoadError / ValueError on bad input."""
+          progress=None, use_cache: bool = True, keep_table: bool = True) -> CheckResult:
+    """Load, build the table, run the selected rules. Raises LoadError / ValueError on bad input.
+    keep_table=False: the result holds no table (None), and the table is let go as soon as the
+    rules are done, before the findings are made (for output that does not read it)."""
     import time
 
     from .load import load
@@ -584,10 +601,11 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
             t1 = time.perf_counter()
             if progress is not None:
                 progress.stage("figure table")
-            table = FigureTable.from_corpus(corpus, settings.about_margin)
+            tables = [FigureTable.from_corpus(corpus, settings.about_margin)]
             t2 = time.perf_counter()
-            findings = run(corpus, table, rules, rule_settings, engine=engine, scheduler=scheduler,
-                           progress=progress, timings=timings)
+            table = tables[0] if keep_table else None     # else run() holds the only reference
+            findings = run(corpus, tables.pop(), rules, rule_settings, engine=engine, scheduler=scheduler,
+                           progress=progress, timings=timings, release_table=not keep_table)
         finally:
             # stops a worker still running (the references were wrong, a rule failed)
             for read in loaded:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .collector import give_back_free_memory
 from .model import KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, Where
 from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
                       read_value, reading_of_value)
@@ -1916,7 +1917,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     if ready is not None and not problems:
         # what reading freed goes back to the system first: a forked worker would share it, and
         # each page this process then reused would be copied for it
-        release_free_memory()
+        give_back_free_memory()
         ready(corpus)
     problems.extend(_check_references(figures, relations, sources, quantities, rates, skips, key_lines))
     problems.extend(_check_relation_names(relations, groups, figures, key_lines, found=found))
@@ -1927,7 +1928,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     if cache is not None and not parsed:
         # the files' notes this load wrote count: a file hashed here is now noted
         _store_joined(cache, named or _joined_key(items, cache), corpus, untexted, read)
-    release_free_memory()
+    give_back_free_memory()
     return corpus
 
 
@@ -2113,26 +2114,6 @@ def _load_joined(cache, named, ready) -> Corpus | None:
     if ready is not None:
         ready(corpus)
     return corpus
-
-
-def release_free_memory() -> None:
-    """Give the memory loading freed back to the system: arrow's pool keeps what its kernels
-    freed, and glibc what a million-row load's temporary arrays left between live ones (~300 MB
-    for a million figures). Without glibc (macOS, musl) only arrow's pool is asked."""
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except Exception:   # an older pyarrow without release_unused: nothing to give back
-        pass
-    import ctypes
-    import sys
-
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):   # not glibc
-            pass
 
 
 def _cross_file(figures, relations, problems, *whats):

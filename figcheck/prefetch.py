@@ -27,6 +27,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from .collector import give_back_free_memory
 from .frames import FigureFrame, RelationFrame, _frame_of, known_codes
 from .model import per_corpus
 from .workers import may_fork_workers, quiet_worker, usable_cpus
@@ -318,34 +319,18 @@ def _skip_positions(corpus) -> dict[int, int]:
 def _in_worker(corpus, rules, settings, chunks, counter, sender) -> None:
     """In the worker: chunk after chunk until none is left; then {chunk: result} and timings."""
     quiet_worker()
-    _hand_back_free_memory()
+    give_back_free_memory()
     done, timings = {}, {}
     try:
         while (k := _claim(counter, len(chunks))) is not None:
             done[k] = _read_chunk(corpus, rules, settings, chunks[k], timings)
-            _hand_back_free_memory()
+            give_back_free_memory()
     except BaseException:         # what it finished still counts; the parent reads the rest
         pass
     try:
         sender.send((done, timings))
     except (OSError, ValueError):
         pass                      # the parent stopped waiting
-
-
-def _hand_back_free_memory() -> None:
-    """Give the pages the allocators hold free back to the system (glibc's malloc_trim, arrow's
-    pool). Right after the fork these are the parent's free pages, which the parent fills next
-    (the figure table): while the worker maps them too, each page the parent writes is copied;
-    once the worker has let go of them, the parent writes them in place. After a chunk: the
-    chunk's tables, freed, leave no pages behind until the next chunk."""
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):       # not glibc
-        pass
-    if "pyarrow" in sys.modules:
-        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def _worker(corpus) -> _Worker | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from figcheck import engine
+from figcheck.collector import give_back_free_memory
 from figcheck.config import Settings, load_settings
 from figcheck.load import load
 from figcheck.rules import Finding, Severity
@@ -195,3 +196,38 @@ def test_findings_made_a_column_at_a_time_equal_the_plain_way(generated, form):
         slow = _reference_findings(corpus, rules, hits, settings)
         assert [vars(f) for f in fast] == [vars(f) for f in slow]
         assert all(type(f) is Finding and type(f.severity) is Severity for f in fast)
+
+
+@pytest.mark.parametrize("form", ["csv", "toml"])
+def test_a_check_that_lets_the_table_go_finds_what_one_that_keeps_it_finds(generated, form, monkeypatch):
+    # `figcheck check` lets the figure table (and the relations' results) go once the rules that
+    # read it are done: gone before the findings are made, the same findings, no table in the result
+    import weakref
+
+    from figcheck import table as table_module
+
+    settings = Settings(root=generated)
+    paths = [generated / "csv"] if form == "csv" else sorted((generated / "toml").glob("*.toml"))
+    kept = engine.check(paths, settings, use_cache=False)
+    assert kept.table is not None and len(kept.findings) > 50
+
+    built, alive_at_findings = [], []
+    from_corpus, findings_of = table_module.FigureTable.from_corpus, engine.findings_of
+
+    def from_corpus_noted(corpus, about_margin=1.0):
+        made = from_corpus(corpus, about_margin)
+        built.append(weakref.ref(made))
+        return made
+
+    def findings_of_noted(*args, **kwargs):
+        alive_at_findings.append(built[-1]() is not None)
+        return findings_of(*args, **kwargs)
+
+    monkeypatch.setattr(table_module.FigureTable, "from_corpus", staticmethod(from_corpus_noted))
+    monkeypatch.setattr(engine, "findings_of", findings_of_noted)
+    let_go = engine.check(paths, settings, use_cache=False, keep_table=False)
+    assert alive_at_findings == [False] and let_go.table is None
+    assert let_go.findings == kept.findings
+    assert [(f.fingerprint, f.data, f.file, f.line) for f in let_go.findings] == \
+        [(f.fingerprint, f.data, f.file, f.line) for f in kept.findings]
+    give_back_free_memory()      # harmless at any time, wherever it runs
