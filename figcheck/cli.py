@@ -126,7 +126,7 @@ def _main(argv) -> int:
     return EXIT_INPUT
 
 
-def _run(args, settings, files, keep_table: bool = True):
+def _run(args, settings, files, keep_table: bool = True, prepare=None):
     from .engine import check
     from .progress import progress_for
 
@@ -135,7 +135,7 @@ def _run(args, settings, files, keep_table: bool = True):
     with progress_for(args.quiet) as progress:
         result = check(files, settings, select=args.select, ignore=args.ignore, engine=args.engine,
                        scheduler=args.scheduler, progress=progress, use_cache=not args.no_cache,
-                       keep_table=keep_table)
+                       keep_table=keep_table, prepare=prepare)
     if _kept_until_exit is not None:
         _kept_until_exit.append(result)
     return result
@@ -173,7 +173,11 @@ def cmd_check(args, settings, files) -> int:
     from .formats import render_pieces
     from .rules import Severity
 
-    result = _run(args, settings, files, keep_table=False)    # no format reads the figure table
+    # no format reads the figure table; JSON encodes the findings it can while articles are read
+    prepare = None
+    if args.format == "json":
+        from .formats.json_format import prepare
+    result = _run(args, settings, files, keep_table=False, prepare=prepare)
     baseline_path = args.baseline or settings.baseline
     if args.baseline or (baseline_path and (settings.root / baseline_path).exists()):
         from .baseline import apply_baseline, read_baseline

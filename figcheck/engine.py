@@ -96,11 +96,13 @@ def hits_of(rules: list[Rule], ctx: Context, progress=None, timings=None) -> dic
 
 
 def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory", scheduler: str | None = None,
-        progress=None, timings=None, release_table: bool = False) -> list[Finding]:
+        progress=None, timings=None, release_table: bool = False, prepare=None) -> list[Finding]:
     """Run the rules; with engine="dask" the per-quantity rules run per partition on a cluster.
 
     Either way the same rule functions run and the findings are made and sorted here, so both
-    engines give identical findings.
+    engines give identical findings. `prepare(findings)`, if given, is called with this
+    process's findings while a text worker still reads articles (the output's work on them done
+    there, on a core the worker would otherwise leave to this process's share of the articles).
     """
     import time
 
@@ -148,6 +150,8 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
     # findings_of gives (the sort is stable and no finding of one part ties with one of the other:
     # their codes differ)
     ours = findings_of(corpus, [r for r in rules if r not in in_worker], hits, settings, table)
+    if prepare is not None:
+        prepare(ours)
     if progress is not None:
         progress.step("rules that read the articles")
     got = prefetch.collect(corpus, timings)
@@ -570,10 +574,11 @@ class CheckResult:
 
 
 def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", scheduler: str | None = None,
-          progress=None, use_cache: bool = True, keep_table: bool = True) -> CheckResult:
+          progress=None, use_cache: bool = True, keep_table: bool = True, prepare=None) -> CheckResult:
     """Load, build the table, run the selected rules. Raises LoadError / ValueError on bad input.
     keep_table=False: the result holds no table (None), and the table is let go as soon as the
-    rules are done, before the findings are made (for output that does not read it)."""
+    rules are done, before the findings are made (for output that does not read it).
+    `prepare(findings)`: see run()."""
     import time
 
     from .load import load
@@ -605,7 +610,7 @@ def check(paths, settings, select=None, ignore=None, *, engine: str = "memory", 
             t2 = time.perf_counter()
             table = tables[0] if keep_table else None     # else run() holds the only reference
             findings = run(corpus, tables.pop(), rules, rule_settings, engine=engine, scheduler=scheduler,
-                           progress=progress, timings=timings, release_table=not keep_table)
+                           progress=progress, timings=timings, release_table=not keep_table, prepare=prepare)
         finally:
             # stops a worker still running (the references were wrong, a rule failed)
             for read in loaded:

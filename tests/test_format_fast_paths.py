@@ -289,3 +289,42 @@ def test_intervals_write_each_interval_as_interval_does(cells):
     lo_open, hi_open, units = [c[2] for c in cells], [c[3] for c in cells], [c[4] for c in cells]
     assert display.intervals(lo, hi, lo_open, hi_open, units) == [
         display.interval(*row) for row in zip(lo, hi, lo_open, hi_open, units)]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 7), st.integers(0, 7), st.booleans())
+def test_lines_encoded_ahead_are_written_as_the_render_writes_them(batch, prepared, replaced):
+    # engine.run lets --format json encode this process's findings while the text worker reads
+    # (json_format.prepare): the document is byte for byte the one written without that, also
+    # where only some findings were prepared or a baseline has since replaced them
+    import dataclasses
+    from pathlib import Path
+
+    import pytest
+
+    from figcheck import engine
+    from figcheck.config import load_settings
+    from figcheck.formats import json_format
+
+    root = Path(__file__).resolve().parent.parent
+    result = engine.check([root / "figures.toml"], load_settings(root), use_cache=False)
+    result.findings = [dataclasses.replace(f, message=f"{f.message} #{i}", line=f.line + i)
+                       for i in range(5) for f in result.findings]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(json_format, "PRETTY_UP_TO", 0)
+        mp.setattr(json_format._FindingsToEncode, "BATCH", batch)
+        if replaced:   # as apply_baseline does: new objects, the first no longer new
+            old = result.findings
+            result.findings = [dataclasses.replace(f, new=k != 0) for k, f in enumerate(old)]
+        want = json_format.render(result)
+        assert json_format._PREPARED == {}
+        if replaced:
+            # the old findings' lines, even under the new ones' ids (as if freed ids were reused)
+            json_format.prepare(old[:prepared])
+            json_format._PREPARED.update({id(new): json_format._PREPARED.pop(id(f))
+                                          for f, new in zip(old[:prepared], result.findings)})
+        else:
+            json_format.prepare(result.findings[:prepared])
+        assert len(json_format._PREPARED) == min(prepared, len(result.findings))
+        assert json_format.render(result) == want
+        assert json_format._PREPARED == {}     # nothing kept for another render

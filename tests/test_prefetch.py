@@ -345,3 +345,25 @@ def test_coverage_parts_travel_whole(archive):
     assert list(got) == list(want) == list(corpus.sources)
     assert {sid: (tally, list(kinds.items()), *rest) for sid, (tally, kinds, *rest) in got.items()} == want
     assert any(open_entries for _, _, open_entries, _, _ in got.values())      # the appended sentence's
+
+
+def test_the_json_encoded_while_the_worker_reads_is_the_json_written_after(misquoted, monkeypatch):
+    from figcheck.formats import json_format
+
+    monkeypatch.setattr(json_format, "PRETTY_UP_TO", 0)     # every finding a line of its own
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    prepared = []
+
+    def prepare(findings):
+        prepared.append([f.code for f in findings])
+        json_format.prepare(findings)
+
+    ahead = check([misquoted], Settings(root=ROOT), use_cache=False, prepare=prepare)
+    assert len(prepared) == 1 and prepared[0] and not {"P001", "P002"} & set(prepared[0])   # this process's
+    assert len(json_format._PREPARED) == len(prepared[0])
+    written = render("json", ahead)
+    assert json_format._PREPARED == {}
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "never")
+    inline = check([misquoted], Settings(root=ROOT), use_cache=False, prepare=prepare)
+    assert len(prepared) == 1          # no worker: nothing to do meanwhile
+    assert written == render("json", inline)

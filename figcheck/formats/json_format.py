@@ -43,6 +43,31 @@ def finding_records(findings: list) -> list[dict]:
              "details": f.details, "data": f.data} for f in findings]
 
 
+# Findings' lines encoded ahead (prepare): {id(finding): (the finding, its line)}, taken by the
+# next render that writes them
+_PREPARED: dict[int, tuple] = {}
+
+
+def prepare(findings: list) -> None:
+    """Encode the JSON lines of these findings now, for a render of them to take as they are
+    (engine.run calls this while the text worker still reads articles). A finding replaced
+    since (a baseline makes new ones) is encoded again when written."""
+    if len(findings) <= PRETTY_UP_TO or tuple(findings[0].to_json()) != FINDING_KEYS:
+        return   # written as json.dumps writes them (finding_rows_if_many), not line by line
+    batch = _FindingsToEncode.BATCH
+    for start in range(0, len(findings), batch):
+        some = findings[start:start + batch]
+        _PREPARED.update(zip(map(id, some), zip(some, _finding_lines(some))))
+
+
+def _prepared_lines(findings: list) -> list[bytes] | None:
+    """The lines prepare() encoded for these very findings, or None if it did not for each."""
+    got = [_PREPARED.pop(id(f), None) for f in findings]
+    if all(g is not None and g[0] is f for g, f in zip(got, findings)):
+        return [g[1] for g in got]
+    return None
+
+
 class FindingRows(list):
     """Findings that dumps() writes as Rows of their records (finding_records), straight from
     their attributes into UTF-8 (_finding_lines): what an archive's many findings are written as."""
@@ -75,7 +100,10 @@ def render_pieces(result, **options):
     coverage = coverage_of(result)
     if coverage is not None:
         doc["summary"]["coverage"] = coverage_summary(coverage)
-    return dumps_pieces(doc, end="\n")
+    try:
+        yield from dumps_pieces(doc, end="\n")
+    finally:
+        _PREPARED.clear()   # what this render did not take is not for another
 
 
 def dumps(doc, end: str = "") -> str:
@@ -139,8 +167,13 @@ class _FindingsToEncode:
     def lines(self):
         findings, separator = self.findings, self.separator
         for start in range(0, len(findings), self.BATCH):
-            # one join of every row's pieces, each row but the very first led by the separator
-            parts = _finding_parts(findings[start:start + self.BATCH], separator, lead_first=start > 0)
+            batch = findings[start:start + self.BATCH]
+            # each row but the very first led by the separator
+            ready = _prepared_lines(batch)
+            if ready is not None:
+                yield (separator if start else b"") + separator.join(ready)
+                continue
+            parts = _finding_parts(batch, separator, lead_first=start > 0)
             yield b"".join(chain.from_iterable(zip(*parts)))
 
 
