@@ -351,7 +351,7 @@ def _read_archive(path: Path, display: str) -> Part:
     folder, suffix = archive_files(path)
     problems: list[Problem] = []
     tables: dict[str, tuple[TextTable, str]] = {}
-    clean = texts = names = None
+    clean = texts = names = clean_quantities = None
     # relations.csv: parsed in a thread from the start (arrow's parser needs no GIL), beside the
     # figures file; each file is parsed by one thread, so the two use both cores
     relations = None
@@ -388,6 +388,9 @@ def _read_archive(path: Path, display: str) -> Part:
             if clean is not None:
                 # the texts: read in a thread while arrow parses the other tables without the GIL
                 texts = _in_thread(source_texts, *clean)
+        if kind == "quantity" and "quantity" in tables:
+            # the quantities' columns checked in a thread too, while arrow parses the figures
+            clean_quantities = _in_thread(_clean_quantities, df, shown)
 
     def small(kind, typed=None):
         if kind not in tables:
@@ -418,7 +421,7 @@ def _read_archive(path: Path, display: str) -> Part:
     quantities = {}
     if "quantity" in tables:
         df, shown = tables["quantity"]
-        quantities = _clean_quantities(df, shown)
+        quantities = clean_quantities()
     if "quantity" in tables and quantities is None:   # some row has a problem: say which, entry by entry
         e = Entries(shown, folder)
         e.problems = problems
