@@ -242,20 +242,8 @@ def _finding(code, name, severity, message, figures, relation, file, line, detai
         return Finding(code, name, severity, message, figures, relation, file, line, details, data, headline,
                        fingerprint)
     finding = object.__new__(Finding)
-    fields = finding.__dict__
-    fields["code"] = code
-    fields["name"] = name
-    fields["severity"] = severity
-    fields["message"] = message
-    fields["figures"] = figures
-    fields["relation"] = relation
-    fields["file"] = file
-    fields["line"] = line
-    fields["details"] = details
-    fields["data"] = data
-    fields["headline"] = headline
-    fields["fingerprint"] = fingerprint
-    fields["new"] = True
+    finding.__dict__.update(zip(_FINDING_FIELDS, (code, name, severity, message, figures, relation, file, line,
+                                                  details, data, headline, fingerprint, True)))
     return finding
 
 
