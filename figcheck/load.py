@@ -2323,9 +2323,10 @@ def _name_lookup(groups, id_objects: np.ndarray | None = None, ids=None):
 
 def _early_name_positions(read: list, groups, figures: int):
     """What returns the rows found by the one input's own early lookup (Part.name_positions),
-    if it looked up these very name columns among `figures` ids (no row was left out); else None."""
-    early = read[0][1].name_positions if len(read) == 1 else None
-    early = early() if early is not None else None
+    if it looked up these very name columns among `figures` ids (no row was left out); else None.
+    Every input's lookup is waited for, used or not: no thread may still run when `ready` forks."""
+    done = [part.name_positions() for _, part in read if part.name_positions is not None]
+    early = done[0] if len(read) == 1 and done else None
     if early is None:
         return None
     columns, ids, found = early

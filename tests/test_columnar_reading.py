@@ -97,6 +97,7 @@ def test_empty_cells_are_the_cells_equal_to_nothing_however_the_column_is_held(c
 
 
 def _archive(folder, figures: bytes, relations: bytes) -> Path:
+    folder.mkdir(exist_ok=True)
     (folder / "a.txt").write_text("etwa 11.000 Soldaten", encoding="utf-8")
     for name, data in FILES.items():
         (folder / name).write_bytes(data)
@@ -156,3 +157,34 @@ def test_relation_names_are_looked_up_again_where_rows_were_left_out(tmp_path, m
     early, late, used = _load_both_ways(_archive(tmp_path, figures, relations), monkeypatch)
     assert used == [False] and early == late
     assert any("'f8'" in message for _, _, message in early)
+
+
+def test_every_archives_early_lookup_is_done_before_the_worker_may_fork(tmp_path, monkeypatch):
+    # with two archives the early lookups are not used, but their threads must be done before
+    # `ready` (which forks the text worker): a child gets only the forking thread
+    import time
+
+    import figcheck.columnar as columnar
+
+    finished = []
+    real = columnar._early_name_positions
+
+    def slow(read, ids):
+        time.sleep(0.3)
+        found = real(read, ids)
+        finished.append(found is not None)
+        return found
+
+    monkeypatch.setattr(columnar, "_early_name_positions", slow)
+    a = _archive(tmp_path / "a", FIGURES_HEAD + b"f1,s1,x,1,soldier,troops\nf2,s1,x,3,soldier,troops\n",
+                 b"id,source,expr\nr1,s1,f1 > f2\n")
+    b = tmp_path / "b"
+    b.mkdir()
+    (b / "b.txt").write_text("etwa 11.000 Soldaten", encoding="utf-8")
+    (b / "sources.csv").write_bytes(b"id,file,published,language\ns2,b.txt,2025-01-02,de\n")
+    (b / "figures.csv").write_bytes(FIGURES_HEAD + b"g1,s2,x,1,soldier,troops\n")
+    (b / "relations.csv").write_bytes(b"id,source,expr\nr2,s2,g1 > f1\n")
+    seen = []
+    corpus = load([a, b], use_cache=False, ready=lambda corpus: seen.append(list(finished)))
+    assert seen == [[True, True]]
+    assert sorted(corpus.relations) == ["r1", "r2"]
