@@ -339,7 +339,7 @@ def _relation_cells(corpus, ids: list, positions: np.ndarray) -> tuple[list, lis
     relations = corpus.relations
     if isinstance(relations, RelationFrame):
         df = relations.df
-        return (df["expr"].to_numpy()[positions].tolist(),
+        return (df["expr"].iloc[positions].tolist(),    # (an archive's: arrow strings, gathered first)
                 [q or "" for q in df["quote"].to_numpy()[positions].tolist()],
                 df["source"].to_numpy()[positions].tolist())
     records = [relations[i] for i in ids]     # a hand-built corpus: a dict of records

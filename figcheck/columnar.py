@@ -250,9 +250,9 @@ def _read_or_error(file: Path, shown: str):
     except LoadError as exc:
         return exc
     table.grouped = None
-    # the Python strings of the ids and expressions, made here while the main thread parses the
-    # figures file without the GIL
-    table.objects = {c: table[c].to_numpy(dtype=object) for c in ("id", "expr") if c in table.columns}
+    # the Python strings of the ids, made here while the main thread parses the figures file
+    # without the GIL (the expressions stay arrow strings: a rule makes the few it shows)
+    table.objects = {c: table[c].to_numpy(dtype=object) for c in ("id",) if c in table.columns}
     if "expr" in table.columns:
         try:
             table.grouped = group_relations(table["expr"], arrow_names=True)

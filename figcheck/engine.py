@@ -416,8 +416,10 @@ def _fingerprints(codes: list, relations: list, figure_ids: list, datas: list, c
     rel_ids = list(dict.fromkeys(r for r in relations if r))
     if isinstance(corpus.relations, _IdFrame):
         rel_pos = lookups.relations.positions(rel_ids)
-        exprs = corpus.relations.df["expr"].to_numpy()
-        compact = {rid: "".join(exprs[p].split()) for rid, p in zip(rel_ids, rel_pos.tolist()) if p >= 0}
+        held = rel_pos >= 0
+        # gathered first: an archive's expressions are arrow strings, made Python strings only here
+        exprs = corpus.relations.df["expr"].iloc[rel_pos[held]].tolist()
+        compact = {rid: "".join(e.split()) for rid, e in zip(np.asarray(rel_ids, dtype=object)[held].tolist(), exprs)}
     else:
         compact = {rid: "".join(corpus.relations[rid].expr.split()) for rid in rel_ids if rid in corpus.relations}
     # each finding's text, "\x1f".join(parts) as fingerprint() builds it, made a column at a time:

@@ -1309,6 +1309,8 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
             continue
         if columnar:
             made = (objects or {}).get(key)
+            if made is None and key == "expr" and _arrow_strings(values) is not None:
+                made = values.array   # an archive's expressions stay arrow strings (relation_frame)
             column[key] = made if made is not None else values.to_numpy(dtype=object)
             if required:
                 keep &= ~_empty_cells(values)
@@ -1355,7 +1357,7 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     groups = []
     if len(rows):
         every = columnar and keep.all()
-        exprs = cols["expr"] if every else pd.Series(column["expr"][rows], dtype=object)
+        exprs = cols["expr"] if every else pd.Series(np.asarray(column["expr"], dtype=object)[rows], dtype=object)
         groups, syntax = grouped if every and grouped is not None else group_relations(exprs, arrow_names=columnar)
         parsed = np.ones(len(rows), dtype=bool)
         for k, message in sorted(syntax.items()):
@@ -1368,6 +1370,8 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     kept = len(rows)
     if kept == n:   # every row kept (the common case): the columns as they are, not gathered
         rows = slice(None)
+    elif not isinstance(column["expr"], np.ndarray):
+        column["expr"] = np.asarray(column["expr"], dtype=object)
     frame = relation_frame({
         "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
         "quote": column["quote"][rows], "note": column["note"][rows],
@@ -1396,7 +1400,10 @@ def _empty_cells(values: pd.Series) -> np.ndarray:
 
 
 def relation_frame(columns: dict) -> pd.DataFrame:
+    """The relation frame: text columns as object arrays, but for an archive's expressions, kept
+    as the arrow strings they were read as (an ExtensionArray)."""
     return pd.DataFrame({c: (np.asarray(v, dtype=np.int64) if c == "line" else
+                             pd.Series(v, copy=False) if isinstance(v, pd.api.extensions.ExtensionArray) else
                              pd.Series(np.asarray(v, dtype=object), dtype=object, copy=False))
                          for c, v in columns.items()}, copy=False)
 

@@ -188,3 +188,23 @@ def test_every_archives_early_lookup_is_done_before_the_worker_may_fork(tmp_path
     corpus = load([a, b], use_cache=False, ready=lambda corpus: seen.append(list(finished)))
     assert seen == [[True, True]]
     assert sorted(corpus.relations) == ["r1", "r2"]
+
+
+def test_an_archives_expressions_stay_arrow_strings_and_read_as_written(tmp_path):
+    import pandas as pd
+
+    from figcheck.config import Settings
+    from figcheck.engine import check
+
+    folder = _archive(tmp_path, FIGURES_HEAD + b"f1,s1,x,1,soldier,troops\nf2,s1,x,3,soldier,troops\n",
+                      b"id,source,expr\nr1,s1,f1 > f2\nr2,s1,f2 >=  1.5 * f1\n")
+    corpus = load([folder], use_cache=False)
+    # no Python string per expression is made when an archive is read
+    assert isinstance(corpus.relations.df["expr"].dtype, pd.StringDtype)
+    assert [corpus.relations[r].expr for r in ("r1", "r2")] == ["f1 > f2", "f2 >=  1.5 * f1"]
+    # a rule shows the expression as written, and its finding's fingerprint holds it compacted
+    found = check([folder], Settings(root=tmp_path), use_cache=False).findings
+    a001 = [f for f in found if f.code == "A001"]
+    assert [f.relation for f in a001] == ["r1"] and a001[0].details[0] == "r1: f1 > f2"
+    from figcheck.engine import fingerprint
+    assert a001[0].fingerprint == fingerprint(a001[0], corpus)
