@@ -2033,7 +2033,7 @@ class _NamesAt:
 def _groups_by_position(groups: list, ids: np.ndarray) -> list:
     """Copies of the groups whose name columns are _NamesAt where the figure ids at the group's
     positions are exactly the column (checked here); the groups themselves are left as they are."""
-    from .relations import ShapeGroup, _is_arrow, leaf_objects
+    from .relations import ShapeGroup, _is_arrow, leaf_objects, names_at
 
     out = []
     for g in groups:
@@ -2045,26 +2045,21 @@ def _groups_by_position(groups: list, ids: np.ndarray) -> list:
                     or len(column) != len(at) or not len(ids)):
                 continue
             unknown = at < 0
-            named = _names_at(ids, at, _NamesAt(column[unknown]))
+            named = names_at(ids, at, column[unknown])
             if np.array_equal(named, column):
                 leaves[k] = _NamesAt(column[unknown])
         out.append(ShapeGroup(g.tree, g.rows, leaves, g.positions))
     return out
 
 
-def _names_at(ids: np.ndarray, at: np.ndarray, names: _NamesAt) -> np.ndarray:
-    unknown = at < 0
-    column = ids.take(np.where(unknown, 0, at))
-    column[unknown] = names.others
-    return column
-
-
 def _leaves_of(groups: list, ids: np.ndarray) -> list:
     """The groups as _groups_by_position kept them, with their name columns again."""
+    from .relations import names_at
+
     for g in groups:
         for k, column in enumerate(g.leaves):
             if isinstance(column, _NamesAt):
-                g.leaves[k] = _names_at(ids, g.positions[k], column)
+                g.leaves[k] = names_at(ids, g.positions[k], column.others)
     return groups
 
 
@@ -2350,7 +2345,7 @@ def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:
 def _check_relation_names(relations, groups, figures, key_lines=None, found=None) -> list[Problem]:
     """Every name in a relation is a figure id or a unit (units resolved once per name).
     `found`: the names' rows among the figure ids, if _name_positions already looked them up."""
-    from .relations import _is_arrow, take_leaf
+    from .relations import _is_arrow, names_at, take_leaf
     from .units import unit_info
 
     key_lines = KeyLines() if key_lines is None else key_lines
@@ -2377,10 +2372,8 @@ def _check_relation_names(relations, groups, figures, key_lines=None, found=None
             else:
                 # the names that are figure ids become the figure frame's own strings (a file's
                 # names are strings of their own); the others, units, their own
-                names = (id_objects[np.where(unknown, 0, position)] if len(id_objects)
-                         else np.empty(len(column), dtype=object))
-                names[unknown] = units = column[unknown]
-                g.leaves[k] = names
+                units = column[unknown]
+                g.leaves[k] = names_at(id_objects, position, units)
             rows = g.rows[unknown]
             for name in pd.unique(units):
                 try:

@@ -272,9 +272,15 @@ def leaf_objects(column, selection=None) -> np.ndarray:
 def leaf_names(column, positions: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """The names some rows of a name leaf (`column`) write: a figure's as `ids` (the figure
     frame's) hold it at its row in `positions`, a unit's as the column does."""
-    names = np.array(leaf_objects(column), dtype=object)
-    named = positions >= 0
-    names[named] = ids[positions[named]]
+    return names_at(ids, positions, leaf_objects(column, positions < 0))
+
+
+def names_at(ids: np.ndarray, positions: np.ndarray, others) -> np.ndarray:
+    """A name column from rows among the figure ids (an object array: each figure's name the
+    frame's own string) and, where the row is -1, the names that are no figure (units, in order)."""
+    unknown = positions < 0
+    names = ids.take(np.where(unknown, 0, positions)) if len(ids) else np.empty(len(positions), dtype=object)
+    names[unknown] = others
     return names
 
 
