@@ -52,8 +52,8 @@ def prepare(findings: list) -> None:
     """Encode the JSON lines of these findings now, for a render of them to take as they are
     (engine.run calls this while the text worker still reads articles). A finding replaced
     since (a baseline makes new ones) is encoded again when written."""
-    if len(findings) <= PRETTY_UP_TO or tuple(findings[0].to_json()) != FINDING_KEYS:
-        return   # written as json.dumps writes them (finding_rows_if_many), not line by line
+    if not _line_by_line(findings):
+        return   # written as json.dumps writes them, not line by line
     batch = _FindingsToEncode.BATCH
     for start in range(0, len(findings), batch):
         some = findings[start:start + batch]
@@ -73,8 +73,14 @@ class FindingRows(list):
     their attributes into UTF-8 (_finding_lines): what an archive's many findings are written as."""
 
 
+def _line_by_line(findings: list) -> bool:
+    """Whether these findings are written one per line straight from their attributes: many of
+    them, with to_json()'s keys the ones _finding_parts writes."""
+    return len(findings) > PRETTY_UP_TO and bool(findings) and tuple(findings[0].to_json()) == FINDING_KEYS
+
+
 def finding_rows_if_many(findings: list) -> list:
-    if len(findings) > PRETTY_UP_TO and findings and tuple(findings[0].to_json()) == FINDING_KEYS:
+    if _line_by_line(findings):
         return FindingRows(findings)
     return rows_if_many(finding_records(findings))
 
