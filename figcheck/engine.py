@@ -197,19 +197,16 @@ def findings_of(corpus, rules: list[Rule], hits: dict[str, list], settings=None,
     figures = [h.figures if type(h.figures) is tuple else tuple(h.figures) for h in found]
     relations = [h.relation for h in found]
     prints = _fingerprints(codes, relations, figures, [h.data for h in found], corpus, lookups)
-    messages = [h.message for h in found]
     details = [h.details if type(h.details) is tuple else tuple(h.details) for h in found]
-    # a total order: the same findings sort the same whichever engine found them in which order
-    # (_order: the same key of a Finding)
-    keys = list(zip([-s for s in levels], files, lines, codes, figures, [r or "" for r in relations], messages,
-                    details))
-    order = sorted(range(len(found)), key=keys.__getitem__)
-    return [_finding(codes[k], names[k], levels[k], messages[k], figures[k], relations[k], files[k], lines[k],
-                     details[k], dict(found[k].data), found[k].headline, prints[k]) for k in order]
+    findings = list(map(_finding, codes, names, levels, [h.message for h in found], figures, relations, files,
+                        lines, details, [dict(h.data) for h in found], [h.headline for h in found], prints))
+    findings.sort(key=_order)
+    return findings
 
 
 def _order(f: Finding) -> tuple:
-    """A finding's place in findings_of's order."""
+    """A finding's place among the findings: a total order, so that the same findings sort the
+    same whichever engine found them in which order."""
     return (-f.severity, f.file, f.line, f.code, f.figures, f.relation or "", f.message, f.details)
 
 
