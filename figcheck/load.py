@@ -1931,7 +1931,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     if problems:
         raise LoadError(problems)
     # a whole load is kept once every file came from the cache: a run that parsed a file (the
-    # first, or the one after an edit) does not also pay for writing it (~5 s at 1M figures)
+    # first, or the one after an edit) does not also pay for writing it (~2-3 s at 1M figures)
     if cache is not None and not parsed:
         # the files' notes this load wrote count: a file hashed here is now noted
         _store_joined(cache, named or _joined_key(items, cache), corpus, untexted, read)
@@ -1958,7 +1958,7 @@ class Joined:
     of files unpickles one entry and skips joining the files and checking references between
     them (a million figures in 540 files: 2.4 s instead of 7.3 s on a busy machine). Texts are
     read on every load, as always: in a thread, from the entry's head (JoinedSources), while
-    the rest is read and its signature checked (without the GIL). Writing one costs ~5 s at 1M
+    the rest is read and its signature checked (without the GIL). Writing one costs ~2-3 s at 1M
     figures: a load that had to parse a file does not also write it."""
 
     quantities: object    # a frames.QuantityFrame (or a dict of Quantity)
@@ -2195,7 +2195,7 @@ def _check_references(figures, relations, sources, quantities, rates, skips, key
     # only the quantities that name a whole can be wrong here
     for q in [quantities[k] for k, p in zip(quantities, quantity_field(quantities, "part_of")) if p is not None]:
         line = lambda: key_lines.at("quantity", q.where.file, q.where.line, "part_of", name=q.key)  # noqa: E731
-        if q.part_of is not None and q.part_of not in quantities:
+        if q.part_of not in quantities:
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r}: part_of {q.part_of!r} is not a quantity"))
         if q.part_of == q.key:
             problems.append(Problem(q.where.file, line(), f"quantity {q.key!r} cannot be part of itself"))
