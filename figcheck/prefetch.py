@@ -191,13 +191,6 @@ class _Grouping:
                                                           _position_type(len(self.position)))
         return got
 
-    def rows(self, kind: str, df) -> tuple[np.ndarray, np.ndarray]:
-        """(the rows ordered by source, where each source's rows begin: source p's rows are
-        order[bounds[p]:bounds[p + 1]], in frame order)."""
-        at = self.positions(kind, df)
-        order = np.argsort(at, kind="stable")
-        return order, np.searchsorted(at[order], np.arange(len(self.position) + 1))
-
 
 @per_corpus(keep=1)
 def _grouping(corpus) -> _Grouping:
