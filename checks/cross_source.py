@@ -911,11 +911,8 @@ class _Texts:
             if record is None:
                 label_or_id[s] = s
                 continue
-            # display.source_label, with the date written once for the label and the short date
-            date = record.published.isoformat() if record.published else None
-            label[s] = label_or_id[s] = (f"{record.id}{f' «{record.title}»' if record.title else ''}"
-                                         f"{f' ({date})' if date else ''}")
-            short_date[s] = (record.id, date or record.id)
+            label[s] = label_or_id[s] = display.source_label(record)
+            short_date[s] = (record.id, record.published.isoformat() if record.published else record.id)
         words = display.QUALIFIER_WORDS
         point = [a == b for a, b in zip(low, high)]
         # the high end written only where it differs from the low one
