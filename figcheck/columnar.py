@@ -28,9 +28,8 @@ import pandas as pd
 from .collector import collector_paused
 from .load import (KEYS, Entries, LoadError, Part, Problem, _empty_cells, display_path, empty_relations,
                    repeated, validate_figures, validate_relations)
+from .readahead import ARROW_COLUMNS, KINDS_FILES, UNIQUE_COLUMNS, archive_folder, arrow_table
 
-KINDS_FILES = {"source": "sources", "quantity": "quantities", "figure": "figures",
-               "relation": "relations", "rate": "rates", "skip": "skips"}
 # columns beyond the TOML keys: a quantity's key is its table name in TOML; value_high is the
 # second end of a TOML [low, high]
 EXTRA_COLUMNS = {"quantity": {"key"}, "figure": {"value_high"}}
@@ -39,12 +38,10 @@ FIRST_ROW = 2   # the header is row 1
 
 def archive_files(path: Path) -> tuple[Path, str]:
     """(folder, suffix) of an archive given as its folder or any of its files."""
-    if path.is_dir():
-        for suffix in (".parquet", ".csv"):
-            if (path / f"figures{suffix}").exists():
-                return path, suffix
+    found = archive_folder(path)
+    if found is None:
         raise LoadError([Problem(display_path(path), 1, "no figures.csv or figures.parquet in this folder")])
-    return path.parent, path.suffix.lower()
+    return found
 
 
 class TextTable:
@@ -62,13 +59,6 @@ class TextTable:
 
     def __len__(self) -> int:
         return self.rows
-
-
-# columns whose cells (nearly) all differ: encoding them would only add a hash pass
-UNIQUE_COLUMNS = {"id", "expr", "key", "description"}
-# columns validate_figures and validate_relations read as arrow strings (ids: checked by arrow
-# kernels before their Python strings are made)
-ARROW_COLUMNS = {"figure": frozenset({"id"}), "relation": frozenset({"id"})}
 
 
 def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
@@ -118,32 +108,15 @@ def read_table(path: Path, display: str, arrow=frozenset()) -> TextTable:
     """Every column as text; empty cells as ''. The columns named in `arrow` stay arrow strings."""
     try:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.compute as pc
-            import pyarrow.parquet as pq
-
-            # text columns that repeat values read as dictionary codes: no string per cell
-            schema = pq.read_schema(path)
-            coded = [f.name for f in schema if f.name not in UNIQUE_COLUMNS and f.name not in arrow
-                     and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
-            table = pq.read_table(path, read_dictionary=coded)
-            columns = {}
-            for name, col in zip(table.column_names, table.columns):
-                if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
-                    col = pc.strftime(col, format="%Y-%m-%d")
-                columns[name] = _text_column(col, name, name in arrow)
-            return TextTable(columns, table.num_rows)
-        import pyarrow.csv as pv
-
-        header = _csv_header(path)
-        # one thread per file: the relations file is parsed beside the figures file, and arrow's
-        # own threads only add their overhead on two cores
-        table = pv.read_csv(path, read_options=pv.ReadOptions(use_threads=False),
-                            parse_options=pv.ParseOptions(newlines_in_values=True),
-                            convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in header},
-                                                              strings_can_be_null=False))
-        return TextTable({c: _text_column(table.column(c), c, c in arrow) for c in table.column_names}, table.num_rows)
+        table = arrow_table(path, arrow)    # parsed already if the command line began it
+        columns = {}
+        for name, col in zip(table.column_names, table.columns):
+            if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):   # Parquet's dates
+                col = pc.strftime(col, format="%Y-%m-%d")
+            columns[name] = _text_column(col, name, name in arrow)
+        return TextTable(columns, table.num_rows)
     except LoadError:
         raise
     except FileNotFoundError:
@@ -153,14 +126,6 @@ def read_table(path: Path, display: str, arrow=frozenset()) -> TextTable:
     except Exception as exc:   # pyarrow's parser errors: one line, no traceback
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise LoadError([Problem(display, 1, f"cannot read table: {message}")]) from None
-
-
-def _csv_header(path: Path) -> list[str]:
-    import csv
-
-    with open(path, newline="", encoding="utf-8") as f:
-        return next(csv.reader(f), [])
-
 
 
 def _check_columns(kind: str, df: TextTable, display: str, problems: list) -> bool:

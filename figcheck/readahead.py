@@ -1,0 +1,138 @@
+"""An archive's tables parsed while Python is still importing the rest of figcheck.
+
+Starting figcheck imports pandas, numpy and figcheck's own modules: ~0.4 s in which one core
+runs the interpreter and the other idles. Arrow parses CSV and Parquet without the GIL, so the
+command line starts the reads of the archives it was given (`start`) before it imports
+anything else, and columnar.read_table takes the parsed table (`arrow_table`) when the load
+asks for it. A read is used only for the same file, unchanged since (size, mtime, inode), read
+with the same options; anything else is read then, as it would have been. A read that failed
+fails in the load, where its error becomes the usual file:line message.
+
+This module imports no pandas: it is imported before it.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+# the archive's tables, by the kind of entry a row of each is
+KINDS_FILES = {"source": "sources", "quantity": "quantities", "figure": "figures",
+               "relation": "relations", "rate": "rates", "skip": "skips"}
+# columns whose cells (nearly) all differ: encoding them would only add a hash pass
+UNIQUE_COLUMNS = {"id", "expr", "key", "description"}
+# columns validate_figures and validate_relations read as arrow strings (ids: checked by arrow
+# kernels before their Python strings are made)
+ARROW_COLUMNS = {"figure": frozenset({"id"}), "relation": frozenset({"id"})}
+
+
+def archive_folder(path: Path) -> tuple[Path, str] | None:
+    """(folder, suffix) of an archive given as its folder or any of its files; None for a
+    folder with no figures table in it."""
+    if path.is_dir():
+        for suffix in (".parquet", ".csv"):
+            if (path / f"figures{suffix}").exists():
+                return path, suffix
+        return None
+    return path.parent, path.suffix.lower()
+
+
+def read_arrow(path: Path, arrow=frozenset()):
+    """The file's table as arrow read it: every CSV cell as a string (an empty cell is ''),
+    Parquet's repeating text columns as dictionary codes, except the columns in `arrow`."""
+    import pyarrow as pa
+
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        # text columns that repeat values read as dictionary codes: no string per cell
+        schema = pq.read_schema(path)
+        coded = [f.name for f in schema if f.name not in UNIQUE_COLUMNS and f.name not in arrow
+                 and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+        return pq.read_table(path, read_dictionary=coded)
+    import csv
+
+    import pyarrow.csv as pv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f), [])
+    # one thread per file: the relations file is parsed beside the figures file, and arrow's own
+    # threads only add their overhead on two cores
+    return pv.read_csv(path, read_options=pv.ReadOptions(use_threads=False),
+                       parse_options=pv.ParseOptions(newlines_in_values=True),
+                       convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                         strings_can_be_null=False))
+
+
+class _Read:
+    """One file's read in a thread: its table or what it raised."""
+
+    def __init__(self, path: Path, arrow, identity):
+        self.path, self.arrow, self.identity = path, arrow, identity
+        self.table = self.error = None
+        self.thread = threading.Thread(target=self._run, name=f"figcheck-read-{path.name}", daemon=True)
+
+    def _run(self):
+        try:
+            self.table = read_arrow(self.path, self.arrow)
+        except Exception as exc:     # raised where the load asks for the table
+            self.error = exc
+
+
+_PENDING: dict[Path, _Read] = {}
+_LOCK = threading.Lock()
+
+
+def _identity(path: Path):
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
+
+
+def start(paths) -> None:
+    """Begin reading the tables of every archive among `paths` (folders or their table files;
+    a TOML file or anything unreadable is left to the load). Never raises."""
+    try:
+        import pyarrow.csv  # noqa: F401  imported here, not raced for by the threads and pandas
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return
+    for given in paths:
+        try:
+            found = archive_folder(Path(given))
+        except OSError:
+            continue
+        if found is None or found[1] not in (".csv", ".parquet"):
+            continue
+        folder, suffix = found
+        for kind, name in KINDS_FILES.items():
+            path = folder / f"{name}{suffix}"
+            identity = _identity(path)
+            if identity is None or path in _PENDING:
+                continue
+            read = _Read(path, ARROW_COLUMNS.get(kind, frozenset()), identity)
+            with _LOCK:
+                _PENDING[path] = read
+            read.thread.start()
+
+
+def arrow_table(path: Path, arrow=frozenset()):
+    """The table of `path` (read_arrow): the one started for it if that read the same file
+    with the same options, else read now."""
+    with _LOCK:
+        read = _PENDING.pop(path, None)
+    if read is not None:
+        read.thread.join()
+        if read.arrow == frozenset(arrow) and read.identity == _identity(path):
+            if read.error is not None:
+                raise read.error
+            return read.table
+    return read_arrow(path, arrow)
+
+
+def discard() -> None:
+    """Forget the reads nobody asked for (the load stopped at a bad file before them)."""
+    with _LOCK:
+        _PENDING.clear()

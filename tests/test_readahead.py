@@ -1,0 +1,129 @@
+"""Tables parsed while figcheck imports (figcheck.readahead): the load gets exactly the table it
+would have read itself, or reads again when the file or the options are not the ones read."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import generated_archive
+
+from figcheck import readahead
+from figcheck.cli import main
+
+
+@pytest.fixture(scope="module")
+def archives(tmp_path_factory):
+    root = tmp_path_factory.mktemp("readahead")
+    generated_archive(root, 300, seed=11, forms=("csv", "parquet"))
+    return root
+
+
+@pytest.fixture(autouse=True)
+def nothing_pending():
+    readahead.discard()
+    yield
+    readahead.discard()
+
+
+def _read_in_threads(monkeypatch) -> list[str]:
+    """The files read_arrow parses, in threads other than the caller's."""
+    seen = []
+    original = readahead.read_arrow
+
+    def spy(path, arrow=frozenset()):
+        if threading.current_thread() is not threading.main_thread():
+            seen.append(path.name)
+        return original(path, arrow)
+
+    monkeypatch.setattr(readahead, "read_arrow", spy)
+    return seen
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_a_started_read_is_the_table_the_load_reads(archives, form, monkeypatch):
+    folder = archives / form
+    in_threads = _read_in_threads(monkeypatch)
+    readahead.start([str(folder)])
+    suffix = "." + form
+    for kind, name in readahead.KINDS_FILES.items():
+        path = folder / f"{name}{suffix}"
+        if not path.exists():
+            continue
+        arrow = readahead.ARROW_COLUMNS.get(kind, frozenset())
+        got = readahead.arrow_table(path, arrow)
+        assert got.equals(readahead.read_arrow(path, arrow)), name
+    assert sorted(in_threads) == sorted(p.name for p in folder.iterdir() if p.suffix == suffix)
+    assert readahead._PENDING == {}
+
+
+def test_a_file_changed_after_the_read_began_is_read_again(tmp_path):
+    path = tmp_path / "figures.csv"
+    path.write_text("id,value\nf1,1\n", encoding="utf-8")
+    readahead.start([str(tmp_path)])
+    readahead._PENDING[path].thread.join()     # the old content read
+    path.write_text("id,value\nf1,1\nf2,22\n", encoding="utf-8")
+    os.utime(path, ns=(1, 1))   # a different mtime even on a coarse clock
+    got = readahead.arrow_table(path, readahead.ARROW_COLUMNS["figure"])
+    assert got.column("id").to_pylist() == ["f1", "f2"]
+
+
+def test_other_options_read_again(tmp_path):
+    path = tmp_path / "figures.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "a"], "unit": ["x", "x", "y"]}), path)
+    readahead.start([str(tmp_path)])       # figures: ids kept as strings, the rest as codes
+    plain = readahead.arrow_table(path, frozenset({"id", "unit"}))
+    assert not pa.types.is_dictionary(plain.column("unit").type)
+    assert pa.types.is_dictionary(readahead.read_arrow(path, frozenset({"id"})).column("unit").type)
+
+
+def test_what_is_not_an_archive_starts_nothing(tmp_path):
+    (tmp_path / "figures.toml").write_text("", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    readahead.start([str(tmp_path / "figures.toml"), str(tmp_path / "empty"), str(tmp_path / "missing"),
+                     "\x00bad"])
+    assert readahead._PENDING == {}
+
+
+@pytest.mark.parametrize("broken", [b"id,source\n\"f1,s1\n", b"\xff\xfe not utf-8 \xff\n"])
+def test_a_broken_table_read_early_gives_the_message_read_late_gives(tmp_path, broken, capsys, monkeypatch):
+    (tmp_path / "figures.csv").write_bytes(broken)
+    messages = []
+    for early in (True, False):
+        if not early:
+            monkeypatch.setattr(readahead, "start", lambda paths: None)
+        assert main(["check", str(tmp_path)]) == 2
+        messages.append(capsys.readouterr().err)
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"{tmp_path / 'figures.csv'}:1:") or "figures.csv:1:" in messages[0]
+    assert "Traceback" not in messages[0]
+    assert readahead._PENDING == {}
+
+
+def test_the_command_line_reads_an_archive_ahead_and_finds_the_same(archives, capsys, monkeypatch):
+    folder = archives / "csv"
+    outputs = []
+    for early in (True, False):
+        in_threads = _read_in_threads(monkeypatch)
+        if not early:
+            monkeypatch.setattr(readahead, "start", lambda paths: None)
+        code = main(["check", "--format", "json", str(folder)])
+        outputs.append((code, capsys.readouterr().out))
+        assert ("figures.csv" in in_threads) == early
+        assert readahead._PENDING == {}
+    assert outputs[0] == outputs[1]
+    assert '"code"' in outputs[0][1]
+
+
+def test_reads_the_load_never_asked_for_are_let_go(archives, tmp_path, capsys):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for p in (archives / "csv").iterdir():
+        if p.is_file():
+            (folder / p.name).write_bytes(p.read_bytes())
+    # a sources file that cannot be read stops the load before the figures are asked for
+    (folder / "sources.csv").write_bytes(b"id,title\n\xff\n")
+    assert main(["check", str(folder)]) == 2
+    assert readahead._PENDING == {}
