@@ -214,30 +214,77 @@ class ParseCache:
     # The body's signature covers the head's, so the pieces of two entries never pass as one:
     #   head signature | key | head length (8 bytes) | head | body signature | body
 
-    def get_joined(self, slot: str, key: bytes, on_head=None):
-        """(head, body) of the whole load in `slot` if it is the one of `key` (checked before
-        anything is unpickled, as each piece's signature is); `on_head(head)` is called once the
-        head is, while the body is still to be read and checked. None for no such entry."""
+    def joined_name(self, items) -> tuple[str, bytes] | None:
+        """(slot, key) of a whole load of these (path, display) figures files, when every one of
+        them is noted by its status: their paths name the slot, their entries' keys the content.
+        None for columnar input, which the cache does not keep."""
+        from .paths import is_columnar
+
+        if not items or any(is_columnar(path) for path, _ in items):
+            return None
+        files, keys = [], []
+        for path, display in items:
+            resolved, _, key = self.noted_key(path, display)
+            if key is None:
+                return None
+            files.append((resolved, display))
+            keys.append(key)
+        return self.joined_slot(files), self.joined_key(keys)
+
+    def noted_key(self, path: Path, display: str) -> tuple[str, tuple | None, str | None]:
+        """(the file's resolved path, its status, the entry key its note names or None)."""
+        resolved = str(path.resolve())
+        status = file_status(path)
+        known = None if status is None else self.known_key(self.stat_key(resolved, display, status))
+        return resolved, status, known
+
+    def _joined_pieces(self, slot: str, key: bytes):
+        """The head, then the body, of the whole load in `slot`, each once its signature holds;
+        nothing more once a piece is not key's or its signature fails."""
+        with open(self._joined_path(slot), "rb") as f:
+            start = f.read(_SIGNATURE + len(key) + 8)
+            if len(start) != _SIGNATURE + len(key) + 8 or start[_SIGNATURE:-8] != key:
+                return
+            head_signature, size = start[:_SIGNATURE], int.from_bytes(start[-8:], "little")
+            head = f.read(size)
+            if len(head) != size or not hmac.compare_digest(head_signature, self._sign(slot, key, head)):
+                return
+            yield head
+            body_signature = f.read(_SIGNATURE)
+            body = _read_rest(f)
+        if hmac.compare_digest(body_signature, self._sign(slot, key, head_signature, body)):
+            yield body
+
+    def read_joined(self, slot: str, key: bytes) -> tuple[bytes, memoryview] | None:
+        """The head and body of the whole load in `slot`, both signatures checked, not unpickled:
+        what get_joined takes as `pieces` (read in a thread while figcheck imports). None for no
+        such entry."""
         try:
-            with open(self._joined_path(slot), "rb") as f:
-                start = f.read(_SIGNATURE + len(key) + 8)
-                if len(start) != _SIGNATURE + len(key) + 8 or start[_SIGNATURE:-8] != key:
-                    return None
-                head_signature, size = start[:_SIGNATURE], int.from_bytes(start[-8:], "little")
-                head = f.read(size)
-                if len(head) != size or not hmac.compare_digest(head_signature, self._sign(slot, key, head)):
-                    return None
-                try:
-                    head_value = pickle.loads(head)
-                except Exception:   # a signed entry from an incompatible library version
-                    return None
-                if on_head is not None:
-                    on_head(head_value)
-                body_signature = f.read(_SIGNATURE)
-                body = _read_rest(f)
+            pieces = tuple(self._joined_pieces(slot, key))
         except OSError:
             return None
-        if not hmac.compare_digest(body_signature, self._sign(slot, key, head_signature, body)):
+        return pieces if len(pieces) == 2 else None
+
+    def get_joined(self, slot: str, key: bytes, on_head=None, pieces=None):
+        """(head, body) of the whole load in `slot` if it is the one of `key` (checked before
+        anything is unpickled, as each piece's signature is); `on_head(head)` is called once the
+        head is, while the body is still to be read and checked. `pieces`: what read_joined read
+        of that entry before. None for no such entry."""
+        try:
+            read = iter(pieces if pieces is not None else self._joined_pieces(slot, key))
+            head = next(read, None)
+            if head is None:
+                return None
+            try:
+                head_value = pickle.loads(head)
+            except Exception:   # a signed entry from an incompatible library version
+                return None
+            if on_head is not None:
+                on_head(head_value)
+            body = next(read, None)
+        except OSError:
+            return None
+        if body is None:
             return None
         try:
             return head_value, pickle.loads(body)

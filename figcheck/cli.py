@@ -91,7 +91,7 @@ def _main(argv) -> int:
     args = parser.parse_args(argv)
     if args.command in ("check", "report", "baseline") and args.files:
         # an archive's tables are parsed on the other core while the rest of figcheck imports
-        readahead.start(args.files)
+        readahead.start(args.files, use_cache=not args.no_cache)
     try:
         if args.command == "rules":
             return cmd_rules(args)

@@ -26,6 +26,7 @@ from .collector import give_back_free_memory
 from .model import KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, Where
 from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
                       read_value, reading_of_value)
+from .paths import display_path, is_columnar  # noqa: F401  (display_path is imported from here too)
 
 FIGURE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -1560,20 +1561,6 @@ def _top_key_line(text: str, key: str) -> int:
     return 1
 
 
-def display_path(path: Path) -> str:
-    """Paths in messages: relative to the working directory when inside it."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
-def is_columnar(path: Path) -> bool:
-    suffix = path.suffix.lower()
-    # a folder named like a figures file is a figures file that cannot be read, not an archive
-    return suffix in (".csv", ".parquet") or (suffix != ".toml" and path.is_dir())
-
-
 def read_part(path: Path, display: str, use_cache: bool = True) -> Part:
     """A file or archive → its Part: from the parse cache when the bytes are unchanged."""
     if is_columnar(path):
@@ -1600,7 +1587,7 @@ def _cached_part(path: Path, display: str, cache) -> Part | None:
     entry of its bytes. Any other is read and hashed, and noted once its times are settled."""
     if cache is None:
         return None
-    resolved, status, known = _noted_key(cache, path, display)
+    resolved, status, known = cache.noted_key(path, display)
     part = cache.get(known) if known is not None else None
     if isinstance(part, Part):
         return part
@@ -1611,16 +1598,6 @@ def _cached_part(path: Path, display: str, cache) -> Part | None:
         return None
     _note(cache, path, resolved, display, status, key)
     return part
-
-
-def _noted_key(cache, path: Path, display: str) -> tuple[str, tuple | None, str | None]:
-    """(the file's resolved path, its status, the entry key its note names or None)."""
-    from . import cache as cache_module
-
-    resolved = str(path.resolve())
-    status = cache_module.file_status(path)
-    known = None if status is None else cache.known_key(cache.stat_key(resolved, display, status))
-    return resolved, status, known
 
 
 def _note(cache, path: Path, resolved: str, display: str, status, key: str) -> None:
@@ -1856,8 +1833,13 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
 
     items = [(Path(p), display_path(Path(p))) for p in paths]
     cache = _open_cache(use_cache)
-    named = _joined_key(items, cache)
-    corpus = _load_joined(cache, named, ready) if named is not None else None
+    named = pieces = None
+    if cache is not None:
+        from . import readahead
+
+        # the entry's name, and its pieces if there is one, found while figcheck imported
+        named, pieces = readahead.joined(items, cache) or (cache.joined_name(items), None)
+    corpus = _load_joined(cache, named, ready, pieces) if named is not None else None
     if corpus is not None:
         if progress is not None:
             progress.advance(len(items))
@@ -1934,7 +1916,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     # first, or the one after an edit) does not also pay for writing it (~2-3 s at 1M figures)
     if cache is not None and not parsed:
         # the files' notes this load wrote count: a file hashed here is now noted
-        _store_joined(cache, named or _joined_key(items, cache), corpus, untexted, read)
+        _store_joined(cache, named or cache.joined_name(items), corpus, untexted, read)
     give_back_free_memory()
     return corpus
 
@@ -1954,11 +1936,12 @@ def _read_texts(read: list, sources: dict) -> list[Problem]:
 @dataclass
 class Joined:
     """What a load of several figures files made of them, without the texts: kept in the parse
-    cache beside the files' own entries (_joined_key), so that a warm load of an unchanged set
-    of files unpickles one entry and skips joining the files and checking references between
-    them (a million figures in 540 files: 2.4 s instead of 7.3 s on a busy machine). Texts are
-    read on every load, as always: in a thread, from the entry's head (JoinedSources), while
-    the rest is read and its signature checked (without the GIL). Writing one costs ~2-3 s at 1M
+    cache beside the files' own entries (ParseCache.joined_name), so that a warm load of an
+    unchanged set of files unpickles one entry and skips joining the files and checking
+    references between them (a million figures in 540 files: 2.4 s instead of 7.3 s on a busy
+    machine). Texts are read on every load, as always: in a thread, from the entry's head
+    (JoinedSources), while the rest is read and its signature checked (without the GIL), unless
+    figcheck.readahead read and checked it already. Writing one costs ~2-3 s at 1M
     figures: a load that had to parse a file does not also write it."""
 
     quantities: object    # a frames.QuantityFrame (or a dict of Quantity)
@@ -1976,22 +1959,6 @@ class JoinedSources:
     files: tuple
     text_parts: list      # (display, a Part holding only its sources and where their files are written)
     sources: dict         # the corpus's sources before their texts are read (the parts' own objects)
-
-
-def _joined_key(items, cache) -> tuple[str, bytes] | None:
-    """(slot, key) of a whole load of these figures files in the cache, when every one of them is
-    noted there by its status (figcheck.cache): their paths name the slot, their entries' keys
-    the content. None for columnar input, which the cache does not keep."""
-    if cache is None or not items or any(is_columnar(path) for path, _ in items):
-        return None
-    files, keys = [], []
-    for path, display in items:
-        resolved, _, key = _noted_key(cache, path, display)
-        if key is None:
-            return None
-        files.append((resolved, display))
-        keys.append(key)
-    return cache.joined_slot(files), cache.joined_key(keys)
 
 
 def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> None:
@@ -2090,8 +2057,9 @@ def _share_quantity_keys(figures, quantities) -> None:
     figures.columns[at] = (name, codes, [own.get(s, s) for s in strings])
 
 
-def _load_joined(cache, named, ready) -> Corpus | None:
-    """The corpus from the whole load in the cache named `named`, else None."""
+def _load_joined(cache, named, ready, pieces=None) -> Corpus | None:
+    """The corpus from the whole load in the cache named `named`, else None. `pieces`: the
+    entry as ParseCache.read_joined read it before."""
     from .frames import FigureFrame, RelationFrame, as_frame
 
     reading = []   # (sources, what returns the problems reading their texts), once the head is read
@@ -2101,7 +2069,7 @@ def _load_joined(cache, named, ready) -> Corpus | None:
             sources = dict(head.sources)
             reading.append((head, sources, _in_thread(_read_texts, head.text_parts, sources)))
 
-    got = cache.get_joined(*named, read_texts)
+    got = cache.get_joined(*named, read_texts, pieces)
     problems = reading[0][2]() if reading else []   # the thread is done before anything may fork
     if got is None or not reading or not isinstance(got[1], Joined):
         return None

@@ -1,12 +1,15 @@
-"""An archive's tables parsed while Python is still importing the rest of figcheck.
+"""What the load will read, read while Python is still importing the rest of figcheck.
 
 Starting figcheck imports pandas, numpy and figcheck's own modules: ~0.4 s in which one core
-runs the interpreter and the other idles. Arrow parses CSV and Parquet without the GIL, so the
-command line starts the reads of the archives it was given (`start`) before it imports
-anything else, and columnar.read_table takes the parsed table (`arrow_table`) when the load
-asks for it. A read is used only for the same file, unchanged since (size, mtime, inode), read
-with the same options; anything else is read then, as it would have been. A read that failed
-fails in the load, where its error becomes the usual file:line message.
+runs the interpreter and the other idles. So the command line starts reading its inputs in
+threads (`start`) before it imports anything else:
+- an archive's tables, which arrow parses without the GIL; columnar.read_table takes the parsed
+  table (`arrow_table`). A read is used only for the same file, unchanged since (size, mtime,
+  inode), read with the same options; anything else is read then, as it would have been. A
+  read that failed fails in the load, where its error becomes the usual file:line message.
+- for TOML files, their whole load's parse-cache entry: read and its signatures checked (file
+  reads and HMAC release the GIL), not unpickled; the load takes it (`joined`) for the very
+  same files and cache.
 
 This module imports no pandas: it is imported before it.
 """
@@ -91,9 +94,19 @@ def _identity(path: Path):
     return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
 
 
-def start(paths) -> None:
-    """Begin reading the tables of every archive among `paths` (folders or their table files;
-    a TOML file or anything unreadable is left to the load). Never raises."""
+def start(paths, use_cache: bool = True) -> None:
+    """Begin reading the tables of every archive among `paths` (folders or their table files),
+    or, for TOML files only, their whole load's cache entry. Anything unreadable is left to the
+    load. Never raises."""
+    from .paths import display_path, is_columnar
+
+    try:
+        given = [Path(p) for p in paths]
+        if use_cache and given and not any(is_columnar(p) for p in given):
+            _start_joined([(p, display_path(p)) for p in given])
+            return
+    except (OSError, ValueError):
+        return
     try:
         import pyarrow.csv  # noqa: F401  imported here, not raced for by the threads and pandas
         import pyarrow.parquet  # noqa: F401
@@ -132,7 +145,53 @@ def arrow_table(path: Path, arrow=frozenset()):
     return read_arrow(path, arrow)
 
 
+class _JoinedRead:
+    """A whole load's cache entry read in a thread: ((slot, key) or None, its pieces or None)."""
+
+    def __init__(self, items):
+        self.items, self.cache, self.found = items, None, (None, None)
+        self.thread = threading.Thread(target=self._run, name="figcheck-read-cache", daemon=True)
+
+    def _run(self):
+        from .cache import open_cache
+
+        try:
+            cache = open_cache()
+            if cache is None:
+                return
+            self.cache = cache.root, cache.secret
+            named = cache.joined_name(self.items)
+            self.found = named, (cache.read_joined(*named) if named is not None else None)
+        except Exception:   # the load finds the same and says so, or reads the files
+            self.cache = None
+
+
+_JOINED: list[_JoinedRead] = []
+
+
+def _start_joined(items) -> None:
+    read = _JoinedRead(items)
+    with _LOCK:
+        _JOINED.append(read)
+    read.thread.start()
+
+
+def joined(items, cache) -> tuple | None:
+    """(`cache`'s (slot, key) for these (path, display) items or None, the entry's pieces as
+    ParseCache.read_joined gives them or None), if they were read for these very items in that
+    cache (its folder and key); None if not (the load then looks)."""
+    with _LOCK:
+        read = _JOINED.pop() if _JOINED else None
+    if read is None:
+        return None
+    read.thread.join()
+    if read.items != list(items) or read.cache != (cache.root, cache.secret):
+        return None
+    return read.found
+
+
 def discard() -> None:
     """Forget the reads nobody asked for (the load stopped at a bad file before them)."""
     with _LOCK:
         _PENDING.clear()
+        _JOINED.clear()

@@ -93,7 +93,7 @@ def test_a_broken_table_read_early_gives_the_message_read_late_gives(tmp_path, b
     messages = []
     for early in (True, False):
         if not early:
-            monkeypatch.setattr(readahead, "start", lambda paths: None)
+            monkeypatch.setattr(readahead, "start", lambda paths, use_cache=True: None)
         assert main(["check", str(tmp_path)]) == 2
         messages.append(capsys.readouterr().err)
     assert messages[0] == messages[1]
@@ -108,7 +108,7 @@ def test_the_command_line_reads_an_archive_ahead_and_finds_the_same(archives, ca
     for early in (True, False):
         in_threads = _read_in_threads(monkeypatch)
         if not early:
-            monkeypatch.setattr(readahead, "start", lambda paths: None)
+            monkeypatch.setattr(readahead, "start", lambda paths, use_cache=True: None)
         code = main(["check", "--format", "json", str(folder)])
         outputs.append((code, capsys.readouterr().out))
         assert ("figures.csv" in in_threads) == early
@@ -127,3 +127,95 @@ def test_reads_the_load_never_asked_for_are_let_go(archives, tmp_path, capsys):
     (folder / "sources.csv").write_bytes(b"id,title\n\xff\n")
     assert main(["check", str(folder)]) == 2
     assert readahead._PENDING == {}
+
+
+@pytest.fixture
+def toml_files(tmp_path, monkeypatch) -> list[str]:
+    import figcheck.cache as cache_module
+
+    monkeypatch.setenv("FIGCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache_module, "SETTLED_NS", -(10 ** 18))   # every file's times count as settled
+    generated_archive(tmp_path, 300, seed=7, forms=("toml",), sources_per_file=3)
+    return [str(p) for p in sorted((tmp_path / "toml").glob("*.toml"))]
+
+
+def _spy_joined(monkeypatch) -> list:
+    """The pieces every ParseCache.get_joined was given (None: it read the entry itself)."""
+    import figcheck.cache as cache_module
+
+    given = []
+    real = cache_module.ParseCache.get_joined
+
+    def spy(self, slot, key, on_head=None, pieces=None):
+        given.append(pieces)
+        return real(self, slot, key, on_head, pieces)
+
+    monkeypatch.setattr(cache_module.ParseCache, "get_joined", spy)
+    return given
+
+
+def test_a_whole_load_read_ahead_is_the_entry_the_load_reads(toml_files, monkeypatch, tmp_path):
+    import pandas as pd
+
+    from figcheck.load import load
+
+    def check(name):
+        assert main(["check", "--format", "json", "-o", str(tmp_path / name), *toml_files]) == 1
+        return (tmp_path / name).read_bytes()
+
+    check("cold.json")
+    warm = check("warm.json")     # the whole load is kept from here on
+    given = _spy_joined(monkeypatch)
+    assert check("ahead.json") == warm
+    assert len(given) == 1 and given[0] is not None and len(given[0]) == 2
+    assert readahead._JOINED == []
+    # the load reading the entry itself makes the same corpus
+    readahead.start(toml_files)
+    ahead = load(toml_files)
+    assert given[-1] is not None
+    itself = load(toml_files)
+    assert given[-1] is None
+    pd.testing.assert_frame_equal(ahead.figures.df, itself.figures.df)
+    pd.testing.assert_frame_equal(ahead.relations.df, itself.relations.df)
+    assert ahead.sources == itself.sources and ahead.quantities == itself.quantities
+
+
+def test_a_whole_load_read_ahead_for_other_files_or_another_cache_is_not_used(toml_files, monkeypatch, tmp_path):
+    from figcheck.load import load
+
+    load(toml_files)
+    load(toml_files)
+    given = _spy_joined(monkeypatch)
+    readahead.start(toml_files[:-1])        # not the files loaded
+    load(toml_files)
+    assert given[-1] is None
+    readahead.start(toml_files)
+    monkeypatch.setenv("FIGCHECK_CACHE_DIR", str(tmp_path / "other"))   # not the cache loaded from
+    load(toml_files)
+    assert given == [None]                  # the other cache holds no whole load: none to get
+    assert readahead._JOINED == []
+
+
+def test_no_cache_reads_nothing_ahead(toml_files):
+    readahead.start(toml_files, use_cache=False)
+    assert readahead._JOINED == [] and readahead._PENDING == {}
+
+
+def test_a_tampered_whole_load_is_not_read_ahead(toml_files):
+    from pathlib import Path
+
+    import figcheck.cache as cache_module
+    from figcheck.load import load
+    from figcheck.paths import display_path
+
+    load(toml_files)
+    load(toml_files)
+    cache = cache_module.open_cache()
+    named = cache.joined_name([(Path(p), display_path(Path(p))) for p in toml_files])
+    assert cache.read_joined(*named) is not None
+    entry = cache._joined_path(named[0])
+    data = bytearray(entry.read_bytes())
+    data[-1] ^= 1                      # the body's last byte
+    entry.write_bytes(bytes(data))
+    assert cache.read_joined(*named) is None
+    assert cache.get_joined(*named) is None
