@@ -89,7 +89,7 @@ _LOCK = threading.Lock()
 def _identity(path: Path):
     try:
         st = path.stat()
-    except OSError:
+    except (OSError, ValueError):
         return None
     return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
 
@@ -97,38 +97,40 @@ def _identity(path: Path):
 def start(paths, use_cache: bool = True) -> None:
     """Begin reading the tables of every archive among `paths` (folders or their table files),
     or, for TOML files only, their whole load's cache entry. Anything unreadable is left to the
-    load. Never raises."""
+    load, which says what is wrong with it. Never raises."""
+    try:
+        _start(paths, use_cache)
+    except Exception:
+        pass
+
+
+def _start(paths, use_cache: bool) -> None:
+    import importlib
+
     from .paths import display_path, is_columnar
 
-    try:
-        given = [Path(p) for p in paths]
-        if use_cache and given and not any(is_columnar(p) for p in given):
+    given = [Path(p) for p in paths]
+    if not any(is_columnar(p) for p in given):
+        if use_cache and given:
             _start_joined([(p, display_path(p)) for p in given])
-            return
-    except (OSError, ValueError):
         return
-    try:
-        import pyarrow.csv  # noqa: F401  imported here, not raced for by the threads and pandas
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        return
-    for given in paths:
-        try:
-            found = archive_folder(Path(given))
-        except OSError:
-            continue
+    reads = {}
+    for found in map(archive_folder, given):
         if found is None or found[1] not in (".csv", ".parquet"):
             continue
         folder, suffix = found
         for kind, name in KINDS_FILES.items():
             path = folder / f"{name}{suffix}"
             identity = _identity(path)
-            if identity is None or path in _PENDING:
-                continue
-            read = _Read(path, ARROW_COLUMNS.get(kind, frozenset()), identity)
-            with _LOCK:
-                _PENDING[path] = read
-            read.thread.start()
+            if identity is not None and path not in _PENDING and path not in reads:
+                reads[path] = _Read(path, ARROW_COLUMNS.get(kind, frozenset()), identity)
+    # the readers' modules imported here, not raced for by the threads and pandas
+    for suffix in {path.suffix for path in reads}:
+        importlib.import_module("pyarrow.csv" if suffix == ".csv" else "pyarrow.parquet")
+    for path, read in reads.items():
+        with _LOCK:
+            _PENDING[path] = read
+        read.thread.start()
 
 
 def arrow_table(path: Path, arrow=frozenset()):
