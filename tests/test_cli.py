@@ -252,3 +252,28 @@ def test_subprocess_check_prints_the_summary():
     assert proc.returncode in (0, 1)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)
     summary_of(plain)
+
+
+@pytest.mark.parametrize("encoding, errors", [("utf-8", "strict"), ("UTF8", "surrogateescape"),
+                                              ("latin-1", "replace"), ("ascii", "backslashreplace")])
+def test_output_pieces_reach_stdout_as_the_text_stream_would_write_them(monkeypatch, encoding, errors):
+    """cli._write hands UTF-8 pieces to stdout's buffer as they are where the stream would
+    write the same bytes; the bytes are those of writing the joined text either way."""
+    import io
+
+    from figcheck import cli as cli_module
+
+    pieces = ["{\n", "Zürich „11.000“ – 2,5 Mio.\n".encode("utf-8"), "quote: ‚x‘ 😀\n", b"}\n"]
+    if errors == "surrogateescape":
+        pieces.append("file-\udce4.toml\n")      # an undecodable file name's byte
+    text = "".join(p if isinstance(p, str) else p.decode("utf-8") for p in pieces)
+    want = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors=errors)
+    want.write(text)
+    want.flush()
+    got = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors=errors)
+    got.write("before ")                        # text still in the stream's own buffer goes first
+    monkeypatch.setattr(sys, "stdout", got)
+    cli_module._write(iter(pieces), None)
+    got.flush()
+    assert got.buffer.getvalue() == b"before " + want.buffer.getvalue()
+    assert cli_module._writes_utf8_as_is(got) == (encoding.lower().replace("-", "") == "utf8")
