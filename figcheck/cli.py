@@ -85,13 +85,14 @@ def main(argv=None) -> int:
 
 
 def _main(argv) -> int:
-    from .load import LoadError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("check", "report", "baseline") and args.files:
         # an archive's tables are parsed on the other core while the rest of figcheck imports
+        # (pandas first of all, with figcheck.load)
         readahead.start(args.files, use_cache=not args.no_cache)
+    from .load import LoadError
+
     try:
         if args.command == "rules":
             return cmd_rules(args)
