@@ -1,6 +1,6 @@
 """What the load will read, read while Python is still importing the rest of figcheck.
 
-Starting figcheck imports pandas, numpy and figcheck's own modules: ~0.4 s in which one core
+Starting figcheck imports pandas, numpy and figcheck's own modules: ~0.3 s in which one core
 runs the interpreter and the other idles. So the command line starts reading its inputs in
 threads (`start`) before it imports anything else:
 - an archive's tables, which arrow parses without the GIL; columnar.read_table takes the parsed
@@ -15,7 +15,6 @@ This module imports no pandas: it is imported before it.
 """
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
