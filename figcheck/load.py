@@ -1482,6 +1482,32 @@ def read_source_texts(part: Part, display_of_part: str) -> tuple[dict, list]:
     return source_texts(part.sources, part.source_file_lines)
 
 
+def _uncached(paths) -> bool | None:
+    """Whether any of these files' first bytes would be read from the disk rather than the
+    page cache (a read that must not wait says so: RWF_NOWAIT, Linux); None where the system
+    cannot tell. Files that cannot be opened do not count."""
+    nowait = getattr(os, "RWF_NOWAIT", None)
+    if nowait is None or not hasattr(os, "preadv"):
+        return None
+    byte = bytearray(1)
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except (OSError, ValueError):
+            continue
+        try:
+            os.preadv(fd, [byte], 0, nowait)
+        except BlockingIOError:
+            return True
+        except OSError:     # a file system that does not know the flag, a folder
+            if not os.path.isfile(path):
+                continue
+            return None
+        finally:
+            os.close(fd)
+    return False
+
+
 def _read_text_file(path: str):
     """(the file's text, None), or (None, the error reading or decoding it raised)."""
     data, error = _read_bytes(path)
@@ -1508,7 +1534,12 @@ def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
     started = time.perf_counter()
     contents = [read(p) for p in probe]
     rest = paths[len(probe):]
-    if rest and (time.perf_counter() - started) / len(probe) > SLOW_READ_SECONDS:
+    slow = _uncached(rest[::max(1, len(rest) // 32)][:32]) if rest else False
+    if slow is None:
+        # the system cannot tell: the probe's time, which also counts waiting for the GIL while
+        # another thread holds it (and so may take the cache for a slow disk)
+        slow = (time.perf_counter() - started) / len(probe) > SLOW_READ_SECONDS
+    if slow:
         # each thread reads a slice (a future per file costs more than reading a small file)
         slices = [rest[k::8] for k in range(8)]
         with ThreadPoolExecutor(max_workers=8) as pool:

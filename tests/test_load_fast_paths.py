@@ -323,3 +323,57 @@ def test_an_archives_texts_read_early_equal_texts_read_when_asked(tmp_path):
     texts, problems = early
     assert texts["s1"].text == "Etwa 11.000 Soldaten." and texts["s2"].text == ""
     assert [(p.line, p.message.split("'")[1]) for p in problems] == [(3, "texts/b.txt"), (4, "texts/none.txt")]
+
+
+def test_whether_texts_would_wait_for_the_disk_is_asked_of_the_page_cache(tmp_path, monkeypatch):
+    """source_texts reads with threads only when files are not in the page cache (RWF_NOWAIT
+    reads tell), not when the probe was merely slow (another thread held the GIL); where the
+    system cannot tell, the probe's time decides as before."""
+    import errno
+    import os
+
+    import figcheck.load as load_module
+
+    files = []
+    for i in range(300):
+        (tmp_path / f"s{i}.txt").write_text(f"Text {i}", encoding="utf-8")
+        files.append(str(tmp_path / f"s{i}.txt"))
+    (tmp_path / "folder").mkdir()
+    sample = files[:5] + [str(tmp_path / "missing"), str(tmp_path / "folder")]
+    if not hasattr(os, "RWF_NOWAIT"):
+        assert load_module._uncached(sample) is None
+        return
+    real = os.preadv
+
+    def answer(result):
+        def preadv(fd, buffers, offset, flags=0):
+            if isinstance(result, BaseException):
+                raise result
+            return real(fd, buffers, offset, flags)
+        return preadv
+
+    assert load_module._uncached(sample) is False
+    monkeypatch.setattr(os, "preadv", answer(BlockingIOError(errno.EAGAIN, "would block")))
+    assert load_module._uncached(sample) is True
+    monkeypatch.setattr(os, "preadv", answer(OSError(errno.EOPNOTSUPP, "not supported")))
+    assert load_module._uncached(sample) is None
+
+    sources = {f"s{i}": Source(f"s{i}", f"s{i}.txt", path, "", None, "de", "", Where("sources.csv", i + 2))
+               for i, path in enumerate(files)}
+    pools = []
+    import concurrent.futures as futures
+
+    class Counting(futures.ThreadPoolExecutor):
+        def __init__(self, *a, **k):
+            pools.append(True)
+            super().__init__(*a, **k)
+
+    monkeypatch.setattr(futures, "ThreadPoolExecutor", Counting)
+    for uncached, slow_seconds, threads in ((False, 0.0, False), (True, float("inf"), True),
+                                           (None, 0.0, True), (None, float("inf"), False)):
+        pools.clear()
+        monkeypatch.setattr(load_module, "_uncached", lambda paths, uncached=uncached: uncached)
+        monkeypatch.setattr(load_module, "SLOW_READ_SECONDS", slow_seconds)
+        texts, problems = load_module.source_texts(sources, {})
+        assert bool(pools) == threads, (uncached, slow_seconds)
+        assert texts["s299"].text == "Text 299" and problems == []
