@@ -6,7 +6,7 @@ import numpy as np
 from figcheck import display
 from figcheck.intervals import gap, holds
 from figcheck.relations import leaf_names, parse_relation, render, render_slots, take_leaf
-from figcheck.rules import Example, Hit, rule
+from figcheck.rules import Example, make_hit, rule
 from figcheck.table import sorted_unique
 
 # Common slips, most plausible first: (factor on the left side, the sides' likely confusion).
@@ -404,7 +404,7 @@ def relation_does_not_hold(ctx):
             rid, expr, quote = r.ids[i], r.expr[i], r.quote[i]
             details = r.details(i, (left_natural[i], left_as_right[i], right_natural[i]))
             if undefined[i]:
-                yield Hit(f"relation {rid!r} is undefined: a division by a figure that can be zero",
+                yield make_hit(f"relation {rid!r} is undefined: a division by a figure that can be zero",
                           figures=tuple(n for n, pos in zip(r.names[i], r.figure_rows[i]) if pos >= 0),
                           relation=rid, details=tuple(details),
                           headline=f"The arithmetic in “{quote or expr}” divides by zero.")
@@ -416,7 +416,7 @@ def relation_does_not_hold(ctx):
             if sym:
                 message += f"; it would hold with the left side {sym} ({why})"
                 details.append(f"Likely slip: {why} — the relation holds with the left side {sym}.")
-            yield Hit(message, figures=r.figures(i), relation=rid, details=tuple(details),
+            yield make_hit(message, figures=r.figures(i), relation=rid, details=tuple(details),
                       data={"gap": g, "gap_unit": unit, "relative_gap": rel, "slip": sym, "slip_reason": why,
                             "op": op, "left": [llo, lhi], "right": [rlo, rhi]},
                       headline=(f"The arithmetic in “{quote or expr}” does not add up"
@@ -454,7 +454,7 @@ def relation_mixes_dimensions(ctx):
                 if d not in words:
                     words[d] = dimension_words(d)
             expr, quote = r.expr[i], r.quote[i]
-            yield Hit(f"{expr}: {words[a]} meets {words[b]}",
+            yield make_hit(f"{expr}: {words[a]} meets {words[b]}",
                       figures=r.figures(i), relation=r.ids[i], details=tuple(r.details(i, None)),
                       data={"dimensions": [a, b]},
                       headline=f"“{quote or expr}” compares {words[a]} with {words[b]}.")

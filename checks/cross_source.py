@@ -16,7 +16,7 @@ import pandas as pd
 
 from figcheck import display
 from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
-from figcheck.rules import Example, Hit, Severity, rule
+from figcheck.rules import Example, Hit, Severity, make_hit, rule
 from figcheck.table import sorted_unique
 
 COMPARABLE = ("reported", "estimate")   # forecasts and hypotheticals are not compared with reports
@@ -999,7 +999,7 @@ def _pair_hits(ctx, lower, higher, same):
             details.append("Possible explanation: " + explanation)
             data["explanation"] = {"figures": figures, "equals": str(fb), "text": explanation}
             message += f"; {terms} = {total} would explain it"
-        yield Hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
+        yield make_hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
                   headline=(f"Two sources disagree on {name} "
                             f"({A.period}): {stated[a]} ({short_who[a]}) vs "
@@ -1114,7 +1114,7 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
             "camps": shown}
     if len(shown) == 1:
         data["consensus_low"], data["consensus_high"] = shown[0]["low"], shown[0]["high"]
-    return Hit(message, figures=tuple(str(ids[r]) for r in figures), details=tuple(details), data=data,
+    return make_hit(message, figures=tuple(str(ids[r]) for r in figures), details=tuple(details), data=data,
                severity=Severity.error, headline=headline)
 
 

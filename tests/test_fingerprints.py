@@ -113,6 +113,26 @@ def test_findings_are_made_as_the_dataclass_makes_them():
         fast.code = "X001"      # still frozen
 
 
+@pytest.mark.parametrize("values", [
+    ("m",),
+    ("m", ("a", "b"), "r1", ("d", "e"), {"gap": 1.0}, Severity.warning, "h", None),
+    ("m", (), None, (), None, None, "", "somewhere"),
+])
+def test_hits_are_made_as_the_dataclass_makes_them(values):
+    # the rules that report thousands make their hits by make_hit: the same object as Hit(...)
+    import sys
+
+    from figcheck.rules import Hit, make_hit
+
+    fast = make_hit(*values)
+    made = Hit(*values[:4], *([{} if values[4] is None else values[4]] if len(values) > 4 else []), *values[5:])
+    assert fast == made and type(fast) is Hit and vars(fast) == vars(made)
+    assert list(vars(fast)) == list(vars(made))
+    assert sys.getsizeof(vars(fast)) <= sys.getsizeof(vars(made))
+    with pytest.raises(Exception):
+        fast.message = "x"      # still frozen
+
+
 def test_positions_the_rules_noted_give_the_findings_a_search_gives(generated):
     # findings_of takes the rows the rules noted (FigureTable.named_figures) instead of searching
     # the ids; the findings are the same, and a wrong note is not believed
