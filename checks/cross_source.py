@@ -819,7 +819,7 @@ def sources_disagree(ctx):
         out_bounds = out_bounds.tolist()
         # the figures each finding names: the outsiders of a consensus, else the whole group
         _name(ctx.table, every[out | (n_camps != 1)[owner]])
-        texts = _Texts(ctx, view)
+        texts = _Texts(ctx, view, people=False)
         facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
         for b, g in enumerate(big.tolist()):
             camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
@@ -892,9 +892,10 @@ class _Texts:
     """What findings print of each figure in `view` ({table row: view}), built once per figure:
     its statement, who says it, its quote line, its short attribution, its interval as written.
     Numbers are formatted as columns (display.nums), sources labelled once each; the texts equal
-    display.stated, _who, display.quote_line, _short_who and display.interval of the view."""
+    display.stated, _who, display.quote_line, _short_who and display.interval of the view.
+    `people` False: no who and short_who (a big group's finding prints neither)."""
 
-    def __init__(self, ctx, view: dict):
+    def __init__(self, ctx, view: dict, people: bool = True):
         rows = list(view)
         views = list(view.values())
         fields = ("source", "quote", "low", "high", "unit", "qualifier", "period", "attributed_to")
@@ -912,7 +913,8 @@ class _Texts:
                 label_or_id[s] = s
                 continue
             label[s] = label_or_id[s] = display.source_label(record)
-            short_date[s] = (record.id, record.published.isoformat() if record.published else record.id)
+            if people:
+                short_date[s] = (record.id, record.published.isoformat() if record.published else record.id)
         words = display.QUALIFIER_WORDS
         point = [a == b for a, b in zip(low, high)]
         # the high end written only where it differs from the low one
@@ -922,6 +924,8 @@ class _Texts:
         self.stated = dict(zip(rows, stated))
         self.quote_line = dict(zip(rows, [f"«{q}» — {label_or_id[s]}{f', according to {w}' if w else ''}"
                                           for q, s, w in zip(quote, source, by)]))
+        if not people:
+            return
         known = [k for k, s in enumerate(source) if s in label]     # a source not in the corpus: no who
         if len(known) != len(rows):
             rows, stated, source, period, by = ([c[k] for k in known] for c in (rows, stated, source, period, by))
@@ -1069,7 +1073,7 @@ def _group_hit(ctx, rows, camps, outside, depth: int, conflicts: int, view: dict
     """One finding for a big group (rows sorted by id): its largest agreeing cluster (or the
     camps of a split: _camp_consensus of each), the figures outside it with who says what, and
     how many cross-source pairs conflict."""
-    texts = texts or _Texts(ctx, view)
+    texts = texts or _Texts(ctx, view, people=False)
     stated, quote_line = texts.stated, texts.quote_line
     first = view[int(rows[0])]
     facts = (quantity_facts or _quantity_facts(ctx, [first.quantity]))[first.quantity]

@@ -36,6 +36,10 @@ def _assert_texts(ctx, view):
         assert texts.who[r] == _who(ctx, v)
         assert texts.quote_line[r] == display.quote_line(ctx.corpus, v)
         assert texts.short_who[r] == _short_who(ctx, v)
+    # without the people (a big group's finding): the same statements and quote lines
+    plain = _Texts(ctx, view, people=False)
+    assert plain.stated == texts.stated and plain.quote_line == texts.quote_line
+    assert not hasattr(plain, "who") and not hasattr(plain, "short_who")
 
 
 def test_texts_of_frame_views_and_of_records_equal_the_one_figure_formatters(archive):
