@@ -241,13 +241,7 @@ class Ends:
 
     def __init__(self, iv: Intervals, rows: np.ndarray):
         lo, hi = iv.lo[rows], iv.hi[rows]
-        ends = np.concatenate([lo, hi])
-        order = np.argsort(ends)           # one sort ranks every end (no searches); ties need no order
-        ordered = ends[order]
-        new_value = np.r_[True, ordered[1:] != ordered[:-1]]
-        values = ordered[new_value]
-        rank = np.empty(len(ends), np.int64)
-        rank[order] = np.cumsum(new_value) - 1
+        rank, values = dense_ranks(np.concatenate([lo, hi]))
         self.r_lo, self.r_hi = rank[:len(lo)], rank[len(lo):]
         self.n_ranks = len(values) + 1
         new_class = np.r_[True, ~close(values[:-1], values[1:])]
@@ -272,6 +266,32 @@ class Ends:
         for name in ("r_lo", "r_hi", "loose", "lo_closed", "hi_closed", "lo_shut", "hi_shut", "empty_point"):
             setattr(out, name, getattr(self, name)[index])
         return out
+
+
+def dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each value's rank among the distinct values, the distinct values in order): equal values
+    (0.0 and -0.0 too) share a rank; a NaN has a rank of its own, after the numbers.
+
+    Interval ends repeat a lot (a million figures' ends hold a few thousand values): they are
+    factorized by hashing and only the distinct ones sorted, ~10x quicker than sorting them all.
+    `_dense_ranks_by_sorting` is the reference, and the way where there is a NaN."""
+    if np.isnan(values).any():
+        return _dense_ranks_by_sorting(values)
+    codes, distinct = pd.factorize(values)
+    order = np.argsort(distinct, kind="stable")
+    rank_of = np.empty(len(distinct), np.int64)
+    rank_of[order] = np.arange(len(distinct))
+    return rank_of[codes], distinct[order]
+
+
+def _dense_ranks_by_sorting(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """dense_ranks by one sort of every value (ties need no order)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new_value = np.r_[True, ordered[1:] != ordered[:-1]] if len(values) else np.zeros(0, bool)
+    rank = np.empty(len(values), np.int64)
+    rank[order] = np.cumsum(new_value) - 1
+    return rank, ordered[new_value]
 
 
 def below_counts(key: np.ndarray, ends: Ends) -> np.ndarray:
