@@ -145,7 +145,9 @@ NAMED = 3              # outsiders named in a group finding's message
 
 class Groups:
     """Comparable figures (reported, estimate) with a non-empty period, grouped by quantity and
-    exact period. `rows` holds table rows ordered by group; group g is rows[start[g]:start[g+1]]."""
+    exact period. `rows` holds table rows ordered by group; group g is rows[start[g]:start[g+1]],
+    in table order. Groups are numbered in the order of their (quantity code, start, end) key
+    where it fits 62 bits (always, for dates), else in order of first appearance."""
 
     def __init__(self, df: pd.DataFrame, table=None):
         codes = _coder(df, table)
@@ -155,9 +157,17 @@ class Groups:
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
         self.source_code = codes("source")
         quantity = codes("quantity")[rows]
-        group = _group_codes(quantity, start[rows], end[rows])
-        order = group_order(group)
-        self.rows, self.group = rows[order], group[order]
+        key = _group_key(quantity, start[rows], end[rows])
+        if key is not None:
+            # one radix sort of the key orders the rows by group: no hashing of a million keys
+            order = group_order(key)
+            key = key[order]
+            self.rows, self.group = rows[order], np.cumsum(np.r_[len(key) > 0, key[1:] != key[:-1]]) - 1
+            del key
+        else:
+            group = _group_codes(quantity, start[rows], end[rows])
+            order = group_order(group)
+            self.rows, self.group = rows[order], group[order]
         self.size = np.bincount(self.group, minlength=int(self.group.max(initial=-1)) + 1)
         self.start = np.r_[0, np.cumsum(self.size)]
         self.quantity = quantity[order]
@@ -181,24 +191,35 @@ def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     """pd.factorize of the (quantity, start, end) triples, numbered in order of first appearance:
     one factorize of one integer key when the three fit 62 bits (always, for dates), else of
     the periods first and then of (quantity, period)."""
+    key = _group_key(quantity, start, end)
+    if key is not None:
+        return pd.factorize(key)[0]
     q = np.asarray(quantity, dtype=np.int64)
     s, e = start.astype(np.int64), end.astype(np.int64)
-    if len(q):
-        s0, e0 = int(s.min()), int(e.min())
-        s_span, e_span = int(s.max()) - s0 + 1, int(e.max()) - e0 + 1
-        if (int(q.max()) + 1) * s_span * e_span < (1 << 62) and int(q.min()) >= 0:
-            # the key made in place (a million rows' temporaries are 8 MB each)
-            key = q * s_span
-            key += s
-            key -= s0
-            key *= e_span
-            key += e
-            key -= e0
-            del s, e
-            return pd.factorize(key)[0]
     since = int(e.min(initial=0))
     period = pd.factorize(s * (1 << 32) + (e - since))[0]
     return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
+
+
+def _group_key(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray | None:
+    """One non-negative integer per (quantity, start, end) triple, ordered as the triples are,
+    where the three fit 62 bits (always, for dates); None where they do not (or there are none)."""
+    q = np.asarray(quantity, dtype=np.int64)
+    if not len(q):
+        return None
+    s, e = start.astype(np.int64), end.astype(np.int64)
+    s0, e0 = int(s.min()), int(e.min())
+    s_span, e_span = int(s.max()) - s0 + 1, int(e.max()) - e0 + 1
+    if not ((int(q.max()) + 1) * s_span * e_span < (1 << 62) and int(q.min()) >= 0):
+        return None
+    # the key made in place (a million rows' temporaries are 8 MB each)
+    key = q * s_span
+    key += s
+    key -= s0
+    key *= e_span
+    key += e
+    key -= e0
+    return key
 
 
 def may_conflict(groups: Groups, iv: Intervals) -> np.ndarray:
