@@ -1008,32 +1008,38 @@ def _pair_hits(ctx, lower, higher, same):
     pools = _Pools(df, ctx.table, lower, higher) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
-    view = _views(ctx, np.r_[lower, higher, [k for c in closing if c for k in c]])
     if not len(lower):
         return
     ends = sorted_unique(np.r_[lower, higher])
+    view = _views(ctx, ends)
     _name(ctx.table, ends)
-    texts = _Texts(ctx, {r: view[r] for r in ends.tolist()})
+    texts = _Texts(ctx, view)
+
+    def cells(column, rows):
+        return display.figure_cells(ctx.corpus, ctx.table, rows, column)
+
     # each figure's interval as written, formatted once per figure
     shown_interval = dict(zip(ends.tolist(), display.intervals(
         df["unit_low"].to_numpy()[ends], df["unit_high"].to_numpy()[ends], iv.lo_open[ends], iv.hi_open[ends],
-        [view[r].unit for r in ends.tolist()])))
+        [v.unit for v in view.values()])))
     # the quantity's unit, its factor and its name, once per quantity
-    per_quantity = _quantity_facts(ctx, [view[a].quantity for a in lower.tolist()])
-    info = [per_quantity[view[a].quantity] for a in lower.tolist()]
+    quantities = cells("quantity", lower)
+    per_quantity = _quantity_facts(ctx, quantities)
+    info = list(map(per_quantity.__getitem__, quantities))
     per_unit = np.array([i[1] for i in info], dtype=float)
     gaps = np.asarray(absolutes, dtype=float) / per_unit
     gap_texts = display.nums(gaps)
     percent_texts = display.percents(relatives)
     stated, who, quote_line, short_who = texts.stated, texts.who, texts.quote_line, texts.short_who
-    sums = _closing_sums(ctx, lower, higher, closing, view, per_unit, [i[0] for i in info])
-    # the ids of both ends gathered at once, not indexed one by one
-    for a, b, fa, fb, same_period, gap_value, gap_text, relative, percent_text, closing_sum, (unit, _, name) in zip(
+    sums = _closing_sums(ctx, lower, higher, closing, per_unit, [i[0] for i in info], cells)
+    # the ids and periods of both ends gathered at once, not indexed one by one
+    for a, b, fa, fb, same_period, gap_value, gap_text, relative, percent_text, closing_sum, (unit, _, name), \
+            quantity, period, other_period in zip(
             lower.tolist(), higher.tolist(), ids[lower].tolist(), ids[higher].tolist(), same.tolist(), gaps.tolist(),
-            gap_texts, relatives.tolist(), percent_texts, sums, info):
-        A, B = view[a], view[b]
+            gap_texts, relatives.tolist(), percent_texts, sums, info, quantities, cells("period_text", lower),
+            cells("period_text", higher)):
         message = (f"{fa} {shown_interval[a]} vs {fb} {shown_interval[b]} "
-                   f"({A.quantity}, {A.period}{'' if same_period else ' / ' + str(B.period)}): "
+                   f"({quantity}, {period}{'' if same_period else ' / ' + other_period}): "
                    f"apart by {gap_text} {unit} ({percent_text})")
         details = [who[a], who[b], quote_line[a], quote_line[b]]
         data = {"gap": gap_value, "gap_unit": unit, "relative_gap": relative,
@@ -1047,16 +1053,18 @@ def _pair_hits(ctx, lower, higher, same):
         yield make_hit(message, figures=(str(fa), str(fb)), details=tuple(details), data=data,
                   severity=Severity.error if same_period else Severity.warning,
                   headline=(f"Two sources disagree on {name} "
-                            f"({A.period}): {stated[a]} ({short_who[a]}) vs "
+                            f"({period}): {stated[a]} ({short_who[a]}) vs "
                             f"{stated[b]} ({short_who[b]})."))
 
 
-def _closing_sums(ctx, lower, higher, closing, view: dict, per_unit: np.ndarray, units: list) -> list:
+def _closing_sums(ctx, lower, higher, closing, per_unit: np.ndarray, units: list, cells=None) -> list:
     """Per pair, None where no sum closes its gap, else the sum as its finding writes it:
     (terms, total, the terms' figures named, their ids) — "11,000 + 3,000", "14,000",
     "a (s1, 2024) + b (s1, 2025-01/2025-03)", ["a", "b"]. Each pair's run of rows (the lower
     figure, its closers, the higher figure) is written as it was (one unit) or in the quantity's
-    unit (several); every number of every run formatted by one display.nums."""
+    unit (several); every number of every run formatted by one display.nums.
+    `cells(column, rows)` gives a figure field ("unit", "source", "period_text") at table rows
+    (display.figure_cells by default)."""
     out: list = [None] * len(closing)
     explained = [k for k, c in enumerate(closing) if c]
     if not explained:
@@ -1068,7 +1076,10 @@ def _closing_sums(ctx, lower, higher, closing, view: dict, per_unit: np.ndarray,
     length = np.fromiter(map(len, runs), np.int64, len(runs))
     first = np.cumsum(length) - length
     seq = np.fromiter(itertools.chain.from_iterable(runs), np.int64, int(length.sum()))
-    written_unit = pd.factorize(np.array([view[r].unit for r in seq.tolist()] + [None], dtype=object)[:-1])[0]
+    if cells is None:
+        def cells(column, rows):
+            return display.figure_cells(ctx.corpus, ctx.table, rows, column)
+    written_unit = pd.factorize(np.array(cells("unit", seq) + [None], dtype=object)[:-1])[0]
     one_unit = np.minimum.reduceat(written_unit, first) == np.maximum.reduceat(written_unit, first)
     value = df["value_low"].to_numpy()[seq]
     # several units: each term times its factor over the quantity's (the order the scalar formula used)
@@ -1076,7 +1087,8 @@ def _closing_sums(ctx, lower, higher, closing, view: dict, per_unit: np.ndarray,
     flat = display.nums(np.where(np.repeat(one_unit, length), value, converted))
     # each run's terms named and their ids, as columns over every run's rows
     seq_ids = [str(i) for i in ids[seq].tolist()]
-    named = [f"{i} ({view[r].source}, {view[r].period})" for i, r in zip(seq_ids, seq.tolist())]
+    named = [f"{i} ({source}, {period})" for i, source, period in zip(seq_ids, cells("source", seq),
+                                                                        cells("period_text", seq))]
     for k, at, n, same_unit in zip(explained, first.tolist(), length.tolist(), one_unit.tolist()):
         end = at + n - 1
         out[k] = (" + ".join(flat[at:end]), flat[end] if same_unit else f"{flat[end]} {units[k]}",

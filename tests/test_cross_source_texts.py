@@ -195,12 +195,18 @@ def test_closing_sums_equal_the_scalar_loop(archive):
     info = [facts[view[a].quantity] for a in lower.tolist()]
     per_unit, units = np.array([i[1] for i in info], dtype=float), [i[0] for i in info]
     want = _closing_sums_one_by_one(ctx, lower, higher, closing, view, per_unit, units)
-    assert cross_source._closing_sums(ctx, lower, higher, closing, view, per_unit, units) == want
+    # the fields read as columns (display.figure_cells) by default
+    assert cross_source._closing_sums(ctx, lower, higher, closing, per_unit, units) == want
     assert any(s is not None and s[1].endswith(u) and " " in s[1] for s, u in zip(want, units))  # several units
     # every unit made the quantity's, whatever the figures' own: the conversion path throughout
     odd = {r: v._replace(unit=f"u{r}") for r, v in view.items()}
     want = _closing_sums_one_by_one(ctx, lower, higher, closing, odd, per_unit, units)
-    assert cross_source._closing_sums(ctx, lower, higher, closing, odd, per_unit, units) == want
+    fields = {"unit": "unit", "source": "source", "period_text": "period"}
+
+    def cells(column, rows):
+        return [getattr(odd[r], fields[column]) for r in np.asarray(rows).tolist()]
+
+    assert cross_source._closing_sums(ctx, lower, higher, closing, per_unit, units, cells) == want
 
 
 def test_dimension_codes_by_unit_equal_factorize_of_the_dimensions(archive):
