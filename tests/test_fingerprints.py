@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from figcheck import engine
 from figcheck.collector import give_back_free_memory
@@ -251,3 +252,16 @@ def test_a_check_that_lets_the_table_go_finds_what_one_that_keeps_it_finds(gener
     assert [(f.fingerprint, f.data, f.file, f.line) for f in let_go.findings] == \
         [(f.fingerprint, f.data, f.file, f.line) for f in kept.findings]
     give_back_free_memory()      # harmless at any time, wherever it runs
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, 0.5, 11000.0, 1e300, 1 / 3, -2.5, 5e-324]), max_size=200),
+       st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=5))
+def test_floats_written_once_per_distinct_value_are_each_written(repeated, any_floats):
+    # fingerprints write figures' ends once per distinct value where they repeat: json.dumps of each
+    import json
+
+    import numpy as np
+
+    for values in (repeated, repeated + any_floats, repeated * 3):
+        assert engine._floats(np.array(values, dtype=float)) == [json.dumps(float(v)) for v in values]
