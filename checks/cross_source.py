@@ -667,6 +667,12 @@ def gap_closers(ctx, lower: int, higher: int, max_terms: int = 3, pools: _Pools 
 
 # for each number of terms and pool size, the combinations of a pool that size, in order
 _COMBOS_OF = {t: [c[c[:, -1] < n] if len(c) else c for n in range(_POOL[t] + 1)] for t, c in _COMBOS.items()}
+# the same combinations in colex order (by last term, then the one before, ...): a pool of n
+# candidates has the first comb(n, t) of them; with each one's place in itertools' (lexicographic)
+# order, which among one pair's sums decides a tie as the order they were tried in did
+_COLEX = {t: c[np.lexsort(c.T)] if len(c) else c for t, c in _COMBOS.items()}
+_LEX_PLACE = {t: np.lexsort(c.T) for t, c in _COMBOS.items()}
+_N_COMBOS = {t: np.array([len(c) for c in combos], dtype=np.int64) for t, combos in _COMBOS_OF.items()}
 
 
 def gap_closers_all(ctx, lower: np.ndarray, higher: np.ndarray, pools: _Pools | None = None,
@@ -747,17 +753,15 @@ def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.n
             # combinations of the rest, in order, are the pool's combinations that can meet
             at = np.flatnonzero(usable & (position < _POOL[terms]) & open_pair[owner])
             count = np.bincount(owner[at], minlength=p)
-            parts, combos = [], []
-            for n in sorted_unique(count[count >= terms]).tolist():
-                index = _COMBOS_OF[terms][n]
-                these = count == n
-                pools_of = at[these[owner[at]]].reshape(-1, n)
-                combos.append(pools_of[:, index].reshape(-1, terms))
-                parts.append(np.repeat(np.flatnonzero(these), len(index)))
-            if not parts:
+            # every pair's combinations of its pool at once: comb(n, terms) of them (the first in
+            # colex order), each a tuple of places in the pair's run of `at`
+            per_pair = _N_COMBOS[terms][count]
+            if not per_pair.any():
                 continue
-            pair = np.concatenate(parts)
-            combo_rows = rows[np.concatenate(combos)]
+            pair = np.repeat(np.arange(p), per_pair)
+            which = np.arange(len(pair)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+            combo_rows = rows[at[(np.cumsum(count) - count)[pair][:, None] + _COLEX[terms][which]]]
+            tried = _LEX_PLACE[terms][which]     # the order each pair's sums were tried in
             a = lower[pair]
             lo, hi, lo_open, hi_open = iv.lo[a], iv.hi[a], iv.lo_open[a], iv.hi_open[a]
             for t in range(terms):
@@ -768,7 +772,7 @@ def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.n
             ok = meet(total, iv.take(higher[pair]))
             if not ok.any():
                 continue
-            pair, combo_rows, sequence = pair[ok], combo_rows[ok], np.flatnonzero(ok)
+            pair, combo_rows, sequence = pair[ok], combo_rows[ok], tried[ok]
             own = (pools.source[combo_rows] == pools.source[lower[pair]][:, None]).sum(axis=1)
             b = higher[pair]
             distance = np.abs((total.lo[ok] + total.hi[ok]) / 2 - (iv.lo[b] + iv.hi[b]) / 2)
