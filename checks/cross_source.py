@@ -781,7 +781,7 @@ def _closers_chunk(iv: Intervals, pools: _Pools, lower: np.ndarray, higher: np.n
             pair, combo_rows = pair[best], combo_rows[best]
             head = np.r_[True, pair[1:] != pair[:-1]]
             for q, chosen in zip(pair[head].tolist(), combo_rows[head].tolist()):
-                found[q] = [int(x) for x in chosen]
+                found[q] = chosen       # (tolist made it a list of ints)
             open_pair[pair[head]] = False
     return found
 
@@ -971,8 +971,8 @@ class _Texts:
                                           for q, s, w in zip(quote, source, by)]))
         if not people:
             return
-        known = [k for k, s in enumerate(source) if s in label]     # a source not in the corpus: no who
-        if len(known) != len(rows):
+        if len(label) != len(label_or_id):      # a source not in the corpus: no who
+            known = [k for k, s in enumerate(source) if s in label]
             rows, stated, source, period, by = ([c[k] for k in known] for c in (rows, stated, source, period, by))
         self.who = dict(zip(rows, [f"{label[s]}{f' ({w})' if w else ''} says {t} for {p}"
                                    for s, w, t, p in zip(source, by, stated, period)]))
