@@ -6,7 +6,7 @@ import numpy as np
 from figcheck import display
 from figcheck.intervals import gap, holds
 from figcheck.relations import leaf_names, parse_relation, render, render_slots, take_leaf
-from figcheck.rules import Example, Hit, rule
+from figcheck.rules import Example, make_hit, rule
 from figcheck.table import sorted_unique
 
 # Common slips, most plausible first: (factor on the left side, the sides' likely confusion).
@@ -266,6 +266,33 @@ class _Rows:
         """The relation's figure ids, each once, in leaf order (what the hit names)."""
         return self._figure_ids[i]
 
+    def all_details(self, left_natural: list, left_as_right: list, right_natural: list) -> list[list[str]]:
+        """details(i, (left_natural[i], left_as_right[i], right_natural[i])) of every row, made a
+        column at a time where a column serves (its head, its sides), the figure lines gathered
+        by one map per row."""
+        lines = self.lines
+        indented, quotes, quote_lines, label = lines._indented_line, lines._quote, lines._quote_line, lines.label
+        heads = [f"{rid}: {expr}" for rid, expr in zip(self.ids, self.expr)]
+        lefts = [f"  left  {text} = {side}" for text, side in zip(self.left_text, left_natural)]
+        rights = [f"  right {text} = {side}" for text, side in zip(self.right_text, right_natural)]
+        out = []
+        for head, rows, quote, source, left, convert, as_right, right in zip(
+                heads, self._rows, self.quote, self.source, lefts, self.convert, left_as_right, rights):
+            details = [head]
+            details += map(indented.__getitem__, rows)
+            details.append(left)
+            if convert:
+                details.append(f"        = {as_right}")
+            details.append(right)
+            if quote:
+                details.append(f"«{quote}» — {label(source)}")
+            for p in rows:
+                q = quotes[p]
+                if q and q not in quote:
+                    details.append(quote_lines[p])
+            out.append(details)
+        return out
+
     def details(self, i: int, sides: tuple | None) -> list[str]:
         """The arithmetic shown line by line; `sides` (left in its unit, left in the right's
         unit, right) for a relation that was evaluated, None for one that mixes dimensions."""
@@ -302,6 +329,7 @@ class _FigureLines:
         quotes, quote_lines = display.figure_quote_lines(ctx.corpus, ctx.table, rows)
         keys = rows.tolist()
         self._line = dict(zip(keys, lines))
+        self._indented_line = dict(zip(keys, ["  " + line for line in lines]))
         self._quote = dict(zip(keys, quotes))
         self._quote_line = dict(zip(keys, quote_lines))
         self._labels = {}
@@ -399,28 +427,37 @@ def relation_does_not_hold(ctx):
         right_natural = display.intervals(right_lo, right_hi, right.lo_open, right.hi_open, r.right_unit)
         gap_texts, relative_texts = display.nums(gaps), display.percents(relative)
         numbers = zip(gaps.tolist(), relative.tolist(), left_lo.tolist(), left_hi.tolist(),
-                      right_lo.tolist(), right_hi.tolist(), slip.tolist())
-        for i, (g, rel, llo, lhi, rlo, rhi, s) in enumerate(numbers):
-            rid, expr, quote = r.ids[i], r.expr[i], r.quote[i]
-            details = r.details(i, (left_natural[i], left_as_right[i], right_natural[i]))
-            if undefined[i]:
-                yield Hit(f"relation {rid!r} is undefined: a division by a figure that can be zero",
-                          figures=tuple(n for n, pos in zip(r.names[i], r.figure_rows[i]) if pos >= 0),
-                          relation=rid, details=tuple(details),
-                          headline=f"The arithmetic in “{quote or expr}” divides by zero.")
+                      right_lo.tolist(), right_hi.tolist(), slip.tolist(),
+                      r.all_details(left_natural, left_as_right, right_natural),
+                      r.ids, r.expr, r.quote, r.right_unit, left_as_right, right_natural, gap_texts, relative_texts,
+                      r._figure_ids, undefined)
+        for i, (g, rel, llo, lhi, rlo, rhi, s, details, rid, expr, quote, unit, as_right, right_text, gap_text,
+                relative_text, figures, is_undefined) in enumerate(numbers):
+            if is_undefined:
+                yield make_hit(f"relation {rid!r} is undefined: a division by a figure that can be zero",
+                               figures=tuple(n for n, pos in zip(r.names[i], r.figure_rows[i]) if pos >= 0),
+                               relation=rid, details=tuple(details),
+                               headline=f"The arithmetic in “{quote or expr}” divides by zero.")
                 continue
-            unit = r.right_unit[i]
-            message = (f"{expr}: left {left_as_right[i]} {verb} right {right_natural[i]}; "
-                       f"apart by {gap_texts[i]} {unit} ({relative_texts[i]})")
-            sym, why = SLIPS[s][1:] if s >= 0 else (None, None)
+            message = (f"{expr}: left {as_right} {verb} right {right_text}; "
+                       f"apart by {gap_text} {unit} ({relative_text})")
+            # (s is -1 where no slip: the last entry of each per-slip list, the one for none)
+            sym, why = _SLIP_WORDS[s]
             if sym:
-                message += f"; it would hold with the left side {sym} ({why})"
-                details.append(f"Likely slip: {why} — the relation holds with the left side {sym}.")
-            yield Hit(message, figures=r.figures(i), relation=rid, details=tuple(details),
-                      data={"gap": g, "gap_unit": unit, "relative_gap": rel, "slip": sym, "slip_reason": why,
-                            "op": op, "left": [llo, lhi], "right": [rlo, rhi]},
-                      headline=(f"The arithmetic in “{quote or expr}” does not add up"
-                                + (f" — probably {why} ({sym})." if sym else ".")))
+                message += _SLIP_MESSAGE[s]
+                details.append(_SLIP_DETAIL[s])
+            yield make_hit(message, figures=figures, relation=rid, details=tuple(details),
+                           data={"gap": g, "gap_unit": unit, "relative_gap": rel, "slip": sym, "slip_reason": why,
+                                 "op": op, "left": [llo, lhi], "right": [rlo, rhi]},
+                           headline=f"The arithmetic in “{quote or expr}” does not add up{_SLIP_HEADLINE[s]}")
+
+
+# per slip of SLIPS (and last, for none): its words, and what the message, the details and the
+# headline of A001 add for it
+_SLIP_WORDS = [(sym, why) for _, sym, why in SLIPS] + [(None, None)]
+_SLIP_MESSAGE = [f"; it would hold with the left side {sym} ({why})" for _, sym, why in SLIPS] + [""]
+_SLIP_DETAIL = [f"Likely slip: {why} — the relation holds with the left side {sym}." for _, sym, why in SLIPS] + [""]
+_SLIP_HEADLINE = [f" — probably {why} ({sym})." for _, sym, why in SLIPS] + ["."]
 
 
 @rule("A002", "relation-mixes-dimensions", "error",
@@ -454,7 +491,7 @@ def relation_mixes_dimensions(ctx):
                 if d not in words:
                     words[d] = dimension_words(d)
             expr, quote = r.expr[i], r.quote[i]
-            yield Hit(f"{expr}: {words[a]} meets {words[b]}",
+            yield make_hit(f"{expr}: {words[a]} meets {words[b]}",
                       figures=r.figures(i), relation=r.ids[i], details=tuple(r.details(i, None)),
                       data={"dimensions": [a, b]},
                       headline=f"“{quote or expr}” compares {words[a]} with {words[b]}.")

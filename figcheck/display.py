@@ -183,12 +183,9 @@ def figure_quote_lines(corpus, table, rows) -> tuple[list[str], list[str]]:
 
 def source_labels(corpus, source_ids) -> list[str]:
     """quote_line()'s "where" for each source id: its label, or the id of a source not in the corpus."""
+    sources = corpus.sources
     labels: dict = {}
-    out = []
-    for s in source_ids:
-        label = labels.get(s)
-        if label is None:
-            source = corpus.sources.get(s)
-            label = labels[s] = source_label(source) if source else s
-        out.append(label)
-    return out
+    for s in dict.fromkeys(source_ids):     # each source labelled once, then gathered
+        source = sources.get(s)
+        labels[s] = source_label(source) if source else s
+    return list(map(labels.__getitem__, source_ids))

@@ -239,8 +239,20 @@ def _finding(code, name, severity, message, figures, relation, file, line, detai
         return Finding(code, name, severity, message, figures, relation, file, line, details, data, headline,
                        fingerprint)
     finding = object.__new__(Finding)
-    finding.__dict__.update(zip(_FINDING_FIELDS, (code, name, severity, message, figures, relation, file, line,
-                                                  details, data, headline, fingerprint, True)))
+    fields = finding.__dict__
+    fields["code"] = code
+    fields["name"] = name
+    fields["severity"] = severity
+    fields["message"] = message
+    fields["figures"] = figures
+    fields["relation"] = relation
+    fields["file"] = file
+    fields["line"] = line
+    fields["details"] = details
+    fields["data"] = data
+    fields["headline"] = headline
+    fields["fingerprint"] = fingerprint
+    fields["new"] = True
     return finding
 
 
@@ -496,11 +508,17 @@ def _figure_parts(figures, rows: np.ndarray, quote: bool) -> list[str]:
 
 
 def _floats(values: np.ndarray) -> list[str]:
-    """_jf() of each value: repr where all are finite numbers (one map), else one by one."""
+    """_jf() of each value: repr where all are finite numbers, else one by one. Figures' ends and
+    precisions repeat (round numbers): where they do, each distinct value is written once and
+    gathered (not where a zero is negative: factorize takes -0.0 for 0.0, repr does not)."""
     values = np.asarray(values, dtype=float)
-    if np.isfinite(values).all():
-        return list(map(float.__repr__, values.tolist()))
-    return [_jf(v) for v in values.tolist()]
+    if not np.isfinite(values).all():
+        return [_jf(v) for v in values.tolist()]
+    if len(values) > 64 and not np.signbit(values[values == 0]).any():
+        codes, distinct = pd.factorize(values)
+        if 2 * len(distinct) < len(values):
+            return np.array(list(map(float.__repr__, distinct.tolist())), dtype=object)[codes].tolist()
+    return list(map(float.__repr__, values.tolist()))
 
 
 def _day_pairs(start: np.ndarray, end: np.ndarray) -> list[str]:

@@ -88,3 +88,45 @@ def test_group_codes_are_factorize_of_the_triples(triples, huge):
     e = np.array([t[2] * scale + 1 for t in triples], dtype=np.int64)
     expected = pd.factorize(pd.Series(list(zip(q.tolist(), s.tolist(), e.tolist())), dtype=object))[0]
     assert (_group_codes(q, s.astype(np.int32) if not huge else s, e) == expected).all()
+
+
+_ends = st.one_of(st.sampled_from([0.0, -0.0, 1.0, 1e300, float("inf"), float("-inf"), float("nan"), 5e-324]),
+                  st.floats(allow_nan=True, allow_infinity=True), st.integers(-4, 4).map(float))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ends, max_size=40))
+def test_dense_ranks_by_hashing_equal_those_by_sorting(values):
+    # the interval ends' ranks (Ends) come from a factorize of the ends and a sort of the
+    # distinct ones: the ranks one sort of every end gives, and the same distinct values
+    from figcheck.checks.cross_source import _dense_ranks_by_sorting, dense_ranks
+
+    values = np.array(values, dtype=float)
+    rank, distinct = dense_ranks(values)
+    want_rank, want_distinct = _dense_ranks_by_sorting(values)
+    assert rank.tolist() == want_rank.tolist()
+    # the same values in the same order (a zero's sign may differ: 0.0 and -0.0 are one value)
+    assert len(distinct) == len(want_distinct)
+    assert np.array_equal(distinct, want_distinct, equal_nan=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(figure_tables())
+def test_groups_by_sorted_key_are_the_factorized_groups(df):
+    # Groups orders its rows by one radix sort of the (quantity, start, end) key: the same groups
+    # as factorizing the triples, each group's rows in table order, the groups in key order
+    from figcheck.checks.cross_source import COMPARABLE
+
+    groups = Groups(df)
+    start = df["period_start"].to_numpy().astype("datetime64[D]")
+    end = df["period_end"].to_numpy().astype("datetime64[D]")
+    rows = np.flatnonzero(df["modality"].isin(COMPARABLE).to_numpy() & (start < end))
+    triples = list(zip(pd.factorize(df["quantity"])[0][rows].tolist(), start[rows].tolist(), end[rows].tolist()))
+    by_triple: dict = {}
+    for r, t in zip(rows.tolist(), triples):
+        by_triple.setdefault(t, []).append(r)
+    want = [by_triple[t] for t in sorted(by_triple)]
+    got = [groups.members(g).tolist() for g in range(len(groups))]
+    assert got == want
+    assert groups.group.tolist() == [g for g, members in enumerate(want) for _ in members]
+    assert groups.size.tolist() == [len(m) for m in want]

@@ -36,6 +36,10 @@ def _assert_texts(ctx, view):
         assert texts.who[r] == _who(ctx, v)
         assert texts.quote_line[r] == display.quote_line(ctx.corpus, v)
         assert texts.short_who[r] == _short_who(ctx, v)
+    # without the people (a big group's finding): the same statements and quote lines
+    plain = _Texts(ctx, view, people=False)
+    assert plain.stated == texts.stated and plain.quote_line == texts.quote_line
+    assert not hasattr(plain, "who") and not hasattr(plain, "short_who")
 
 
 def test_texts_of_frame_views_and_of_records_equal_the_one_figure_formatters(archive):
@@ -191,12 +195,18 @@ def test_closing_sums_equal_the_scalar_loop(archive):
     info = [facts[view[a].quantity] for a in lower.tolist()]
     per_unit, units = np.array([i[1] for i in info], dtype=float), [i[0] for i in info]
     want = _closing_sums_one_by_one(ctx, lower, higher, closing, view, per_unit, units)
-    assert cross_source._closing_sums(ctx, lower, higher, closing, view, per_unit, units) == want
+    # the fields read as columns (display.figure_cells) by default
+    assert cross_source._closing_sums(ctx, lower, higher, closing, per_unit, units) == want
     assert any(s is not None and s[1].endswith(u) and " " in s[1] for s, u in zip(want, units))  # several units
     # every unit made the quantity's, whatever the figures' own: the conversion path throughout
     odd = {r: v._replace(unit=f"u{r}") for r, v in view.items()}
     want = _closing_sums_one_by_one(ctx, lower, higher, closing, odd, per_unit, units)
-    assert cross_source._closing_sums(ctx, lower, higher, closing, odd, per_unit, units) == want
+    fields = {"unit": "unit", "source": "source", "period_text": "period"}
+
+    def cells(column, rows):
+        return [getattr(odd[r], fields[column]) for r in np.asarray(rows).tolist()]
+
+    assert cross_source._closing_sums(ctx, lower, higher, closing, per_unit, units, cells) == want
 
 
 def test_dimension_codes_by_unit_equal_factorize_of_the_dimensions(archive):

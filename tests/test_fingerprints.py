@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from figcheck import engine
 from figcheck.collector import give_back_free_memory
@@ -111,6 +112,26 @@ def test_findings_are_made_as_the_dataclass_makes_them():
     assert sys.getsizeof(vars(fast)) <= sys.getsizeof(vars(made))
     with pytest.raises(Exception):
         fast.code = "X001"      # still frozen
+
+
+@pytest.mark.parametrize("values", [
+    ("m",),
+    ("m", ("a", "b"), "r1", ("d", "e"), {"gap": 1.0}, Severity.warning, "h", None),
+    ("m", (), None, (), None, None, "", "somewhere"),
+])
+def test_hits_are_made_as_the_dataclass_makes_them(values):
+    # the rules that report thousands make their hits by make_hit: the same object as Hit(...)
+    import sys
+
+    from figcheck.rules import Hit, make_hit
+
+    fast = make_hit(*values)
+    made = Hit(*values[:4], *([{} if values[4] is None else values[4]] if len(values) > 4 else []), *values[5:])
+    assert fast == made and type(fast) is Hit and vars(fast) == vars(made)
+    assert list(vars(fast)) == list(vars(made))
+    assert sys.getsizeof(vars(fast)) <= sys.getsizeof(vars(made))
+    with pytest.raises(Exception):
+        fast.message = "x"      # still frozen
 
 
 def test_positions_the_rules_noted_give_the_findings_a_search_gives(generated):
@@ -231,3 +252,16 @@ def test_a_check_that_lets_the_table_go_finds_what_one_that_keeps_it_finds(gener
     assert [(f.fingerprint, f.data, f.file, f.line) for f in let_go.findings] == \
         [(f.fingerprint, f.data, f.file, f.line) for f in kept.findings]
     give_back_free_memory()      # harmless at any time, wherever it runs
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, 0.5, 11000.0, 1e300, 1 / 3, -2.5, 5e-324]), max_size=200),
+       st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=5))
+def test_floats_written_once_per_distinct_value_are_each_written(repeated, any_floats):
+    # fingerprints write figures' ends once per distinct value where they repeat: json.dumps of each
+    import json
+
+    import numpy as np
+
+    for values in (repeated, repeated + any_floats, repeated * 3):
+        assert engine._floats(np.array(values, dtype=float)) == [json.dumps(float(v)) for v in values]
