@@ -1252,11 +1252,34 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     return result
 
 
+def _verbatim_places(sources, quotes, at, again, row_source, verbatim) -> tuple[np.ndarray, np.ndarray]:
+    """(figure, place) for every place where the quote of a figure in `verbatim` stands in its
+    source's text, as _count_matches finds them (each search from one character after the
+    last place): the first and second places known (quote_places), the further ones of the few
+    quotes standing there a third time searched here."""
+    rows = np.flatnonzero(verbatim)
+    twice = np.flatnonzero(verbatim & (again >= 0))
+    more_rows, more_places = [], []
+    if len(twice):
+        texts = [src.text for _, src in sources]
+        for row, quote, place, t in zip(twice.tolist(), quotes[twice].tolist(), again[twice].tolist(),
+                                        row_source[twice].tolist()):
+            text = texts[t]
+            place = text.find(quote, place + 1)
+            while place >= 0:
+                more_rows.append(row)
+                more_places.append(place)
+                place = text.find(quote, place + 1)
+    return (np.concatenate([rows, twice, np.array(more_rows, dtype=np.int64)]),
+            np.concatenate([at[rows], again[twice], np.array(more_places, dtype=np.int64)]))
+
+
 def _coverage_columns(corpus) -> CoverageColumns:
-    """The figures whose quote stands once and holds at most one claim (nearly all) matched for
-    the whole corpus at once: every text laid after the one before it, every claim and quote at
-    its place on that one line. The other figures and the skips are matched source by source
-    (_count_matches), and open claims made into entries only where there are any."""
+    """Every place where a figure's quote stands verbatim holding at most one claim (nearly
+    all) matched for the whole corpus at once: every text laid after the one before it, every
+    claim and quote at its place on that one line. The figures with a place holding several
+    claims or none verbatim, and the skips, are matched source by source (_count_matches), and
+    open claims made into entries only where there are any."""
     sources = list(corpus.sources.items())
     n_sources = len(sources)
     (quotes, lows, highs, at, again), row_source = _figure_columns(corpus)
@@ -1271,11 +1294,11 @@ def _coverage_columns(corpus) -> CoverageColumns:
     status = np.zeros(total, dtype=np.uint8)
 
     known = row_source >= 0                 # figures of no source of the corpus count nowhere
-    once = known & (at >= 0) & (again < 0)
-    rows = np.flatnonzero(once)
+    verbatim = known & (at >= 0)
+    rows, places = _verbatim_places(sources, quotes, at, again, row_source, verbatim)
     several = np.zeros(0, dtype=np.int64)
     if total and len(rows):
-        start = at[rows] + text_base[row_source[rows]]
+        start = places + text_base[row_source[rows]]
         # in the order of their places: the search then reads `numbers` front to back (random
         # look-ups into a million claims miss the cache at nearly every step)
         by_place = np.argsort(start)
@@ -1285,9 +1308,9 @@ def _coverage_columns(corpus) -> CoverageColumns:
         first = np.minimum(k, total - 1)
         holds = (k < total) & (numbers[first] < end)
         alone = (k + 1 >= total) | (numbers[np.minimum(k + 1, total - 1)] >= end)
-        status[first[holds & alone & (ends[first] <= end)]] = 1          # one place, one claim
-        several = rows[holds & ~alone]                                      # one place, several claims
-    rest = np.union1d(np.flatnonzero(known & ~once), several)
+        status[first[holds & alone & (ends[first] <= end)]] = 1          # a place with one claim
+        several = rows[holds & ~alone]                                      # a place with several claims
+    rest = np.union1d(np.flatnonzero(known & ~verbatim), several)
     # the other figures grouped by source (in frame order within one), their columns read once
     rest = rest[np.argsort(row_source[rest], kind="stable")]
     rest_sources = row_source[rest]
