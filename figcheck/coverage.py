@@ -424,15 +424,23 @@ def _read_units(memo: dict, pieces: list[str], first: bool, last: bool, language
     if lang == "en":
         spans_hint = [hint or _EN_TIME.search(key) for hint, key in zip(spans_hint, keys)]
     units = []
+    single = _SINGLE_MEMO
+    if len(single) > 200_000:
+        single.clear()
     for piece, key, found_chunks, hint in zip(pieces, keys, number_chunks_many(keys, language), spans_hint):
         if not found_chunks:
             unit = _Unit((), False, hint is not None, len(key))
         elif len(found_chunks) == 1:            # one stretch, as most sentences have
             at, chunk, found_here = found_chunks[0]
-            near, (kinds, far, starts, ends) = _near_and_summary(key, at, before, chunk, found_here, language)
-            if at:
-                starts, ends = tuple(map(at.__add__, starts)), tuple(map(at.__add__, ends))
-            unit = _Unit(((at, found_here, near),), far, hint is not None, len(key), kinds, starts, ends)
+            end = at + len(chunk)
+            ahead = key[at - 2:at] if at >= 2 else (before + key[:at])[-2:]
+            single_key = (chunk, language, ahead, key[end:end + 4], at)
+            got = single.get(single_key)
+            if got is None:
+                near, (kinds, far, starts, ends) = _near_and_summary(key, at, before, chunk, found_here, language)
+                got = single[single_key] = (((at, found_here, near),), far, kinds, tuple(map(at.__add__, starts)),
+                                            tuple(map(at.__add__, ends)))
+            unit = _Unit(got[0], got[1], hint is not None, len(key), got[2], got[3], got[4])
         else:
             chunks, kinds, starts, ends, far = [], [], [], [], False
             for at, chunk, found_here in found_chunks:
@@ -626,6 +634,9 @@ def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str)
 
 # the same key → (near kinds, _chunk_summary of the stretch)
 _SUMMARY_MEMO: dict[tuple, tuple] = {}
+# the same key and where the stretch begins in a unit that holds only it → that unit's stretches,
+# whether the words around decide a kind, its kinds, where its claims' numbers begin and end
+_SINGLE_MEMO: dict[tuple, tuple] = {}
 
 
 def _near_and_summary(key: str, at: int, before: str, chunk: str, found: tuple, language: str) -> tuple:
