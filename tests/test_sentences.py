@@ -135,3 +135,14 @@ def test_whole_sentences_of_an_article():
               "Es waren 3.000 Soldaten.", None]
     got = whole_sentences(Sentences(texts), np.array([0, 0, 0, 0, 0, 1, 1, 0]), quotes)
     assert got.tolist() == [True, True, True, False, False, True, False, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, (1 << 33)), max_size=300), st.integers(1, 1 << 32))
+def test_stable_order_is_a_stable_argsort(keys, modulus):
+    """Both ways (two 16-bit radix sorts below 2**32, numpy's merge sort beyond) order the keys
+    as a stable sort does: equal keys keep their order."""
+    from figcheck.sentences import stable_order
+
+    keys = np.array(keys, dtype=np.int64) % modulus
+    assert stable_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
