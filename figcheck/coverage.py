@@ -1312,7 +1312,7 @@ def _coverage_columns(corpus) -> CoverageColumns:
         start = places + text_base[row_source[rows]]
         # in the order of their places: the search then reads `numbers` front to back (random
         # look-ups into a million claims miss the cache at nearly every step)
-        by_place = np.argsort(start)
+        by_place = sentences.stable_order(start)
         rows, start = rows[by_place], start[by_place]
         end = start + _quote_lengths(corpus, quotes)[rows]
         k = np.searchsorted(numbers, start)
