@@ -285,20 +285,22 @@ class _FigureKeys:
         row_language = language_codes[_row_sources(corpus)]
         self.language = np.asarray(language_names, dtype=object)[row_language]
         quotes = quote_codes(corpus)        # factorised once, with the quote search
-        self._numbers = _codes(self.quote if quotes is None else _Coded(quotes[0], len(quotes[1])), self.value_text,
-                               self.low, self.high, _Coded(row_language, len(language_names))) \
-            if self.n else np.zeros(0, dtype=np.int64)
-        self._fast = None
+        rest = (self.value_text, self.low, self.high, row_language)
+        self._numbers = np.zeros(0, dtype=np.int64) if not self.n else (
+            _codes_if_alike_by_quote(quotes[0], rest) if quotes is not None else None)
+        if self._numbers is None:
+            self._numbers = _codes(self.quote if quotes is None else _Coded(quotes[0], len(quotes[1])), self.value_text,
+                                   self.low, self.high, _Coded(row_language, len(language_names)))
+        self._groups = None
+        self._verdicts = None
 
-    def groups(self, with_qualifier: bool) -> tuple[np.ndarray, np.ndarray]:
+    def groups(self) -> tuple[np.ndarray, np.ndarray]:
         """(group of each figure, first figure of each group): the groups numbered in the order
         their first figure stands, as pd.factorize numbers them."""
-        code = _codes(_Coded(self._numbers), self.qualifier) if with_qualifier and self.n else self._numbers
-        if not len(code):
-            return code, np.zeros(0, dtype=np.int64)
-        seen = np.maximum.accumulate(code)
-        first = np.flatnonzero(np.diff(seen, prepend=-1) > 0)
-        return code, first
+        if self._groups is None:
+            code = self._numbers
+            self._groups = code, _firsts(code)
+        return self._groups
 
     def figure(self, i: int):
         """The record of figure i (a flagged one: its message names it)."""
@@ -307,17 +309,24 @@ class _FigureKeys:
     def is_range(self, i: int) -> bool:
         return self.low[i] != self.high[i]
 
-    def fast_qualifiers(self) -> np.ndarray:
-        """verbatim_hedge of each group of groups(False) (None: the quote must be read), decided
-        once for P002 and P003 alike: a group's verdict depends on no qualifier."""
-        if self._fast is None:
-            _, first = self.groups(False)
-            single = (self.low[first] == self.high[first]).tolist()
-            self._fast = np.array([verbatim_qualifier(text, quote, language) if one else None
-                                   for one, text, quote, language in zip(
-                                       single, self.value_text[first].tolist(), self.quote[first].tolist(),
-                                       self.language[first].tolist())] + [None], dtype=object)[:-1]
-        return self._fast
+    def verdicts(self) -> list[_Verdict]:
+        """The _Verdict of each group, in the order of groups(): taken from _VERDICTS where a
+        group alike was decided before (in this corpus or, for the text worker, in an earlier
+        part of it), made and kept there otherwise."""
+        if self._verdicts is None:
+            _, first = self.groups()
+            memo = _VERDICTS
+            if len(memo) > _VERDICTS_KEPT:
+                memo.clear()
+            verdicts = []
+            for key in zip(self.quote[first].tolist(), self.value_text[first].tolist(), self.low[first].tolist(),
+                           self.high[first].tolist(), self.language[first].tolist()):
+                verdict = memo.get(key)
+                if verdict is None:
+                    verdict = memo[key] = _Verdict(*key)
+                verdicts.append(verdict)
+            self._verdicts = verdicts
+        return self._verdicts
 
     def fast(self, i: int) -> str | None:
         """verbatim_hedge for figure i."""
@@ -336,23 +345,118 @@ def forget(corpus) -> None:
     _figure_keys.forget(corpus)
 
 
-def _flagged(keys: _FigureKeys, with_qualifier: bool, decide) -> list[int]:
-    """The figures whose group `decide(first figure)` flags, in frame order. The groups the fast
-    path settles (the value stands alone in the quote, hedged as the file says) are not asked:
-    `decide` would answer False for them."""
-    code, first = keys.groups(with_qualifier)
+def _codes_if_alike_by_quote(quote_codes: np.ndarray, columns) -> np.ndarray | None:
+    """_codes(quotes, *columns) where each quote's figures agree in every column (an archive
+    writes one value the same way wherever it quotes it): the quote's codes themselves, as
+    factorize_objects numbers them, checked by comparing each row with its quote's first row
+    instead of hashing every column. None where some quote's figures differ, or a quote is
+    missing: _codes must then number the rows."""
+    if not len(quote_codes) or quote_codes.min() < 0:
+        return None
+    owner = _firsts(quote_codes)[quote_codes]           # each row's quote's first row
+    try:
+        for column in columns:
+            column = np.asarray(column)
+            same = column == column[owner]
+            if not isinstance(same, np.ndarray) or same.dtype != bool or not same.all():
+                return None
+    except (TypeError, ValueError):                     # cells that do not compare plainly
+        return None
+    return quote_codes
+
+
+def _firsts(code: np.ndarray) -> np.ndarray:
+    """The first row of each value of `code`, for codes numbered in order of first appearance."""
+    if not len(code):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1) > 0)
+
+
+class _Verdict:
+    """What P002 and P003 decide for a group of figures alike in (quote, value as written, low,
+    high, language): the hedge the fast path reads (verbatim_qualifier; None: the quote must be
+    read), and, each when first asked, P002's verdict and the qualifiers of the quote's readings
+    that state the figure's value (P003 flags a qualifier that is none of them, where there are
+    such readings and the fast path read another hedge)."""
+
+    __slots__ = ("quote", "low", "high", "language", "fast", "_number_differs", "_stated")
+
+    def __init__(self, quote, value_text, low, high, language):
+        self.quote, self.low, self.high, self.language = quote, low, high, language
+        self.fast = None if low != high else verbatim_qualifier(value_text, quote, language)
+        self._number_differs = self._stated = None
+
+    def number_differs(self) -> bool:
+        """P002's verdict (see _number_differs)."""
+        if self._number_differs is None:
+            if self.fast is not None:
+                self._number_differs = False
+            else:
+                readings, _ = quote_readings(self.quote, self.language)
+                low, high, is_range = self.low, self.high, self.low != self.high
+                self._number_differs = not (
+                    any(m.is_range == is_range and _close(m.low, low) and _close(m.high, high) for m in readings)
+                    or (is_range and any(_close(m.low, low) for m in readings)
+                        and any(_close(m.high, high) for m in readings)))
+        return self._number_differs
+
+    def stated(self) -> tuple[str, ...]:
+        """The distinct qualifiers of the quote's readings that state the value (see _hedge_differs)."""
+        if self._stated is None:
+            readings, _ = quote_readings(self.quote, self.language)
+            low, high, is_range = self.low, self.high, self.low != self.high
+            self._stated = tuple(dict.fromkeys(m.qualifier for m in readings if m.is_range == is_range
+                                               and _close(m.low, low) and _close(m.high, high)))
+        return self._stated
+
+
+# (quote, value as written, low, high, language) → its _Verdict, for every figure frame read in
+# this process: the text worker reads an archive's sources part after part, and the parts share
+# most of their quotes. Bounded: cleared beyond this many.
+_VERDICTS: dict[tuple, _Verdict] = {}
+_VERDICTS_KEPT = 200_000
+
+
+def _numbers_flagged(keys: _FigureKeys) -> list[int]:
+    """The figures P002 flags, in frame order: decided once per group (_Verdict)."""
+    code, first = keys.groups()
     if not len(first):
         return []
-    fast = keys.fast_qualifiers()
-    if with_qualifier:
-        said = fast[keys.groups(False)[0][first]]
-        settled = said == keys.qualifier[first]
-    else:
-        settled = np.not_equal(fast, None)
-    bad = np.zeros(len(first), dtype=bool)
-    for k, i in zip(np.flatnonzero(~settled).tolist(), first[~settled].tolist()):
-        bad[k] = decide(i)
+    bad = np.fromiter((v.fast is None and v.number_differs() for v in keys.verdicts()), bool, len(first))
     return np.flatnonzero(bad[code]).tolist()
+
+
+def _hedges_flagged(keys: _FigureKeys) -> list[int]:
+    """The figures P003 flags, in frame order: the qualifier of each figure against its group's
+    _Verdict, the qualifiers numbered (pd.factorize) so that the figures are compared as
+    integers; a group's readings are asked for only where the fast path read another hedge
+    than some figure's."""
+    code, first = keys.groups()
+    if not len(first):
+        return []
+    verdicts = keys.verdicts()
+    try:
+        q_code, q_names = pd.factorize(keys.qualifier)
+    except TypeError:
+        q_code = None
+    if q_code is None or (len(q_code) and q_code.min() < 0) or len(q_names) > 62:
+        # a qualifier missing or not a string (never so from the loader): one figure at a time
+        return [i for i, (g, q) in enumerate(zip(code.tolist(), keys.qualifier.tolist()))
+                if verdicts[g].fast != q and (stated := verdicts[g].stated()) and q not in stated]
+    number = {name: k for k, name in enumerate(q_names.tolist())}
+    # the fast path's hedge as a qualifier's number: -1 for none, -2 for one no figure has
+    fast = np.fromiter((-1 if v.fast is None else number.get(v.fast, -2) for v in verdicts), np.int64, len(first))
+    differs = fast[code] != q_code
+    asked = np.zeros(len(first), dtype=bool)
+    asked[code[differs]] = True
+    any_stated = np.zeros(len(first), dtype=bool)
+    stated_bits = np.zeros(len(first), dtype=np.int64)       # bit k: q_names[k] is stated
+    for g in np.flatnonzero(asked).tolist():
+        stated = verdicts[g].stated()
+        any_stated[g] = bool(stated)
+        stated_bits[g] = sum(1 << number[q] for q in stated if q in number)
+    bad = differs & any_stated[code] & ((stated_bits[code] >> q_code) & 1 == 0)
+    return np.flatnonzero(bad).tolist()
 
 
 def _number_differs(keys: _FigureKeys, i: int) -> bool:
@@ -402,7 +506,7 @@ def number_differs_from_quote(ctx):
     """
     corpus = ctx.corpus
     keys = _figure_keys(corpus)
-    for i in _flagged(keys, False, functools.partial(_number_differs, keys)):
+    for i in _numbers_flagged(keys):
         figure = keys.figure(i)
         readings, unreadable = _readings(corpus, figure)
         read = ", ".join(f"{m.text} = {display.num(m.low)}" + (f"–{display.num(m.high)}" if m.is_range else "")
@@ -444,7 +548,7 @@ def hedge_differs_from_quote(ctx):
 
     corpus = ctx.corpus
     keys = _figure_keys(corpus)
-    for i in _flagged(keys, True, functools.partial(_hedge_differs, keys)):
+    for i in _hedges_flagged(keys):
         figure = keys.figure(i)
         readings, _ = _readings(corpus, figure)
         m = next(m for m in readings if _matching_mention(figure, [m]))

@@ -424,15 +424,23 @@ def _read_units(memo: dict, pieces: list[str], first: bool, last: bool, language
     if lang == "en":
         spans_hint = [hint or _EN_TIME.search(key) for hint, key in zip(spans_hint, keys)]
     units = []
+    single = _SINGLE_MEMO
+    if len(single) > 200_000:
+        single.clear()
     for piece, key, found_chunks, hint in zip(pieces, keys, number_chunks_many(keys, language), spans_hint):
         if not found_chunks:
             unit = _Unit((), False, hint is not None, len(key))
         elif len(found_chunks) == 1:            # one stretch, as most sentences have
             at, chunk, found_here = found_chunks[0]
-            near, (kinds, far, starts, ends) = _near_and_summary(key, at, before, chunk, found_here, language)
-            if at:
-                starts, ends = tuple(map(at.__add__, starts)), tuple(map(at.__add__, ends))
-            unit = _Unit(((at, found_here, near),), far, hint is not None, len(key), kinds, starts, ends)
+            end = at + len(chunk)
+            ahead = key[at - 2:at] if at >= 2 else (before + key[:at])[-2:]
+            single_key = (chunk, language, ahead, key[end:end + 4], at)
+            got = single.get(single_key)
+            if got is None:
+                near, (kinds, far, starts, ends) = _near_and_summary(key, at, before, chunk, found_here, language)
+                got = single[single_key] = (((at, found_here, near),), far, kinds, tuple(map(at.__add__, starts)),
+                                            tuple(map(at.__add__, ends)))
+            unit = _Unit(got[0], got[1], hint is not None, len(key), got[2], got[3], got[4])
         else:
             chunks, kinds, starts, ends, far = [], [], [], [], False
             for at, chunk, found_here in found_chunks:
@@ -626,6 +634,9 @@ def _near_kinds(text: str, offset: int, chunk: str, found: tuple, language: str)
 
 # the same key → (near kinds, _chunk_summary of the stretch)
 _SUMMARY_MEMO: dict[tuple, tuple] = {}
+# the same key and where the stretch begins in a unit that holds only it → that unit's stretches,
+# whether the words around decide a kind, its kinds, where its claims' numbers begin and end
+_SINGLE_MEMO: dict[tuple, tuple] = {}
 
 
 def _near_and_summary(key: str, at: int, before: str, chunk: str, found: tuple, language: str) -> tuple:
@@ -1127,7 +1138,7 @@ def corpus_coverage(corpus) -> dict[str, SourceCoverage]:
 def forget(corpus) -> None:
     """Drop everything kept for `corpus` (a part of a corpus the text worker has read)."""
     _COVERAGE_CACHE[:] = [(seen, result) for seen, result in _COVERAGE_CACHE if seen is not corpus]
-    for kept in (quote_places, _sentences, quote_codes, _row_sources):
+    for kept in (coverage_columns, quote_places, _sentences, quote_codes, _row_sources):
         kept.forget(corpus)
 
 
@@ -1205,40 +1216,112 @@ def records_at(items, rows) -> list:
     return [values[r] for r in rows]
 
 
+class CoverageColumns:
+    """The coverage of every source of a corpus, in source order, in few objects: what a
+    CountedCoverage per source holds, made only for the sources that need more than counts.
+
+    counts: (sources, 3) integers: claims encoded, skipped, open.
+    kind_codes, kinds: each source's kinds of mention counted, as a number into `kinds`, whose
+      entries are ((kind, count), ...) in the order the kinds first appear in the text (an
+      archive's sources share a few hundred).
+    open: {source position: its open claims (Covered)}, for the sources that have any.
+    unmatched, idle: {source position: its skips not in its text / holding no claim}.
+    entries(i): a function building every entry of source i (figcheck extract)."""
+
+    __slots__ = ("counts", "kind_codes", "kinds", "open", "unmatched", "idle", "entries")
+
+    def __init__(self, counts, kind_codes, kinds, open_entries, unmatched, idle, entries):
+        self.counts, self.kind_codes, self.kinds = counts, kind_codes, kinds
+        self.open, self.unmatched, self.idle, self.entries = open_entries, unmatched, idle, entries
+
+
+@per_corpus()
+def coverage_columns(corpus) -> CoverageColumns:
+    """The coverage of every source of the corpus (computed once per corpus)."""
+    with collector_paused():
+        return _coverage_columns(corpus)
+
+
 def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
-    """counted_coverage for every source, the figures whose quote stands once and holds at
-    most one claim (nearly all) matched for the whole corpus at once: every text laid after
-    the one before it, every claim and quote at its place on that one line."""
+    """counted_coverage for every source, from coverage_columns. Sources with the same counts
+    or kinds share one (read-only) Counter of them."""
+    columns = coverage_columns(corpus)
+    skips = _skips_by_source(corpus)
+    kinds = [Counter(dict(entry)) for entry in columns.kinds]
+    tallies: dict[tuple, Counter] = {}
+    nothing: list = []
+    result = {}
+    for i, ((sid, src), row, code) in enumerate(zip(corpus.sources.items(), columns.counts.tolist(),
+                                                    columns.kind_codes.tolist())):
+        key = tuple(row)
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = Counter({name: n for name, n in zip((ENCODED, SKIPPED, OPEN), row) if n})
+        result[sid] = CountedCoverage(sid, tally, kinds[code], columns.open.get(i, nothing),
+                                      columns.unmatched.get(i, []), columns.idle.get(i, []),
+                                      columns.entries(src, i, skips.get(sid, ())))
+    return result
+
+
+def _verbatim_places(sources, quotes, at, again, row_source, verbatim) -> tuple[np.ndarray, np.ndarray]:
+    """(figure, place) for every place where the quote of a figure in `verbatim` stands in its
+    source's text, as _count_matches finds them (each search from one character after the
+    last place): the first and second places known (quote_places), the further ones of the few
+    quotes standing there a third time searched here."""
+    rows = np.flatnonzero(verbatim)
+    twice = np.flatnonzero(verbatim & (again >= 0))
+    more_rows, more_places = [], []
+    if len(twice):
+        texts = [src.text for _, src in sources]
+        for row, quote, place, t in zip(twice.tolist(), quotes[twice].tolist(), again[twice].tolist(),
+                                        row_source[twice].tolist()):
+            text = texts[t]
+            place = text.find(quote, place + 1)
+            while place >= 0:
+                more_rows.append(row)
+                more_places.append(place)
+                place = text.find(quote, place + 1)
+    return (np.concatenate([rows, twice, np.array(more_rows, dtype=np.int64)]),
+            np.concatenate([at[rows], again[twice], np.array(more_places, dtype=np.int64)]))
+
+
+def _coverage_columns(corpus) -> CoverageColumns:
+    """Every place where a figure's quote stands verbatim holding at most one claim (nearly
+    all) matched for the whole corpus at once: every text laid after the one before it, every
+    claim and quote at its place on that one line. The figures with a place holding several
+    claims or none verbatim, and the skips, are matched source by source (_count_matches), and
+    open claims made into entries only where there are any."""
     sources = list(corpus.sources.items())
+    n_sources = len(sources)
     (quotes, lows, highs, at, again), row_source = _figure_columns(corpus)
     skips = _skips_by_source(corpus)
-    kinds_of, counts, numbers, ends, claims_of = _corpus_claims(corpus)
+    kind_codes, kinds_table, counts, numbers, ends, claims_of = _corpus_claims(corpus)
     claim_base = np.concatenate([[0], np.cumsum(counts)]).tolist()
     total = claim_base[-1]
-    text_base = np.array([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)[:len(sources)].cumsum()
+    text_base = np.array([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)[:n_sources].cumsum()
     line_base = np.repeat(text_base, counts)
     numbers = numbers + line_base
     ends = ends + line_base
     status = np.zeros(total, dtype=np.uint8)
 
     known = row_source >= 0                 # figures of no source of the corpus count nowhere
-    once = known & (at >= 0) & (again < 0)
-    rows = np.flatnonzero(once)
+    verbatim = known & (at >= 0)
+    rows, places = _verbatim_places(sources, quotes, at, again, row_source, verbatim)
     several = np.zeros(0, dtype=np.int64)
     if total and len(rows):
-        start = at[rows] + text_base[row_source[rows]]
+        start = places + text_base[row_source[rows]]
         # in the order of their places: the search then reads `numbers` front to back (random
         # look-ups into a million claims miss the cache at nearly every step)
-        by_place = np.argsort(start)
+        by_place = sentences.stable_order(start)
         rows, start = rows[by_place], start[by_place]
         end = start + _quote_lengths(corpus, quotes)[rows]
         k = np.searchsorted(numbers, start)
         first = np.minimum(k, total - 1)
         holds = (k < total) & (numbers[first] < end)
         alone = (k + 1 >= total) | (numbers[np.minimum(k + 1, total - 1)] >= end)
-        status[first[holds & alone & (ends[first] <= end)]] = 1          # one place, one claim
-        several = rows[holds & ~alone]                                      # one place, several claims
-    rest = np.union1d(np.flatnonzero(known & ~once), several)
+        status[first[holds & alone & (ends[first] <= end)]] = 1          # a place with one claim
+        several = rows[holds & ~alone]                                      # a place with several claims
+    rest = np.union1d(np.flatnonzero(known & ~verbatim), several)
     # the other figures grouped by source (in frame order within one), their columns read once
     rest = rest[np.argsort(row_source[rest], kind="stable")]
     rest_sources = row_source[rest]
@@ -1248,31 +1331,47 @@ def _counted_coverages(corpus) -> dict[str, CountedCoverage]:
     # (the figure's id is not read by _count_matches: None)
     rest_columns = [[None] * len(rest)] + [column[rest].tolist() for column in (quotes, lows, highs, at, again)]
 
-    builder = _EntryBuilder(corpus, row_source, len(sources))
-
     # the claims of each source counted by status at once, for the sources matched in full above
-    claim_text = np.repeat(np.arange(len(sources)), counts)
-    n_encoded = np.bincount(claim_text[status == 1], minlength=len(sources)).tolist()
-    n_claims = counts.tolist()
-    result = {}
-    for i, (sid, src) in enumerate(sources):
-        kinds, claims = kinds_of[i], claims_of[i]
-        its_skips = skips.get(sid, ())
-        if i in rest_of or its_skips:
-            its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
-            base = int(text_base[i])
-            its_numbers = (numbers[claim_base[i]:claim_base[i + 1]] - base).tolist()
-            its_ends = (ends[claim_base[i]:claim_base[i + 1]] - base).tolist()
-            a, b = rest_of.get(i, (0, 0))
-            figures = zip(*(column[a:b] for column in rest_columns))
-            its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
-                                                         its_skips, its_status)
-            result[sid] = _counted(src, kinds, its_status, claims, unmatched, idle, builder.entries(src, i, its_skips))
-        else:
-            n = n_encoded[i]
-            result[sid] = _counted(src, kinds, status[claim_base[i]:claim_base[i + 1]], claims, [], [],
-                                   builder.entries(src, i, its_skips), (n, 0, n_claims[i] - n))
-    return result
+    claim_text = np.repeat(np.arange(n_sources), counts)
+    n_encoded = np.bincount(claim_text[status == 1], minlength=n_sources)
+    tallies = np.zeros((n_sources, 3), dtype=np.int64)
+    tallies[:, 0] = n_encoded
+    tallies[:, 2] = counts - n_encoded
+
+    careful = set(rest_of)
+    if skips:
+        careful.update(i for i, (sid, _) in enumerate(sources) if sid in skips)
+    statuses, claims_asked, unmatched_of, idle_of = {}, {}, {}, {}
+    for i in sorted(careful):
+        sid, src = sources[i]
+        its_status = bytearray(status[claim_base[i]:claim_base[i + 1]])
+        base = int(text_base[i])
+        its_numbers = (numbers[claim_base[i]:claim_base[i + 1]] - base).tolist()
+        its_ends = (ends[claim_base[i]:claim_base[i + 1]] - base).tolist()
+        a, b = rest_of.get(i, (0, 0))
+        figures = zip(*(column[a:b] for column in rest_columns))
+        claims = claims_asked[i] = claims_of[i]
+        its_status, unmatched, idle = _count_matches(src.text, its_numbers, its_ends, claims, figures,
+                                                     skips.get(sid, ()), its_status)
+        encoded, skipped = its_status.count(1), its_status.count(2)
+        tallies[i] = (encoded, skipped, len(its_status) - encoded - skipped)
+        statuses[i] = its_status
+        if unmatched:
+            unmatched_of[i] = unmatched
+        if idle:
+            idle_of[i] = idle
+    open_of = {}
+    for i in np.flatnonzero(tallies[:, 2]).tolist():
+        sid, src = sources[i]
+        its_status = statuses.get(i)
+        if its_status is None:
+            its_status = status[claim_base[i]:claim_base[i + 1]].tolist()
+        text, found = src.text, (claims_asked.get(i) or claims_of[i])()
+        lang, starts = base_language(src.language), line_starts(text)
+        open_of[i] = [Covered(_mention(text, starts, sid, *found[k], lang), OPEN, "")
+                      for k, st in enumerate(its_status) if not st]
+    builder = _EntryBuilder(corpus, row_source, n_sources)
+    return CoverageColumns(tallies, kind_codes, kinds_table, open_of, unmatched_of, idle_of, builder.entries)
 
 
 def _quote_lengths(corpus, quotes: np.ndarray) -> np.ndarray:
@@ -1288,10 +1387,11 @@ def _quote_lengths(corpus, quotes: np.ndarray) -> np.ndarray:
     return np.append(lengths, 0)[codes]
 
 
-def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.ndarray, list]:
-    """_claims_of for every source text, in source order: (the kinds of each text's mentions;
-    how many claims each text has; where each claim's number begins and where it ends, in its
-    text, text after text; for each text, a function giving its claims' tuples).
+def _corpus_claims(corpus) -> tuple[np.ndarray, list[tuple], np.ndarray, np.ndarray, np.ndarray, "_Claims"]:
+    """_claims_of for every source text, in source order: (the kinds of each text's mentions,
+    counted in text order, as a number into a table of distinct countings (see _kinds_of_texts),
+    and the table; how many claims each text has; where each claim's number begins and where
+    it ends, in its text, text after text; for each text, a function giving its claims' tuples).
 
     Each distinct sentence in each of its four places (inside an article, opening it, closing
     it, the whole of it) is read once (the unit memos); a text whose units all stand on their
@@ -1303,7 +1403,7 @@ def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.nd
     n_texts, n_sentences = len(sources), len(table.code)
     if n_texts == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return [], empty, empty, empty, []
+        return empty, [], empty, empty, empty, _Claims(None, {})
     last = table.first + table.counts - 1
     place = np.zeros(n_sentences, dtype=np.int64)           # the memo: inside 0, opening 1, closing 2, whole 3
     place[table.first] += 1
@@ -1336,14 +1436,19 @@ def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.nd
     ends = table.at[sentence_of] + unit_ends[k]
     counts = np.bincount(table.text_of[sentence_of], minlength=n_texts)
 
-    kinds_of = _kinds_of_texts(table, units, unit_of, slow)
-    parts = (table, units, unit_of)
-    claims_of: list = [_TextClaims(parts, t) for t in range(n_texts)]
+    kind_codes, kinds_table = _kinds_of_texts(table, units, unit_of, slow)
     slow_texts = np.flatnonzero(slow).tolist()
+    read = {t: _claims_of(sources[t].text, languages[t]) for t in slow_texts}
+    claims_of = _Claims((table, units, unit_of), {t: claims for t, (_, _, _, claims) in read.items()})
     if slow_texts:
-        read = {t: _claims_of(sources[t].text, languages[t]) for t in slow_texts}
-        for t, (kinds, _, _, claims) in read.items():
-            kinds_of[t], claims_of[t] = kinds, claims
+        code_of = {kinds: code for code, kinds in enumerate(kinds_table)}
+        for t, (kinds, _, _, _) in read.items():
+            kinds = tuple(kinds.items())
+            code = code_of.get(kinds)
+            if code is None:
+                code = code_of[kinds] = len(kinds_table)
+                kinds_table.append(kinds)
+            kind_codes[t] = code
         slow_counts = np.array([len(read[t][1]) for t in slow_texts], dtype=np.int64)
         counts[slow_texts] = slow_counts
         text_of = np.concatenate([table.text_of[sentence_of], np.repeat(np.array(slow_texts), slow_counts)])
@@ -1352,7 +1457,7 @@ def _corpus_claims(corpus) -> tuple[list[Counter], np.ndarray, np.ndarray, np.nd
                                                        np.int64, int(slow_counts.sum()))])[order]
         ends = np.concatenate([ends, np.fromiter(itertools.chain.from_iterable(read[t][2] for t in slow_texts),
                                                  np.int64, int(slow_counts.sum()))])[order]
-    return kinds_of, counts, numbers, ends, claims_of
+    return kind_codes, kinds_table, counts, numbers, ends, claims_of
 
 
 _CLAIM_STARTS, _CLAIM_ENDS = operator.attrgetter("claim_starts"), operator.attrgetter("claim_ends")
@@ -1399,9 +1504,10 @@ def _units_of_sentences(table, places: np.ndarray, codes: np.ndarray, language: 
     return unit_at[places, codes]
 
 
-def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -> list:
-    """The kinds of each text's mentions counted in text order (a Counter, its keys in the order
-    the kinds first appear), from its units; None for the texts in `slow`."""
+def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """The kinds of each text's mentions counted in text order, from its units: (for each text
+    a number into the table, -1 for the texts in `slow`; the table: each distinct counting as
+    ((kind, count), ...), the kinds in the order they first appear in the text)."""
     n_units = len(units)
     lengths = np.fromiter(map(len, map(_KINDS, units)), np.int64, n_units)
     kinds = list(itertools.chain.from_iterable(map(_KINDS, units)))
@@ -1409,7 +1515,7 @@ def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -
     present = [kind for kind in KINDS if kind in seen]
     n_texts = len(table.counts)
     if not present:
-        return [None if slow[t] else Counter() for t in range(n_texts)]
+        return np.where(slow, -1, 0).astype(np.int64), [()]
     column = {kind: j for j, kind in enumerate(present)}
     # kind None (the words around decide) stands only in units of slow texts
     j = np.fromiter(map(column.get, kinds, itertools.repeat(-1)), np.int64, len(kinds))
@@ -1420,8 +1526,9 @@ def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -
     per_text = np.add.reduceat(counts[unit_of], table.first, axis=0)
     if len(present) == 1:                  # one kind in the whole corpus (an archive of claims)
         kind = present[0]
-        return [None if slow_t else Counter({kind: n}) if n else Counter()
-                for slow_t, n in zip(slow.tolist(), per_text[:, 0].tolist())]
+        n, code = np.unique(per_text[:, 0], return_inverse=True)
+        code = np.where(slow, -1, code.reshape(-1)).astype(np.int64)
+        return code, [((kind, c),) if c else () for c in n.tolist()]
     # where each kind first appears: the sentence (over all texts), then its place in the unit
     rank = np.arange(len(kinds)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     absent = int(lengths.max()) + 1
@@ -1431,18 +1538,33 @@ def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -
     seen_at = first_seen[unit_of]
     first_at = np.minimum.reduceat(np.where(seen_at < absent, big + seen_at, np.iinfo(np.int64).max),
                                    table.first, axis=0)
-    out: list = []
-    memo: dict = {}
+    codes = np.full(n_texts, -1, dtype=np.int64)
+    memo: dict = {}                  # (counts, kinds in order) → the number of its entry
+    code_of: dict = {}               # entry → its number
     for t, (row, at) in enumerate(zip(per_text.tolist(), first_at.tolist())):
         if slow[t]:
-            out.append(None)
             continue
         key = (tuple(row), tuple(sorted(range(len(present)), key=at.__getitem__)))
         got = memo.get(key)
         if got is None:
-            got = memo[key] = [(present[j], row[j]) for j in key[1] if row[j]]
-        out.append(Counter(dict(got)))
-    return out
+            entry = tuple((present[j], row[j]) for j in key[1] if row[j])
+            got = memo[key] = code_of.setdefault(entry, len(code_of))
+        codes[t] = got
+    return codes, list(code_of)
+
+
+class _Claims:
+    """For each text t, a function giving its claims' tuples: _TextClaims made when asked for,
+    or the function _claims_of gave for a text read on its own."""
+
+    __slots__ = ("parts", "read")
+
+    def __init__(self, parts, read: dict):
+        self.parts, self.read = parts, read
+
+    def __getitem__(self, t: int):
+        got = self.read.get(t)
+        return got if got is not None else _TextClaims(self.parts, t)
 
 
 class _TextClaims:
@@ -1595,9 +1717,9 @@ def uncovered_mentions(ctx):
             severity = Severity.parse(level)
         except ValueError:
             severity = None
-    for sid, cov in corpus_coverage(ctx.corpus).items():
+    for sid, open_entries in _open_entries(ctx.corpus):
         source = ctx.corpus.sources[sid]
-        for occurrence, entry in _occurrences(cov.open):
+        for occurrence, entry in _occurrences(open_entries):
             m = entry.mention
             hedge = "" if m.qualifier == "exact" else f" ({m.qualifier})"
             message = (f"{source.file}:{m.line}:{m.column}: {m.text!r}{hedge} is neither encoded "
@@ -1615,6 +1737,16 @@ def uncovered_mentions(ctx):
                 headline=f"A number in {source.title or sid} was not checked: {m.text!r}.",
                 where=source.where,
             )
+
+
+def _open_entries(corpus):
+    """(source id, its open claims) for the sources with any, in source order: from the
+    coverage kept for the corpus if there is one (a worker's), else from its columns."""
+    kept = next((result for seen, result in _COVERAGE_CACHE if seen is corpus), None)
+    if kept is not None:
+        return ((sid, cov.open) for sid, cov in kept.items())
+    columns, ids = coverage_columns(corpus), list(corpus.sources)
+    return ((ids[i], columns.open[i]) for i in sorted(columns.open))
 
 
 def _occurrences(entries):

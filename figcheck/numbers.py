@@ -685,28 +685,28 @@ def number_chunks_many(texts: list[str], language: str) -> list[list[tuple]]:
     import numpy as np
 
     # the runs of active words, as word positions [a, b), and the stretches they span: word k
-    # starts at cum[k] + k (the lengths of the words before it and their spaces)
+    # starts one character after the k-th space of `joined` (the spaces found in its characters
+    # as 32-bit integers, not a length per word)
     edges = np.diff(np.frombuffer(bytes(flags), dtype=np.uint8).astype(np.int8), prepend=0, append=0)
     run_a, run_b = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    cum = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, words), np.int64, len(words)), out=cum[1:])
-    starts = cum[run_a] + run_a
-    ends = cum[run_b] + run_b - 1
+    characters = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    word_at = np.concatenate([[0], np.flatnonzero(characters == 32) + 1, [len(joined) + 1]])
+    starts = word_at[run_a]
+    ends = word_at[run_b] - 1
     # which text each run stands in, and where that text begins in `joined`
     steps = np.fromiter(map(len, texts), np.int64, len(texts)) + len(_BETWEEN)
     bounds = np.cumsum(steps) - steps
     owner = np.searchsorted(bounds, starts, side="right") - 1
-    at = (starts - bounds[owner]).tolist()
     chunks = list(map(joined.__getitem__, map(slice, starts.tolist(), ends.tolist())))
     found = list(map(memo.get, chunks))
     if None in found:                         # each new stretch read once, however often it stands
         for chunk in {chunk for chunk, got in zip(chunks, found) if got is None}:
             memo[chunk] = tuple(find_numbers(chunk, language))
         found = list(map(memo.get, chunks))
-    for k, i in enumerate(owner.tolist()):
-        got = found[k]
-        if got:
-            out[i].append((at[k], chunks[k], got))
+    # the runs holding a mention (a run of "und" or "a" holds none)
+    held = np.flatnonzero(np.fromiter(map(bool, found), bool, len(found)))
+    for k, i, at in zip(held.tolist(), owner[held].tolist(), (starts - bounds[owner])[held].tolist()):
+        out[i].append((at, chunks[k], found[k]))
     return out
 
 

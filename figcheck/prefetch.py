@@ -232,7 +232,7 @@ def _read_chunk(corpus, rules, settings, sources, timings: dict) -> tuple[dict, 
     """(hits by rule code, coverage parts or None) of the text rules over some sources. The
     coverage travels as plain parts (_coverage_parts): counts, open mentions, skips by their
     position in the whole corpus."""
-    from .coverage import COVERAGE_RULE, corpus_coverage
+    from .coverage import COVERAGE_RULE, coverage_columns
     from .engine import hits_of
     from .rules import Context
 
@@ -241,7 +241,7 @@ def _read_chunk(corpus, rules, settings, sources, timings: dict) -> tuple[dict, 
         hits = hits_of(rules, Context(part, None, settings), timings=timings)
         parts = None
         if any(r.code == COVERAGE_RULE for r in rules):
-            parts = _coverage_parts(corpus_coverage(part), _skip_positions(corpus))
+            parts = _coverage_parts(coverage_columns(part), _skip_positions(corpus))
     finally:
         _forget(part, rules)
     return hits, parts
@@ -264,26 +264,20 @@ def _forget(part, rules) -> None:
 _TALLY_KEYS = ("encoded", "skipped", "open")        # coverage.ENCODED, SKIPPED, OPEN
 
 
-def _coverage_parts(coverages: dict, skip_position: dict) -> tuple:
-    """The coverage of a chunk's sources (in the chunk's order) in few objects, as they are
-    sent from the worker: each source's counts of encoded, skipped and open claims (an array),
-    its kinds as the number of a distinct kinds table (an archive's sources share a few
-    hundred), and the rare rest (open entries, skips not in the text or holding no claim) by
-    the source's place in the chunk. A Counter per source pickles and unpickles a hundred times
-    slower (~0.1 s each way over 25,000 sources, both while the parent waits)."""
-    counts, kind_codes, table, rare = [], [], {}, {}
-    for k, cov in enumerate(coverages.values()):
-        tally = cov._tally
-        counts.extend(tally.get(key, 0) for key in _TALLY_KEYS)
-        kinds = tuple(cov._kinds.items())
-        code = table.get(kinds)
-        if code is None:
-            code = table[kinds] = len(table)
-        kind_codes.append(code)
-        if cov._open or cov.unmatched_skips or cov.idle_skips:
-            rare[k] = (cov._open, [skip_position[id(s)] for s in cov.unmatched_skips],
-                       [skip_position[id(s)] for s in cov.idle_skips])
-    return np.array(counts, dtype=np.int64), np.array(kind_codes, dtype=np.int64), list(table), rare
+def _coverage_parts(columns, skip_position: dict) -> tuple:
+    """The coverage of a chunk's sources (coverage.CoverageColumns, in the chunk's order) in
+    few objects, as they are sent from the worker: each source's counts of encoded, skipped and
+    open claims (an array), its kinds as the number of a distinct kinds table (an archive's
+    sources share a few hundred), and the rare rest (open entries, skips not in the text or
+    holding no claim) by the source's place in the chunk. A Counter per source pickles and
+    unpickles a hundred times slower (~0.1 s each way over 25,000 sources, both while the
+    parent waits)."""
+    rare = {}
+    for k in sorted(set(columns.open) | set(columns.unmatched) | set(columns.idle)):
+        rare[k] = (columns.open.get(k, []), [skip_position[id(s)] for s in columns.unmatched.get(k, ())],
+                   [skip_position[id(s)] for s in columns.idle.get(k, ())])
+    return (np.asarray(columns.counts, dtype=np.int64).reshape(-1), np.asarray(columns.kind_codes, dtype=np.int64),
+            list(columns.kinds), rare)
 
 
 def _coverage_of_parts(chunks: list, parts: list) -> dict:

@@ -10,7 +10,7 @@ import pytest
 
 from figcheck import coverage, prefetch
 from figcheck.config import Settings
-from figcheck.coverage import OPEN, corpus_coverage, summary
+from figcheck.coverage import OPEN, corpus_coverage, coverage_columns, summary
 from figcheck.engine import check, discover, hits_of
 from figcheck.formats import render
 from figcheck.load import load
@@ -74,16 +74,17 @@ def _messages(hits) -> dict:
 
 
 def _recording_coverage(monkeypatch) -> list:
-    """Patch corpus_coverage to note the pid of every process that calls it (the worker's
-    calls are noted in its own copy of the list, not in ours)."""
+    """Patch coverage_columns (a source's coverage read) to note the pid of every process that
+    calls it (the worker's calls are noted in its own copy of the list, not in ours)."""
     seen = []
-    original = coverage.corpus_coverage
+    original = coverage.coverage_columns
 
     def recording(corpus):
         seen.append(os.getpid())
         return original(corpus)
 
-    monkeypatch.setattr(coverage, "corpus_coverage", recording)
+    recording.forget = original.forget
+    monkeypatch.setattr(coverage, "coverage_columns", recording)
     return seen
 
 
@@ -340,7 +341,7 @@ def test_coverage_parts_travel_whole(archive):
         want.update({sid: (cov._tally, list(cov._kinds.items()), cov._open,
                            [position[id(s)] for s in cov.unmatched_skips], [position[id(s)] for s in cov.idle_skips])
                      for sid, cov in coverages.items()})
-        parts.append(prefetch._coverage_parts(coverages, position))
+        parts.append(prefetch._coverage_parts(coverage_columns(prefetch.source_part(corpus, chunk)), position))
     got = prefetch._coverage_of_parts(chunks, parts)
     assert list(got) == list(want) == list(corpus.sources)
     assert {sid: (tally, list(kinds.items()), *rest) for sid, (tally, kinds, *rest) in got.items()} == want

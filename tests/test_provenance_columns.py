@@ -111,6 +111,21 @@ def test_a_quote_standing_twice_covers_the_claims_at_both_places():
     assert [e.mention.text for e in cov.open] == ["3.000"]
 
 
+def test_a_quote_standing_three_times_covers_the_claims_at_every_place():
+    rows = [("3 und 3", "3", "exact", 3.0, 3.0)]
+    # "3 und 3" stands at 0, 6 (overlapping the first) and 12: each place holds two claims of
+    # value 3, every one of which the figure encodes; the 4 holds none
+    corpus = _corpus(rows, "3 und 3 und 3 und 3 und 4 Soldaten.")
+    cov = corpus_coverage(corpus)["s1"]
+    full = source_coverage(corpus.sources["s1"], list(corpus.figures.values()), ())
+    assert (cov.count(ENCODED), cov.count(OPEN)) == (4, 1) == (full.count(ENCODED), full.count(OPEN))
+    rows = [("etwa 3 Tote", "3", "about", 3.0, 3.0)]
+    corpus = _corpus(rows, "Erst etwa 3 Tote, dann etwa 3 Tote, dann 5 und wieder etwa 3 Tote.")
+    cov = corpus_coverage(corpus)["s1"]
+    assert (cov.count(ENCODED), cov.count(OPEN)) == (3, 1)
+    assert [e.mention.text for e in cov.open] == ["5"]
+
+
 def test_relation_quotes_that_are_whole_sentences_or_not():
     import dataclasses
 

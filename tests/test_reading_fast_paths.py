@@ -47,7 +47,8 @@ def test_reading_stretch_by_stretch_on_random_characters(text, language):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(texts(), st.just(""), st.sampled_from([" ", "3 ", " 3", "\x00", "3 \x00 5", "im Jahr 2024. "])),
+@given(st.lists(st.one_of(texts(), st.just(""), st.sampled_from([" ", "3 ", " 3", "\x00", "3 \x00 5", "im Jahr 2024. ",
+                                                               "für 3 \U0001F600 etwa 5 Panzer", "\ud800 3 ä"])),
                 min_size=16, max_size=40),
        st.sampled_from(["de", "en", "de-CH"]))
 def test_reading_many_texts_at_once_is_reading_each(many, language):

@@ -135,3 +135,50 @@ def test_whole_sentences_of_an_article():
               "Es waren 3.000 Soldaten.", None]
     got = whole_sentences(Sentences(texts), np.array([0, 0, 0, 0, 0, 1, 1, 0]), quotes)
     assert got.tolist() == [True, True, True, False, False, True, False, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, (1 << 33)), max_size=300), st.integers(1, 1 << 32))
+def test_stable_order_is_a_stable_argsort(keys, modulus):
+    """Both ways (two 16-bit radix sorts below 2**32, numpy's merge sort beyond) order the keys
+    as a stable sort does: equal keys keep their order."""
+    from figcheck.sentences import stable_order
+
+    keys = np.array(keys, dtype=np.int64) % modulus
+    assert stable_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_corpus(), st.lists(st.integers(0, 29), max_size=30), st.lists(st.integers(0, 29), max_size=4))
+def test_a_search_with_the_kept_automaton_equals_str_find(corpus, kept, dropped):
+    """The next part's search (most of its quotes searched before, a few new, some of the kept
+    ones absent) finds what str.find finds."""
+    from figcheck import sentences
+
+    texts, text_of, quotes = corpus
+    sentences._KEPT.clear()
+    first_quotes = [q for k, q in enumerate(quotes) if k in kept]
+    quote_places(texts, np.array([t for k, t in enumerate(text_of) if k in kept], dtype=np.int64), first_quotes)
+    keep = [k for k in range(len(quotes)) if k not in dropped]
+    text_of, quotes = [text_of[k] for k in keep], [quotes[k] for k in keep]
+    first, second = quote_places(texts, np.array(text_of, dtype=np.int64), quotes)
+    want_first, want_second = reference_places(texts, text_of, quotes)
+    assert first.tolist() == want_first.tolist()
+    assert second.tolist() == want_second.tolist()
+
+
+def test_the_kept_automaton_and_one_of_the_new_quotes_find_every_place():
+    from figcheck import sentences
+
+    texts = ["Es kamen 300 Soldaten. Es kamen 300 Soldaten und 40 Panzer. aXaXa", "Es kamen 40 Panzer"]
+    known = ["kamen 300", "300 Soldaten", "40 Panzer", "Es kamen", "aXa", "Panzer", "Soldaten und"]
+    sentences._KEPT.clear()
+    quote_places(texts, np.zeros(len(known), dtype=np.int64), known)
+    kept = sentences._KEPT[0]
+    quotes = known[1:] + ["XaX"]                  # one kept quote absent, one new
+    text_of = [0, 1, 0, 0, 1, 0, 0]
+    first, second = quote_places(texts, np.array(text_of), quotes)
+    assert sentences._KEPT[0] is kept             # searched with it (and one of "XaX" alone)
+    want_first, want_second = reference_places(texts, text_of, quotes)
+    assert (first.tolist(), second.tolist()) == (want_first.tolist(), want_second.tolist())
+    assert first.tolist()[-1] == 61 and second.tolist()[-1] == -1

@@ -53,10 +53,9 @@ def test_coverage_of_sources_in_several_languages(parts):
         assert got.open == full.open and got.entries == full.entries
 
 
-def _reference_groups(keys, with_qualifier: bool):
-    """Figures grouped by their (quote, value, low, high, language[, qualifier]) as tuples."""
-    rows = list(zip(keys.quote, keys.value_text, keys.low.tolist(), keys.high.tolist(), keys.language,
-                    *([keys.qualifier] if with_qualifier else [])))
+def _reference_groups(keys):
+    """Figures grouped by their (quote, value, low, high, language) as tuples."""
+    rows = list(zip(keys.quote, keys.value_text, keys.low.tolist(), keys.high.tolist(), keys.language))
     rows = [tuple("nan" if isinstance(x, float) and x != x else x for x in row) for row in rows]
     code, _ = pd.factorize(pd.Series(rows, dtype=object))
     _, first = np.unique(code, return_index=True)
@@ -87,11 +86,34 @@ def test_figure_groups_equal_grouping_by_tuples(parts):
     keys = _FigureKeys(corpus)
     want_language = [(languages.get(f[0]) or "de") if f[0] in languages else "de" for f in figures]
     assert list(keys.language) == want_language
-    for with_qualifier in (False, True):
-        code, first = keys.groups(with_qualifier)
-        want_code, want_first = _reference_groups(keys, with_qualifier)
-        assert code.tolist() == want_code.tolist()
-        assert first.tolist() == want_first.tolist()
+    code, first = keys.groups()
+    want_code, want_first = _reference_groups(keys)
+    assert code.tolist() == want_code.tolist()
+    assert first.tolist() == want_first.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 3), st.sampled_from(["3.000", "etwa 3", None]),
+                          st.sampled_from([3000.0, 2900.0, float("nan")]), st.integers(0, 1)), max_size=20),
+       st.booleans())
+def test_codes_of_rows_alike_by_quote_are_the_codes_of_every_column(rows, alike):
+    """Where a quote's figures agree in value, interval and language, the groups are the
+    quotes' own codes; where they do not (or a quote is missing), no short cut is taken."""
+    from figcheck.checks.provenance import _Coded, _codes, _codes_if_alike_by_quote
+    from figcheck.sentences import factorize_objects
+
+    if alike:        # every column a function of the quote, as an archive writes it
+        rows = [(q, *rows[0][1:]) if rows else (q, None, 0.0, 0) for q, *_ in rows]
+    quotes = np.array([None if q < 0 else f"q{q}" for q, *_ in rows], dtype=object)
+    codes, distinct = factorize_objects(quotes)
+    columns = (np.array([r[1] for r in rows], dtype=object), np.array([r[2] for r in rows], dtype=float),
+               np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=np.int64))
+    want = _codes(_Coded(codes, len(distinct)), *columns[:3], _Coded(columns[3], 2)) if rows else codes
+    got = _codes_if_alike_by_quote(codes, columns)
+    if got is not None:
+        assert got.tolist() == want.tolist()
+    if alike and rows and codes.min() >= 0 and not np.isnan(columns[1]).any():
+        assert got is not None
 
 
 @settings(max_examples=200, deadline=None)
@@ -126,12 +148,10 @@ def test_kinds_keep_the_order_they_first_appear_in_long_sentences():
 
 @settings(max_examples=100, deadline=None)
 @given(keyed_corpora(), keyed_corpora())
-def test_groups_the_fast_path_settles_are_flagged_as_when_every_group_is_decided(first_parts, parts):
-    """P002/P003 ask no verdict of the groups whose value stands alone in the quote, hedged
-    as the file says (the fast path, decided once per group for both rules): the figures
-    flagged are those flagged when every group's first figure is decided in full."""
-    import functools
-
+def test_figures_decided_once_per_group_are_flagged_as_when_each_is_decided(first_parts, parts):
+    """P002/P003 decide once per group (the fast path, then the quote's readings only where
+    some figure's qualifier asks for them, the verdict kept for the next part): the figures
+    flagged are those flagged when every figure is decided in full."""
     from figcheck.checks import provenance
 
     def keys_of(p):
@@ -142,18 +162,15 @@ def test_groups_the_fast_path_settles_are_flagged_as_when_every_group_is_decided
         return provenance._FigureKeys(dataclasses.replace(corpus, figures=type(corpus.figures)(df)))
 
     def flagged(keys):
-        return (provenance._flagged(keys, False, functools.partial(provenance._number_differs, keys)),
-                provenance._flagged(keys, True, functools.partial(provenance._hedge_differs, keys)))
-
-    def every_group(keys, with_qualifier, decide):
-        code, first = keys.groups(with_qualifier)
-        bad = np.array([decide(i) for i in first.tolist()], dtype=bool)
-        return np.flatnonzero(bad[code]).tolist() if len(first) else []
+        return provenance._numbers_flagged(keys), provenance._hedges_flagged(keys)
 
     def reference(keys):
-        return (every_group(keys, False, functools.partial(provenance._number_differs, keys)),
-                every_group(keys, True, functools.partial(provenance._hedge_differs, keys)))
+        """Every figure decided in full, one at a time."""
+        return ([i for i in range(keys.n) if provenance._number_differs(keys, i)],
+                [i for i in range(keys.n) if provenance._hedge_differs(keys, i)])
 
     for p in (first_parts, parts):
         keys = keys_of(p)
         assert flagged(keys) == reference(keys)
+        # the second time from the verdicts kept for the groups (the next part of an archive)
+        assert flagged(keys_of(p)) == reference(keys)
