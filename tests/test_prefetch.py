@@ -368,3 +368,26 @@ def test_the_json_encoded_while_the_worker_reads_is_the_json_written_after(misqu
     inline = check([misquoted], Settings(root=ROOT), use_cache=False, prepare=prepare)
     assert len(prepared) == 1          # no worker: nothing to do meanwhile
     assert written == render("json", inline)
+
+
+def test_a_worker_that_sent_its_result_is_not_waited_for(archive, monkeypatch):
+    """Its result taken, the worker ends by itself: neither collect nor release waits for its
+    exit or stops it, and multiprocessing reaps it afterwards."""
+    import multiprocessing
+
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    corpus = load([archive], use_cache=False)
+    expected = _messages(hits_of(_text_rules(), Context(corpus, None, {})))
+    assert prefetch.start(corpus, _text_rules())
+    worker = prefetch._WORKERS[-1].process
+    waited, stopped = [], []
+    monkeypatch.setattr(type(worker), "join", lambda self, timeout=None: waited.append(self))
+    monkeypatch.setattr(type(worker), "terminate", lambda self: stopped.append(self))
+    assert _messages(prefetch.collect(corpus)) == expected
+    prefetch.release(corpus)
+    assert waited == [] and stopped == []
+    monkeypatch.undo()
+    deadline = time.monotonic() + 60
+    while worker in multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker.exitcode == 0
