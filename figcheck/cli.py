@@ -328,6 +328,8 @@ def command(argv=None) -> None:
         code = code or EXIT_INPUT
     if "logging" in sys.modules:
         sys.modules["logging"].shutdown()
+    if "figcheck.prefetch" in sys.modules:
+        sys.modules["figcheck.prefetch"].reap()
     os._exit(code)
 
 

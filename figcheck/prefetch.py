@@ -49,6 +49,7 @@ class _Worker:
 
 
 _WORKERS: list[_Worker] = []
+_ENDING: list = []      # workers that sent their results and end by themselves (reap)
 
 
 def wanted(corpus, env=None) -> bool:
@@ -385,7 +386,16 @@ def release(corpus) -> None:
     _WORKERS.remove(w)
     w.receiver.close()
     if w.delivered:
+        _ENDING.append(w.process)
         return
     if w.process.is_alive():
         w.process.terminate()
     w.process.join(timeout=5)
+
+
+def reap() -> None:
+    """Wait for the workers that sent their results and are ending by themselves: the command
+    line does once its output is written (by then they have ended), so that their CPU time
+    counts in the process's children's as the system reports it."""
+    while _ENDING:
+        _ENDING.pop().join(timeout=5)
