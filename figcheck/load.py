@@ -1117,6 +1117,9 @@ def fullmatch(values, pattern: re.Pattern, all_text: bool = False) -> np.ndarray
     if text is not None:   # an arrow-string column: matched where it is (a missing cell is False)
         import pyarrow.compute as pc
 
+        found = _byte_class_fullmatch(text, pattern)
+        if found is not None:
+            return found
         found = pc.match_substring_regex(text, f"^(?:{pattern.pattern.strip('^$')})$")
         return found.fill_null(False).to_numpy(zero_copy_only=False)
     values = np.asarray(values, dtype=object)
@@ -1130,6 +1133,45 @@ def fullmatch(values, pattern: re.Pattern, all_text: bool = False) -> np.ndarray
 
     found = pc.match_substring_regex(pa.array(text, type=pa.string()), f"^(?:{pattern.pattern.strip('^$')})$")
     return found.to_numpy(zero_copy_only=False) & is_text
+
+
+def _byte_table(characters: str) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(characters.encode("ascii"))] = True
+    return table
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+# the patterns of ids, as (bytes a first character may be, bytes any other may be): ASCII only,
+# as in the regexes (a byte of a multi-byte character is neither)
+_ID_BYTES = {FIGURE_ID.pattern: (_byte_table(_LETTERS), _byte_table(_LETTERS + "0123456789")),
+             KEY_ID.pattern: (_byte_table(_LETTERS), _byte_table(_LETTERS + "0123456789.-"))}
+
+
+def _byte_class_fullmatch(text, pattern: re.Pattern) -> np.ndarray | None:
+    """fullmatch of an id pattern (FIGURE_ID, KEY_ID) over an arrow string array without nulls,
+    by a table lookup per byte (a tenth of the time of arrow's regex kernel); None otherwise."""
+    import pyarrow as pa
+
+    tables = _ID_BYTES.get(pattern.pattern)
+    if tables is None:
+        return None
+    first_ok, other_ok = tables
+    out = []
+    for chunk in (text.chunks if isinstance(text, pa.ChunkedArray) else [text]):
+        got = _string_rows(chunk.cast(pa.string()) if pa.types.is_large_string(chunk.type) else chunk)
+        if got is None:
+            return None
+        data, starts, widths = got
+        ok = widths > 0
+        if len(starts):
+            begin, end = int(starts[0]), int(starts[-1] + widths[-1])
+            bad = np.flatnonzero(~other_ok[data[begin:end]]) + begin
+            # a byte's row: the last to start at or before it (an empty row starting there too comes before)
+            ok[np.searchsorted(starts, bad, side="right") - 1] = False
+            ok[ok] = first_ok[data[starts[ok]]]
+        out.append(ok)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
 def _unit_problem(unit) -> str | None:
