@@ -1246,7 +1246,8 @@ def _value_reading(text: str, language: str):
 # digit and scale rules (numbers.digit_reading, numbers._scaled) without its tokenizer, scanner
 # and babel's parser (most of read_value's time). Anything else, or anything these rules refuse,
 # goes to read_value. tests/test_plain_readings.py checks this against read_value.
-_PLAIN_VALUE = re.compile(r"(\d{1,15}(?:[.,]\d{1,15})*)(?: ([^\W\d_]{2,12}))?")
+_PLAIN_WORD = r"(?: ([^\W\d_]{2,12}))?"   # a scale word after one space
+_PLAIN_VALUE = re.compile(r"(\d{1,15}(?:[.,]\d{1,15})*)" + _PLAIN_WORD)
 _PLAIN_DIGITS = {   # (language, token shape) → decimal mark or "" (an integer, group marks dropped)
     "de": ((re.compile(r"\d{1,15}"), ""), (re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){1,4}"), ""),
            (re.compile(r"\d{1,12},\d{1,6}"), ",")),
@@ -1255,23 +1256,39 @@ _PLAIN_DIGITS = {   # (language, token shape) → decimal mark or "" (an integer
 }
 
 
+def _plain_shapes(shapes) -> tuple[re.Pattern, tuple]:
+    """(_PLAIN_VALUE whose number has one of `shapes`, each shape's decimal mark): one match
+    says which shape, the first of them in order, the number has (the alternatives are tried in
+    order, and the number's end is fixed: a space or the text's end follows it)."""
+    alternatives = "|".join(f"({shape.pattern})" for shape, _ in shapes)
+    return re.compile(f"(?:{alternatives}){_PLAIN_WORD}"), tuple(mark for _, mark in shapes)
+
+
+_PLAIN_SHAPES = {language: _plain_shapes(shapes) for language, shapes in _PLAIN_DIGITS.items()}
+
+
+@functools.cache
+def _numbers_module():
+    from . import numbers
+
+    return numbers
+
+
 def _plain_reading(text: str, language: str):
     """read_value(text, language) for a plain number with an optional scale word in "de" or
     "en"; None for anything else (read by read_value)."""
-    shapes = _PLAIN_DIGITS.get(language)
-    if shapes is None:
+    plain = _PLAIN_SHAPES.get(language)
+    if plain is None:
         return None
-    m = _PLAIN_VALUE.fullmatch(text)
+    pattern, marks = plain
+    m = pattern.fullmatch(text)
     if m is None:
         return None
-    token, word = m.groups()
-    for shape, mark in shapes:
-        if shape.fullmatch(token):
+    *tokens, word = m.groups()
+    for token, mark in zip(tokens, marks):   # the first shape the number takes
+        if token is not None:
             break
-    else:
-        return None
-    from . import numbers
-
+    numbers = _numbers_module()
     if mark:
         whole, _, fraction = token.partition(mark)
         value, decimals = float(whole + "." + fraction), len(fraction)
