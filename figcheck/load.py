@@ -873,8 +873,9 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         if value_high is not None:
             has_high = (value_high != "").to_numpy()
 
-        value_list = raw_value.tolist()
-        high_list = value_high.tolist() if value_high is not None else None
+        # each cell asked for by its row (a categorical's by its code: no list of a million cells)
+        value_list = _cells(raw_value)
+        high_list = _cells(value_high) if value_high is not None else None
 
         def reading_at(i):
             return _columnar_reading(value_list[i], high_list[i] if high_list is not None and has_high[i] else "",
@@ -1077,6 +1078,24 @@ def text_codes(values) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(np.asarray(values, dtype=object))
         uniques = np.asarray(uniques, dtype=object)
     return np.where(codes < 0, len(uniques), codes).astype(np.intp), uniques
+
+
+class _CodedCells:
+    """cells[i] of a categorical column, from its codes and categories."""
+
+    def __init__(self, codes: np.ndarray, categories: np.ndarray):
+        self.codes, self.categories = codes, categories
+
+    def __getitem__(self, i):
+        return self.categories[self.codes[i]]
+
+
+def _cells(values):
+    """What gives values[i] (a text column) as its Python object: a categorical's codes and
+    categories, else the column as a list."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
+        return _CodedCells(values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object))
+    return values.tolist()
 
 
 def _codes(values) -> np.ndarray:
