@@ -2421,32 +2421,27 @@ def _string_rows(array):
     return data, offsets[:-1].astype(np.int64), np.diff(offsets).astype(np.int64)
 
 
-def _width_rows(chunks, width: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """((rows, width) bytes of the strings `width` bytes long, which of the strings those are) of
-    arrow string chunks; None where one has nulls."""
-    rows, which = [], []
-    for chunk in chunks:
-        got = _string_rows(chunk)
-        if got is None:
-            return None
-        data, starts, widths = got
-        fits = widths == width
-        if fits.all() and len(starts) and starts[-1] - starts[0] == width * (len(starts) - 1):
-            rows.append(data[starts[0]:starts[0] + width * len(starts)].reshape(-1, width))   # one view
-        else:
-            at = starts[fits]
-            rows.append(data[at[:, None] + np.arange(width)] if len(at) else np.zeros((0, width), np.uint8))
-        which.append(fits)
-    if not rows:
-        return np.zeros((0, width), dtype=np.uint8), np.zeros(0, dtype=bool)
-    return np.concatenate(rows), np.concatenate(which)
+def _width_keys(chunk, width: int, prefix: bool = False):
+    """(_tail_keys of the strings `width` bytes long, which of the chunk's strings those are,
+    their bytes before the last 8 where `prefix`) of an arrow string chunk; None with nulls."""
+    got = _string_rows(chunk)
+    if got is None:
+        return None
+    data, starts, widths = got
+    fits = widths == width
+    if fits.all() and len(starts) and starts[-1] - starts[0] == width * (len(starts) - 1):
+        rows = data[starts[0]:starts[0] + width * len(starts)].reshape(-1, width)   # a view
+    else:
+        at = starts[fits]
+        rows = data[at[:, None] + np.arange(width)] if len(at) else np.zeros((0, width), dtype=np.uint8)
+    return _tail_keys(rows), fits, (np.ascontiguousarray(rows[:, :width - 8]) if prefix else None)
 
 
 def _tail_keys(rows: np.ndarray) -> np.ndarray:
     """Each row's last (up to) 8 bytes as one unsigned integer, ordered as the bytes are."""
     width = rows.shape[1]
-    if width >= 8:
-        tail = np.ascontiguousarray(rows[:, width - 8:])
+    if width >= 8:   # a copy: `rows` may be a view of arrow's buffer, and is swapped below
+        tail = np.array(rows[:, width - 8:], order="C", copy=True)
     else:   # zeros before: short rows of one width compare as their bytes do
         tail = np.zeros((len(rows), 8), dtype=np.uint8)
         tail[:, 8 - width:] = rows
@@ -2461,7 +2456,8 @@ def sorted_id_positions(names, ids) -> np.ndarray | None:
     the usual archive: ids of one width whose last 8 bytes increase (f0000001, f0000002, ...) and
     names that mostly follow each other in that order; None for anything else (arrow's hash
     lookup then: a third of the time of a pandas Index, but a binary search over a million
-    integers whose queries come in order takes a sixth of it)."""
+    integers whose queries come in order takes a sixth of it). Chunk by chunk: a few integers
+    per id and per name are held, no copy of their bytes."""
     import pyarrow as pa
 
     id_chunks = ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]
@@ -2469,30 +2465,39 @@ def sorted_id_positions(names, ids) -> np.ndarray | None:
     if not len(ids) or not len(names):
         return None
     first = _string_rows(id_chunks[0] if len(id_chunks[0]) else pa.concat_arrays(id_chunks))
-    if first is None or not len(first[2]):
+    if first is None or not len(first[2]) or not first[2][0]:
         return None
     width = int(first[2][0])
-    id_rows = _width_rows(id_chunks, width) if width else None
-    if id_rows is None or not id_rows[1].all():
-        return None
-    id_keys = _tail_keys(id_rows[0])
+    id_keys, id_prefixes = [], []
+    for chunk in id_chunks:
+        got = _width_keys(chunk, width, prefix=width > 8)
+        if got is None or not got[1].all():
+            return None
+        id_keys.append(got[0])
+        id_prefixes.append(got[2])
+    id_keys = np.concatenate(id_keys)
     if not (id_keys[1:] > id_keys[:-1]).all():   # increasing, so distinct: one id per key
         return None
-    name_rows = _width_rows(name_chunks, width)
-    if name_rows is None:
-        return None
-    rows, fits = name_rows
-    keys = _tail_keys(rows)
-    # among more ids than a cache holds, a search in random order misses it where arrow's hash
-    # lookup would not
-    if len(id_keys) > 1 << 16 and np.count_nonzero(keys[1:] >= keys[:-1]) < 0.9 * (len(keys) - 1):
-        return None
-    at = np.minimum(np.searchsorted(id_keys, keys), len(id_keys) - 1)
-    same = id_keys[at] == keys
-    if width > 8:   # the bytes before the key's compared too
-        same &= (id_rows[0][at, :width - 8] == rows[:, :width - 8]).all(axis=1)
-    out = np.full(len(fits), -1, dtype=np.int64)
-    out[np.flatnonzero(fits)[same]] = at[same]
+    id_prefixes = np.concatenate(id_prefixes) if width > 8 else None
+    out = np.full(len(names), -1, dtype=np.int64)
+    done = 0
+    in_order = 0
+    for chunk in name_chunks:
+        got = _width_keys(chunk, width, prefix=width > 8)
+        if got is None:
+            return None
+        keys, fits, prefixes = got
+        in_order += np.count_nonzero(keys[1:] >= keys[:-1])
+        at = np.minimum(np.searchsorted(id_keys, keys), len(id_keys) - 1)
+        same = id_keys[at] == keys
+        if prefixes is not None:   # the bytes before the key compared too
+            same &= (id_prefixes[at] == prefixes).all(axis=1)
+        out[done + np.flatnonzero(fits)[same]] = at[same]
+        done += len(chunk)
+        # among more ids than a cache holds, a search in random order misses it where arrow's
+        # hash lookup would not: left to arrow once the names are seen not to come in order
+        if len(id_keys) > 1 << 16 and done > 1 << 16 and in_order < 0.9 * done:
+            return None
     return out
 
 
