@@ -411,9 +411,10 @@ class _Tokens:
         run_last = np.flatnonzero(space & ~before_space)
         keep = ~token | first
         keep[space] = ~np.repeat(after_token[run_first] | before_token[run_last], run_last - run_first + 1)
-        template = data[keep]
-        template[first[keep]] = ord("@")
-        kept_before = np.searchsorted(np.flatnonzero(keep), bounds)
+        template = np.where(first, np.uint8(ord("@")), data)[keep]   # a token's first byte as "@"
+        kept_before = np.zeros(size + 1, dtype=np.int32)   # bytes kept before each byte (a chunk is a few MB)
+        np.cumsum(keep, out=kept_before[1:])
+        lengths = np.diff(kept_before[bounds]).astype(np.int64)
         # a token's kind: a name starts with a letter and has no dot; a number starts with a digit
         # or a dot, has at most one dot, a digit, and no letter (its first letter would follow
         # a digit or a dot). Dots and such letters are few: counted per token from positions.
@@ -425,7 +426,7 @@ class _Tokens:
         name = letter[starts] & (dots == 0)
         number = digit_or_dot[starts] & ~lettered & (dots <= 1) & (ends - starts > dots)
         kinds = np.where(name, 1, np.where(number, 2, 0)).astype(np.int8)
-        return starts + base, ends + base, kinds, template, np.diff(kept_before)
+        return starts + base, ends + base, kinds, template, lengths
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """The number of tokens in each of `rows`."""
@@ -553,7 +554,8 @@ def group_relations(exprs, arrow_names: bool = False) -> tuple[list[ShapeGroup],
         exprs = [e if isinstance(e, str) else "" for e in (exprs.tolist() if hasattr(exprs, "tolist") else list(exprs))]
         templates, extract = _columns_arrow(exprs, arrow_names)
     codes, uniques = templates
-    order = np.argsort(codes, kind="stable")
+    # stable: rows in order within a template (16-bit codes sort by radix, a third of the time)
+    order = np.argsort(codes.astype(np.int16) if len(uniques) < 1 << 15 else codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     groups: list[ShapeGroup] = []
     leftover: list[np.ndarray] = []
