@@ -1942,13 +1942,14 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
 
     items = [(Path(p), display_path(Path(p))) for p in paths]
     cache = _open_cache(use_cache)
-    named = pieces = None
+    named = early = None
     if cache is not None:
         from . import readahead
 
         # the entry's name, and its pieces if there is one, found while figcheck imported
-        named, pieces = readahead.joined(items, cache) or (cache.joined_name(items), None)
-    corpus = _load_joined(cache, named, ready, pieces) if named is not None else None
+        early = readahead.joined(items, cache)
+        named = early.named if early is not None else cache.joined_name(items)
+    corpus = _load_joined(cache, named, ready, early) if named is not None else None
     if corpus is not None:
         if progress is not None:
             progress.advance(len(items))
@@ -2166,9 +2167,9 @@ def _share_quantity_keys(figures, quantities) -> None:
     figures.columns[at] = (name, codes, [own.get(s, s) for s in strings])
 
 
-def _load_joined(cache, named, ready, pieces=None) -> Corpus | None:
-    """The corpus from the whole load in the cache named `named`, else None. `pieces`: the
-    entry as ParseCache.read_joined read it before."""
+def _load_joined(cache, named, ready, early=None) -> Corpus | None:
+    """The corpus from the whole load in the cache named `named`, else None. `early`: the
+    entry as figcheck.readahead read it (readahead.joined), if it did."""
     from .frames import FigureFrame, RelationFrame, as_frame
 
     reading = []   # (sources, what returns the problems reading their texts), once the head is read
@@ -2178,7 +2179,8 @@ def _load_joined(cache, named, ready, pieces=None) -> Corpus | None:
             sources = dict(head.sources)
             reading.append((head, sources, _in_thread(_read_texts, head.text_parts, sources)))
 
-    got = cache.get_joined(*named, read_texts, pieces)
+    # the pieces read ahead, if any, are held by get_joined alone: freed as it returns
+    got = cache.get_joined(*named, read_texts, early.take_pieces() if early is not None else None)
     problems = reading[0][2]() if reading else []   # the thread is done before anything may fork
     if got is None or not reading or not isinstance(got[1], Joined):
         return None

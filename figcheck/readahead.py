@@ -147,10 +147,11 @@ def arrow_table(path: Path, arrow=frozenset()):
 
 
 class _JoinedRead:
-    """A whole load's cache entry read in a thread: ((slot, key) or None, its pieces or None)."""
+    """A whole load's cache entry read in a thread: `named` its (slot, key) or None, and its
+    pieces (taken once) or None."""
 
     def __init__(self, items):
-        self.items, self.cache, self.found = items, None, (None, None)
+        self.items, self.cache, self.named, self._pieces = items, None, None, None
         self.thread = threading.Thread(target=self._run, name="figcheck-read-cache", daemon=True)
 
     def _run(self):
@@ -161,10 +162,18 @@ class _JoinedRead:
             if cache is None:
                 return
             self.cache = cache.root, cache.secret
-            named = cache.joined_name(self.items)
-            self.found = named, (cache.read_joined(*named) if named is not None else None)
+            self.named = cache.joined_name(self.items)
+            if self.named is not None:
+                self._pieces = cache.read_joined(*self.named)
         except Exception:   # the load finds the same and says so, or reads the files
             self.cache = None
+
+    def take_pieces(self):
+        """The pieces (as ParseCache.read_joined gives them), or None; this holds them no
+        longer: a whole load's body (~200 MB at 1M figures) is freed once it is unpickled,
+        before the text worker is forked."""
+        pieces, self._pieces = self._pieces, None
+        return pieces
 
 
 _JOINED: list[_JoinedRead] = []
@@ -177,10 +186,10 @@ def _start_joined(items) -> None:
     read.thread.start()
 
 
-def joined(items, cache) -> tuple | None:
-    """(`cache`'s (slot, key) for these (path, display) items or None, the entry's pieces as
-    ParseCache.read_joined gives them or None), if they were read for these very items in that
-    cache (its folder and key); None if not (the load then looks)."""
+def joined(items, cache) -> _JoinedRead | None:
+    """The read of `cache`'s whole load of these (path, display) items (its `named` and
+    `take_pieces`), if one was made for these very items in that cache (its folder and key);
+    None if not (the load then looks)."""
     with _LOCK:
         read = _JOINED.pop() if _JOINED else None
     if read is None:
@@ -188,7 +197,7 @@ def joined(items, cache) -> tuple | None:
     read.thread.join()
     if read.items != list(items) or read.cache != (cache.root, cache.secret):
         return None
-    return read.found
+    return read
 
 
 def discard() -> None:

@@ -219,3 +219,28 @@ def test_a_tampered_whole_load_is_not_read_ahead(toml_files):
     entry.write_bytes(bytes(data))
     assert cache.read_joined(*named) is None
     assert cache.get_joined(*named) is None
+
+
+def test_a_whole_load_read_ahead_is_freed_before_the_worker_may_fork(toml_files, monkeypatch):
+    """The body read ahead (~200 MB at a million figures) is let go once it is unpickled: a
+    text worker forked by `ready` would otherwise keep it for its whole life."""
+    import weakref
+
+    import figcheck.cache as cache_module
+    from figcheck.load import load
+
+    load(toml_files)
+    load(toml_files)                      # the whole load is kept
+    bodies = []
+    real = cache_module.ParseCache.get_joined
+
+    def spy(self, slot, key, on_head=None, pieces=None):
+        if pieces is not None:
+            bodies.append(weakref.ref(pieces[1].obj))    # the buffer the body was read into
+        return real(self, slot, key, on_head, pieces)
+
+    monkeypatch.setattr(cache_module.ParseCache, "get_joined", spy)
+    alive_at_ready = []
+    readahead.start(toml_files)
+    load(toml_files, ready=lambda corpus: alive_at_ready.extend(body() is not None for body in bodies))
+    assert len(bodies) == 1 and alive_at_ready == [False]
