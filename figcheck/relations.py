@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,11 +126,33 @@ def _convert(node, depth):
 
 # --- evaluation -------------------------------------------------------------------------------
 
+class IdsAt(Sequence):
+    """The relation ids at `rows` of the corpus's id column, read only where asked for: a group's
+    ids gathered into an array of their own would write every id's reference count, which after
+    the text worker's fork copies every page of a million relation ids (~57 MB) for one
+    process or the other. Indexing by an integer gives the id; by an array or a slice, an array
+    of them."""
+
+    __slots__ = ("column", "rows")
+
+    def __init__(self, column: np.ndarray, rows: np.ndarray):
+        self.column, self.rows = column, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.column[self.rows[i]]
+
+    def __array__(self, dtype=None, copy=None):
+        return self.column[self.rows] if dtype is None else self.column[self.rows].astype(dtype)
+
+
 @dataclass
 class Evaluated:
     """One shape group's result, row i belonging to relation ids[i]."""
 
-    ids: list[str] | np.ndarray   # relation ids (an object array from evaluate_all)
+    ids: Sequence   # relation ids: an IdsAt from evaluate_all, or a list
     op: str
     left: Intervals
     right: Intervals
@@ -751,8 +774,8 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 hi[~is_fig] = factor
                 exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
-        # the ids as an array (object): a list of a million would be built only to be indexed
-        result = evaluate_group(g.tree, ids[g.rows], slots, dims_of)
+        # the ids where they are: a list of a million would be built only to be indexed
+        result = evaluate_group(g.tree, IdsAt(ids, g.rows), slots, dims_of)
         result.tree, result.leaves, result.positions, result.rows = g.tree, g.leaves, per_leaf, g.rows
         results.append(result)
     return results
