@@ -5,7 +5,7 @@ import numpy as np
 
 from figcheck import display
 from figcheck.intervals import gap, holds
-from figcheck.relations import IdsAt, leaf_names, parse_relation, render, render_slots, take_leaf
+from figcheck.relations import leaf_names, parse_relation, render, render_slots, take_leaf
 from figcheck.rules import Example, make_hit, rule
 from figcheck.table import sorted_unique
 
@@ -198,8 +198,7 @@ class _Rows:
     def __init__(self, ctx, group, rows: np.ndarray, lines: "_FigureLines"):
         corpus, table = ctx.corpus, ctx.table
         self.group, self.rows, self.lines = group, rows, lines
-        ids = group.ids
-        self.ids = (ids[np.asarray(rows)] if isinstance(ids, IdsAt) else np.asarray(ids, dtype=object)[rows]).tolist()
+        self.ids = group.ids[rows].tolist()      # (an IdsAt: only these rows' ids are read)
         self.expr, self.quote, self.source = _relation_cells(corpus, self.ids, group.rows[rows])
         tree = group.tree
         leaves = tree.leaves()

@@ -1008,7 +1008,6 @@ def _pair_hits(ctx, lower, higher, same):
     df = ctx.table.df
     iv = ctx.table.intervals
     ids = df["id"].to_numpy()
-    value_low, factor = df["value_low"].to_numpy(), df["factor"].to_numpy()
     pools = _Pools(df, ctx.table, lower, higher) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)

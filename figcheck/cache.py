@@ -113,7 +113,6 @@ def _frame_as_columns(frame):
 def column_as_codes(name: str, values):
     """A frame's column as a cache entry keeps it: (name, codes, distinct strings) for a text
     column whose cells repeat, else (name, values, None)."""
-    import numpy as np
     import pandas as pd
 
     if values.dtype == object and len(values):

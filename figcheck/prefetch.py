@@ -286,7 +286,7 @@ def _coverage_of_parts(chunks: list, parts: list) -> dict:
     """{source id: (tally, kinds, open entries, unmatched and idle skips by position)} of the
     _coverage_parts of the chunks, as coverage.adopt takes them. Sources with the same counts or
     kinds share one (read-only) dict of them."""
-    out, tallies, kinds_of = {}, {}, {}
+    out, tallies = {}, {}
     nothing = ([], [], [])
     for sources, (counts, kind_codes, table, rare) in zip(chunks, parts):
         kinds_tables = [dict(kinds) for kinds in table]

@@ -152,7 +152,7 @@ class IdsAt(Sequence):
 class Evaluated:
     """One shape group's result, row i belonging to relation ids[i]."""
 
-    ids: Sequence   # relation ids: an IdsAt from evaluate_all, or a list
+    ids: IdsAt      # relation ids, row i's at ids[i]
     op: str
     left: Intervals
     right: Intervals
@@ -195,7 +195,7 @@ def _eval(node, slots, counter, dims_of):
     return a / b, da - db, bad, at
 
 
-def evaluate_group(shape_tree: Comparison, ids: list[str], slots, dims_of) -> Evaluated:
+def evaluate_group(shape_tree: Comparison, ids: IdsAt, slots, dims_of) -> Evaluated:
     """Evaluate one shape for every relation of the group; `slots[k]` = (Intervals, dims)."""
     counter = iter(range(10**6))
     left, ld, bad_l, at_l = _eval(shape_tree.left, slots, counter, dims_of)
