@@ -4,8 +4,9 @@ Starting figcheck imports pandas, numpy and figcheck's own modules: ~0.3 s in wh
 runs the interpreter and the other idles. So the command line starts reading its inputs in
 threads (`start`) before it imports anything else:
 - an archive's tables, which arrow parses without the GIL; columnar.read_table takes the parsed
-  table (`arrow_table`). A read is used only for the same file, unchanged since (size, mtime,
-  inode), read with the same options; anything else is read then, as it would have been. A
+  table (`arrow_table`). A read is used only for the same regular file, unchanged since
+  (cache.file_status: device, inode, size, modification and change times), read with the same
+  options; anything else is read then, as it would have been. A
   read that failed fails in the load, where its error becomes the usual file:line message.
 - for TOML files, their whole load's parse-cache entry: read and its signatures checked (file
   reads and HMAC release the GIL), not unpickled; the load takes it (`joined`) for the very
@@ -85,14 +86,6 @@ _PENDING: dict[Path, _Read] = {}
 _LOCK = threading.Lock()
 
 
-def _identity(path: Path):
-    try:
-        st = path.stat()
-    except (OSError, ValueError):
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
-
-
 def start(paths, use_cache: bool = True) -> None:
     """Begin reading the tables of every archive among `paths` (folders or their table files),
     or, for TOML files only, their whole load's cache entry. Anything unreadable is left to the
@@ -106,6 +99,7 @@ def start(paths, use_cache: bool = True) -> None:
 def _start(paths, use_cache: bool) -> None:
     import importlib
 
+    from .cache import file_status
     from .paths import display_path, is_columnar
 
     given = [Path(p) for p in paths]
@@ -120,7 +114,7 @@ def _start(paths, use_cache: bool) -> None:
         folder, suffix = found
         for kind, name in KINDS_FILES.items():
             path = folder / f"{name}{suffix}"
-            identity = _identity(path)
+            identity = file_status(path)
             if identity is not None and path not in _PENDING and path not in reads:
                 reads[path] = _Read(path, ARROW_COLUMNS.get(kind, frozenset()), identity)
     # the readers' modules imported here, not raced for by the threads and pandas
@@ -138,8 +132,10 @@ def arrow_table(path: Path, arrow=frozenset()):
     with _LOCK:
         read = _PENDING.pop(path, None)
     if read is not None:
+        from .cache import file_status
+
         read.thread.join()
-        if read.arrow == frozenset(arrow) and read.identity == _identity(path):
+        if read.arrow == frozenset(arrow) and read.identity == file_status(path):
             if read.error is not None:
                 raise read.error
             return read.table
