@@ -198,7 +198,7 @@ class _Rows:
     def __init__(self, ctx, group, rows: np.ndarray, lines: "_FigureLines"):
         corpus, table = ctx.corpus, ctx.table
         self.group, self.rows, self.lines = group, rows, lines
-        self.ids = group.ids[rows].tolist()      # (an IdsAt: only these rows' ids are read)
+        self.ids = group.ids[rows].tolist()      # (a TakenAt: only these rows' ids are read)
         self.expr, self.quote, self.source = _relation_cells(corpus, self.ids, group.rows[rows])
         tree = group.tree
         leaves = tree.leaves()

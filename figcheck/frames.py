@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -122,6 +122,27 @@ def arrow_strings(values: np.ndarray):
             twin = twin.combine_chunks()
         return twin.cast(pa.string())
     return pa.array(values, type=pa.string())
+
+
+class TakenAt(Sequence):
+    """column[rows[i]] for each i, read only where asked for (column.take(rows) without making
+    it): an integer gives that cell, an array or a slice of positions an array of them. For the
+    cells of a categorical by its codes, and a group's rows of a million-row column whose
+    gather would write every cell's reference count."""
+
+    __slots__ = ("column", "rows")
+
+    def __init__(self, column: np.ndarray, rows: np.ndarray):
+        self.column, self.rows = column, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.column[self.rows[i]]
+
+    def __array__(self, dtype=None, copy=None):
+        return self.column[self.rows] if dtype is None else self.column[self.rows].astype(dtype)
 
 
 def known_codes(frame: pd.DataFrame, column: str):

@@ -1080,21 +1080,13 @@ def text_codes(values) -> tuple[np.ndarray, np.ndarray]:
     return np.where(codes < 0, len(uniques), codes).astype(np.intp), uniques
 
 
-class _CodedCells:
-    """cells[i] of a categorical column, from its codes and categories."""
-
-    def __init__(self, codes: np.ndarray, categories: np.ndarray):
-        self.codes, self.categories = codes, categories
-
-    def __getitem__(self, i):
-        return self.categories[self.codes[i]]
-
-
 def _cells(values):
     """What gives values[i] (a text column) as its Python object: a categorical's codes and
     categories, else the column as a list."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
-        return _CodedCells(values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object))
+        from .frames import TakenAt
+
+        return TakenAt(values.cat.categories.to_numpy(dtype=object), values.cat.codes.to_numpy())
     return values.tolist()
 
 

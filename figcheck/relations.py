@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .frames import TakenAt
 from .intervals import Intervals, holds
 
 COMPARISONS = {ast.Eq: "==", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
@@ -126,33 +126,11 @@ def _convert(node, depth):
 
 # --- evaluation -------------------------------------------------------------------------------
 
-class IdsAt(Sequence):
-    """The relation ids at `rows` of the corpus's id column, read only where asked for: a group's
-    ids gathered into an array of their own would write every id's reference count, which after
-    the text worker's fork copies every page of a million relation ids (~57 MB) for one
-    process or the other. Indexing by an integer gives the id; by an array or a slice, an array
-    of them."""
-
-    __slots__ = ("column", "rows")
-
-    def __init__(self, column: np.ndarray, rows: np.ndarray):
-        self.column, self.rows = column, rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i):
-        return self.column[self.rows[i]]
-
-    def __array__(self, dtype=None, copy=None):
-        return self.column[self.rows] if dtype is None else self.column[self.rows].astype(dtype)
-
-
 @dataclass
 class Evaluated:
     """One shape group's result, row i belonging to relation ids[i]."""
 
-    ids: IdsAt      # relation ids, row i's at ids[i]
+    ids: TakenAt    # relation ids, row i's at ids[i]: the corpus's id column at the group's rows
     op: str
     left: Intervals
     right: Intervals
@@ -195,7 +173,7 @@ def _eval(node, slots, counter, dims_of):
     return a / b, da - db, bad, at
 
 
-def evaluate_group(shape_tree: Comparison, ids: IdsAt, slots, dims_of) -> Evaluated:
+def evaluate_group(shape_tree: Comparison, ids: TakenAt, slots, dims_of) -> Evaluated:
     """Evaluate one shape for every relation of the group; `slots[k]` = (Intervals, dims)."""
     counter = iter(range(10**6))
     left, ld, bad_l, at_l = _eval(shape_tree.left, slots, counter, dims_of)
@@ -774,8 +752,9 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 hi[~is_fig] = factor
                 exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
-        # the ids where they are: a list of a million would be built only to be indexed
-        result = evaluate_group(g.tree, IdsAt(ids, g.rows), slots, dims_of)
+        # the ids where they stand: gathered for every group, a million ids' reference counts
+        # would be written after the text worker's fork, copying every page of them (~57 MB)
+        result = evaluate_group(g.tree, TakenAt(ids, g.rows), slots, dims_of)
         result.tree, result.leaves, result.positions, result.rows = g.tree, g.leaves, per_leaf, g.rows
         results.append(result)
     return results

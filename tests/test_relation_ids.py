@@ -1,11 +1,11 @@
-"""A shape group's relation ids (relations.IdsAt) read where they stand in the corpus's id
+"""A shape group's relation ids (frames.TakenAt) read where they stand in the corpus's id
 column: the same ids, in the same order, as the gathered array they replace."""
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, strategies as st
 
-from figcheck.relations import IdsAt
+from figcheck.frames import TakenAt
 
 
 @given(st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=30), st.data())
@@ -13,7 +13,7 @@ def test_ids_at_rows_read_as_the_gathered_ids(column, data):
     column = np.array(column, dtype=object)
     rows = np.array(data.draw(st.lists(st.integers(0, len(column) - 1), max_size=20)), dtype=np.int64)
     gathered = column[rows]
-    ids = IdsAt(column, rows)
+    ids = TakenAt(column, rows)
     assert len(ids) == len(gathered)
     assert list(ids) == gathered.tolist()
     assert [ids[i] for i in range(len(ids))] == gathered.tolist()
@@ -38,7 +38,7 @@ def test_evaluated_groups_name_their_relations_by_the_corpus_ids(tmp_path):
     ids = corpus.relations.df["id"].to_numpy(dtype=object)
     seen = []
     for group in ctx.relation_results:
-        assert isinstance(group.ids, IdsAt)
+        assert isinstance(group.ids, TakenAt)
         assert list(group.ids) == ids[group.rows].tolist()
         seen.extend(group.ids)
     assert sorted(seen) == sorted(ids.tolist())
