@@ -110,6 +110,20 @@ def remember_arrow(values: np.ndarray, strings) -> None:
     _note_for(_ARROW_TWINS, _owner(values), strings)
 
 
+def string_buffers(array):
+    """(bytes, offsets: n + 1 int64) of an arrow string or large string array without nulls,
+    read where they are; None with nulls. Row i is bytes[offsets[i]:offsets[i + 1]]."""
+    import pyarrow as pa
+
+    if array.null_count:
+        return None
+    wide = pa.types.is_large_string(array.type)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(array) + 1,
+                            offset=array.offset * (8 if wide else 4)).astype(np.int64)
+    data = array.buffers()[2]
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)), offsets
+
+
 def arrow_strings(values: np.ndarray):
     """An object array of strings as an arrow string array: the one it was read as where
     remember_arrow noted it, else converted (a Python string at a time)."""

@@ -1170,7 +1170,7 @@ def _byte_class_fullmatch(text, pattern: re.Pattern) -> np.ndarray | None:
     first_ok, other_ok = tables
     out = []
     for chunk in (text.chunks if isinstance(text, pa.ChunkedArray) else [text]):
-        got = _string_rows(chunk.cast(pa.string()) if pa.types.is_large_string(chunk.type) else chunk)
+        got = _string_rows(chunk)
         if got is None:
             return None
         data, starts, widths = got
@@ -2405,17 +2405,13 @@ def _name_lookup(groups, id_objects: np.ndarray | None = None, ids=None):
 
 def _string_rows(array):
     """(bytes, starts, widths) of an arrow string array without nulls, or None with nulls."""
-    import pyarrow as pa
+    from .frames import string_buffers
 
-    if array.null_count:
+    got = string_buffers(array)
+    if got is None:
         return None
-    n = len(array)
-    wide = pa.types.is_large_string(array.type)
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
-                            offset=array.offset * (8 if wide else 4))
-    data = array.buffers()[2]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
-    return data, offsets[:-1].astype(np.int64), np.diff(offsets).astype(np.int64)
+    data, offsets = got
+    return data, offsets[:-1], np.diff(offsets)
 
 
 def _width_keys(chunk, width: int, prefix: bool = False):

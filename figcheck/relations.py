@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .frames import TakenAt
+from .frames import TakenAt, string_buffers
 from .intervals import Intervals, holds
 
 COMPARISONS = {ast.Eq: "==", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
@@ -364,10 +364,7 @@ class _Tokens:
 
     def __init__(self, array):
         n = len(array)
-        offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
-        offsets = offsets.astype(np.int64)
-        data = array.buffers()[2]
-        self.data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+        self.data, offsets = string_buffers(array)    # (`array` holds no null)
         # a few rows at a time: chunks of about _SCAN_BYTES, each ending where a row ends
         cuts = np.unique(np.concatenate([[0, n], np.searchsorted(
             offsets[:-1], np.arange(offsets[0], offsets[-1], _SCAN_BYTES))])).tolist()
