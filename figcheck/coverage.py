@@ -1299,9 +1299,11 @@ def _coverage_columns(corpus) -> CoverageColumns:
     claim_base = np.concatenate([[0], np.cumsum(counts)]).tolist()
     total = claim_base[-1]
     text_base = np.array([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)[:n_sources].cumsum()
+    # (in place, and each array dropped once read: these are the text worker's largest at once)
     line_base = np.repeat(text_base, counts)
-    numbers = numbers + line_base
-    ends = ends + line_base
+    numbers += line_base                    # _corpus_claims's own arrays
+    ends += line_base
+    del line_base
     status = np.zeros(total, dtype=np.uint8)
 
     known = row_source >= 0                 # figures of no source of the corpus count nowhere
@@ -1310,17 +1312,24 @@ def _coverage_columns(corpus) -> CoverageColumns:
     several = np.zeros(0, dtype=np.int64)
     if total and len(rows):
         start = places + text_base[row_source[rows]]
+        del places
         # in the order of their places: the search then reads `numbers` front to back (random
         # look-ups into a million claims miss the cache at nearly every step)
         by_place = sentences.stable_order(start)
         rows, start = rows[by_place], start[by_place]
-        end = start + _quote_lengths(corpus, quotes)[rows]
+        del by_place
+        end = _quote_lengths(corpus, quotes)[rows]
+        end += start
         k = np.searchsorted(numbers, start)
+        del start
         first = np.minimum(k, total - 1)
         holds = (k < total) & (numbers[first] < end)
-        alone = (k + 1 >= total) | (numbers[np.minimum(k + 1, total - 1)] >= end)
+        k += 1
+        alone = (k >= total) | (numbers[np.minimum(k, total - 1)] >= end)
+        del k
         status[first[holds & alone & (ends[first] <= end)]] = 1          # a place with one claim
         several = rows[holds & ~alone]                                      # a place with several claims
+        del rows, end, first, holds, alone
     rest = np.union1d(np.flatnonzero(known & ~verbatim), several)
     # the other figures grouped by source (in frame order within one), their columns read once
     rest = rest[np.argsort(row_source[rest], kind="stable")]
@@ -1523,7 +1532,12 @@ def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -
     valid = j >= 0
     counts = np.zeros((n_units, len(present)), dtype=np.int64)
     np.add.at(counts, (unit[valid], j[valid]), 1)
-    per_text = np.add.reduceat(counts[unit_of], table.first, axis=0)
+    # kind by kind: a (sentences, kinds) table spread from the units would be 56 bytes a sentence
+    # for seven kinds, four times over (~110 MB at once for half a million sentences)
+    counts = np.ascontiguousarray(counts.T)
+    per_text = np.empty((n_texts, len(present)), dtype=np.int64)
+    for col, of_unit in enumerate(counts):
+        per_text[:, col] = np.add.reduceat(of_unit[unit_of], table.first)
     if len(present) == 1:                  # one kind in the whole corpus (an archive of claims)
         kind = present[0]
         n, code = np.unique(per_text[:, 0], return_inverse=True)
@@ -1534,10 +1548,13 @@ def _kinds_of_texts(table, units: list, unit_of: np.ndarray, slow: np.ndarray) -
     absent = int(lengths.max()) + 1
     first_seen = np.full((n_units, len(present)), absent, dtype=np.int64)
     np.minimum.at(first_seen, (unit[valid], j[valid]), rank[valid])
-    big = (np.arange(len(unit_of), dtype=np.int64) * (absent + 1))[:, None]
-    seen_at = first_seen[unit_of]
-    first_at = np.minimum.reduceat(np.where(seen_at < absent, big + seen_at, np.iinfo(np.int64).max),
-                                   table.first, axis=0)
+    big = np.arange(len(unit_of), dtype=np.int64) * (absent + 1)
+    first_at = np.empty((n_texts, len(present)), dtype=np.int64)
+    for col, of_unit in enumerate(np.ascontiguousarray(first_seen.T)):
+        seen_at = of_unit[unit_of]
+        first_at[:, col] = np.minimum.reduceat(np.where(seen_at < absent, big + seen_at, np.iinfo(np.int64).max),
+                                               table.first)
+    del big, seen_at
     codes = np.full(n_texts, -1, dtype=np.int64)
     memo: dict = {}                  # (counts, kinds in order) → the number of its entry
     code_of: dict = {}               # entry → its number

@@ -127,7 +127,8 @@ def source_part(corpus, source_ids):
         if df is None:
             return {key: x for key, x in items.items() if x.source in wanted_ids}
         part_at = in_part[grouping.positions(kind, df)]
-        rows = np.flatnonzero(part_at >= 0)
+        # the rows as the positions are kept: 4 bytes a row, not 8, wherever they fit
+        rows = np.flatnonzero(part_at >= 0).astype(_position_type(len(df)), copy=False)
         kept = _frame_of(len(rows), {c: df[c].to_numpy()[rows] for c in TEXT_COLUMNS[kind]})
         return (_PartFigures if isinstance(items, FigureFrame) else _PartRelations)(kept, items, rows, part_at[rows])
 
@@ -206,6 +207,7 @@ def start(corpus, rules, settings=None) -> list:
     if not text_rules or not corpus.sources or _worker(corpus) is not None or not wanted(corpus):
         return []
     chunks = source_chunks(corpus, CHUNKS)
+    _before_fork(corpus)
     try:
         context = multiprocessing.get_context("fork")
         counter = context.Value("i", 0)
@@ -218,6 +220,20 @@ def start(corpus, rules, settings=None) -> list:
     sender.close()
     _WORKERS.append(_Worker(corpus, text_rules, settings, chunks, counter, process, receiver))
     return text_rules
+
+
+def _before_fork(corpus) -> None:
+    """Work out, before the fork, what every chunk's part reads of the whole corpus: each row's
+    source position (_Grouping) and each skip's position. Made in the worker, these would be its
+    own copies, and reading the source names for them (a reference each) would copy every page
+    holding one (~20 MB over a million figures and relations); made here, both processes share
+    them, and this process needs them anyway for the chunks it reads."""
+    grouping = _grouping(corpus)
+    for kind, items in (("figures", corpus.figures), ("relations", corpus.relations)):
+        df = getattr(items, "df", None)
+        if df is not None:
+            grouping.positions(kind, df)
+    _skip_positions(corpus)
 
 
 def _claim(counter, n: int) -> int | None:

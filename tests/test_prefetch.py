@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from figcheck import coverage, prefetch
@@ -311,6 +312,25 @@ def test_a_part_names_its_rows_from_the_whole_corpus(archive):
     assert _row_sources(part).tolist() == _source_positions(part.figures.df["source"], chunk).tolist()
     relations = corpus.relations.df
     assert row_ids(part.relations, [0]) == relations["id"][relations["source"].isin(chunk).to_numpy()].iloc[:1].tolist()
+
+
+def test_the_positions_every_part_reads_are_made_before_the_fork(archive, monkeypatch):
+    corpus = load([archive], use_cache=False)
+    monkeypatch.setattr(prefetch.multiprocessing, "get_context", lambda method: (_ for _ in ()).throw(OSError))
+    monkeypatch.setenv("FIGCHECK_TEXT_WORKER", "always")
+    try:
+        assert prefetch.start(corpus, _text_rules()) == []      # no worker could start
+        # made before forking (a worker would share them): a part reads them, it makes none
+        made = dict(prefetch._grouping(corpus)._positions)
+        assert sorted(made) == ["figures", "relations"]
+        part = prefetch.source_part(corpus, prefetch.source_chunks(corpus, 3)[0])
+        assert all(prefetch._grouping(corpus)._positions[kind] is made[kind] for kind in made)
+        # the rows are kept compact, and name the rows of the part's sources
+        df = corpus.figures.df
+        assert part.figures.rows.dtype == prefetch._position_type(len(df))
+        assert part.figures.rows.tolist() == np.flatnonzero(df["source"].isin(list(part.sources)).to_numpy()).tolist()
+    finally:
+        prefetch.release(corpus)
 
 
 def test_reading_a_chunk_keeps_nothing_for_its_part(archive, monkeypatch):
