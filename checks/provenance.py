@@ -118,7 +118,7 @@ def quote_not_in_source(ctx):
     Copy the words from the article; the message shows the closest passage.
     """
     corpus = ctx.corpus
-    texts = {sid: src.text for sid, src in corpus.sources.items() if src.text}
+    texts = _SourceTexts(corpus.sources)
     for kind, id_of, sources, quotes, rows in _quoted_columns(corpus):
         places = quote_places(corpus)[0] if kind == "figure" else None     # shared with coverage
         settled = _whole_sentence_quotes(corpus, sources, quotes, rows) if kind == "relation" else None
@@ -134,6 +134,31 @@ def quote_not_in_source(ctx):
                                f"source:  {display.source_label(source)} — {source.file}"),
                       data={"closest": passage, "similarity": round(ratio, 3), "kind": kind},
                       headline=f"A quote attributed to {source.title or source.id} is not in the article.")
+
+
+class _SourceTexts:
+    """{source id: its text} for the sources with one, each text made when first asked for: the
+    figures' quotes are placed without reading the texts as strings (coverage.quote_places), so
+    that P001 reads only the texts of the quotes it must look up (a text worker, which would
+    copy the pages of every string it reads, reads none)."""
+
+    __slots__ = ("sources", "made")
+
+    def __init__(self, sources: dict):
+        self.sources, self.made = sources, {}
+
+    def get(self, sid, default=None):
+        text = self.made.get(sid)
+        if text is None:
+            source = self.sources.get(sid)
+            text = self.made[sid] = (source.text or "") if source is not None else ""
+        return text if text else default
+
+    def __getitem__(self, sid) -> str:
+        text = self.get(sid)
+        if text is None:
+            raise KeyError(sid)
+        return text
 
 
 def _whole_sentence_quotes(corpus, sources, quotes, rows) -> np.ndarray:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import sentences
 from .collector import collector_paused
-from .model import per_corpus
+from .model import per_corpus, text_column, text_lengths
 from .numbers import (Reading, Unreadable, active_word, base_language, find_numbers, number_chunks,
                       number_chunks_many)
 
@@ -992,8 +992,9 @@ class CountedCoverage(SourceCoverage):
 
 def counted_coverage(source, figures: list[tuple], skips, build) -> CountedCoverage:
     """source_coverage, counted: `figures` as _match takes them; `build()` gives the entries."""
-    kinds, numbers, ends, claims = _claims_of(source.text, source.language)
-    status, unmatched, idle = _count_matches(source.text, numbers, ends, claims, figures, skips)
+    text = source.text
+    kinds, numbers, ends, claims = _claims_of(text, source.language)
+    status, unmatched, idle = _count_matches(text, numbers, ends, claims, figures, skips)
     return _counted(source, kinds, status, claims, unmatched, idle, build)
 
 
@@ -1272,7 +1273,7 @@ def _verbatim_places(sources, quotes, at, again, row_source, verbatim) -> tuple[
     twice = np.flatnonzero(verbatim & (again >= 0))
     more_rows, more_places = [], []
     if len(twice):
-        texts = [src.text for _, src in sources]
+        texts = _Texts([src for _, src in sources])
         for row, quote, place, t in zip(twice.tolist(), quotes[twice].tolist(), again[twice].tolist(),
                                         row_source[twice].tolist()):
             text = texts[t]
@@ -1298,7 +1299,8 @@ def _coverage_columns(corpus) -> CoverageColumns:
     kind_codes, kinds_table, counts, numbers, ends, claims_of = _corpus_claims(corpus)
     claim_base = np.concatenate([[0], np.cumsum(counts)]).tolist()
     total = claim_base[-1]
-    text_base = np.array([0] + [len(src.text) + 1 for _, src in sources[:-1]], dtype=np.int64)[:n_sources].cumsum()
+    text_base = np.concatenate([[0], text_lengths([src for _, src in sources])[:-1] + 1]).astype(np.int64)
+    text_base = text_base[:n_sources].cumsum()
     # (in place, and each array dropped once read: these are the text worker's largest at once)
     line_base = np.repeat(text_base, counts)
     numbers += line_base                    # _corpus_claims's own arrays
@@ -1642,15 +1644,40 @@ def quote_places(corpus) -> tuple[np.ndarray, np.ndarray]:
     """For each figure in frame order, where its quote first and next stands verbatim in its
     source's text: -1 where it does not (an empty quote, a source without text). Searched once
     per corpus, each distinct sentence once (figcheck.sentences), for P001 and coverage alike."""
-    texts = [s.text or "" for s in corpus.sources.values()]
-    return sentences.quote_places(texts, _row_sources(corpus), _quotes(corpus), _sentences(corpus),
-                                  quote_codes(corpus))
+    listed = list(corpus.sources.values())
+    return sentences.quote_places(_Texts(listed), _row_sources(corpus), _quotes(corpus), _sentences(corpus),
+                                  quote_codes(corpus), text_lengths(listed))
+
+
+class _Texts:
+    """The texts of some sources by position ("" for none), each made when asked (a source
+    whose text stands in a store makes it at each read; the last one is kept, as callers ask
+    for one text many times in a row)."""
+
+    __slots__ = ("sources", "last")
+
+    def __init__(self, sources: list):
+        self.sources, self.last = sources, (-1, "")
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i: int) -> str:
+        i = int(i)
+        if self.last[0] != i:
+            self.last = (i, self.sources[i].text or "")
+        return self.last[1]
 
 
 @per_corpus()
 def _sentences(corpus) -> sentences.Sentences:
-    """The corpus's texts (in source order) cut into sentences; made once per corpus."""
-    return sentences.Sentences([s.text or "" for s in corpus.sources.values()])
+    """The corpus's texts (in source order) cut into sentences; made once per corpus: from the
+    store the texts stand in where they do (no text read as a string), else from the strings."""
+    listed = list(corpus.sources.values())
+    column = text_column(listed)
+    if column is not None:
+        return sentences.Sentences(None, column)
+    return sentences.Sentences([s.text or "" for s in listed])
 
 
 def corpus_sentences(corpus) -> sentences.Sentences:
@@ -1736,6 +1763,7 @@ def uncovered_mentions(ctx):
             severity = None
     for sid, open_entries in _open_entries(ctx.corpus):
         source = ctx.corpus.sources[sid]
+        text = source.text          # once: a stored text is made at each read
         for occurrence, entry in _occurrences(open_entries):
             m = entry.mention
             hedge = "" if m.qualifier == "exact" else f" ({m.qualifier})"
@@ -1743,7 +1771,7 @@ def uncovered_mentions(ctx):
                        f"as a figure nor skipped")
             yield Hit(
                 message=message,
-                details=(f"{sid} line {m.line}: {_context(source.text, m)}",
+                details=(f"{sid} line {m.line}: {_context(text, m)}",
                          "encode it as a [[figure]] or add a [[skip]] with the quote and a reason "
                          "(`figcheck extract --stubs` writes both)"),
                 data={"source": sid, "file": source.file, "line": m.line, "column": m.column,
@@ -1826,9 +1854,10 @@ def stubs(source, entries, others=None) -> str:
 
     blocks = []
     neighbours = [e.mention for e in entries] if others is None else list(others)
+    text = source.text
     for e in entries:
         m = e.mention
-        quote = fragment(source.text, m, others=neighbours)
+        quote = fragment(text, m, others=neighbours)
         if m.vague:
             table = {"skip": [{"source": source.id, "quote": quote,
                                "reason": f"vague amount ({m.text}), not a checkable figure"}]}

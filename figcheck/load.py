@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .collector import give_back_free_memory
-from .model import KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, Where
+from .model import (KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, StoredSource,
+                    StoredText, TextStore, Where)
 from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
                       read_value, reading_of_value)
 from .paths import display_path, is_columnar  # noqa: F401  (display_path is imported from here too)
@@ -1578,23 +1579,14 @@ def _uncached(paths) -> bool | None:
     return False
 
 
-def _read_text_file(path: str):
-    """(the file's text, None), or (None, the error reading or decoding it raised)."""
-    data, error = _read_bytes(path)
-    if error is not None:
-        return None, error
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        return None, exc
-
-
 def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
     """(sources with their texts read, the problems reading them); `file_lines`: where each
-    source's `file` is written, where it differs from the source's own line."""
+    source's `file` is written, where it differs from the source's own line. The texts are kept
+    as their UTF-8 bytes in one TextStore (model.py: a forked text worker reads them there
+    without copying them), checked as UTF-8 there, batch by batch as the files are read."""
     from concurrent.futures import ThreadPoolExecutor
 
-    read = _read_text_file   # decoded as read: the bytes of every file are never held at once
+    read = _read_bytes
     # many small files. From the page cache, one thread reads them fastest (threads only add
     # switching: 0.25 s of CPU for 25k files, 0.85 s with 8 threads); from a slow disk, reading
     # releases the GIL and a few threads overlap the waits. The first files tell which it is.
@@ -1609,6 +1601,9 @@ def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
         # the system cannot tell: the probe's time, which also counts waiting for the GIL while
         # another thread holds it (and so may take the cache for a slow disk)
         slow = (time.perf_counter() - started) / len(probe) > SLOW_READ_SECONDS
+    texts = _TextBatches()
+    texts.extend(contents)
+    del contents
     if slow:
         # each thread reads a slice (a future per file costs more than reading a small file)
         slices = [rest[k::8] for k in range(8)]
@@ -1617,19 +1612,21 @@ def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
         threaded = [None] * len(rest)
         for k, got in enumerate(read_slices):
             threaded[k::8] = got
-        contents += threaded
+        del read_slices
+        texts.extend(threaded)
+        del threaded
     else:
-        contents += [read(p) for p in rest]
+        for p in rest:
+            texts.add(read(p))
+    store, errors = texts.finish()
     problems = []
     out = {}
     fields_of, text_at = operator.attrgetter(*SOURCE_FIELDS), SOURCE_FIELDS.index("text")
-    for (sid, src), (decoded, error) in zip(items, contents):
-        text = ""
+    for k, ((sid, src), error) in enumerate(zip(items, errors)):
         line = file_lines.get(sid, src.where.line)
         try:
             if error is not None:
                 raise error
-            text = decoded
         except FileNotFoundError:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} not found (looked at {src.path})"))
         except UnicodeDecodeError:
@@ -1638,11 +1635,63 @@ def source_texts(sources: dict, file_lines: dict) -> tuple[dict, list]:
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} cannot be read: {exc.strerror or exc}"))
         except ValueError:  # the OS cannot even name it: "embedded null byte"
             problems.append(Problem(src.where.file, line, f"source file {src.file!r} is not a valid path"))
-        # replace(src, text=text), without its introspection per source
+        # replace(src, text=...), without its introspection per source; a file not read: ""
         fields = list(fields_of(src))
-        fields[text_at] = text
-        out[sid] = Source(*fields)
+        fields[text_at] = StoredText(store, k)
+        out[sid] = StoredSource(*fields)
     return out, problems
+
+
+class _TextBatches:
+    """Files' bytes gathered into a TextStore: every _TEXT_BATCH files become one arrow array
+    (checked as UTF-8 in C), so that the bytes of every file are never held twice at once. A
+    file not read, or not UTF-8, stands as "" and its error is kept."""
+
+    def __init__(self):
+        self.arrays, self.lengths, self.errors, self.pending = [], [], [], []
+
+    def add(self, got) -> None:
+        data, error = got
+        self.pending.append(b"" if data is None else data)
+        self.errors.append(error)
+        if len(self.pending) >= _TEXT_BATCH:
+            self._flush()
+
+    def extend(self, contents) -> None:
+        for got in contents:
+            self.add(got)
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            array = pa.array(batch, type=pa.large_string())
+        except pa.ArrowInvalid:        # some file is not UTF-8: Python's decoder names it
+            base = len(self.errors) - len(batch)
+            for k, data in enumerate(batch):
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    batch[k] = b""
+                    self.errors[base + k] = exc
+            array = pa.array(batch, type=pa.large_string())
+        self.arrays.append(array)
+        # the lengths in characters too, here in the reading thread (arrow counts without the GIL)
+        self.lengths.append(np.asarray(pc.utf8_length(array).to_numpy(), dtype=np.int64))
+
+    def finish(self) -> tuple[TextStore, list]:
+        import pyarrow as pa
+
+        self._flush()
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
+        return TextStore(pa.chunked_array(self.arrays, type=pa.large_string()), lengths), self.errors
+
+
+_TEXT_BATCH = 1024
 
 
 def load_file(path: Path, display: str, about_margin: float = 1.0):

@@ -212,3 +212,125 @@ FAST_INIT = {Where: _where_init, Quantity: _quantity_init, Source: _source_init}
 for _cls, _init in FAST_INIT.items():
     _init.__qualname__ = f"{_cls.__name__}.__init__"
     _cls.__init__ = _init
+
+
+# --- source texts kept as UTF-8 bytes ------------------------------------------------------------
+#
+# A forked text worker (figcheck.prefetch) reads every article. Reading a Python string writes
+# its reference count, on the page where the string begins, so that the worker would copy every
+# page of the archive's texts (~57 MB of private memory for a million figures' 50 MB of text).
+# The loader keeps the texts in one arrow array instead (TextStore: the bytes end to end, and
+# offsets), each source pointing into it: the worker cuts and searches the texts straight from
+# the array, which it only reads, and `source.text` makes the string when a caller asks.
+
+class TextStore:
+    """The texts of a load's sources, in the order they were read: one arrow large_string array
+    or a chunked one (the loader builds it batch by batch, never holding every file twice)."""
+
+    __slots__ = ("array", "_lengths")
+
+    def __init__(self, array, lengths=None):
+        self.array = array
+        self._lengths = lengths
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def text(self, i: int) -> str:
+        return self.array[i].as_py()
+
+    def lengths(self):
+        """Each text's length in characters (a numpy array), worked out once."""
+        if self._lengths is None:
+            import numpy as np
+            import pyarrow.compute as pc
+
+            self._lengths = np.asarray(pc.utf8_length(self.array).to_numpy(), dtype=np.int64)
+        return self._lengths
+
+
+class StoredText:
+    """Where a source's text stands: its store and its position there."""
+
+    __slots__ = ("store", "index")
+
+    def __init__(self, store: TextStore, index: int):
+        self.store, self.index = store, index
+
+
+_text_slot = Source.text
+
+
+class StoredSource(Source):
+    """A Source whose text stays in a TextStore: `text` is the string, made at each read (read
+    it once into a name where it is read often). Equal to, hashed as and pickled as the Source
+    of the same fields."""
+
+    __slots__ = ()
+
+    @property
+    def text(self) -> str:
+        value = _text_slot.__get__(self, Source)
+        return value.store.text(value.index) if type(value) is StoredText else value
+
+    @property
+    def stored(self) -> StoredText | None:
+        """Where the text stands, without reading it (None for a text given as a string)."""
+        value = _text_slot.__get__(self, Source)
+        return value if type(value) is StoredText else None
+
+    def _fields(self) -> tuple:
+        return (self.id, self.file, self.path, self.title, self.published, self.language, self.text, self.where,
+                self.publisher, self.url, self.note)
+
+    def __eq__(self, other):
+        if isinstance(other, Source):
+            return self._fields() == tuple(getattr(other, name) for name in _SOURCE_FIELDS)
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __reduce__(self):
+        return Source, self._fields()
+
+
+_SOURCE_FIELDS = ("id", "file", "path", "title", "published", "language", "text", "where", "publisher", "url", "note")
+
+
+def stored_texts(sources) -> tuple | None:
+    """(the store, the position of the first text) where the texts of `sources` (in order) stand
+    one after the other in one TextStore, as a load's or a part of one's do; None otherwise."""
+    store, first, expected = None, 0, None
+    for source in sources:
+        where = source.stored if type(source) is StoredSource else None
+        if where is None:
+            return None
+        if store is None:
+            store, first, expected = where.store, where.index, where.index
+        elif where.store is not store or where.index != expected:
+            return None
+        expected += 1
+    return None if store is None else (store, first)
+
+
+def text_lengths(sources: list):
+    """The length in characters of each source's text ("" for none), as a numpy array: from
+    the store where the texts stand in one (no text read), else from the strings."""
+    import numpy as np
+
+    stored = stored_texts(sources)
+    if stored is not None:
+        store, first = stored
+        return store.lengths()[first:first + len(sources)]
+    return np.fromiter((len(s.text or "") for s in sources), np.int64, len(sources))
+
+
+def text_column(sources: list):
+    """The texts of `sources` as one arrow large_string array (a chunked one, maybe): a slice of
+    their store where they stand in one, else None."""
+    stored = stored_texts(sources)
+    if stored is None:
+        return None
+    store, first = stored
+    return store.array.slice(first, len(sources))

@@ -43,8 +43,10 @@ class Sentences:
 
     __slots__ = ("counts", "first", "code", "distinct", "at", "text_of", "lengths")
 
-    def __init__(self, texts: list[str]):
-        cut = _cut(texts)
+    def __init__(self, texts: list[str], column=None):
+        """`column`: the texts as an arrow large_string array (or a chunked one), cut as they
+        stand there instead (`texts` is then not read)."""
+        cut = _cut_column(column) if column is not None else _cut(texts)
         if cut is None:
             cut = _cut_in_python(texts)
         self.counts, self.code, self.distinct = cut
@@ -54,7 +56,7 @@ class Sentences:
         self.first = np.cumsum(self.counts) - self.counts
         starts = ends - steps
         self.at = starts - np.repeat(starts[self.first] if len(starts) else starts, self.counts)
-        self.text_of = np.repeat(np.arange(len(texts)), self.counts)
+        self.text_of = np.repeat(np.arange(len(self.counts)), self.counts)
 
 
 def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
@@ -69,14 +71,27 @@ def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
         column = pa.array(texts, type=pa.large_string())
     except UnicodeEncodeError:
         return None
-    cut = pc.split_pattern(column, CUT)
+    return _cut_column(column)
+
+
+def _cut_column(column) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """_cut of texts given as an arrow string array, or a chunked one (the chunks' sentences
+    coded together: one dictionary, codes in order of first appearance over all of them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunked = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
     del column
-    counts = np.asarray(pc.list_value_length(cut).to_numpy(zero_copy_only=False), dtype=np.int64)
-    coded = pc.dictionary_encode(cut.flatten())       # codes in order of first appearance
+    cut = pc.split_pattern(chunked, CUT)
+    del chunked
+    counts = np.asarray(pc.list_value_length(cut).to_numpy(), dtype=np.int64)
+    coded = pc.dictionary_encode(pc.list_flatten(cut))
     del cut
-    code = np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    distinct = coded.dictionary.to_pylist()
-    del coded
+    chunks = [c for c in coded.chunks if len(c)]
+    code = (np.concatenate([np.asarray(c.indices.to_numpy(zero_copy_only=False), dtype=np.int64) for c in chunks])
+            if chunks else np.zeros(0, dtype=np.int64))
+    distinct = chunks[-1].dictionary.to_pylist() if chunks else []
+    del coded, chunks
     # arrow's allocator keeps what it freed for later: hand the texts' copies back at once
     pa.default_memory_pool().release_unused()
     return counts, code, distinct
@@ -127,10 +142,12 @@ def reference_places(texts: list[str], text_of, quotes) -> tuple[np.ndarray, np.
     return np.array(first, dtype=np.int64), np.array(second, dtype=np.int64)
 
 
-def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None, quote_codes=None
+def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None, quote_codes=None, lengths=None
                  ) -> tuple[np.ndarray, np.ndarray]:
     """reference_places, each distinct sentence searched once (see the module). `sentences`:
-    Sentences(texts), and `quote_codes`: factorize_objects(quotes), if made already."""
+    Sentences(texts), and `quote_codes`: factorize_objects(quotes), if made already; `lengths`:
+    each text's length, if known (`texts` is then read only where a quote is looked up with
+    str.find: it may make each text when asked, as coverage's _Texts does)."""
     n = len(quotes)
     first = np.full(n, -1, dtype=np.int64)
     second = np.full(n, -1, dtype=np.int64)
@@ -156,7 +173,8 @@ def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None, 
         else:
             pattern_of[k] = len(patterns)
             patterns.append(q)
-    has_text = np.array([bool(t) for t in texts] + [False])
+    has_text = (np.array([bool(t) for t in texts] + [False]) if lengths is None
+                else np.append(np.asarray(lengths) > 0, False))
     pattern = pattern_of[quote_codes]
     text_of = np.where(text_of >= 0, text_of, len(texts))
     with_text = has_text[text_of]

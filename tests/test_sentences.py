@@ -182,3 +182,25 @@ def test_the_kept_automaton_and_one_of_the_new_quotes_find_every_place():
     want_first, want_second = reference_places(texts, text_of, quotes)
     assert (first.tolist(), second.tolist()) == (want_first.tolist(), want_second.tolist())
     assert first.tolist()[-1] == 61 and second.tolist()[-1] == -1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_TEXT, st.just(""), st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=20),
+                          st.sampled_from([". ", ". . ", "ä. ", " .  . "])), max_size=8),
+       st.lists(st.integers(1, 4), max_size=4))
+def test_sentences_of_a_stored_column_equal_sentences_of_the_strings(texts, cuts):
+    """Sentences cut from texts as they stand in a (chunked) arrow array, as a TextStore holds
+    them, are the sentences of the strings: one dictionary over all chunks."""
+    import pyarrow as pa
+
+    chunks, at = [], 0
+    for n in cuts + [len(texts)]:
+        chunks.append(pa.array(texts[at:at + n], type=pa.large_string()))
+        at += n
+        if at >= len(texts):
+            break
+    column = pa.chunked_array(chunks, type=pa.large_string())
+    got, want = Sentences(None, column), Sentences(texts)
+    for name in Sentences.__slots__:
+        a, b = getattr(got, name), getattr(want, name)
+        assert (a == b if isinstance(a, list) else a.tolist() == b.tolist()), name
