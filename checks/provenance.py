@@ -14,6 +14,7 @@ from figcheck.numbers import (HEDGES, RANGE_OPENERS, RANGE_SEPARATORS, SCALES, R
                               find_numbers_chunked)
 from figcheck.coverage import (_row_sources, coded_positions, corpus_sentences, quote_codes, quote_places, records_at,
                                row_ids, uncovered_mentions)
+from figcheck.frames import TakenAt
 from figcheck.model import per_corpus
 from figcheck.quotes import closest_passage, locate
 from figcheck.sentences import whole_sentences
@@ -56,15 +57,28 @@ def _quoted_columns(corpus):
     the relations) columns: figures, relations with a quote, skips. Read from the frames: no
     record per figure, and an id only for the quotes asked about."""
     fdf = _frame(corpus.figures, ("source", "quote"))
-    yield "figure", lambda k: row_ids(corpus.figures, [k])[0], fdf["source"].to_numpy(), fdf["quote"].to_numpy(), None
+    yield ("figure", lambda k: row_ids(corpus.figures, [k])[0], _row_source_ids(corpus, corpus.figures, fdf),
+           fdf["quote"].to_numpy(), None)
     rdf = _frame(corpus.relations, ("source", "quote"))
     if len(rdf):
         quote = rdf["quote"].to_numpy()
         quoted = np.flatnonzero(rdf["quote"].notna().to_numpy() & (quote != ""))     # most quote nothing
-        yield ("relation", lambda k: row_ids(corpus.relations, [quoted[k]])[0], rdf["source"].to_numpy()[quoted],
-               quote[quoted], quoted)
+        yield ("relation", lambda k: row_ids(corpus.relations, [quoted[k]])[0],
+               _row_source_ids(corpus, corpus.relations, rdf, quoted), quote[quoted], quoted)
     skips = corpus.skips
     yield "skip", lambda k: None, [k.source for k in skips], [k.quote for k in skips], None
+
+
+def _row_source_ids(corpus, items, df, rows=None):
+    """The source id of each row (of `rows`, if given) of corpus.figures or corpus.relations: a
+    part of a corpus (figcheck.prefetch) knows its rows' sources by position and names them
+    only where asked (it has no column of them: a forked worker copying one would write the
+    reference count of every source name); else the frame's column."""
+    positions = getattr(items, "source_positions", None)
+    if positions is None:
+        column = df["source"].to_numpy()
+        return column if rows is None else column[rows]
+    return TakenAt(np.array(list(corpus.sources), dtype=object), positions if rows is None else positions[rows])
 
 
 def quote_misses(texts: dict, sources, quotes, places=None, settled=None) -> list[int]:

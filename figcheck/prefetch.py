@@ -96,11 +96,12 @@ def source_chunks(corpus, n: int, processes: int = 2) -> list[list[str]]:
 # ~0.4 s of CPU and ~500 MB of fresh pages in each process). The ids are left out too: every id
 # is a string of its own, and copying a reference to it writes its reference count, so that a
 # forked worker would copy every page of ids (~260 MB over a million figures and relations);
-# a part names its rows' ids only when asked (ids_at: the rules ask for the rows they flag). A
-# text rule reading another column of a part fails its tests (tests/test_prefetch.py runs every
+# a part names its rows' ids only when asked (ids_at: the rules ask for the rows they flag). So
+# are its rows' sources, from their positions (source_positions; ~13 MB less at 1M). A text
+# rule reading another column of a part fails its tests (tests/test_prefetch.py runs every
 # text rule on parts).
-TEXT_COLUMNS = {"figures": ("source", "quote", "value_text", "low", "high", "qualifier"),
-                "relations": ("source", "quote")}
+TEXT_COLUMNS = {"figures": ("quote", "value_text", "low", "high", "qualifier"),
+                "relations": ("quote",)}
 
 
 def source_part(corpus, source_ids):

@@ -309,7 +309,7 @@ def test_a_part_names_its_rows_from_the_whole_corpus(archive):
     assert records_at(part.figures, rows) == [corpus.figures[fid] for fid in row_ids(part.figures, rows)]
     assert row_ids(corpus.figures, rows) == df["id"].iloc[rows].tolist()
     # each row's source by its position in the part, as the source column gives it
-    assert _row_sources(part).tolist() == _source_positions(part.figures.df["source"], chunk).tolist()
+    assert _row_sources(part).tolist() == _source_positions(df["source"][mine], chunk).tolist()
     relations = corpus.relations.df
     assert row_ids(part.relations, [0]) == relations["id"][relations["source"].isin(chunk).to_numpy()].iloc[:1].tolist()
 
