@@ -321,8 +321,11 @@ class _FigureKeys:
         source_languages = [lang if isinstance(lang, str) or not pd.isna(lang) else "de"
                             for lang in languages.values()] + ["de"]
         language_codes, language_names = pd.factorize(np.array(source_languages, dtype=object))
-        row_language = language_codes[_row_sources(corpus)]
-        self.language = np.asarray(language_names, dtype=object)[row_language]
+        # as a small number a figure (a source's few languages), each figure's language named
+        # where asked: not an object per figure held through the text rules (~8 MB at 1M)
+        small = np.int8 if len(language_names) < 127 else np.int32
+        row_language = language_codes.astype(small)[_row_sources(corpus)]
+        self.language = TakenAt(np.asarray(language_names, dtype=object), row_language)
         quotes = quote_codes(corpus)        # factorised once, with the quote search
         rest = (self.value_text, self.low, self.high, row_language)
         self._numbers = np.zeros(0, dtype=np.int64) if not self.n else (
