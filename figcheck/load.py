@@ -1668,9 +1668,10 @@ class _TextBatches:
         batch, self.pending = self.pending, []
         if not batch:
             return
+        array = _string_array(batch)
         try:
-            array = pa.array(batch, type=pa.large_string())
-        except pa.ArrowInvalid:        # some file is not UTF-8: Python's decoder names it
+            array.validate(full=True)      # UTF-8 (and offsets) checked in C
+        except pa.ArrowInvalid:            # some file is not UTF-8: Python's decoder names it
             base = len(self.errors) - len(batch)
             for k, data in enumerate(batch):
                 try:
@@ -1678,7 +1679,7 @@ class _TextBatches:
                 except UnicodeDecodeError as exc:
                     batch[k] = b""
                     self.errors[base + k] = exc
-            array = pa.array(batch, type=pa.large_string())
+            array = _string_array(batch)
         self.arrays.append(array)
         # the lengths in characters too, here in the reading thread (arrow counts without the GIL)
         self.lengths.append(np.asarray(pc.utf8_length(array).to_numpy(), dtype=np.int64))
@@ -1692,6 +1693,16 @@ class _TextBatches:
 
 
 _TEXT_BATCH = 1024
+
+
+def _string_array(batch: list[bytes]):
+    """The files' bytes as one arrow large_string array over the bytes joined (exactly their
+    size, held by the array: no builder's grown buffers in arrow's pool), not yet checked."""
+    import pyarrow as pa
+
+    offsets = np.zeros(len(batch) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, batch), np.int64, len(batch)), out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(batch), pa.py_buffer(offsets), pa.py_buffer(b"".join(batch)))
 
 
 def load_file(path: Path, display: str, about_margin: float = 1.0):
