@@ -298,39 +298,59 @@ class StoredSource(Source):
 _SOURCE_FIELDS = ("id", "file", "path", "title", "published", "language", "text", "where", "publisher", "url", "note")
 
 
-def stored_texts(sources) -> tuple | None:
-    """(the store, the position of the first text) where the texts of `sources` (in order) stand
-    one after the other in one TextStore, as a load's or a part of one's do; None otherwise."""
-    store, first, expected = None, 0, None
+def stored_runs(sources) -> list[tuple] | None:
+    """The texts of `sources` (in order) as runs of texts standing one after the other in a
+    TextStore: (the store, the position of the first, how many). One run for a load's sources,
+    or a part of them; one per file for sources read from several files. None where some text
+    is not in a store (a Source made with its text as a string)."""
+    runs = []
+    store, first, n = None, 0, 0
     for source in sources:
         where = source.stored if type(source) is StoredSource else None
         if where is None:
             return None
-        if store is None:
-            store, first, expected = where.store, where.index, where.index
-        elif where.store is not store or where.index != expected:
-            return None
-        expected += 1
-    return None if store is None else (store, first)
+        if where.store is store and where.index == first + n:
+            n += 1
+            continue
+        if store is not None:
+            runs.append((store, first, n))
+        store, first, n = where.store, where.index, 1
+    if store is not None:
+        runs.append((store, first, n))
+    return runs
+
+
+def stored_texts(sources) -> tuple | None:
+    """(the store, the position of the first text) where the texts of `sources` (in order) stand
+    one after the other in one TextStore, as a load's or a part of one's do; None otherwise."""
+    runs = stored_runs(sources)
+    return (runs[0][0], runs[0][1]) if runs is not None and len(runs) == 1 else None
 
 
 def text_lengths(sources: list):
     """The length in characters of each source's text ("" for none), as a numpy array: from
-    the store where the texts stand in one (no text read), else from the strings."""
+    the stores where the texts stand (no text read), else from the strings."""
     import numpy as np
 
-    stored = stored_texts(sources)
-    if stored is not None:
-        store, first = stored
-        return store.lengths()[first:first + len(sources)]
-    return np.fromiter((len(s.text or "") for s in sources), np.int64, len(sources))
+    runs = stored_runs(sources)
+    if runs is not None and len(runs) == 1:
+        store, first, n = runs[0]
+        return store.lengths()[first:first + n]
+
+    def length(source) -> int:
+        where = source.stored if type(source) is StoredSource else None
+        return int(where.store.lengths()[where.index]) if where is not None else len(source.text or "")
+
+    return np.fromiter(map(length, sources), np.int64, len(sources))
 
 
 def text_column(sources: list):
-    """The texts of `sources` as one arrow large_string array (a chunked one, maybe): a slice of
-    their store where they stand in one, else None."""
-    stored = stored_texts(sources)
-    if stored is None:
+    """The texts of `sources` as one arrow large_string array (a chunked one): slices of the
+    stores where they stand, else None (some text is not stored, or there is none)."""
+    runs = stored_runs(sources)
+    if not runs:
         return None
-    store, first = stored
-    return store.array.slice(first, len(sources))
+    import pyarrow as pa
+
+    return pa.chunked_array([chunk for store, first, n in runs for chunk in store.array.slice(first, n).chunks],
+                            type=pa.large_string())

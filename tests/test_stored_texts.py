@@ -45,6 +45,13 @@ def test_texts_standing_together_in_a_store_are_read_as_a_column():
     plain = Source("p", "p.txt", "p.txt", "", None, "de", "xyz", Where("f", 1))
     assert text_column(stored[:2] + [plain]) is None
     assert text_lengths(stored[:2] + [plain]).tolist() == [4, 4, 3]
+    # texts of several stores (sources read from several files), in any order: a column of
+    # their slices, lengths from each store
+    other, _ = _stored(["zweite. Datei", "x"], chunk=1)
+    mixed = [other[1], stored[3], stored[0], stored[1], other[0]]
+    assert text_column(mixed).to_pylist() == [s.text for s in mixed]
+    assert text_lengths(mixed).tolist() == [len(s.text) for s in mixed]
+    assert text_column([]) is None
 
 
 def test_source_texts_in_small_batches_read_as_the_decoder_reads(tmp_path, monkeypatch):
