@@ -49,14 +49,21 @@ class Sentences:
         cut = _cut_column(column) if column is not None else _cut(texts)
         if cut is None:
             cut = _cut_in_python(texts)
-        self.counts, self.code, self.distinct = cut
-        self.lengths = np.fromiter(map(len, self.distinct), np.int64, len(self.distinct))[self.code]
-        steps = self.lengths + len(CUT)
+        self.counts, code, self.distinct = cut
+        lengths = np.fromiter(map(len, self.distinct), np.int64, len(self.distinct))[code]
+        steps = lengths + len(CUT)
         ends = np.cumsum(steps)
         self.first = np.cumsum(self.counts) - self.counts
         starts = ends - steps
-        self.at = starts - np.repeat(starts[self.first] if len(starts) else starts, self.counts)
-        self.text_of = np.repeat(np.arange(len(self.counts)), self.counts)
+        del steps
+        at = starts - np.repeat(starts[self.first] if len(starts) else starts, self.counts)
+        del starts
+        # the per-sentence columns in 32 bits where every value fits (half the bytes through the
+        # text rules: ~8 MB less for half a million sentences); readers that multiply them widen
+        # them first
+        small = np.int32 if len(code) < 2 ** 31 and (not len(ends) or int(ends[-1]) < 2 ** 31) else np.int64
+        self.code, self.lengths, self.at = code.astype(small), lengths.astype(small), at.astype(small)
+        self.text_of = np.repeat(np.arange(len(self.counts), dtype=small), self.counts)
 
 
 def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
@@ -149,8 +156,10 @@ def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None, 
     each text's length, if known (`texts` is then read only where a quote is looked up with
     str.find: it may make each text when asked, as coverage's _Texts does)."""
     n = len(quotes)
-    first = np.full(n, -1, dtype=np.int64)
-    second = np.full(n, -1, dtype=np.int64)
+    # places in 32 bits where the texts' lengths are known to fit (kept through the text rules)
+    wide = lengths is None or not len(lengths) or int(np.max(lengths)) >= 2 ** 31
+    first = np.full(n, -1, dtype=np.int64 if wide else np.int32)
+    second = np.full(n, -1, dtype=first.dtype)
     if n == 0:
         return first, second
     text_of = np.asarray(text_of, dtype=np.int64)
@@ -220,7 +229,7 @@ def _search(sentences: Sentences, patterns: list[str], wanted_text: np.ndarray, 
     # match k of a sentence: its distinct sentence's first match, plus k
     match = np.arange(total) + np.repeat(first_match[sentences.code] - (np.cumsum(per_sentence) - per_sentence),
                                          per_sentence)
-    spread_key = sentences.text_of[sentence_of] * len(patterns) + found_pattern[match]
+    spread_key = sentences.text_of[sentence_of].astype(np.int64) * len(patterns) + found_pattern[match]
     spread_place = sentences.at[sentence_of] + found_at[match]
     del sentence_of, match
 
@@ -330,7 +339,7 @@ def whole_sentences(sentences: Sentences, text_of, quotes) -> np.ndarray:
     candidates = np.flatnonzero(asked[:-1][sentences.code])
     last = np.zeros(len(sentences.code), dtype=bool)
     last[sentences.first + sentences.counts - 1] = True
-    keys = sentences.text_of[candidates] * n_distinct + sentences.code[candidates]
+    keys = sentences.text_of[candidates].astype(np.int64) * n_distinct + sentences.code[candidates]
     inner_keys = keys[~last[candidates]]
     has_text = text_of >= 0
     whole = has_text & (as_is >= 0)

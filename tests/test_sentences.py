@@ -204,3 +204,18 @@ def test_sentences_of_a_stored_column_equal_sentences_of_the_strings(texts, cuts
     for name in Sentences.__slots__:
         a, b = getattr(got, name), getattr(want, name)
         assert (a == b if isinstance(a, list) else a.tolist() == b.tolist()), name
+
+
+def test_per_sentence_columns_and_places_are_kept_in_32_bits_and_widened_to_multiply():
+    texts = ["etwa 11.000 Soldaten. Dazu 3 Panzer. etwa 11.000 Soldaten", "", "Dazu 3 Panzer"]
+    table = Sentences(texts)
+    assert {table.code.dtype, table.at.dtype, table.text_of.dtype, table.lengths.dtype} == {np.dtype(np.int32)}
+    quotes = ["11.000 Soldaten", "Dazu 3 Panzer", "Panzer", "nirgends", ""]
+    text_of = [0, 2, 0, 1, 0]
+    lengths = np.array([len(t) for t in texts])
+    first, second = quote_places(texts, text_of, quotes, table, lengths=lengths)
+    assert first.dtype == np.int32
+    want = reference_places(texts, text_of, quotes)
+    assert first.tolist() == want[0].tolist() and second.tolist() == want[1].tolist()
+    assert whole_sentences(table, np.array([0, 2, 1]), ["Dazu 3 Panzer.", "Dazu 3 Panzer", "x"]).tolist() == \
+        [True, True, False]
