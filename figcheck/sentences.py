@@ -195,17 +195,24 @@ def quote_places(texts: list[str], text_of: np.ndarray, quotes, sentences=None, 
             first[i], second[i] = a, text.find(quote, a + 1)
 
     rows = np.flatnonzero((pattern >= 0) & with_text)
+    del with_text
     if len(rows):
         if sentences is None:
             sentences = Sentences([t or "" for t in texts])
-        _search(sentences, patterns, text_of[rows], pattern[rows], rows, first, second)
+        # handed over in a list the search empties: not held here (nor is a text and a pattern
+        # for every figure) while the search makes its own arrays
+        wanted = [text_of[rows], pattern[rows]]
+        del text_of, pattern
+        _search(sentences, patterns, wanted, rows, first, second)
     return first, second
 
 
-def _search(sentences: Sentences, patterns: list[str], wanted_text: np.ndarray, wanted_pattern: np.ndarray,
-            rows: np.ndarray, first: np.ndarray, second: np.ndarray) -> None:
+def _search(sentences: Sentences, patterns: list[str], wanted: list, rows: np.ndarray, first: np.ndarray,
+            second: np.ndarray) -> None:
     """Fill first and second at `rows`: row rows[j] wants the places of patterns[wanted_pattern[j]]
-    in text wanted_text[j]."""
+    in text wanted_text[j] (`wanted`: [wanted_text, wanted_pattern], emptied once read)."""
+    wanted_text, wanted_pattern = wanted
+    wanted.clear()
     distinct = sentences.distinct
     joined = CUT.join(distinct)
     steps = np.fromiter(map(len, distinct), np.int64, len(distinct)) + len(CUT)
@@ -236,7 +243,7 @@ def _search(sentences: Sentences, patterns: list[str], wanted_text: np.ndarray, 
     # the places of each key, then the rows that want it; a stable sort keeps places in text
     # order and before the rows
     keys = np.concatenate([spread_key, wanted_text * len(patterns) + wanted_pattern])
-    del spread_key
+    del spread_key, wanted_text, wanted_pattern
     order = stable_order(keys)
     sorted_keys = keys[order]
     del keys
