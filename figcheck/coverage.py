@@ -1322,13 +1322,17 @@ def _coverage_columns(corpus) -> CoverageColumns:
         del by_place
         end = _quote_lengths(corpus, quotes)[rows]
         end += start
-        k = np.searchsorted(numbers, start)
+        first = np.searchsorted(numbers, start)
         del start
-        first = np.minimum(k, total - 1)
-        holds = (k < total) & (numbers[first] < end)
-        k += 1
-        alone = (k >= total) | (numbers[np.minimum(k, total - 1)] >= end)
-        del k
+        holds = first < total
+        np.minimum(first, total - 1, out=first)
+        holds &= numbers[first] < end
+        # the claim after the first (read only where the first is held: there first < total)
+        after = first + 1
+        alone = after >= total
+        np.minimum(after, total - 1, out=after)
+        alone |= numbers[after] >= end
+        del after
         status[first[holds & alone & (ends[first] <= end)]] = 1          # a place with one claim
         several = rows[holds & ~alone]                                      # a place with several claims
         del rows, end, first, holds, alone
