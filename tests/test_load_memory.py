@@ -1,0 +1,86 @@
+"""The load's lean columns: a column nobody wrote is one cell repeated (a stride-0 view), which a
+frame keeps as it is, and which reads exactly as the full column it stands for."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from figcheck.load import constant, load
+
+FIGURES = """id,source,quote,value,unit,quantity,as_of
+f1,s1,etwa 11.000 Soldaten,etwa 11.000,soldier,troops,2024
+f2,s1,3 Millionen,3 Millionen,soldier,troops,2024
+f3,s1,12 Soldaten,12,soldier,troops,2024
+"""
+SOURCES = "id,file,published,language\ns1,a.txt,2024-05-02,de\n"
+QUANTITIES = "key,kind,unit\ntroops,stock,soldier\n"
+RELATIONS = "id,source,expr\nr1,s1,f1 == f2\nr2,s1,f2 == f1\n"
+UNWRITTEN = {"note": "", "of": "", "part": "", "between_a": "", "between_b": "", "since_text": None}
+
+
+def _archive(tmp_path, figures=FIGURES):
+    (tmp_path / "figures.csv").write_text(figures)
+    (tmp_path / "sources.csv").write_text(SOURCES)
+    (tmp_path / "quantities.csv").write_text(QUANTITIES)
+    (tmp_path / "relations.csv").write_text(RELATIONS)
+    (tmp_path / "a.txt").write_text("etwa 11.000 Soldaten, 3 Millionen, 12 Soldaten")
+    return tmp_path
+
+
+def test_a_constant_is_one_cell_read_only_and_equal_to_the_full_column():
+    column = constant("x", 5)
+    assert column.strides == (0,) and not column.flags.writeable
+    assert np.array_equal(column, np.full(5, "x", dtype=object))
+    with pytest.raises(ValueError):
+        column[0] = "y"
+    dates = constant(np.datetime64("NaT"), 3, "datetime64[s]")
+    assert dates.dtype == np.dtype("datetime64[s]") and np.isnat(dates).all()
+    # rows gathered from one are a plain column
+    assert column[[0, 2]].strides == (8,)
+
+
+def test_unwritten_columns_of_an_archive_are_kept_as_one_cell(tmp_path):
+    corpus = load([_archive(tmp_path)])
+    df = corpus.figures.df
+    for name, value in {**UNWRITTEN, "file": df["file"].iloc[0]}.items():
+        values = df[name].to_numpy()
+        assert values.strides == (0,), name
+        assert values.tolist() == [value] * len(df), name
+    assert np.isnat(df["since_start"].to_numpy()).all() and df["since_start"].to_numpy().strides == (0,)
+    rel = corpus.relations.df
+    assert rel["note"].to_numpy().strides == (0,) and rel["note"].tolist() == ["", ""]
+    assert rel["file"].to_numpy().strides == (0,)
+    # a record reads them as a full column's cells
+    record = corpus.figures["f2"]
+    assert (record.note, record.since, record.of, record.part, record.between) == ("", None, None, None, None)
+
+
+def test_a_frame_of_constant_columns_equals_one_of_full_columns_and_takes_writes(tmp_path):
+    df = load([_archive(tmp_path)]).figures.df
+    full = pd.DataFrame({c: (pd.Series(df[c].to_numpy().copy(), dtype=df[c].dtype)) for c in df.columns})
+    pd.testing.assert_frame_equal(df, full)
+    # pandas copies a read-only column before writing into it: the frame it came from is unchanged
+    changed = df.copy(deep=False)
+    changed.loc[0, "note"] = "edited"
+    assert changed["note"].tolist()[:2] == ["edited", ""] and df["note"].tolist()[0] == ""
+
+
+def test_rows_left_out_keep_the_constant_columns_constant():
+    """A figure dropped by validation (here a duplicate id) is gathered out of the full columns;
+    the repeated ones stay one cell, as long as the rows kept."""
+    import datetime as dt
+
+    from figcheck.load import validate_figures
+    from figcheck.model import Source, Where
+
+    sources = {"s1": Source("s1", "a.txt", "a.txt", "", dt.date(2024, 5, 2), "de", "", Where("s.csv", 2))}
+    cols = {"id": ["f1", "f2", "f1"], "source": ["s1"] * 3, "quote": ["q"] * 3, "value": ["1", "2", "3"],
+            "unit": ["soldier"] * 3, "quantity": ["troops"] * 3}
+    lines = np.arange(3, dtype=np.int64) + 2
+    problems = []
+    frame = validate_figures(cols, 3, "f.toml", lambda i, key: int(lines[i]), lines, sources, problems)
+    assert len(frame) == 2 and len(problems) == 1
+    for name, value in UNWRITTEN.items():
+        assert frame[name].to_numpy().strides == (0,) and frame[name].tolist() == [value, value], name
+    assert frame["file"].tolist() == ["f.toml"] * 2 and frame["modality"].tolist() == ["reported"] * 2
