@@ -80,6 +80,10 @@ def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
     if arrow or name == "expr":   # expr: relations are grouped by shape with arrow's regex kernels
+        if name == "expr" and isinstance(column, pa.ChunkedArray) and column.num_chunks > 1:
+            # kept as long as the corpus: one buffer of its own, not a CSV block's chunk among the
+            # other columns' (arrow's pool could give none of their pages back, ~10 MB at 1M)
+            column = pa.chunked_array([column.combine_chunks()], type=column.type)
         return pd.Series(pd.arrays.ArrowStringArray(column.fill_null("")))
     if name in UNIQUE_COLUMNS:
         return pd.Series(column.fill_null("").to_numpy(zero_copy_only=False), dtype=object)

@@ -110,6 +110,13 @@ def remember_arrow(values: np.ndarray, strings) -> None:
     _note_for(_ARROW_TWINS, _owner(values), strings)
 
 
+def forget_arrow(values: np.ndarray) -> None:
+    """Let go of what remember_arrow noted for `values` (~15 MB of strings at 1M ids), once
+    nobody will ask arrow_strings for it."""
+    owner = _owner(values)
+    _ARROW_TWINS[:] = [(ref, kept) for ref, kept in _ARROW_TWINS if ref() is not None and ref() is not owner]
+
+
 def string_buffers(array):
     """(bytes, offsets: n + 1 int64) of an arrow string or large string array without nulls,
     read where they are; None with nulls. Row i is bytes[offsets[i]:offsets[i + 1]]."""

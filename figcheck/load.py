@@ -1976,7 +1976,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     read, before the references between the files are checked: work that needs only the corpus
     (the text worker) can begin while they are. Those checks only report; if they find a
     problem, this raises after `ready` was called."""
-    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, join_frames
+    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, forget_arrow, join_frames
     from .relations import filter_groups, merge_groups
 
     items = [(Path(p), display_path(Path(p))) for p in paths]
@@ -2052,6 +2052,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
                     RelationFrame(relations, groups), tuple(rates), tuple(skips))
     # the lookup's thread is done before `ready` may fork: a child gets only the forking thread
     found = name_positions()
+    # the ids as arrow read them served that lookup alone: their memory given back with the rest
+    forget_arrow(figures["id"].to_numpy())
     if ready is not None and not problems:
         # what reading freed goes back to the system first: a forked worker would share it, and
         # each page this process then reused would be copied for it

@@ -84,3 +84,29 @@ def test_rows_left_out_keep_the_constant_columns_constant():
     for name, value in UNWRITTEN.items():
         assert frame[name].to_numpy().strides == (0,) and frame[name].tolist() == [value, value], name
     assert frame["file"].tolist() == ["f.toml"] * 2 and frame["modality"].tolist() == ["reported"] * 2
+
+
+def test_the_ids_as_arrow_read_them_are_let_go_after_the_load(tmp_path):
+    from figcheck import frames
+
+    corpus = load([_archive(tmp_path)])
+    ids = corpus.figures.df["id"].to_numpy()
+    assert frames._noted_for(frames._ARROW_TWINS, frames._owner(ids)) is None
+    # asked for anyway, they are converted again: the same strings
+    assert frames.arrow_strings(ids).to_pylist() == ids.tolist()
+
+
+def test_expressions_read_in_many_blocks_are_one_chunk_equal_to_them(tmp_path):
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    from figcheck.columnar import _text_column
+
+    rows = [f"f{i} == f{i + 1}" for i in range(3000)]
+    (tmp_path / "r.csv").write_text("expr\n" + "\n".join(rows) + "\n")
+    table = pv.read_csv(tmp_path / "r.csv", read_options=pv.ReadOptions(block_size=4096))
+    assert table["expr"].num_chunks > 1
+    got = _text_column(table["expr"], "expr")
+    assert pa.array(got.array).to_pylist() == rows
+    held = pa.array(got.array)   # the column as it is held: an array, or chunks of one
+    assert not isinstance(held, pa.ChunkedArray) or held.num_chunks == 1
