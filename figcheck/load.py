@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .collector import give_back_free_memory
+from .frames import is_repeated, repeated_cell
 from .model import KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, Where
 from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
                       read_value, reading_of_value)
@@ -1081,17 +1082,12 @@ def constant(value, n: int, dtype=object) -> np.ndarray:
     into one raises."""
     one = np.empty(1, dtype=dtype)
     one[0] = value
-    return np.broadcast_to(one, n)
-
-
-def _is_constant(values) -> bool:
-    """Whether `values` is a column made by constant()."""
-    return isinstance(values, np.ndarray) and values.ndim == 1 and len(values) > 1 and values.strides == (0,)
+    return repeated_cell(one, n)
 
 
 def _rows_of(values: np.ndarray, rows, kept: int) -> np.ndarray:
     """values[rows] (`kept` of them): a column of one repeated cell (constant) stays one."""
-    return constant(values[0], kept, values.dtype) if _is_constant(values) else values[rows]
+    return constant(values[0], kept, values.dtype) if is_repeated(values) else values[rows]
 
 
 def _objects(values) -> np.ndarray:
@@ -1803,7 +1799,7 @@ def share_equal_strings(frame: pd.DataFrame) -> pd.DataFrame:
     columns, changed = {}, False
     for c in frame.columns:
         values = frame[c].to_numpy()
-        if values.dtype == object and len(values):
+        if values.dtype == object and len(values) and not is_repeated(values):   # (one string already)
             try:
                 codes, uniques = pd.factorize(values)
             except TypeError:   # an unhashable value (a note may be anything): kept as it is

@@ -110,3 +110,37 @@ def test_expressions_read_in_many_blocks_are_one_chunk_equal_to_them(tmp_path):
     assert pa.array(got.array).to_pylist() == rows
     held = pa.array(got.array)   # the column as it is held: an array, or chunks of one
     assert not isinstance(held, pa.ChunkedArray) or held.num_chunks == 1
+
+
+def test_columns_of_one_cell_stay_one_cell_through_the_parse_cache(tmp_path, monkeypatch):
+    """TOML files parsed, then each from its entry (joined), then the whole load from its own
+    entry: every load's frames equal the uncached one, their unwritten columns one cell each."""
+    import figcheck.cache as cache_module
+    from conftest import generated_archive
+
+    monkeypatch.setenv("FIGCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache_module, "SETTLED_NS", -(10 ** 18))   # every file's times count as settled
+    generated_archive(tmp_path, 300, seed=3, forms=("toml",), sources_per_file=3)
+    files = sorted((tmp_path / "toml").glob("*.toml"))
+    fresh = load(files, use_cache=False)
+    for _ in range(3):   # parsed and kept; joined from the files' entries (and kept); the whole load
+        corpus = load(files)
+        pd.testing.assert_frame_equal(corpus.figures.df, fresh.figures.df)
+        pd.testing.assert_frame_equal(corpus.relations.df, fresh.relations.df)
+        for name in ("note", "since_start", "since_end", "since_text", "of", "part", "between_a"):
+            assert corpus.figures.df[name].to_numpy().strides == (0,), name
+    assert len(list((tmp_path / "cache" / "joined").glob("*.pickle"))) == 1
+
+
+def test_a_pickled_column_of_one_cell_is_that_cell_and_its_length():
+    import pickle
+
+    from figcheck.cache import dumps
+
+    column = constant(np.datetime64("NaT"), 10 ** 6, "datetime64[s]")
+    data = dumps(column)
+    assert len(data) < 1000
+    back = pickle.loads(data)
+    assert back.strides == (0,) and len(back) == 10 ** 6 and np.isnat(back).all()
+    plain = np.arange(5)
+    assert dumps(plain) == pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
