@@ -2022,6 +2022,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         rates.extend(part.rates)
         skips.extend(part.skips)
 
+    # what reading and checking each input freed goes back before the references are checked
+    give_back_free_memory()
     if len(items) == 1 and quantity_parts:   # an archive's QuantityFrame as it is (no record per quantity)
         quantities = quantity_parts[0] if isinstance(quantity_parts[0], QuantityFrame) else dict(quantity_parts[0])
     if not figure_parts:   # every file unreadable: nothing to concatenate
