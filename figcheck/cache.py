@@ -150,8 +150,19 @@ def frame_from_columns(rows: int, columns: list):
     return FrameColumns(rows, columns)
 
 
+def _array_as_call(array):
+    """An array as pickle writes it, but one cell repeated (a column nobody wrote, load.constant)
+    as that cell and its row count: numpy would write every row (8 MB per million)."""
+    from .frames import is_repeated, repeated_cell
+
+    if is_repeated(array):
+        return repeated_cell, (array[:1].copy(), len(array))
+    return array.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+
+
 @functools.lru_cache(maxsize=1)
 def _dispatch_table() -> dict:
+    import numpy as np
     import pandas as pd
 
     from . import model
@@ -160,6 +171,7 @@ def _dispatch_table() -> dict:
     for cls in (model.Where, model.Source, model.Quantity, model.Period, model.Rate, model.Skip):
         table[cls] = _as_call
     table[pd.DataFrame] = _frame_as_columns
+    table[np.ndarray] = _array_as_call
     return table
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .collector import collector_paused
+from .collector import collector_paused, give_back_arrow_memory, give_back_free_memory
 from .load import (KEYS, Entries, LoadError, Part, Problem, _empty_cells, display_path, empty_relations,
                    repeated, validate_figures, validate_relations)
 from .readahead import ARROW_COLUMNS, KINDS_FILES, UNIQUE_COLUMNS, archive_folder, arrow_table
@@ -80,6 +80,10 @@ def _text_column(column, name: str = "", arrow: bool = False) -> pd.Series:
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
     if arrow or name == "expr":   # expr: relations are grouped by shape with arrow's regex kernels
+        if name == "expr" and isinstance(column, pa.ChunkedArray) and column.num_chunks > 1:
+            # kept as long as the corpus: one buffer of its own, not a CSV block's chunk among the
+            # other columns' (arrow's pool could give none of their pages back, ~10 MB at 1M)
+            column = pa.chunked_array([column.combine_chunks()], type=column.type)
         return pd.Series(pd.arrays.ArrowStringArray(column.fill_null("")))
     if name in UNIQUE_COLUMNS:
         return pd.Series(column.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
@@ -111,12 +115,20 @@ def read_table(path: Path, display: str, arrow=frozenset()) -> TextTable:
         import pyarrow.compute as pc
 
         table = arrow_table(path, arrow)    # parsed already if the command line began it
+        rows = table.num_rows
+        # each arrow column is let go once converted: a column's cells are freed before the next
+        # one's are made, not the whole table (~170 MB at 1M figures) kept to the end
+        read = dict(zip(table.column_names, table.columns))
+        del table
         columns = {}
-        for name, col in zip(table.column_names, table.columns):
+        for name in list(read):
+            col = read.pop(name)
             if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):   # Parquet's dates
                 col = pc.strftime(col, format="%Y-%m-%d")
             columns[name] = _text_column(col, name, name in arrow)
-        return TextTable(columns, table.num_rows)
+            del col
+        give_back_arrow_memory()
+        return TextTable(columns, rows)
     except LoadError:
         raise
     except FileNotFoundError:
@@ -223,6 +235,9 @@ def _read_or_error(file: Path, shown: str):
             table.grouped = group_relations(table["expr"], arrow_names=True)
         except Exception:   # grouped again where validate_relations needs it (and fails as it fails)
             table.grouped = None
+    # the grouping's temporaries (~150 MB at 1M relations) sit free in this thread's own heap,
+    # where the main thread would never reuse them: given back now
+    give_back_free_memory()
     return table
 
 
@@ -417,6 +432,8 @@ def _read_archive(path: Path, display: str) -> Part:
         figures = validate_figures(cols, n, figures_shown, lambda i, key: int(rows[i]), rows, sources,
                                    problems, columnar=True, unusable_published=unusable_published)
         del cols, figures_df   # the table as read: freed before the relations are checked
+        # and what checking the figures freed (~100 MB at 1M), before the relations are
+        give_back_free_memory()
     else:
         from .frames import empty_figures
 

@@ -110,6 +110,13 @@ def remember_arrow(values: np.ndarray, strings) -> None:
     _note_for(_ARROW_TWINS, _owner(values), strings)
 
 
+def forget_arrow(values: np.ndarray) -> None:
+    """Let go of what remember_arrow noted for `values` (~15 MB of strings at 1M ids), once
+    nobody will ask arrow_strings for it."""
+    owner = _owner(values)
+    _ARROW_TWINS[:] = [(ref, kept) for ref, kept in _ARROW_TWINS if ref() is not None and ref() is not owner]
+
+
 def string_buffers(array):
     """(bytes, offsets: n + 1 int64) of an arrow string or large string array without nulls,
     read where they are; None with nulls. Row i is bytes[offsets[i]:offsets[i + 1]]."""
@@ -241,10 +248,10 @@ def _decoded(values, strings, shared: dict | None = None):
     if strings is None:
         return values
     if len(strings) == 1 and shared is not None:   # codes are never missing: the one string in every row
+        # as one cell repeated (a read-only stride-0 view, as load.constant makes them)
         column = shared.get(strings[0])
         if column is None:
-            column = shared[strings[0]] = np.full(len(values), strings[0], dtype=object)
-            column.flags.writeable = False
+            column = shared[strings[0]] = repeated_cell(_one_cell(strings[0]), len(values))
         return column
     return np.asarray(strings, dtype=object)[values] if len(strings) else np.empty(len(values), dtype=object)
 
@@ -296,7 +303,7 @@ def join_frames(parts: list) -> pd.DataFrame:
             if all(strings is not None for _, strings in pieces):
                 arrays[name] = _joined_text(pieces)
             else:
-                arrays[name] = np.concatenate([_decoded(values, strings) for values, strings in pieces])
+                arrays[name] = _joined_values([_decoded(values, strings, {}) for values, strings in pieces])
         else:
             if "unit" in arrays:
                 arrays["unit_id"] = np.concatenate([
@@ -305,8 +312,47 @@ def join_frames(parts: list) -> pd.DataFrame:
     return pd.concat([as_frame(p) for p in parts], ignore_index=True)
 
 
+def is_repeated(values) -> bool:
+    """Whether `values` is one cell repeated as a stride-0 view (load.constant)."""
+    return isinstance(values, np.ndarray) and values.ndim == 1 and len(values) > 1 and values.strides == (0,)
+
+
+def repeated_cell(cell: np.ndarray, rows: int) -> np.ndarray:
+    """The one-cell array `cell` repeated `rows` times, as a read-only stride-0 view."""
+    return np.broadcast_to(cell, rows)
+
+
+def _one_cell(value) -> np.ndarray:
+    one = np.empty(1, dtype=object)
+    one[0] = value
+    return one
+
+
+def _joined_values(arrays: list) -> np.ndarray:
+    """np.concatenate(arrays); arrays that are all the same cell repeated (or that one cell, or
+    empty: a file without figures) stay one cell repeated."""
+    cells = [a for a in arrays if len(a)]
+    if any(is_repeated(a) for a in cells) and all(len(a) == 1 or is_repeated(a) for a in cells):
+        first = cells[0][:1]
+        if all(a.dtype == first.dtype and _same_cell(a[:1], first) for a in cells):
+            return repeated_cell(first, sum(len(a) for a in cells))
+    return np.concatenate(arrays)
+
+
+def _same_cell(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.dtype == object:   # (None, "": compared as the values they are, of one type)
+        return type(a[0]) is type(b[0]) and a[0] == b[0]
+    return a.tobytes() == b.tobytes()   # bytes: NaT equals NaT
+
+
 def _joined_text(pieces: list) -> np.ndarray:
-    """The text columns (codes, distinct strings) of several parts as one object column."""
+    """The text columns (codes, distinct strings) of several parts as one object column (one
+    string in every row of every part: that string repeated, as _decoded gives it)."""
+    cells = [strings for values, strings in pieces if len(values)]
+    if cells and all(len(strings) == 1 for strings in cells):
+        first = cells[0][0]
+        if all(type(strings[0]) is type(first) and strings[0] == first for strings in cells):
+            return repeated_cell(_one_cell(first), sum(len(values) for values, _ in pieces))
     codes, strings = _joined_codes(pieces)
     return strings.take(codes) if len(strings) else np.empty(len(codes), dtype=object)
 
@@ -349,7 +395,7 @@ def join_columns(parts: list, column_of):
             once, distinct = pd.factorize(strings)   # each part's strings are its rows' (all used)
             columns.append((name, narrow_codes(once.take(codes), len(distinct)), list(distinct)))
         elif all(strings is None for _, strings in pieces) and len({v.dtype for v, _ in pieces}) == 1:
-            columns.append((name, np.concatenate([values for values, _ in pieces]), None))
+            columns.append((name, _joined_values([values for values, _ in pieces]), None))
         else:
             columns.append(column_of(name))
     return FrameColumns(sum(len(p) for p in parts), columns)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .collector import give_back_free_memory
+from .frames import is_repeated, repeated_cell
 from .model import (KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, StoredSource,
                     StoredText, TextStore, Where)
 from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
@@ -821,11 +822,14 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             fid = ids[i]
             problem(i, "id", f"duplicate figure id {fid!r} (first at line {int(id_line[first_row[fid]])})")
         keep[np.flatnonzero(keep)[dup.to_numpy()]] = False
+    # (each temporary a million rows long is let go once used: the end of this function, with
+    # every column of the frame made, is the load's peak)
+    del kept_ids, dup
 
     def choice(key, allowed, default):
         values = cols.get(key)
         if values is None:
-            return repeated(default, n), np.zeros(n, dtype=bool)
+            return constant(default, n), np.zeros(n, dtype=bool)
         if columnar:   # per distinct value; an empty cell is an absent key
             codes, uniques = text_codes(values)
             given_u = uniques != ""
@@ -857,6 +861,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     unit_errors = np.array(unit_errors + [None], dtype=object)
     for i in np.flatnonzero(keep & unit_failed):
         problem(i, "unit", unit_errors[unit_codes[i]])
+    del unit_codes, unit_failed
 
     language_of = {sid: src.language for sid, src in sources.items()}
     # per distinct source (a missing or non-text one has the code len(sid_uniques))
@@ -870,7 +875,9 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
         language_codes = pd.factorize(source_language)[0][sid_codes]
         keys = _codes(raw_value).astype(np.int64)
         for codes in ((_codes(value_high),) if value_high is not None else ()) + (language_codes,):
-            keys = keys * (int(codes.max(initial=0)) + 1) + codes
+            keys *= int(codes.max(initial=0)) + 1
+            keys += codes
+        del language_codes, codes
         if value_high is not None:
             has_high = (value_high != "").to_numpy()
 
@@ -892,6 +899,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
                 return _NOT_READ
             return _safe_reading(raw[i], quote_list[i] if isinstance(quote_list[i], str) else "", language[i])
     codes, readings = _per_distinct(keys, reading_at)
+    del keys
     r_error = [r[0] for r in readings]
     r_failed = np.array([e is not None for e in r_error], dtype=bool)[codes]
     for i in np.flatnonzero(keep & r_failed):
@@ -906,6 +914,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     read_qualifier = [r[3] if r[0] is None else "exact" for r in readings]
     hedged = np.array([q is not None and q != "exact" for q in read_qualifier], dtype=bool)[codes]
     qualifier = np.where(~qualifier_given & hedged, np.array(read_qualifier, dtype=object)[codes], qualifier)
+    del codes, r_failed, hedged
 
     # periods: as_of as written, else the (same-file) source's publication date
     published = {sid: src.published for sid, src in sources.items()}
@@ -958,15 +967,19 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     p_start = np.array([p[1] for p in periods], dtype="datetime64[D]").astype("datetime64[s]")[codes]
     p_end = np.array([p[2] for p in periods], dtype="datetime64[D]").astype("datetime64[s]")[codes]
     p_text = np.array([p[3] for p in periods], dtype=object)[codes]
+    del codes, period_keys, fallback
 
     since = cols.get("since")
     since_given = (np.zeros(n, dtype=bool) if since is None else
                    (since != "").to_numpy() if columnar else
                    np.fromiter((v is not None for v in since), dtype=bool, count=n))
-    s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    s_end = s_start.copy()
-    s_text = np.full(n, None, dtype=object)
+    # nobody wrote one (the common case): each column one cell, repeated
+    s_start = s_end = constant(np.datetime64("NaT"), n, "datetime64[s]")
+    s_text = constant(None, n)
     if since_given.any():
+        s_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+        s_end = s_start.copy()
+        s_text = np.full(n, None, dtype=object)
         since_values = list(since)
         for i in np.flatnonzero(since_given):
             err, a, b, text = _safe_period(since_values[i])
@@ -976,9 +989,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             else:
                 s_start[i], s_end[i], s_text[i] = a, b, text
 
-    # one column of "" for every text column nobody wrote (read-only: the frame's columns share it)
-    blank = repeated("", n)
-    blank.flags.writeable = False
+    # one column of "" for every text column nobody wrote
+    blank = constant("", n)
     extras = {}
     for key in ("attributed_to", "note", "of", "part"):
         values = cols.get(key)
@@ -986,7 +998,7 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
             extras[key] = blank
             continue
         if columnar:
-            extras[key] = values.to_numpy(dtype=object)
+            extras[key] = _objects(values)
             continue
         values = values if type(values) is list else list(values)
         if _only_types(values, str, type(None)):   # the usual column: text where given
@@ -1023,19 +1035,24 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
 
     # every row kept (the common case): the columns as they are, not gathered
     rows = slice(None) if keep.all() else np.flatnonzero(keep)
+    kept = int(keep.sum())
+
+    def at(values):
+        return _rows_of(values, rows, kept)
+
     frame = {
-        "id": ids[rows], "source": sids.to_numpy(dtype=object)[rows],
-        "quote": quotes.to_numpy(dtype=object)[rows], "value_text": value_text[rows],
+        "id": ids[rows], "source": at(_objects(sids)),
+        "quote": at(_objects(quotes)), "value_text": value_text[rows],
         "low": numbers[rows, 0], "high": numbers[rows, 1],
         "written_half": numbers[rows, 2], "about_half": numbers[rows, 3],
-        "unit": units.to_numpy(dtype=object)[rows], "unit_id": unit_id[rows], "qualifier": qualifier[rows],
-        "quantity": column["quantity"].to_numpy(dtype=object)[rows],
+        "unit": at(_objects(units)), "unit_id": unit_id[rows], "qualifier": at(qualifier),
+        "quantity": at(_objects(column["quantity"])),
         "period_start": p_start[rows], "period_end": p_end[rows], "period_text": p_text[rows],
-        "file": repeated(display, int(keep.sum())), "line": np.asarray(id_line)[rows],
-        "attributed_to": extras["attributed_to"][rows], "modality": modality[rows], "note": extras["note"][rows],
-        "since_start": s_start[rows], "since_end": s_end[rows], "since_text": s_text[rows],
-        "of": extras["of"][rows], "part": extras["part"][rows],
-        "between_a": between_a[rows], "between_b": between_b[rows],
+        "file": constant(display, kept), "line": np.asarray(id_line)[rows],
+        "attributed_to": at(extras["attributed_to"]), "modality": at(modality), "note": at(extras["note"]),
+        "since_start": at(s_start), "since_end": at(s_end), "since_text": at(s_text),
+        "of": at(extras["of"]), "part": at(extras["part"]),
+        "between_a": at(between_a), "between_b": at(between_b),
     }
     out = figure_frame(frame)
     if columnar and keep.all():   # the codes arrow gave, for the reference checks (frames.column_codes)
@@ -1056,6 +1073,31 @@ def _remember_text_codes(frame: pd.DataFrame, columns: dict) -> None:
             remember_codes(frame, name, np.broadcast_to(np.intp(0), len(frame)), np.array([""], dtype=object))
         elif isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
             remember_codes(frame, name, values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object))
+
+
+def constant(value, n: int, dtype=object) -> np.ndarray:
+    """A read-only column holding `value` in each of n rows, in the memory of one cell: a view
+    repeating it (stride 0), which a frame keeps as it is (copy=False). For the columns a
+    corpus leaves unwritten (note, since, between, ...; the file of an archive's rows): 8 MB
+    each per million rows otherwise. Gathering rows from one makes a plain array; writing
+    into one raises."""
+    one = np.empty(1, dtype=dtype)
+    one[0] = value
+    return repeated_cell(one, n)
+
+
+def _rows_of(values: np.ndarray, rows, kept: int) -> np.ndarray:
+    """values[rows] (`kept` of them): a column of one repeated cell (constant) stays one."""
+    return constant(values[0], kept, values.dtype) if is_repeated(values) else values[rows]
+
+
+def _objects(values) -> np.ndarray:
+    """A text column (Series) as an object array: a categorical of a single value and no
+    missing cell as constant() (the value once)."""
+    if (isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype)
+            and len(values.cat.categories) == 1 and len(values) > 1 and not values.hasnans):
+        return constant(values.cat.categories[0], len(values))
+    return values.to_numpy(dtype=object)
 
 
 def repeated(value, n: int) -> np.ndarray:
@@ -1377,13 +1419,13 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
         if values is None:
             if required:
                 keep[:] = False
-            column[key] = np.full(n, "", dtype=object)
+            column[key] = constant("", n)
             continue
         if columnar:
             made = (objects or {}).get(key)
             if made is None and key == "expr" and _arrow_strings(values) is not None:
                 made = values.array   # an archive's expressions stay arrow strings (relation_frame)
-            column[key] = made if made is not None else values.to_numpy(dtype=object)
+            column[key] = made if made is not None else _objects(values)
             if required:
                 keep &= ~_empty_cells(values)
             continue
@@ -1445,9 +1487,10 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
     elif not isinstance(column["expr"], np.ndarray):
         column["expr"] = np.asarray(column["expr"], dtype=object)
     frame = relation_frame({
-        "id": column["id"][rows], "source": column["source"][rows], "expr": column["expr"][rows],
-        "quote": column["quote"][rows], "note": column["note"][rows],
-        "file": repeated(display, kept), "line": np.asarray(id_line)[rows],
+        "id": _rows_of(column["id"], rows, kept), "source": _rows_of(column["source"], rows, kept),
+        "expr": column["expr"][rows], "quote": _rows_of(column["quote"], rows, kept),
+        "note": _rows_of(column["note"], rows, kept), "file": constant(display, kept),
+        "line": np.asarray(id_line)[rows],
     })
     if columnar and kept == n:   # the codes arrow gave, for the reference checks
         _remember_text_codes(frame, {"source": cols.get("source")})
@@ -1816,7 +1859,7 @@ def share_equal_strings(frame: pd.DataFrame) -> pd.DataFrame:
     columns, changed = {}, False
     for c in frame.columns:
         values = frame[c].to_numpy()
-        if values.dtype == object and len(values):
+        if values.dtype == object and len(values) and not is_repeated(values):   # (one string already)
             try:
                 codes, uniques = pd.factorize(values)
             except TypeError:   # an unhashable value (a note may be anything): kept as it is
@@ -1989,7 +2032,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     read, before the references between the files are checked: work that needs only the corpus
     (the text worker) can begin while they are. Those checks only report; if they find a
     problem, this raises after `ready` was called."""
-    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, join_frames
+    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, forget_arrow, join_frames
     from .relations import filter_groups, merge_groups
 
     items = [(Path(p), display_path(Path(p))) for p in paths]
@@ -2039,6 +2082,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
         rates.extend(part.rates)
         skips.extend(part.skips)
 
+    # what reading and checking each input freed goes back before the references are checked
+    give_back_free_memory()
     if len(items) == 1 and quantity_parts:   # an archive's QuantityFrame as it is (no record per quantity)
         quantities = quantity_parts[0] if isinstance(quantity_parts[0], QuantityFrame) else dict(quantity_parts[0])
     if not figure_parts:   # every file unreadable: nothing to concatenate
@@ -2065,6 +2110,8 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
                     RelationFrame(relations, groups), tuple(rates), tuple(skips))
     # the lookup's thread is done before `ready` may fork: a child gets only the forking thread
     found = name_positions()
+    # the ids as arrow read them served that lookup alone: their memory given back with the rest
+    forget_arrow(figures["id"].to_numpy())
     if ready is not None and not problems:
         # what reading freed goes back to the system first: a forked worker would share it, and
         # each page this process then reused would be copied for it
