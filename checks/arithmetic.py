@@ -232,8 +232,7 @@ class _Rows:
             trees = [parse_relation(e) for e in self.expr]
             self.left_text = [render(t.left) for t in trees]
             self.right_text = [render(t.right) for t in trees]
-        self.left = group.left.take(rows)
-        self.right = group.right.take(rows)
+        self.left, self.right = group.sides(rows)
         self._distinct()
 
     def set_units(self, unit_rows: list) -> None:
