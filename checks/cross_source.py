@@ -156,7 +156,8 @@ class Groups:
         rows = np.flatnonzero(comparable(df, table) & (start < end))
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
         self.source_code = codes("source")
-        quantity = codes("quantity")[rows]
+        quantity_code = codes("quantity")
+        quantity = quantity_code[rows]
         key = _group_key(quantity, start[rows], end[rows])
         if key is not None:
             # one radix sort of the key orders the rows by group: no hashing of a million keys
@@ -170,9 +171,26 @@ class Groups:
             self.rows, self.group = rows[order], group[order]
         self.size = np.bincount(self.group, minlength=int(self.group.max(initial=-1)) + 1)
         self.start = np.r_[0, np.cumsum(self.size)]
-        self.quantity = quantity[order]
-        self.period_start, self.period_end = start[self.rows], end[self.rows]
+        # each group's quantity and period, once per group (its first row's): a copy per figure
+        # was 16 bytes each for the whole of X001
+        first = self.rows[self.start[:-1]]
+        self.group_quantity = quantity_code[first]
+        self.group_period_start, self.group_period_end = start[first], end[first]
         self._may_conflict = None
+
+    @property
+    def quantity(self) -> np.ndarray:
+        """Each row's quantity code, in group order."""
+        return np.repeat(self.group_quantity, self.size)
+
+    @property
+    def period_start(self) -> np.ndarray:
+        """Each row's period start (days since 1970), in group order."""
+        return np.repeat(self.group_period_start, self.size)
+
+    @property
+    def period_end(self) -> np.ndarray:
+        return np.repeat(self.group_period_end, self.size)
 
     def may_conflict(self, iv: Intervals) -> np.ndarray:
         """may_conflict(self, iv), computed once."""
@@ -441,12 +459,11 @@ def _overlapping_groups(groups: Groups, candidates: np.ndarray):
     ones whose start lies before a's end — a range found by binary search, so the work is the
     number of overlapping pairs, never the square of a quantity's periods.
     """
-    first = groups.start[:-1][candidates]
-    s = groups.period_start[first].astype(np.int64)
-    e = groups.period_end[first].astype(np.int64)
+    s = groups.group_period_start[candidates].astype(np.int64)
+    e = groups.group_period_end[candidates].astype(np.int64)
     low = min(int(s.min(initial=0)), 0)
     span = int(e.max(initial=0)) - low + 1
-    q = groups.quantity[first].astype(np.int64)
+    q = groups.group_quantity[candidates].astype(np.int64)
     order = np.lexsort((e, s, q))
     candidates, q, s, e = candidates[order], q[order], s[order] - low, e[order] - low
     key = q * span + s
@@ -552,9 +569,11 @@ class _Pools:
         else:
             # only the pools' figures and the pairs' own are compared by dimension: their codes,
             # not a factorize of every figure's dimension (-2 for the rest, never compared)
+            # (in the smallest integers that hold them: a code per figure, for the whole of X001)
             needed = np.r_[self.by_source, lower, higher]
-            self.dimension = np.full(len(df), -2, np.int64)
-            self.dimension[needed] = _dimension_codes(df, needed)
+            found = _dimension_codes(df, needed)
+            self.dimension = np.full(len(df), -2, np.min_scalar_type(-int(found.max(initial=0)) - 2))
+            self.dimension[needed] = found
         self.source = self.source_code
 
     @staticmethod
@@ -593,13 +612,15 @@ def _dimension_codes(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     unit's number (unit_id) only one row per unit is looked at; else every row's is factorized."""
     unit = df["unit_id"].to_numpy() if "unit_id" in df.columns else None
     if unit is None or not len(rows) or unit[rows].min() < 0:
-        return pd.factorize(df["dimension"].to_numpy()[rows])[0]
+        return pd.factorize(df["dimension"].iloc[rows].to_numpy())[0]
     unit = unit[rows].astype(np.int64)
     one_row = np.zeros(int(unit.max()) + 1, np.int64)
     one_row[unit] = rows                         # a row of each unit (the last)
     present = np.flatnonzero(np.bincount(unit))
     code_of_unit = np.zeros(len(one_row), np.int64)
-    code_of_unit[present] = pd.factorize(df["dimension"].to_numpy()[one_row[present]])[0]
+    # (the rows' cells gathered first: the column may be a categorical, whose to_numpy makes
+    # an array of every row)
+    code_of_unit[present] = pd.factorize(df["dimension"].iloc[one_row[present]].to_numpy())[0]
     return code_of_unit[unit]
 
 # the sums tried per number of terms: all combinations of the closest candidates, in order
@@ -1011,6 +1032,7 @@ def _pair_hits(ctx, lower, higher, same):
     pools = _Pools(df, ctx.table, lower, higher) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
+    del pools       # (not needed by the findings below: gone before they are made)
     if not len(lower):
         return
     ends = sorted_unique(np.r_[lower, higher])
