@@ -17,7 +17,7 @@ import pandas as pd
 from figcheck import display
 from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
 from figcheck.rules import Example, Hit, Severity, make_hit, rule
-from figcheck.table import sorted_unique
+from figcheck.table import factorize, sorted_unique
 
 COMPARABLE = ("reported", "estimate")   # forecasts and hypotheticals are not compared with reports
 
@@ -103,8 +103,10 @@ def group_order(codes: np.ndarray) -> np.ndarray:
         # each digit worked out in place: a million codes' temporaries are 8 MB each
         digit = codes[order]
         digit >>= shift
-        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
-        del digit
+        digit16 = digit.astype(np.uint16)
+        del digit       # (gone before the sort's own arrays are made)
+        order = order[np.argsort(digit16, kind="stable")]
+        del digit16
         shift += 16
     return order
 
@@ -163,8 +165,10 @@ class Groups:
             # one radix sort of the key orders the rows by group: no hashing of a million keys
             order = group_order(key)
             key = key[order]
-            self.rows, self.group = rows[order], np.cumsum(np.r_[len(key) > 0, key[1:] != key[:-1]]) - 1
+            new_group = np.r_[len(key) > 0, key[1:] != key[:-1]]
             del key
+            self.rows, self.group = rows[order], np.cumsum(new_group)
+            self.group -= 1
         else:
             group = _group_codes(quantity, start[rows], end[rows])
             order = group_order(group)
@@ -211,31 +215,33 @@ def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     the periods first and then of (quantity, period)."""
     key = _group_key(quantity, start, end)
     if key is not None:
-        return pd.factorize(key)[0]
+        return factorize(key)[0]
     q = np.asarray(quantity, dtype=np.int64)
     s, e = start.astype(np.int64), end.astype(np.int64)
     since = int(e.min(initial=0))
-    period = pd.factorize(s * (1 << 32) + (e - since))[0]
-    return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
+    period = factorize(s * (1 << 32) + (e - since))[0]
+    return factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
 
 
 def _group_key(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray | None:
     """One non-negative integer per (quantity, start, end) triple, ordered as the triples are,
     where the three fit 62 bits (always, for dates); None where they do not (or there are none)."""
-    q = np.asarray(quantity, dtype=np.int64)
+    q = np.asarray(quantity)
     if not len(q):
         return None
-    s, e = start.astype(np.int64), end.astype(np.int64)
+    s, e = np.asarray(start), np.asarray(end)
     s0, e0 = int(s.min()), int(e.min())
     s_span, e_span = int(s.max()) - s0 + 1, int(e.max()) - e0 + 1
     if not ((int(q.max()) + 1) * s_span * e_span < (1 << 62) and int(q.min()) >= 0):
         return None
-    # the key made in place (a million rows' temporaries are 8 MB each)
-    key = q * s_span
-    key += s
+    # the key made in place, the days added as they are (a million rows' int64 temporaries are
+    # 8 MB each; int64 arithmetic throughout, as the bound above assumes)
+    key = q.astype(np.int64)
+    key *= s_span
+    key += s.astype(np.int64, copy=False) if s.dtype.kind != "i" else s
     key -= s0
     key *= e_span
-    key += e
+    key += e.astype(np.int64, copy=False) if e.dtype.kind != "i" else e
     key -= e0
     return key
 
@@ -316,7 +322,7 @@ def dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     `_dense_ranks_by_sorting` is the reference, and the way where there is a NaN."""
     if np.isnan(values).any():
         return _dense_ranks_by_sorting(values)
-    codes, distinct = pd.factorize(values)
+    codes, distinct = factorize(values)
     order = np.argsort(distinct, kind="stable")
     rank_of = np.empty(len(distinct), np.int64)
     rank_of[order] = np.arange(len(distinct))
@@ -392,7 +398,7 @@ def _count_block(iv: Intervals, groups: Groups, rows: np.ndarray, group: np.ndar
     """Add the conflicting pairs of the groups of `rows` (whole groups, in group order) to counts."""
     ends = Ends(iv, rows)
     source = groups.source_code[rows].astype(np.int64)
-    by_source = pd.factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks fit 64 bits
+    by_source = factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks fit 64 bits
     counts += np.bincount(group, weights=below_counts(group, ends), minlength=len(counts)).astype(np.int64)
     # pairs within one source of a group; a source alone in its group has none (its self-pair
     # terms cancel), and most are alone: count only the others
@@ -509,10 +515,12 @@ class Clusters:
         width = 4 * ends.n_classes + 4
         offset = self.local[valid].astype(np.int64) * width
         keys = np.r_[offset + self.start_key[valid], offset + self.end_key[valid]]
-        delta = np.r_[np.ones(int(valid.sum()), np.int64), -np.ones(int(valid.sum()), np.int64)]
+        # (a start or an end in a byte; depths, at most a group's size, in int32)
+        delta = np.r_[np.ones(int(valid.sum()), np.int8), -np.ones(int(valid.sum()), np.int8)]
         order = np.argsort(keys, kind="stable")
         keys, delta = keys[order], delta[order]
-        depth = np.cumsum(delta)
+        del order
+        depth = np.cumsum(delta, dtype=np.int32)
         last = np.flatnonzero(np.r_[keys[1:] != keys[:-1], len(keys) > 0])   # each batch's last event
         starts = last[delta[last] > 0]
         group = keys[starts] // width
@@ -612,7 +620,7 @@ def _dimension_codes(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     unit's number (unit_id) only one row per unit is looked at; else every row's is factorized."""
     unit = df["unit_id"].to_numpy() if "unit_id" in df.columns else None
     if unit is None or not len(rows) or unit[rows].min() < 0:
-        return pd.factorize(df["dimension"].iloc[rows].to_numpy())[0]
+        return factorize(df["dimension"].iloc[rows].to_numpy())[0]
     unit = unit[rows].astype(np.int64)
     one_row = np.zeros(int(unit.max()) + 1, np.int64)
     one_row[unit] = rows                         # a row of each unit (the last)
@@ -849,48 +857,70 @@ def sources_disagree(ctx):
     df = ctx.table.df
     iv = ctx.table.intervals
     groups = Groups(df, ctx.table)
-    yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
+    pairs = small_group_pairs(df, iv, groups)
     counts = group_conflict_counts(df, iv, groups, which=groups.size > BIG_GROUP)
     big = np.flatnonzero(counts > 0)
-    if len(big):
-        clusters = Clusters(iv, groups, big)
-        ids = df["id"].to_numpy()
-        # every big group's rows at once, in group order; within a group sorted by id: by id
-        # (stable), then by group (stable)
-        owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
-        keys = ids[every]
-        same_group = owner[1:] == owner[:-1]
-        # rows are in table order within a group: archives' ids usually are too, and then no
-        # sort (an object sort of every big group's ids) is needed
-        if not bool((keys[1:][same_group] >= keys[:-1][same_group]).all()):
-            by_id = np.argsort(keys, kind="stable")
-            by_id = by_id[np.argsort(owner[by_id], kind="stable")]
-            every = every[by_id]
-        bounds = np.searchsorted(owner, np.arange(len(big) + 1)).tolist()
-        # the camps of the groups where more than one figure agrees, and every camp's members
-        shown_camps = clusters.depth > 1
-        camp, camp_rows = clusters.members(shown_camps)
-        consensus = _camp_consensus(iv, camp, camp_rows, len(clusters.camp_group))
-        first_camp = np.where(shown_camps, clusters.first_camp[:-1], 0).tolist()
-        last_camp = np.where(shown_camps, clusters.first_camp[1:], 0).tolist()
-        in_camp = np.zeros(len(df), bool)
-        in_camp[camp_rows] = True
-        out = ~in_camp[every]
-        outside, out_owner = every[out], owner[out]
-        out_bounds = np.searchsorted(out_owner, np.arange(len(big) + 1))
-        n_camps = np.subtract(last_camp, first_camp)
-        # one lookup for every figure the findings print: each group's first, its first outsiders
-        listed = np.arange(len(outside)) - out_bounds[out_owner] < LISTED
-        view = _views(ctx, np.r_[every[bounds[:-1]], outside[listed]])
-        out_bounds = out_bounds.tolist()
-        # the figures each finding names: the outsiders of a consensus, else the whole group
-        _name(ctx.table, every[out | (n_camps != 1)[owner]])
-        texts = _Texts(ctx, view, people=False)
-        facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
-        for b, g in enumerate(big.tolist()):
-            camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
-            yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
-                             int(clusters.depth[b]), int(counts[g]), view, ids, texts, facts)
+    # the big groups' findings are worked out up to their texts first: the groups' and clusters'
+    # arrays (~25 MB at a million figures) are gone before any finding is made
+    made = _big_groups(ctx, groups, big, counts) if len(big) else None
+    del groups, counts
+    yield from _pair_hits(ctx, *pairs)
+    del pairs
+    if made is not None:
+        yield from _group_hits(ctx, *made)
+
+
+def _big_groups(ctx, groups: Groups, big: np.ndarray, counts: np.ndarray) -> tuple:
+    """What the findings of the big groups `big` (with conflicts: counts) are made of, as
+    _group_hits takes it: their rows, camps, outsiders and the texts of the figures they print."""
+    df = ctx.table.df
+    iv = ctx.table.intervals
+    clusters = Clusters(iv, groups, big)
+    ids = df["id"].to_numpy()
+    # every big group's rows at once, in group order; within a group sorted by id: by id
+    # (stable), then by group (stable)
+    owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
+    keys = ids[every]
+    same_group = owner[1:] == owner[:-1]
+    # rows are in table order within a group: archives' ids usually are too, and then no
+    # sort (an object sort of every big group's ids) is needed
+    if not bool((keys[1:][same_group] >= keys[:-1][same_group]).all()):
+        by_id = np.argsort(keys, kind="stable")
+        by_id = by_id[np.argsort(owner[by_id], kind="stable")]
+        every = every[by_id]
+    del keys, same_group
+    bounds = np.searchsorted(owner, np.arange(len(big) + 1)).tolist()
+    # the camps of the groups where more than one figure agrees, and every camp's members
+    shown_camps = clusters.depth > 1
+    camp, camp_rows = clusters.members(shown_camps)
+    consensus = _camp_consensus(iv, camp, camp_rows, len(clusters.camp_group))
+    first_camp = np.where(shown_camps, clusters.first_camp[:-1], 0).tolist()
+    last_camp = np.where(shown_camps, clusters.first_camp[1:], 0).tolist()
+    in_camp = np.zeros(len(df), bool)
+    in_camp[camp_rows] = True
+    out = ~in_camp[every]
+    outside, out_owner = every[out], owner[out]
+    out_bounds = np.searchsorted(out_owner, np.arange(len(big) + 1))
+    n_camps = np.subtract(last_camp, first_camp)
+    # one lookup for every figure the findings print: each group's first, its first outsiders
+    listed = np.arange(len(outside)) - out_bounds[out_owner] < LISTED
+    view = _views(ctx, np.r_[every[bounds[:-1]], outside[listed]])
+    out_bounds = out_bounds.tolist()
+    # the figures each finding names: the outsiders of a consensus, else the whole group
+    _name(ctx.table, every[out | (n_camps != 1)[owner]])
+    texts = _Texts(ctx, view, people=False)
+    facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
+    return (every, bounds, outside, out_bounds, consensus, first_camp, last_camp, clusters.depth.tolist(),
+            counts[big].tolist(), view, ids, texts, facts)
+
+
+def _group_hits(ctx, every, bounds, outside, out_bounds, consensus, first_camp, last_camp, depths, conflicts,
+                view, ids, texts, facts):
+    """One finding per big group (_big_groups' parts), in group order."""
+    for b in range(len(depths)):
+        camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
+        yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
+                         depths[b], conflicts[b], view, ids, texts, facts)
 
 
 def _camp_consensus(iv: Intervals, camp: np.ndarray, rows: np.ndarray, n: int):
@@ -1223,7 +1253,7 @@ def nested_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray, table=None):
         return rows, rows
     s0, e0 = int(start.min()), int(end.min())
     s_span, e_span = int(start.max()) - s0 + 1, int(end.max()) - e0 + 1
-    period, keys = pd.factorize((q * s_span + (start - s0)) * e_span + (end - e0))
+    period, keys = factorize((q * s_span + (start - s0)) * e_span + (end - e0))
     n = len(keys)
     # per period, the first row in table order with the largest low end / the smallest high end
     # (fmax and fmin pass over NaN, as idxmax and idxmin skip it)

@@ -18,6 +18,17 @@ from .intervals import Intervals, qualifier_codes, read_intervals
 from .model import Corpus
 
 
+# pd.factorize sizes its hash table for every value unless told otherwise: ~50 MB for a million
+# strings of four distinct values, freed at once but leaving the process's heap that much
+# larger. Started at this size it grows as distinct values come (as fast or faster).
+HASH_START = 1 << 16
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(values) of a numpy array, with a hash table that starts small (HASH_START)."""
+    return pd.factorize(values, size_hint=min(len(values), HASH_START))
+
+
 def unit_columns(units: pd.Series, ids: np.ndarray | None = None):
     """(factor, dimension key, exponent rows, base dimension names) for a column of unit strings.
 
@@ -38,7 +49,7 @@ class _UnitParts:
         from .units import unit_info, unit_names
 
         if ids is None or (len(ids) and ids.min() < 0):
-            codes, uniques = pd.factorize(units, sort=False)
+            codes, uniques = factorize(np.asarray(units, dtype=object))
             self.row_unit = codes.astype(np.int32) if len(uniques) < 2**31 else codes
             present = np.arange(len(uniques))
             slots = len(uniques)
@@ -162,7 +173,7 @@ def map_distinct_categorical(column: pd.Series, mapping: dict, name: str, factor
 def _mapped_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict | None, codes: tuple | None):
     """(each row's code, mapping of each distinct value by code, the last one NaN's where a row is
     missing): map_distinct before its gather."""
-    codes, uniques = codes if codes is not None else pd.factorize(column.to_numpy(dtype=object))
+    codes, uniques = codes if codes is not None else factorize(column.to_numpy(dtype=object))
     uniques = np.asarray(uniques, dtype=object)
     missing = codes < 0
     if missing.any():
@@ -241,7 +252,9 @@ class FigureTable:
         signed integers that hold one more than their count (compact_codes)."""
         got = self.factorized.get(column)
         if got is None:
-            codes, uniques = pd.factorize(self.df[column])
+            values = self.df[column]
+            codes, uniques = (factorize(values.to_numpy()) if values.dtype == object   # (no copy)
+                              else pd.factorize(values))
             got = self.factorized[column] = (_read_only(compact_codes(codes, len(uniques))), uniques)
         return got
 

@@ -124,3 +124,36 @@ def test_groups_periods_per_group_read_per_row_as_before(archive):
     np.testing.assert_array_equal(groups.period_start, start[groups.rows])
     np.testing.assert_array_equal(groups.period_end, end[groups.rows])
     np.testing.assert_array_equal(groups.quantity, table.codes("quantity")[groups.rows])
+
+
+def test_messages_made_in_parts_are_the_messages_made_at_once(archive, monkeypatch):
+    import figcheck.checks.arithmetic as arithmetic
+    from figcheck.rules import Context
+
+    corpus, table, _ = archive
+
+    def hits(part):
+        monkeypatch.setattr(arithmetic, "PART", part)
+        ctx = Context(corpus, table, {})
+        return [(h.message, h.figures, h.relation, h.details, h.data, h.headline)
+                for rule in (arithmetic.relation_does_not_hold, arithmetic.relation_mixes_dimensions)
+                for h in rule(ctx)]
+
+    at_once = hits(10**9)
+    # (a group with several failing relations, for the parts to split)
+    assert max(int((~g.mismatch & ~g.holds).sum()) for g in Context(corpus, table, {}).relation_results) >= 3
+    assert hits(2) == at_once
+    assert hits(1) == at_once
+
+
+def test_factorize_with_a_small_hash_table_is_pd_factorize():
+    from figcheck.table import HASH_START, factorize
+
+    rng = np.random.default_rng(5)
+    for values in (np.array(["a", "b", None, "a", "c"] * 40_000, dtype=object),
+                   rng.integers(0, HASH_START * 3, 300_000),          # more distinct values than it starts with
+                   np.r_[rng.random(1000), np.nan, -0.0, 0.0][rng.integers(0, 1003, 200_000)]):
+        codes, uniques = factorize(values)
+        want_codes, want_uniques = pd.factorize(values)
+        np.testing.assert_array_equal(codes, want_codes)
+        np.testing.assert_array_equal(np.asarray(uniques), np.asarray(want_uniques))
