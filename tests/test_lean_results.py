@@ -157,3 +157,24 @@ def test_factorize_with_a_small_hash_table_is_pd_factorize():
         want_codes, want_uniques = pd.factorize(values)
         np.testing.assert_array_equal(codes, want_codes)
         np.testing.assert_array_equal(np.asarray(uniques), np.asarray(want_uniques))
+
+
+def test_a_member_made_later_writes_as_the_member_made_at_once():
+    import json
+
+    from figcheck.formats.json_format import ABSENT, Later, Rows, dumps
+
+    value = {"sources": {f"s{i}": {"n": i, "text": "«x»"} for i in range(70)}, "rows": [1.5, None, "ä"]}
+    made = []
+    doc = {"a": 1, "rows": Rows([{"k": i} for i in range(1200)]), "summary": {"n": 2, "later": Later(
+        lambda: made.append(1) or value)}}
+    want = {"a": 1, "rows": [{"k": i} for i in range(1200)], "summary": {"n": 2, "later": value}}
+    text = dumps(doc, end="\n")
+    assert json.loads(text) == want and made == [1]
+    assert dumps({"a": 1, "b": {"x": [1, 2], "later": Later(lambda: value)}}) == json.dumps(
+        {"a": 1, "b": {"x": [1, 2], "later": value}}, ensure_ascii=False, indent=2)
+    # absent: the member is left out
+    assert dumps({"a": 1, "b": {"x": 1, "later": Later(lambda: ABSENT)}}) == json.dumps(
+        {"a": 1, "b": {"x": 1}}, ensure_ascii=False, indent=2)
+    with pytest.raises(ValueError):
+        dumps({"later": Later(lambda: 1)})
