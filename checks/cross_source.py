@@ -880,15 +880,17 @@ def _big_groups(ctx, groups: Groups, big: np.ndarray, counts: np.ndarray) -> tup
     # every big group's rows at once, in group order; within a group sorted by id: by id
     # (stable), then by group (stable)
     owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
-    keys = ids[every]
-    same_group = owner[1:] == owner[:-1]
-    # rows are in table order within a group: archives' ids usually are too, and then no
-    # sort (an object sort of every big group's ids) is needed
-    if not bool((keys[1:][same_group] >= keys[:-1][same_group]).all()):
-        by_id = np.argsort(keys, kind="stable")
-        by_id = by_id[np.argsort(owner[by_id], kind="stable")]
-        every = every[by_id]
-    del keys, same_group
+    # rows are in table order within a group: archives' ids usually are too (the whole column
+    # ascends: compared where the ids stand, none of them gathered), and then no sort (an
+    # object sort of every big group's ids) is needed
+    if not _ascending(ids):
+        keys = ids[every]
+        same_group = owner[1:] == owner[:-1]
+        if not bool((keys[1:][same_group] >= keys[:-1][same_group]).all()):
+            by_id = np.argsort(keys, kind="stable")
+            by_id = by_id[np.argsort(owner[by_id], kind="stable")]
+            every = every[by_id]
+        del keys, same_group
     bounds = np.searchsorted(owner, np.arange(len(big) + 1)).tolist()
     # the camps of the groups where more than one figure agrees, and every camp's members
     shown_camps = clusters.depth > 1
@@ -912,6 +914,15 @@ def _big_groups(ctx, groups: Groups, big: np.ndarray, counts: np.ndarray) -> tup
     facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
     return (every, bounds, outside, out_bounds, consensus, first_camp, last_camp, clusters.depth.tolist(),
             counts[big].tolist(), view, ids, texts, facts)
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether the ids never fall in table order. Compared as slices of the column: a gather
+    would write the reference count of each id it takes (in the text worker's pages too)."""
+    try:
+        return bool((ids[1:] >= ids[:-1]).all())
+    except TypeError:       # ids that do not compare
+        return False
 
 
 def _group_hits(ctx, every, bounds, outside, out_bounds, consensus, first_camp, last_camp, depths, conflicts,

@@ -178,3 +178,29 @@ def test_a_member_made_later_writes_as_the_member_made_at_once():
         {"a": 1, "b": {"x": 1}}, ensure_ascii=False, indent=2)
     with pytest.raises(ValueError):
         dumps({"later": Later(lambda: 1)})
+
+
+def test_big_groups_rows_are_in_id_order_whether_or_not_the_ids_ascend(archive):
+    from figcheck.checks.cross_source import (BIG_GROUP, Groups, _ascending, _big_groups, group_conflict_counts)
+
+    assert _ascending(np.array(["a", "b", "b", "c"], dtype=object))
+    assert not _ascending(np.array(["a", "c", "b"], dtype=object))
+    assert not _ascending(np.array(["a", 1], dtype=object))      # ids that do not compare
+    _, table, ctx = archive
+    df, iv, named = table.df, table.intervals, dict(table.named_figures)
+    for ids in (df["id"].to_numpy(), df["id"].to_numpy()[::-1].copy()):
+        table.df = df.assign(id=ids)
+        try:
+            groups = Groups(table.df, table)
+            counts = group_conflict_counts(table.df, iv, groups, which=groups.size > BIG_GROUP)
+            big = np.flatnonzero(counts > 0)
+            assert len(big)
+            every, bounds = _big_groups(ctx, groups, big, counts)[:2]
+            for b, g in enumerate(big.tolist()):
+                rows = every[bounds[b]:bounds[b + 1]]
+                assert sorted(rows.tolist()) == sorted(groups.members(g).tolist())
+                assert ids[rows].tolist() == sorted(ids[rows].tolist())
+        finally:
+            table.df = df
+            table.named_figures.clear()
+            table.named_figures.update(named)
