@@ -215,21 +215,31 @@ def evaluate_group(shape_tree: Comparison, ids: TakenAt, slots, dims_of, gather=
     """Evaluate one shape for every relation of the group; `slots[k]` = (Intervals, dims).
     `gather(rows)`, if given, gives the slots again at some rows (Evaluated.sides); without it
     the sides are kept as they are."""
-    counter = iter(range(10**6))
-    left, ld, bad_l, at_l = _eval(shape_tree.left, slots, counter, dims_of)
-    right, rd, bad_r, at_r = _eval(shape_tree.right, slots, counter, dims_of)
-    bad = bad_l | bad_r
-    at = _AtRows(at_r)
-    at.update(at_l)
-    unlike = np.any(ld != rd, axis=1)
-    for i in np.flatnonzero(unlike & ~bad):
-        at[int(i)] = (dims_of(ld[i]), dims_of(rd[i]))
-    mismatch = bad | unlike
-    ok = holds(shape_tree.op, left, right) & ~left.empty & ~right.empty
+    left, right, mismatch, at, ok = _evaluated(shape_tree, slots, dims_of)
     result = Evaluated(ids, shape_tree.op, mismatch, at, ok, tree=shape_tree, slots=gather)
     if gather is None:
         result._sides = left, right
     return result
+
+
+def _evaluated(shape_tree: Comparison, slots, dims_of, at: "_AtRows | None" = None, first: int = 0):
+    """(left, right, mismatch, {row: dimensions that met}, holds) of one shape over the rows of
+    `slots`; the rows' dimensions are noted in `at` as rows first, first + 1, ... (a part of a
+    group's rows)."""
+    counter = iter(range(10**6))
+    left, ld, bad_l, at_l = _eval(shape_tree.left, slots, counter, dims_of)
+    right, rd, bad_r, at_r = _eval(shape_tree.right, slots, counter, dims_of)
+    bad = bad_l | bad_r
+    met = dict(at_r)
+    met.update(at_l)
+    unlike = np.any(ld != rd, axis=1)
+    for i in np.flatnonzero(unlike & ~bad):
+        met[int(i)] = (dims_of(ld[i]), dims_of(rd[i]))
+    at = _AtRows() if at is None else at
+    at.update(met.items() if not first else ((first + i, pair) for i, pair in met.items()))
+    mismatch = bad | unlike
+    ok = holds(shape_tree.op, left, right) & ~left.empty & ~right.empty
+    return left, right, mismatch, at, ok
 
 
 def unit_of(node, figure_units: dict[str, str]):
@@ -797,15 +807,28 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
     results = []
     for g, per_leaf in zip(groups, positions):
         tree_leaves = g.tree.leaves()
-        slots = gather(tree_leaves, g.leaves, per_leaf, len(g.rows))
+        n = len(g.rows)
+        # a part of the group's rows at a time: the gathers and the arithmetic's temporaries of
+        # a few tens of thousands of relations, not of half a million (the same element-wise
+        # operations, so the same results)
+        mismatch, ok = np.empty(n, bool), np.empty(n, bool)
+        at = _AtRows()
+        for start in range(0, n, EVALUATED_AT_ONCE) if n else ():
+            part = None if n <= EVALUATED_AT_ONCE else np.arange(start, min(n, start + EVALUATED_AT_ONCE))
+            slots = gather(tree_leaves, g.leaves, per_leaf, n, part)
+            _, _, mismatch[start:start + len(slots[0][0])], _, ok[start:start + len(slots[0][0])] = _evaluated(
+                g.tree, slots, dims_of, at, start)
+            del slots
         # the ids where they stand: gathered for every group, a million ids' reference counts
         # would be written after the text worker's fork, copying every page of them (~57 MB)
-        result = evaluate_group(g.tree, TakenAt(ids, g.rows), slots, dims_of, functools.partial(
-            gather, tree_leaves, g.leaves, per_leaf, len(g.rows)))
-        del slots       # (the next group's gathers reuse their memory)
+        result = Evaluated(TakenAt(ids, g.rows), g.tree.op, mismatch, at, ok, tree=g.tree,
+                           slots=functools.partial(gather, tree_leaves, g.leaves, per_leaf, n))
         result.leaves, result.positions, result.rows = g.leaves, per_leaf, g.rows
         results.append(result)
     return results
+
+
+EVALUATED_AT_ONCE = 1 << 16     # relations of a shape group evaluated at once (evaluate_all)
 
 
 def _figure_exponents(table, width: int):

@@ -47,7 +47,9 @@ def test_sides_at_some_rows_are_the_whole_evaluation_at_them(archive):
             assert group.mismatch_at[i] is None
 
 
-def test_sides_with_unit_names_and_numbers_evaluate_again_as_they_did(corpus_dir):
+@pytest.mark.parametrize("at_once", [1 << 16, 1])
+def test_sides_with_unit_names_and_numbers_evaluate_again_as_they_did(corpus_dir, monkeypatch, at_once):
+    import figcheck.relations as relations
     from figcheck.load import load
     from figcheck.relations import evaluate_group
     from figcheck.rules import Context
@@ -59,11 +61,14 @@ def test_sides_with_unit_names_and_numbers_evaluate_again_as_they_did(corpus_dir
             + '[[relation]]\nid = "r1"\nsource = "s1"\nexpr = "per_day * year == per_year"\n'
             + '[[relation]]\nid = "r2"\nsource = "s1"\nexpr = "per_day * 365.25 * day < per_year + 1"\n'
             + '[[relation]]\nid = "r3"\nsource = "s1"\nexpr = "troops + per_day == troops"\n'
-            + '[[relation]]\nid = "r4"\nsource = "s1"\nexpr = "per_day * day == per_year * day / year"\n')
+            + '[[relation]]\nid = "r4"\nsource = "s1"\nexpr = "per_day * day == per_year * day / year"\n'
+            + '[[relation]]\nid = "r5"\nsource = "s1"\nexpr = "per_year + troops == per_year"\n')
     corpus = load([write_figures(corpus_dir, body)])
     table = FigureTable.from_corpus(corpus)
+    monkeypatch.setattr(relations, "EVALUATED_AT_ONCE", at_once)
     groups = Context(corpus, table, {}).relation_results
-    assert sum(len(g.rows) for g in groups) == 4
+    assert any(g.mismatch.sum() == 2 for g in groups)      # (r3, r5: one shape, two rows)
+    assert sum(len(g.rows) for g in groups) == 5
     for group in groups:
         # the reference: the same group evaluated with its sides kept (no evaluating again)
         kept = evaluate_group(group.tree, group.ids, group._slots(None), lambda row: "?")
@@ -204,3 +209,19 @@ def test_big_groups_rows_are_in_id_order_whether_or_not_the_ids_ascend(archive):
             table.df = df
             table.named_figures.clear()
             table.named_figures.update(named)
+
+
+def test_groups_evaluated_in_parts_are_the_groups_evaluated_at_once(archive, monkeypatch):
+    import figcheck.relations as relations
+
+    corpus, table, _ = archive
+    whole = relations.evaluate_all(corpus, table)
+    monkeypatch.setattr(relations, "EVALUATED_AT_ONCE", 3)
+    parts = relations.evaluate_all(corpus, table)
+    assert max(len(g.rows) for g in whole) > 3
+    for a, b in zip(whole, parts, strict=True):
+        np.testing.assert_array_equal(a.holds, b.holds)
+        np.testing.assert_array_equal(a.mismatch, b.mismatch)
+        assert dict(a.mismatch_at) == dict(b.mismatch_at)
+        _same(a.left, b.left)
+        _same(a.right, b.right)
