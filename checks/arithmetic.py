@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from figcheck import display
 from figcheck.intervals import gap, holds
-from figcheck.relations import leaf_names, parse_relation, render, render_slots, take_leaf
+from figcheck.relations import leaf_names, leaf_objects, parse_relation, render, render_slots, take_leaf
 from figcheck.rules import Example, make_hit, rule
 from figcheck.table import sorted_unique
 
@@ -169,24 +170,46 @@ def table_unit_facts(tree, leaf_units) -> tuple | None:
             lu != ru and unit_terms.dimensions(left) == unit_terms.dimensions(right))
 
 
-def _unit_facts_of(prepared: list) -> None:
-    """Give every prepared group its rows' natural units, once per distinct combination of leaf
-    units. Without pint when every unit is in the unit table and pint has not been used yet in
-    this process (its caches decide the last bit of a factor, and figcheck.unit_terms keeps
-    them as pint would only while it answers alone); else by pint, for all of them."""
-    from figcheck import unit_terms
-    from figcheck.units import registry
+class _UnitFacts:
+    """Each prepared row's natural units, once per distinct combination of leaf units in its
+    group. Without pint when every unit of every failing relation is in the unit table and pint
+    has not been used yet in this process (its caches decide the last bit of a factor, and
+    figcheck.unit_terms keeps them as pint would only while it answers alone); else by pint,
+    for all of them. Decided once, before any of them is worked out."""
 
-    leaf_texts = {u for r in prepared for combo in r.combos for u in combo}
-    by_table = (registry.cache_info().currsize == 0
-                and all(unit_terms.unit_terms(u) is not None for u in leaf_texts))
-    for r in prepared:
-        per_combo = {}
+    def __init__(self, leaf_texts: set):
+        from figcheck import unit_terms
+        from figcheck.units import registry
+
+        self.by_table = (registry.cache_info().currsize == 0
+                         and all(unit_terms.unit_terms(u) is not None for u in leaf_texts))
+        self.per_group: dict = {}
+
+    def give(self, r: "_Rows") -> None:
+        """r.set_units() with its rows' facts; a group's combinations worked out once across its parts."""
+        per_combo = self.per_group.setdefault(id(r.group), {})
         for combo in r.combos:
             if combo not in per_combo:
-                facts = table_unit_facts(r.group.tree, combo) if by_table else None
+                facts = table_unit_facts(r.group.tree, combo) if self.by_table else None
                 per_combo[combo] = facts if facts is not None else pint_unit_facts(r.group.tree, combo)
         r.set_units([per_combo[c] for c in r.combos])
+
+
+def _leaf_unit_texts(ctx, failing: list) -> set:
+    """The unit texts the name leaves of these (group, rows) have, as _Rows.combos holds them:
+    a figure's unit, or the name itself where it is a unit."""
+    unit_column = ctx.table.df["unit"].to_numpy()
+    texts: set = set()
+    for group, rows in failing:
+        for k, leaf in enumerate(group.tree.leaves()):
+            if leaf.kind != "name":
+                continue
+            pos = group.positions[k][rows]
+            unit = pos < 0 if len(unit_column) else np.ones(len(pos), bool)
+            texts.update(pd.unique(unit_column[pos[~unit]]).tolist())
+            if unit.any():
+                texts.update(leaf_objects(group.leaves[k], rows[unit]).tolist())
+    return texts
 
 
 class _Rows:
@@ -232,8 +255,7 @@ class _Rows:
             trees = [parse_relation(e) for e in self.expr]
             self.left_text = [render(t.left) for t in trees]
             self.right_text = [render(t.right) for t in trees]
-        self.left = group.left.take(rows)
-        self.right = group.right.take(rows)
+        self.left, self.right = group.sides(rows)
         self._distinct()
 
     def set_units(self, unit_rows: list) -> None:
@@ -298,9 +320,9 @@ class _Rows:
         unit, right) for a relation that was evaluated, None for one that mixes dimensions."""
         rows = self._rows[i]
         quote = self.quote[i]
-        figure_line = self.lines._line
+        figure_line = self.lines._indented_line
         lines = [f"{self.ids[i]}: {self.expr[i]}"]
-        lines += ["  " + figure_line[p] for p in rows]
+        lines += [figure_line[p] for p in rows]
         if sides is not None:
             lines.append(f"  left  {self.left_text[i]} = {sides[0]}")
             if self.convert[i]:
@@ -328,14 +350,15 @@ class _FigureLines:
         lines = display.figure_lines(ctx.corpus, ctx.table, rows)
         quotes, quote_lines = display.figure_quote_lines(ctx.corpus, ctx.table, rows)
         keys = rows.tolist()
-        self._line = dict(zip(keys, lines))
+        # indented, as the details show them (line() takes the indent off): not kept twice
         self._indented_line = dict(zip(keys, ["  " + line for line in lines]))
+        del lines
         self._quote = dict(zip(keys, quotes))
         self._quote_line = dict(zip(keys, quote_lines))
         self._labels = {}
 
     def line(self, row: int) -> str:
-        return self._line[row]
+        return self._indented_line[row][2:]
 
     def quote(self, row: int) -> str:
         return self._quote[row]
@@ -374,16 +397,26 @@ def _relation_cells(corpus, ids: list, positions: np.ndarray) -> tuple[list, lis
     return [r.expr for r in records], [r.quote for r in records], [r.source for r in records]
 
 
-def _prepared(ctx, want_mismatch: bool) -> list["_Rows"]:
-    """Every failing shape group's rows, with the figure and quote lines of all of them built at once."""
+# failing relations whose messages are made at once: the columns of one part are gone before
+# the next part's are made, so a few thousand rows' lists are alive at a time, not every row's
+PART = 2048
+
+
+def _prepared(ctx, want_mismatch: bool):
+    """Every failing shape group's rows, in parts of up to PART rows (each a _Rows, group by
+    group, in row order), with the figure and quote lines of all of them built at once."""
     failing = list(_failing(ctx, want_mismatch))
     needed = [group.positions[k][rows] for group, rows in failing
               for k in range(len(group.positions or ())) if group.positions[k] is not None]
     lines = _FigureLines(ctx, needed)
-    prepared = [_Rows(ctx, group, rows, lines) for group, rows in failing]
-    if not want_mismatch:       # a relation that mixes dimensions shows no sides: no units
-        _unit_facts_of(prepared)
-    return prepared
+    # a relation that mixes dimensions shows no sides: no units
+    units = None if want_mismatch else _UnitFacts(_leaf_unit_texts(ctx, failing))
+    for group, rows in failing:
+        for start in range(0, len(rows), PART):
+            r = _Rows(ctx, group, rows[start:start + PART], lines)
+            if units is not None:
+                units.give(r)
+            yield r
 
 
 @rule("A001", "relation-does-not-hold", "error",

@@ -17,7 +17,7 @@ import pandas as pd
 from figcheck import display
 from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
 from figcheck.rules import Example, Hit, Severity, make_hit, rule
-from figcheck.table import sorted_unique
+from figcheck.table import factorize, sorted_unique
 
 COMPARABLE = ("reported", "estimate")   # forecasts and hypotheticals are not compared with reports
 
@@ -103,8 +103,10 @@ def group_order(codes: np.ndarray) -> np.ndarray:
         # each digit worked out in place: a million codes' temporaries are 8 MB each
         digit = codes[order]
         digit >>= shift
-        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
-        del digit
+        digit16 = digit.astype(np.uint16)
+        del digit       # (gone before the sort's own arrays are made)
+        order = order[np.argsort(digit16, kind="stable")]
+        del digit16
         shift += 16
     return order
 
@@ -156,23 +158,43 @@ class Groups:
         rows = np.flatnonzero(comparable(df, table) & (start < end))
         # codes straight from the columns (Arrow strings encode without becoming Python objects)
         self.source_code = codes("source")
-        quantity = codes("quantity")[rows]
+        quantity_code = codes("quantity")
+        quantity = quantity_code[rows]
         key = _group_key(quantity, start[rows], end[rows])
         if key is not None:
             # one radix sort of the key orders the rows by group: no hashing of a million keys
             order = group_order(key)
             key = key[order]
-            self.rows, self.group = rows[order], np.cumsum(np.r_[len(key) > 0, key[1:] != key[:-1]]) - 1
+            new_group = np.r_[len(key) > 0, key[1:] != key[:-1]]
             del key
+            self.rows, self.group = rows[order], np.cumsum(new_group)
+            self.group -= 1
         else:
             group = _group_codes(quantity, start[rows], end[rows])
             order = group_order(group)
             self.rows, self.group = rows[order], group[order]
         self.size = np.bincount(self.group, minlength=int(self.group.max(initial=-1)) + 1)
         self.start = np.r_[0, np.cumsum(self.size)]
-        self.quantity = quantity[order]
-        self.period_start, self.period_end = start[self.rows], end[self.rows]
+        # each group's quantity and period, once per group (its first row's): a copy per figure
+        # was 16 bytes each for the whole of X001
+        first = self.rows[self.start[:-1]]
+        self.group_quantity = quantity_code[first]
+        self.group_period_start, self.group_period_end = start[first], end[first]
         self._may_conflict = None
+
+    @property
+    def quantity(self) -> np.ndarray:
+        """Each row's quantity code, in group order."""
+        return np.repeat(self.group_quantity, self.size)
+
+    @property
+    def period_start(self) -> np.ndarray:
+        """Each row's period start (days since 1970), in group order."""
+        return np.repeat(self.group_period_start, self.size)
+
+    @property
+    def period_end(self) -> np.ndarray:
+        return np.repeat(self.group_period_end, self.size)
 
     def may_conflict(self, iv: Intervals) -> np.ndarray:
         """may_conflict(self, iv), computed once."""
@@ -193,31 +215,33 @@ def _group_codes(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     the periods first and then of (quantity, period)."""
     key = _group_key(quantity, start, end)
     if key is not None:
-        return pd.factorize(key)[0]
+        return factorize(key)[0]
     q = np.asarray(quantity, dtype=np.int64)
     s, e = start.astype(np.int64), end.astype(np.int64)
     since = int(e.min(initial=0))
-    period = pd.factorize(s * (1 << 32) + (e - since))[0]
-    return pd.factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
+    period = factorize(s * (1 << 32) + (e - since))[0]
+    return factorize(q * (int(period.max(initial=0)) + 1) + period)[0]
 
 
 def _group_key(quantity: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray | None:
     """One non-negative integer per (quantity, start, end) triple, ordered as the triples are,
     where the three fit 62 bits (always, for dates); None where they do not (or there are none)."""
-    q = np.asarray(quantity, dtype=np.int64)
+    q = np.asarray(quantity)
     if not len(q):
         return None
-    s, e = start.astype(np.int64), end.astype(np.int64)
+    s, e = np.asarray(start), np.asarray(end)
     s0, e0 = int(s.min()), int(e.min())
     s_span, e_span = int(s.max()) - s0 + 1, int(e.max()) - e0 + 1
     if not ((int(q.max()) + 1) * s_span * e_span < (1 << 62) and int(q.min()) >= 0):
         return None
-    # the key made in place (a million rows' temporaries are 8 MB each)
-    key = q * s_span
-    key += s
+    # the key made in place, the days added as they are (a million rows' int64 temporaries are
+    # 8 MB each; int64 arithmetic throughout, as the bound above assumes)
+    key = q.astype(np.int64)
+    key *= s_span
+    key += s.astype(np.int64, copy=False) if s.dtype.kind != "i" else s
     key -= s0
     key *= e_span
-    key += e
+    key += e.astype(np.int64, copy=False) if e.dtype.kind != "i" else e
     key -= e0
     return key
 
@@ -298,7 +322,7 @@ def dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     `_dense_ranks_by_sorting` is the reference, and the way where there is a NaN."""
     if np.isnan(values).any():
         return _dense_ranks_by_sorting(values)
-    codes, distinct = pd.factorize(values)
+    codes, distinct = factorize(values)
     order = np.argsort(distinct, kind="stable")
     rank_of = np.empty(len(distinct), np.int64)
     rank_of[order] = np.arange(len(distinct))
@@ -374,7 +398,7 @@ def _count_block(iv: Intervals, groups: Groups, rows: np.ndarray, group: np.ndar
     """Add the conflicting pairs of the groups of `rows` (whole groups, in group order) to counts."""
     ends = Ends(iv, rows)
     source = groups.source_code[rows].astype(np.int64)
-    by_source = pd.factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks fit 64 bits
+    by_source = factorize(group * (int(source.max()) + 1) + source)[0]   # dense: keys × ranks fit 64 bits
     counts += np.bincount(group, weights=below_counts(group, ends), minlength=len(counts)).astype(np.int64)
     # pairs within one source of a group; a source alone in its group has none (its self-pair
     # terms cancel), and most are alone: count only the others
@@ -441,12 +465,11 @@ def _overlapping_groups(groups: Groups, candidates: np.ndarray):
     ones whose start lies before a's end — a range found by binary search, so the work is the
     number of overlapping pairs, never the square of a quantity's periods.
     """
-    first = groups.start[:-1][candidates]
-    s = groups.period_start[first].astype(np.int64)
-    e = groups.period_end[first].astype(np.int64)
+    s = groups.group_period_start[candidates].astype(np.int64)
+    e = groups.group_period_end[candidates].astype(np.int64)
     low = min(int(s.min(initial=0)), 0)
     span = int(e.max(initial=0)) - low + 1
-    q = groups.quantity[first].astype(np.int64)
+    q = groups.group_quantity[candidates].astype(np.int64)
     order = np.lexsort((e, s, q))
     candidates, q, s, e = candidates[order], q[order], s[order] - low, e[order] - low
     key = q * span + s
@@ -492,10 +515,12 @@ class Clusters:
         width = 4 * ends.n_classes + 4
         offset = self.local[valid].astype(np.int64) * width
         keys = np.r_[offset + self.start_key[valid], offset + self.end_key[valid]]
-        delta = np.r_[np.ones(int(valid.sum()), np.int64), -np.ones(int(valid.sum()), np.int64)]
+        # (a start or an end in a byte; depths, at most a group's size, in int32)
+        delta = np.r_[np.ones(int(valid.sum()), np.int8), -np.ones(int(valid.sum()), np.int8)]
         order = np.argsort(keys, kind="stable")
         keys, delta = keys[order], delta[order]
-        depth = np.cumsum(delta)
+        del order
+        depth = np.cumsum(delta, dtype=np.int32)
         last = np.flatnonzero(np.r_[keys[1:] != keys[:-1], len(keys) > 0])   # each batch's last event
         starts = last[delta[last] > 0]
         group = keys[starts] // width
@@ -552,9 +577,11 @@ class _Pools:
         else:
             # only the pools' figures and the pairs' own are compared by dimension: their codes,
             # not a factorize of every figure's dimension (-2 for the rest, never compared)
+            # (in the smallest integers that hold them: a code per figure, for the whole of X001)
             needed = np.r_[self.by_source, lower, higher]
-            self.dimension = np.full(len(df), -2, np.int64)
-            self.dimension[needed] = _dimension_codes(df, needed)
+            found = _dimension_codes(df, needed)
+            self.dimension = np.full(len(df), -2, np.min_scalar_type(-int(found.max(initial=0)) - 2))
+            self.dimension[needed] = found
         self.source = self.source_code
 
     @staticmethod
@@ -593,13 +620,15 @@ def _dimension_codes(df: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     unit's number (unit_id) only one row per unit is looked at; else every row's is factorized."""
     unit = df["unit_id"].to_numpy() if "unit_id" in df.columns else None
     if unit is None or not len(rows) or unit[rows].min() < 0:
-        return pd.factorize(df["dimension"].to_numpy()[rows])[0]
+        return factorize(df["dimension"].iloc[rows].to_numpy())[0]
     unit = unit[rows].astype(np.int64)
     one_row = np.zeros(int(unit.max()) + 1, np.int64)
     one_row[unit] = rows                         # a row of each unit (the last)
     present = np.flatnonzero(np.bincount(unit))
     code_of_unit = np.zeros(len(one_row), np.int64)
-    code_of_unit[present] = pd.factorize(df["dimension"].to_numpy()[one_row[present]])[0]
+    # (the rows' cells gathered first: the column may be a categorical, whose to_numpy makes
+    # an array of every row)
+    code_of_unit[present] = pd.factorize(df["dimension"].iloc[one_row[present]].to_numpy())[0]
     return code_of_unit[unit]
 
 # the sums tried per number of terms: all combinations of the closest candidates, in order
@@ -828,48 +857,81 @@ def sources_disagree(ctx):
     df = ctx.table.df
     iv = ctx.table.intervals
     groups = Groups(df, ctx.table)
-    yield from _pair_hits(ctx, *small_group_pairs(df, iv, groups))
+    pairs = small_group_pairs(df, iv, groups)
     counts = group_conflict_counts(df, iv, groups, which=groups.size > BIG_GROUP)
     big = np.flatnonzero(counts > 0)
-    if len(big):
-        clusters = Clusters(iv, groups, big)
-        ids = df["id"].to_numpy()
-        # every big group's rows at once, in group order; within a group sorted by id: by id
-        # (stable), then by group (stable)
-        owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
+    # the big groups' findings are worked out up to their texts first: the groups' and clusters'
+    # arrays (~25 MB at a million figures) are gone before any finding is made
+    made = _big_groups(ctx, groups, big, counts) if len(big) else None
+    del groups, counts
+    yield from _pair_hits(ctx, *pairs)
+    del pairs
+    if made is not None:
+        yield from _group_hits(ctx, *made)
+
+
+def _big_groups(ctx, groups: Groups, big: np.ndarray, counts: np.ndarray) -> tuple:
+    """What the findings of the big groups `big` (with conflicts: counts) are made of, as
+    _group_hits takes it: their rows, camps, outsiders and the texts of the figures they print."""
+    df = ctx.table.df
+    iv = ctx.table.intervals
+    clusters = Clusters(iv, groups, big)
+    ids = df["id"].to_numpy()
+    # every big group's rows at once, in group order; within a group sorted by id: by id
+    # (stable), then by group (stable)
+    owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
+    # rows are in table order within a group: archives' ids usually are too (the whole column
+    # ascends: compared where the ids stand, none of them gathered), and then no sort (an
+    # object sort of every big group's ids) is needed
+    if not _ascending(ids):
         keys = ids[every]
         same_group = owner[1:] == owner[:-1]
-        # rows are in table order within a group: archives' ids usually are too, and then no
-        # sort (an object sort of every big group's ids) is needed
         if not bool((keys[1:][same_group] >= keys[:-1][same_group]).all()):
             by_id = np.argsort(keys, kind="stable")
             by_id = by_id[np.argsort(owner[by_id], kind="stable")]
             every = every[by_id]
-        bounds = np.searchsorted(owner, np.arange(len(big) + 1)).tolist()
-        # the camps of the groups where more than one figure agrees, and every camp's members
-        shown_camps = clusters.depth > 1
-        camp, camp_rows = clusters.members(shown_camps)
-        consensus = _camp_consensus(iv, camp, camp_rows, len(clusters.camp_group))
-        first_camp = np.where(shown_camps, clusters.first_camp[:-1], 0).tolist()
-        last_camp = np.where(shown_camps, clusters.first_camp[1:], 0).tolist()
-        in_camp = np.zeros(len(df), bool)
-        in_camp[camp_rows] = True
-        out = ~in_camp[every]
-        outside, out_owner = every[out], owner[out]
-        out_bounds = np.searchsorted(out_owner, np.arange(len(big) + 1))
-        n_camps = np.subtract(last_camp, first_camp)
-        # one lookup for every figure the findings print: each group's first, its first outsiders
-        listed = np.arange(len(outside)) - out_bounds[out_owner] < LISTED
-        view = _views(ctx, np.r_[every[bounds[:-1]], outside[listed]])
-        out_bounds = out_bounds.tolist()
-        # the figures each finding names: the outsiders of a consensus, else the whole group
-        _name(ctx.table, every[out | (n_camps != 1)[owner]])
-        texts = _Texts(ctx, view, people=False)
-        facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
-        for b, g in enumerate(big.tolist()):
-            camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
-            yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
-                             int(clusters.depth[b]), int(counts[g]), view, ids, texts, facts)
+        del keys, same_group
+    bounds = np.searchsorted(owner, np.arange(len(big) + 1)).tolist()
+    # the camps of the groups where more than one figure agrees, and every camp's members
+    shown_camps = clusters.depth > 1
+    camp, camp_rows = clusters.members(shown_camps)
+    consensus = _camp_consensus(iv, camp, camp_rows, len(clusters.camp_group))
+    first_camp = np.where(shown_camps, clusters.first_camp[:-1], 0).tolist()
+    last_camp = np.where(shown_camps, clusters.first_camp[1:], 0).tolist()
+    in_camp = np.zeros(len(df), bool)
+    in_camp[camp_rows] = True
+    out = ~in_camp[every]
+    outside, out_owner = every[out], owner[out]
+    out_bounds = np.searchsorted(out_owner, np.arange(len(big) + 1))
+    n_camps = np.subtract(last_camp, first_camp)
+    # one lookup for every figure the findings print: each group's first, its first outsiders
+    listed = np.arange(len(outside)) - out_bounds[out_owner] < LISTED
+    view = _views(ctx, np.r_[every[bounds[:-1]], outside[listed]])
+    out_bounds = out_bounds.tolist()
+    # the figures each finding names: the outsiders of a consensus, else the whole group
+    _name(ctx.table, every[out | (n_camps != 1)[owner]])
+    texts = _Texts(ctx, view, people=False)
+    facts = _quantity_facts(ctx, [view[r].quantity for r in every[bounds[:-1]].tolist()])
+    return (every, bounds, outside, out_bounds, consensus, first_camp, last_camp, clusters.depth.tolist(),
+            counts[big].tolist(), view, ids, texts, facts)
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether the ids never fall in table order. Compared as slices of the column: a gather
+    would write the reference count of each id it takes (in the text worker's pages too)."""
+    try:
+        return bool((ids[1:] >= ids[:-1]).all())
+    except TypeError:       # ids that do not compare
+        return False
+
+
+def _group_hits(ctx, every, bounds, outside, out_bounds, consensus, first_camp, last_camp, depths, conflicts,
+                view, ids, texts, facts):
+    """One finding per big group (_big_groups' parts), in group order."""
+    for b in range(len(depths)):
+        camps = [tuple(column[c] for column in consensus) for c in range(first_camp[b], last_camp[b])]
+        yield _group_hit(ctx, every[bounds[b]:bounds[b + 1]], camps, outside[out_bounds[b]:out_bounds[b + 1]],
+                         depths[b], conflicts[b], view, ids, texts, facts)
 
 
 def _camp_consensus(iv: Intervals, camp: np.ndarray, rows: np.ndarray, n: int):
@@ -1011,6 +1073,7 @@ def _pair_hits(ctx, lower, higher, same):
     pools = _Pools(df, ctx.table, lower, higher) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
+    del pools       # (not needed by the findings below: gone before they are made)
     if not len(lower):
         return
     ends = sorted_unique(np.r_[lower, higher])
@@ -1201,7 +1264,7 @@ def nested_pairs(df: pd.DataFrame, iv: Intervals, rows: np.ndarray, table=None):
         return rows, rows
     s0, e0 = int(start.min()), int(end.min())
     s_span, e_span = int(start.max()) - s0 + 1, int(end.max()) - e0 + 1
-    period, keys = pd.factorize((q * s_span + (start - s0)) * e_span + (end - e0))
+    period, keys = factorize((q * s_span + (start - s0)) * e_span + (end - e0))
     n = len(keys)
     # per period, the first row in table order with the largest low end / the smallest high end
     # (fmax and fmin pass over NaN, as idxmax and idxmin skip it)

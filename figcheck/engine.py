@@ -150,6 +150,7 @@ def run(corpus, table, rules: list[Rule], settings=None, engine: str = "memory",
     # findings_of gives (the sort is stable and no finding of one part ties with one of the other:
     # their codes differ)
     ours = findings_of(corpus, [r for r in rules if r not in in_worker], hits, settings, table)
+    hits.clear()    # (their findings hold what they say: the hits and their data go before the articles' rest)
     if prepare is not None:
         prepare(ours)
     if progress is not None:

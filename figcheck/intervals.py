@@ -20,9 +20,9 @@ def qualifier_codes(qualifiers) -> np.ndarray:
     """Qualifier names → small ints: the few distinct names are looked up, then gathered.
 
     A name that is not a qualifier gets -1 (the loader rejects those before this point)."""
-    import pandas as pd
+    from .table import factorize
 
-    codes, names = pd.factorize(np.asarray(qualifiers, dtype=object))
+    codes, names = factorize(np.asarray(qualifiers, dtype=object))
     lookup = np.array([QUALIFIER_CODE.get(name, -1) for name in names] + [-1], dtype=np.int8)
     return lookup[codes]
 

@@ -7,6 +7,7 @@ Grammar: figure ids, numbers, unit names, + - * / ( ), unary minus, exactly one 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 
@@ -126,25 +127,62 @@ def _convert(node, depth):
 
 # --- evaluation -------------------------------------------------------------------------------
 
-@dataclass
 class Evaluated:
-    """One shape group's result, row i belonging to relation ids[i]."""
+    """One shape group's result, row i belonging to relation ids[i].
 
-    ids: TakenAt    # relation ids, row i's at ids[i]: the corpus's id column at the group's rows
-    op: str
-    left: Intervals
-    right: Intervals
-    left_dim: np.ndarray        # (n, D) exponents
-    right_dim: np.ndarray
-    mismatch: np.ndarray        # bool: some + - or the comparison met unlike dimensions
-    mismatch_at: list           # per row: None or (dimension a, dimension b) that met
-    holds: np.ndarray
-    # for the findings' messages, as columns: the shape's tree, each leaf's column (ids or unit
-    # names; numbers) and each name leaf's row in the figure table (-1: a unit name; None: a number)
-    tree: Comparison | None = None
-    leaves: list | None = None
-    positions: list | None = None
-    rows: np.ndarray | None = None    # each row's position among the corpus's relations
+    What every rule reads of all rows is kept (holds, mismatch, the dimensions that met); the
+    sides' intervals are evaluated again where asked for (sides(rows): a rule's few failing
+    rows; left, right: all of them): kept for every relation they were ~36 bytes each, for the
+    whole run. Evaluated again from the same columns by the same element-wise operations, they
+    are the very intervals the first evaluation compared."""
+
+    def __init__(self, ids: TakenAt, op: str, mismatch: np.ndarray, mismatch_at, holds: np.ndarray,
+                 tree: Comparison | None = None, leaves: list | None = None, positions: list | None = None,
+                 rows: np.ndarray | None = None, slots=None):
+        self.ids = ids                  # relation ids, row i's at ids[i]: the corpus's id column at the group's rows
+        self.op = op
+        self.mismatch = mismatch        # bool: some + - or the comparison met unlike dimensions
+        self.mismatch_at = mismatch_at  # [row]: None or (dimension a, dimension b) that met
+        self.holds = holds
+        # for the findings' messages, as columns: the shape's tree, each leaf's column (ids or unit
+        # names; numbers) and each name leaf's row in the figure table (-1: a unit name; None: a number)
+        self.tree, self.leaves, self.positions = tree, leaves, positions
+        self.rows = rows                # each row's position among the corpus's relations
+        self._slots = slots             # (rows) -> each leaf's (Intervals, exponents) at those rows
+        self._sides = None
+
+    def sides(self, rows=None) -> tuple[Intervals, Intervals]:
+        """(left, right) intervals of the group's rows `rows` (all of them: None)."""
+        if self._sides is not None:     # kept as evaluated, or evaluated again for all rows
+            left, right = self._sides
+            return (left, right) if rows is None else (left.take(rows), right.take(rows))
+        slots = self._slots(rows)
+        counter = iter(range(10**6))
+        left = _eval(self.tree.left, slots, counter, _no_dims)[0]
+        right = _eval(self.tree.right, slots, counter, _no_dims)[0]
+        if rows is None:
+            self._sides = left, right
+        return left, right
+
+    @property
+    def left(self) -> Intervals:
+        return self.sides()[0]
+
+    @property
+    def right(self) -> Intervals:
+        return self.sides()[1]
+
+
+class _AtRows(dict):
+    """{row: (dimension a, dimension b)} for the rows whose dimensions met; None for any other
+    row (a list of a None per relation was 8 bytes each)."""
+
+    def __missing__(self, row):
+        return None
+
+
+def _no_dims(row) -> str:
+    return ""
 
 
 def _eval(node, slots, counter, dims_of):
@@ -173,22 +211,35 @@ def _eval(node, slots, counter, dims_of):
     return a / b, da - db, bad, at
 
 
-def evaluate_group(shape_tree: Comparison, ids: TakenAt, slots, dims_of) -> Evaluated:
-    """Evaluate one shape for every relation of the group; `slots[k]` = (Intervals, dims)."""
+def evaluate_group(shape_tree: Comparison, ids: TakenAt, slots, dims_of, gather=None) -> Evaluated:
+    """Evaluate one shape for every relation of the group; `slots[k]` = (Intervals, dims).
+    `gather(rows)`, if given, gives the slots again at some rows (Evaluated.sides); without it
+    the sides are kept as they are."""
+    left, right, mismatch, at, ok = _evaluated(shape_tree, slots, dims_of)
+    result = Evaluated(ids, shape_tree.op, mismatch, at, ok, tree=shape_tree, slots=gather)
+    if gather is None:
+        result._sides = left, right
+    return result
+
+
+def _evaluated(shape_tree: Comparison, slots, dims_of, at: "_AtRows | None" = None, first: int = 0):
+    """(left, right, mismatch, {row: dimensions that met}, holds) of one shape over the rows of
+    `slots`; the rows' dimensions are noted in `at` as rows first, first + 1, ... (a part of a
+    group's rows)."""
     counter = iter(range(10**6))
     left, ld, bad_l, at_l = _eval(shape_tree.left, slots, counter, dims_of)
     right, rd, bad_r, at_r = _eval(shape_tree.right, slots, counter, dims_of)
     bad = bad_l | bad_r
-    at_rows = {**at_r, **at_l}
+    met = dict(at_r)
+    met.update(at_l)
     unlike = np.any(ld != rd, axis=1)
     for i in np.flatnonzero(unlike & ~bad):
-        at_rows[int(i)] = (dims_of(ld[i]), dims_of(rd[i]))
-    at = [None] * len(ids)
-    for i, pair in at_rows.items():
-        at[i] = pair
+        met[int(i)] = (dims_of(ld[i]), dims_of(rd[i]))
+    at = _AtRows() if at is None else at
+    at.update(met.items() if not first else ((first + i, pair) for i, pair in met.items()))
     mismatch = bad | unlike
     ok = holds(shape_tree.op, left, right) & ~left.empty & ~right.empty
-    return Evaluated(ids, shape_tree.op, left, right, ld, rd, mismatch, at, ok)
+    return left, right, mismatch, at, ok
 
 
 def unit_of(node, figure_units: dict[str, str]):
@@ -711,10 +762,7 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
     all_dims = base_dims + extra
     width = len(all_dims)
     col = {d: i for i, d in enumerate(all_dims)}
-    fig_exp = np.asarray(table.exponents, dtype=np.int16)
-    if width > len(base_dims) or fig_exp.shape != (len(table), width):
-        fig_exp = np.zeros((len(table), width), dtype=np.int16)
-        fig_exp[:, : len(base_dims)] = table.exponents
+    exponents_at = _figure_exponents(table, width)
     figure_iv = table.intervals
 
     def dims_of(row) -> str:
@@ -722,23 +770,28 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
 
         return dimension_key(tuple((all_dims[i], int(p)) for i, p in enumerate(row) if p))
 
-    results = []
-    for g, per_leaf in zip(groups, positions):
-        n = len(g.rows)
+    def gather(tree_leaves, columns, per_leaf, n, rows=None):
+        """Each leaf's (Intervals, exponents) over the group's rows, or over its rows `rows`."""
         slots = []
-        for leaf, column, pos in zip(g.tree.leaves(), g.leaves, per_leaf):
+        if rows is not None:
+            n = len(rows)
+        for leaf, column, pos in zip(tree_leaves, columns, per_leaf):
             if pos is None:     # a number
+                if rows is not None:
+                    column = column[rows]
                 slots.append((Intervals.of(column, column), np.zeros((n, width), dtype=np.int16)))
                 continue
+            if rows is not None:
+                pos = pos[rows]
             is_fig = pos >= 0
             sel = np.where(is_fig, pos, 0)
             lo = figure_iv.lo[sel]          # gathers are copies: changed below for unit names
             hi = figure_iv.hi[sel]
             lo_open = figure_iv.lo_open[sel] & is_fig
             hi_open = figure_iv.hi_open[sel] & is_fig
-            exp = fig_exp[sel]
+            exp = exponents_at(sel)
             if not is_fig.all():   # unit names used as constants: few distinct
-                names = leaf_objects(column, ~is_fig)
+                names = leaf_objects(column, ~is_fig if rows is None else rows[~is_fig])
                 codes, uniq = pd.factorize(names)
                 factor = np.array([units[u].factor for u in uniq])[codes]
                 unit_exp = np.zeros((len(uniq), width), dtype=np.int16)
@@ -749,9 +802,50 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
                 hi[~is_fig] = factor
                 exp[~is_fig] = unit_exp[codes]
             slots.append((Intervals.of(lo, hi, lo_open, hi_open), exp))
+        return slots
+
+    results = []
+    for g, per_leaf in zip(groups, positions):
+        tree_leaves = g.tree.leaves()
+        n = len(g.rows)
+        # a part of the group's rows at a time: the gathers and the arithmetic's temporaries of
+        # a few tens of thousands of relations, not of half a million (the same element-wise
+        # operations, so the same results)
+        mismatch, ok = np.empty(n, bool), np.empty(n, bool)
+        at = _AtRows()
+        for start in range(0, n, EVALUATED_AT_ONCE) if n else ():
+            part = None if n <= EVALUATED_AT_ONCE else np.arange(start, min(n, start + EVALUATED_AT_ONCE))
+            slots = gather(tree_leaves, g.leaves, per_leaf, n, part)
+            _, _, mismatch[start:start + len(slots[0][0])], _, ok[start:start + len(slots[0][0])] = _evaluated(
+                g.tree, slots, dims_of, at, start)
+            del slots
         # the ids where they stand: gathered for every group, a million ids' reference counts
         # would be written after the text worker's fork, copying every page of them (~57 MB)
-        result = evaluate_group(g.tree, TakenAt(ids, g.rows), slots, dims_of)
-        result.tree, result.leaves, result.positions, result.rows = g.tree, g.leaves, per_leaf, g.rows
+        result = Evaluated(TakenAt(ids, g.rows), g.tree.op, mismatch, at, ok, tree=g.tree,
+                           slots=functools.partial(gather, tree_leaves, g.leaves, per_leaf, n))
+        result.leaves, result.positions, result.rows = g.leaves, per_leaf, g.rows
         results.append(result)
     return results
+
+
+EVALUATED_AT_ONCE = 1 << 16     # relations of a shape group evaluated at once (evaluate_all)
+
+
+def _figure_exponents(table, width: int):
+    """sel -> the dimension exponents of the figures at table rows `sel`, `width` columns (the
+    table's base dimensions, then zeros): from the table's exponents per unit where it keeps
+    them so (FigureTable.exponents a TakenAt), without a copy of every figure's row."""
+    exponents = table.exponents
+    if isinstance(exponents, TakenAt):
+        per_unit = np.asarray(exponents.column, dtype=np.int16)
+        if per_unit.shape[1] != width:
+            wide = np.zeros((len(per_unit), width), dtype=np.int16)
+            wide[:, : per_unit.shape[1]] = per_unit
+            per_unit = wide
+        unit_of = exponents.rows
+        return lambda sel: per_unit[unit_of[sel]]
+    fig_exp = np.asarray(exponents, dtype=np.int16)
+    if width > len(table.base_dims) or fig_exp.shape != (len(table), width):
+        fig_exp = np.zeros((len(table), width), dtype=np.int16)
+        fig_exp[:, : len(table.base_dims)] = exponents
+    return fig_exp.__getitem__

@@ -13,9 +13,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .frames import known_factorization, quantity_field
+from .frames import TakenAt, known_factorization, quantity_field
 from .intervals import Intervals, qualifier_codes, read_intervals
 from .model import Corpus
+
+
+# pd.factorize sizes its hash table for every value unless told otherwise: ~50 MB for a million
+# strings of four distinct values, freed at once but leaving the process's heap that much
+# larger. Started at this size it grows as distinct values come (as fast or faster).
+HASH_START = 1 << 16
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(values) of a numpy array, with a hash table that starts small (HASH_START)."""
+    return pd.factorize(values, size_hint=min(len(values), HASH_START))
 
 
 def unit_columns(units: pd.Series, ids: np.ndarray | None = None):
@@ -23,27 +34,50 @@ def unit_columns(units: pd.Series, ids: np.ndarray | None = None):
 
     `ids`, the units' process-wide numbers (units.unit_ids) where the loader worked them out,
     spare hashing every row's string: each number's unit is resolved once and gathered."""
-    from .units import unit_info, unit_names
+    units = _UnitParts(units, ids)
+    return (units.factor[units.row_unit], units.dimension[units.row_unit],
+            units.exponents[units.row_unit], units.base_dims)
 
-    if ids is None or (len(ids) and ids.min() < 0):
-        codes, uniques = pd.factorize(units, sort=False)
-    else:
-        names = unit_names()
-        present = np.flatnonzero(np.bincount(ids, minlength=len(names)))
-        uniques = [names[i] for i in present]
-        position = np.zeros(len(names), dtype=np.intp)
-        position[present] = np.arange(len(present))
-        codes = position[ids]
-    infos = [unit_info(u) for u in uniques]
-    base_dims = sorted({d for info in infos for d, _ in info.exponents})
-    col = {d: i for i, d in enumerate(base_dims)}
-    unique_exp = np.zeros((len(infos), len(base_dims)), dtype=np.int16)
-    for row, info in enumerate(infos):
-        for d, p in info.exponents:
-            unique_exp[row, col[d]] = p
-    factors = np.array([i.factor for i in infos], dtype=float)[codes]
-    dims = np.array([i.dimension for i in infos], dtype=object)[codes]
-    return factors, dims, unique_exp[codes], base_dims
+
+class _UnitParts:
+    """A column of unit strings as each distinct unit's factor, dimension key and exponents (one
+    row per unit) and each row's unit among them (`row_unit`: the loader's unit numbers where it
+    noted them, all of them, unit numbers no row has included; else codes by first appearance):
+    a figure's unit facts are its unit's, gathered where a column of them is needed."""
+
+    def __init__(self, units: pd.Series, ids: np.ndarray | None = None):
+        from .units import unit_info, unit_names
+
+        if ids is None or (len(ids) and ids.min() < 0):
+            codes, uniques = factorize(np.asarray(units, dtype=object))
+            self.row_unit = codes.astype(np.int32) if len(uniques) < 2**31 else codes
+            present = np.arange(len(uniques))
+            slots = len(uniques)
+        else:
+            names = unit_names()
+            present = np.flatnonzero(np.bincount(ids, minlength=len(names)))
+            uniques = [names[i] for i in present]
+            self.row_unit = ids
+            slots = len(names)
+        infos = [unit_info(u) for u in uniques]
+        self.base_dims = sorted({d for info in infos for d, _ in info.exponents})
+        col = {d: i for i, d in enumerate(self.base_dims)}
+        self.exponents = np.zeros((slots, len(self.base_dims)), dtype=np.int16)
+        self.factor = np.zeros(slots, dtype=float)
+        self.dimension = np.full(slots, "", dtype=object)
+        for at, info in zip(present.tolist(), infos):
+            for d, p in info.exponents:
+                self.exponents[at, col[d]] = p
+            self.factor[at] = info.factor
+            self.dimension[at] = info.dimension
+
+    def dimension_column(self, index) -> pd.Series:
+        """Each row's dimension key, as a categorical (a byte per figure; its categories the
+        distinct keys, Python strings: to_numpy gives the object array the keys themselves fill)."""
+        codes, keys = pd.factorize(self.dimension)
+        codes = codes.astype(np.min_scalar_type(-len(keys) - 1))[self.row_unit]
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(keys, dtype=object), validate=False),
+                         index=index, copy=False)
 
 
 TABLE_COLUMNS = ("id", "source", "quantity", "kind", "unit", "qualifier", "value_low", "value_high",
@@ -51,11 +85,13 @@ TABLE_COLUMNS = ("id", "source", "quantity", "kind", "unit", "qualifier", "value
                  "published", "file", "line", "unit_id")
 
 
-def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFrame:
+def build_columns(corpus: Corpus, factorized: dict | None = None, categorical_kind: bool = False) -> pd.DataFrame:
     """The raw columns of every figure, before any computation (column gathers, no loop).
 
     `factorized`, when given, receives {column: pd.factorize(column)} of the columns factorized
-    here (source, quantity) where that is what pd.factorize of the column gives (no missing value)."""
+    here (source, quantity) where that is what pd.factorize of the column gives (no missing value).
+    `categorical_kind`: the kind column as a categorical of the same cells (a byte per figure,
+    not a string's; map_distinct_categorical)."""
     from .frames import FigureFrame
 
     if isinstance(corpus.figures, FigureFrame):
@@ -89,7 +125,8 @@ def build_columns(corpus: Corpus, factorized: dict | None = None) -> pd.DataFram
                        codes=known_factorization(f, "source"))
     return pd.DataFrame({
         "id": f["id"], "source": f["source"], "quantity": f["quantity"],
-        "kind": map_distinct(f["quantity"], kinds, "quantity", factorized, codes=known_factorization(f, "quantity")),
+        "kind": (map_distinct_categorical if categorical_kind else map_distinct)(
+            f["quantity"], kinds, "quantity", factorized, codes=known_factorization(f, "quantity")),
         "unit": f["unit"],
         "qualifier": f["qualifier"],
         "value_low": f["low"], "value_high": f["high"],
@@ -113,7 +150,30 @@ def map_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict |
 
     `factorized`, when given, receives {name: pd.factorize(column)} when the column has no
     missing value (the rules group by these codes). `codes`: pd.factorize(column), if known."""
-    codes, uniques = codes if codes is not None else pd.factorize(column.to_numpy(dtype=object))
+    codes, mapped = _mapped_distinct(column, mapping, name, factorized, codes)
+    if dtype is not None:   # converted per distinct value too (dates: a million conversions)
+        mapped = mapped.astype(dtype)
+    out = mapped.take(codes)
+    out.index = column.index
+    return out
+
+
+def map_distinct_categorical(column: pd.Series, mapping: dict, name: str, factorized: dict | None = None,
+                             codes: tuple | None = None) -> pd.Series:
+    """map_distinct(column, mapping, name, factorized, codes=codes) as a categorical: the same
+    cells (missing ones NaN), its categories the distinct values found (Python strings, in order
+    of appearance among the distinct keys), a small integer per row."""
+    codes, mapped = _mapped_distinct(column, mapping, name, factorized, codes)
+    value_codes, values = pd.factorize(mapped.to_numpy(dtype=object))
+    row_codes = value_codes.astype(np.min_scalar_type(-len(values) - 1))[codes]
+    return pd.Series(pd.Categorical.from_codes(row_codes, categories=pd.Index(values, dtype=object), validate=False),
+                     index=column.index, copy=False)
+
+
+def _mapped_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict | None, codes: tuple | None):
+    """(each row's code, mapping of each distinct value by code, the last one NaN's where a row is
+    missing): map_distinct before its gather."""
+    codes, uniques = codes if codes is not None else factorize(column.to_numpy(dtype=object))
     uniques = np.asarray(uniques, dtype=object)
     missing = codes < 0
     if missing.any():
@@ -127,30 +187,28 @@ def map_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict |
     mapped = pd.Series(list(map(mapping.get, uniques.tolist(), itertools.repeat(np.nan, len(uniques)))))
     if not mapped.notna().any():    # nothing found (or no rows): the dtype Series.map gives then
         mapped = pd.Series(uniques, dtype=object).map(mapping)
-    if dtype is not None:   # converted per distinct value too (dates: a million conversions)
-        mapped = mapped.astype(dtype)
-    out = mapped.take(codes)
-    out.index = column.index
-    return out
+    return codes, mapped
 
 
 def compute(df: pd.DataFrame, about_margin: float = 1.0) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Add base-unit intervals and dimensions to the raw columns (all column operations)."""
-    factors, dims, exponents, base_dims = unit_columns(
-        df["unit"], df["unit_id"].to_numpy() if "unit_id" in df.columns else None)
+    units = _UnitParts(df["unit"], df["unit_id"].to_numpy() if "unit_id" in df.columns else None)
+    factors = units.factor[units.row_unit]
     q = qualifier_codes(df["qualifier"])
     lo, hi, lo_open, hi_open = read_intervals(
         q, df["value_low"].to_numpy(), df["value_high"].to_numpy(),
         df["written_half"].to_numpy(), df["about_half"].to_numpy(), about_margin)
     computed = pd.DataFrame({
         # object dtype stated: pandas would otherwise convert the strings to its arrow type, row by row
-        "q_code": q, "factor": factors, "dimension": pd.Series(dims, dtype=object, index=df.index),
+        "q_code": q, "factor": factors, "dimension": units.dimension_column(df.index),
         "low": lo * factors, "high": hi * factors, "low_open": lo_open, "high_open": hi_open,
         # the interval in the figure's own unit, for messages
         "unit_low": lo, "unit_high": hi,
     }, index=df.index, copy=False)
     df = pd.concat([df, computed], axis=1)   # side by side: the raw columns are not copied
-    return df, exponents, base_dims
+    # each figure's exponents read from its unit's row where asked for: a row per figure of
+    # int16s for the whole run otherwise (10 MB at a million figures)
+    return df, TakenAt(units.exponents, units.row_unit), units.base_dims
 
 
 def sorted_unique(values) -> np.ndarray:
@@ -160,6 +218,14 @@ def sorted_unique(values) -> np.ndarray:
     if len(a) < 2:
         return a
     return a[np.r_[True, a[1:] != a[:-1]]]
+
+
+def compact_codes(codes: np.ndarray, count: int) -> np.ndarray:
+    """Codes 0..count-1 (-1: missing) in the smallest signed integers that hold -(count + 1) too:
+    a code plus one or two (a bound past the last code) does not wrap. Kept for the whole run, a
+    million int64 codes are 8 MB; their users read them as indices or compare them, and widen
+    them before other arithmetic."""
+    return codes.astype(np.min_scalar_type(-count - 1), copy=False)
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -182,11 +248,14 @@ class FigureTable:
 
     def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """pd.factorize(df[column]) (codes read-only), once per column for every rule that groups by
-        it: a million strings take 40-90 ms to factorize."""
+        it: a million strings take 40-90 ms to factorize. The codes are kept in the smallest
+        signed integers that hold one more than their count (compact_codes)."""
         got = self.factorized.get(column)
         if got is None:
-            codes, uniques = pd.factorize(self.df[column])
-            got = self.factorized[column] = (_read_only(codes), uniques)
+            values = self.df[column]
+            codes, uniques = (factorize(values.to_numpy()) if values.dtype == object   # (no copy)
+                              else pd.factorize(values))
+            got = self.factorized[column] = (_read_only(compact_codes(codes, len(uniques))), uniques)
         return got
 
     def codes(self, column: str) -> np.ndarray:
@@ -224,7 +293,9 @@ class FigureTable:
     @classmethod
     def from_corpus(cls, corpus: Corpus, about_margin: float = 1.0) -> "FigureTable":
         factorized: dict = {}
-        df, exponents, base_dims = compute(build_columns(corpus, factorized), about_margin)
+        df, exponents, base_dims = compute(build_columns(corpus, factorized, categorical_kind=True), about_margin)
+        factorized = {name: (_read_only(compact_codes(codes, len(uniques))), uniques)
+                      for name, (codes, uniques) in factorized.items()}
         return cls(df, exponents, base_dims, factorized)
 
     def __len__(self) -> int:

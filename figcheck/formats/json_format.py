@@ -103,13 +103,43 @@ def render_pieces(result, **options):
             "new": sum(f.new for f in result.findings),
         },
     }
-    coverage = coverage_of(result)
-    if coverage is not None:
-        doc["summary"]["coverage"] = coverage_summary(coverage)
+    # made once the findings are written (the summary comes last): their lines, given back by
+    # then, are not held beside it (the coverage of an archive's sources is tens of MB)
+    doc["summary"]["coverage"] = Later(lambda: _coverage_member(result))
     try:
         yield from dumps_pieces(doc, end="\n")
     finally:
         _PREPARED.clear()   # what this render did not take is not for another
+
+
+def _coverage_member(result):
+    from ..collector import give_back_free_memory
+
+    give_back_free_memory()
+    coverage = coverage_of(result)
+    return ABSENT if coverage is None else coverage_summary(coverage)
+
+
+ABSENT = object()
+
+
+class Later:
+    """A dict member's value made only when the writing reaches it (dumps_pieces), by make();
+    make() may give ABSENT: the member is then left out. Never a dict's first member."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+
+class _LaterMember:
+    """In _write's pieces: a Later member, its key's text before it."""
+
+    __slots__ = ("head", "later", "level")
+
+    def __init__(self, head: str, later: Later, level: int):
+        self.head, self.later, self.level = head, later, level
 
 
 def dumps(doc, end: str = "") -> str:
@@ -138,6 +168,11 @@ def dumps_pieces(doc, end: str = ""):
     out: list = []
     _write(doc, 0, out)
     out.append(end)
+    yield from _pieces(out)
+
+
+def _pieces(out: list):
+    """_write's pieces as dumps_pieces hands them on: small strings joined, the lazy ones made."""
     waiting: list[str] = []
     size = 0
     for piece in out:
@@ -154,6 +189,12 @@ def dumps_pieces(doc, end: str = ""):
             yield from piece.texts()
         elif type(piece) is _FindingsToEncode:
             yield from piece.lines()
+        elif type(piece) is _LaterMember:
+            value = piece.later.make()
+            if value is not ABSENT:
+                member = [piece.head]
+                _write(value, piece.level, member)
+                yield from _pieces(member)
     if waiting:
         yield "".join(waiting)
 
@@ -254,7 +295,13 @@ def _write(o, level: int, out: list) -> None:
         inner = _indent(level + 1)
         first = "{" + inner
         for k, v in o.items():
-            out.append(first + (encode_basestring(k) if type(k) is str else _key(k)) + ": ")
+            head = first + (encode_basestring(k) if type(k) is str else _key(k)) + ": "
+            if type(v) is Later:    # (after another member: left out, it leaves no stray comma)
+                if first[0] == "{":
+                    raise ValueError("a Later value cannot be a dict's first member")
+                out.append(_LaterMember(head, v, level + 1))
+                continue
+            out.append(head)
             first = "," + inner
             _write(v, level + 1, out)
         out.append(_indent(level) + "}")
