@@ -72,7 +72,6 @@ def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
     per sentence, nor a bytes object per text (the texts are encoded straight into one arrow
     buffer). None where a text cannot be encoded as UTF-8 (a lone surrogate)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     try:
         column = pa.array(texts, type=pa.large_string())

@@ -8,7 +8,6 @@ import pickle
 import pyarrow as pa
 import pytest
 
-from figcheck import model
 from figcheck.model import Source, StoredSource, StoredText, TextStore, Where, stored_texts, text_column, text_lengths
 
 
