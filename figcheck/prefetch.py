@@ -37,6 +37,12 @@ MIN_TEXT_CHARS = 4_000_000
 # The smallest chunk is 1/CHUNKS of the text (source_chunks): the last chunks are this small, so
 # that the two processes finish close together.
 CHUNKS = 24
+# Each chunk holds 1/CUT_AMONG of the text not yet cut (source_chunks' `processes`): a third,
+# not a half, so that the worker's first chunk, where its memory peaks, is a third of all text.
+# At a million figures the summed peak of the two processes was ~35 MB lower (1102-1106 MiB
+# against 1132-1207), the worker's time the same (2.08-2.15 s against 2.03-2.16); a quarter
+# took the worker 0.1-0.3 s longer.
+CUT_AMONG = 3
 
 
 class _Worker:
@@ -202,7 +208,7 @@ def start(corpus, rules, settings=None) -> list:
     text_rules = [r for r in rules if r.texts]
     if not text_rules or not corpus.sources or _worker(corpus) is not None or not wanted(corpus):
         return []
-    chunks = source_chunks(corpus, CHUNKS)
+    chunks = source_chunks(corpus, CHUNKS, processes=CUT_AMONG)
     _before_fork(corpus)
     try:
         context = multiprocessing.get_context("fork")

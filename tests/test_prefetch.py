@@ -159,6 +159,12 @@ def test_source_chunks_and_parts(archive):
         assert all(size >= sum(sizes) / n for size in sizes[:-1])
         if len(chunks) > 2:
             assert sizes[1] >= sizes[-1]
+    # cut among three: each run a third of the text left, so the worker's first run is smaller
+    thirds = prefetch.source_chunks(corpus, 1000, processes=3)
+    sizes = [sum(len(corpus.sources[sid].text or "") + 1 for sid in chunk) for chunk in thirds]
+    assert [sid for chunk in thirds for sid in chunk] == list(corpus.sources)
+    assert sum(sizes) / 3 <= sizes[0] < sum(sizes) / 2
+    assert len(thirds[0]) < len(prefetch.source_chunks(corpus, 1000)[0])
     chunk = prefetch.source_chunks(corpus, 5)[2]
     part = prefetch.source_part(corpus, chunk)
     df = corpus.figures.df
