@@ -151,7 +151,7 @@ def frame_from_columns(rows: int, columns: list):
 
 
 def _array_as_call(array):
-    """An array as pickle writes it, but one cell repeated (a column nobody wrote, load.constant)
+    """An array as pickle writes it, but one cell repeated (a column nobody wrote, frames.constant)
     as that cell and its row count: numpy would write every row (8 MB per million)."""
     from .frames import is_repeated, repeated_cell
 

@@ -248,10 +248,10 @@ def _decoded(values, strings, shared: dict | None = None):
     if strings is None:
         return values
     if len(strings) == 1 and shared is not None:   # codes are never missing: the one string in every row
-        # as one cell repeated (a read-only stride-0 view, as load.constant makes them)
+        # as one cell repeated (constant)
         column = shared.get(strings[0])
         if column is None:
-            column = shared[strings[0]] = repeated_cell(_one_cell(strings[0]), len(values))
+            column = shared[strings[0]] = constant(strings[0], len(values))
         return column
     return np.asarray(strings, dtype=object)[values] if len(strings) else np.empty(len(values), dtype=object)
 
@@ -313,7 +313,7 @@ def join_frames(parts: list) -> pd.DataFrame:
 
 
 def is_repeated(values) -> bool:
-    """Whether `values` is one cell repeated as a stride-0 view (load.constant)."""
+    """Whether `values` is one cell repeated as a stride-0 view (constant)."""
     return isinstance(values, np.ndarray) and values.ndim == 1 and len(values) > 1 and values.strides == (0,)
 
 
@@ -322,10 +322,15 @@ def repeated_cell(cell: np.ndarray, rows: int) -> np.ndarray:
     return np.broadcast_to(cell, rows)
 
 
-def _one_cell(value) -> np.ndarray:
-    one = np.empty(1, dtype=object)
+def constant(value, n: int, dtype=object) -> np.ndarray:
+    """A read-only column holding `value` in each of n rows, in the memory of one cell: a view
+    repeating it (stride 0), which a frame keeps as it is (copy=False). For the columns a
+    corpus leaves unwritten (note, since, between, ...; the file of an archive's rows): 8 MB
+    each per million rows otherwise. Gathering rows from one makes a plain array; writing
+    into one raises."""
+    one = np.empty(1, dtype=dtype)
     one[0] = value
-    return one
+    return repeated_cell(one, n)
 
 
 def _joined_values(arrays: list) -> np.ndarray:
@@ -352,7 +357,7 @@ def _joined_text(pieces: list) -> np.ndarray:
     if cells and all(len(strings) == 1 for strings in cells):
         first = cells[0][0]
         if all(type(strings[0]) is type(first) and strings[0] == first for strings in cells):
-            return repeated_cell(_one_cell(first), sum(len(values) for values, _ in pieces))
+            return constant(first, sum(len(values) for values, _ in pieces))
     codes, strings = _joined_codes(pieces)
     return strings.take(codes) if len(strings) else np.empty(len(codes), dtype=object)
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .collector import give_back_free_memory
-from .frames import is_repeated, repeated_cell
+from .frames import constant, is_repeated
 from .model import (KINDS, MODALITIES, Corpus, Figure, Period, Quantity, Rate, Relation, Skip, Source, StoredSource,
                     StoredText, TextStore, Where)
 from .numbers import (HEDGES, QUALIFIERS, NumberReadError, base_language, find_numbers, locale_known,
@@ -1073,17 +1073,6 @@ def _remember_text_codes(frame: pd.DataFrame, columns: dict) -> None:
             remember_codes(frame, name, np.broadcast_to(np.intp(0), len(frame)), np.array([""], dtype=object))
         elif isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
             remember_codes(frame, name, values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object))
-
-
-def constant(value, n: int, dtype=object) -> np.ndarray:
-    """A read-only column holding `value` in each of n rows, in the memory of one cell: a view
-    repeating it (stride 0), which a frame keeps as it is (copy=False). For the columns a
-    corpus leaves unwritten (note, since, between, ...; the file of an archive's rows): 8 MB
-    each per million rows otherwise. Gathering rows from one makes a plain array; writing
-    into one raises."""
-    one = np.empty(1, dtype=dtype)
-    one[0] = value
-    return repeated_cell(one, n)
 
 
 def _rows_of(values: np.ndarray, rows, kept: int) -> np.ndarray:
