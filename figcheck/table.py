@@ -75,9 +75,7 @@ class _UnitParts:
         """Each row's dimension key, as a categorical (a byte per figure; its categories the
         distinct keys, Python strings: to_numpy gives the object array the keys themselves fill)."""
         codes, keys = pd.factorize(self.dimension)
-        codes = codes.astype(np.min_scalar_type(-len(keys) - 1))[self.row_unit]
-        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(keys, dtype=object), validate=False),
-                         index=index, copy=False)
+        return categorical_column(codes, keys, self.row_unit, index)
 
 
 TABLE_COLUMNS = ("id", "source", "quantity", "kind", "unit", "qualifier", "value_low", "value_high",
@@ -165,9 +163,16 @@ def map_distinct_categorical(column: pd.Series, mapping: dict, name: str, factor
     of appearance among the distinct keys), a small integer per row."""
     codes, mapped = _mapped_distinct(column, mapping, name, factorized, codes)
     value_codes, values = pd.factorize(mapped.to_numpy(dtype=object))
-    row_codes = value_codes.astype(np.min_scalar_type(-len(values) - 1))[codes]
-    return pd.Series(pd.Categorical.from_codes(row_codes, categories=pd.Index(values, dtype=object), validate=False),
-                     index=column.index, copy=False)
+    return categorical_column(value_codes, values, codes, column.index)
+
+
+def categorical_column(value_codes: np.ndarray, values, rows: np.ndarray, index) -> pd.Series:
+    """A categorical Series whose row i is values[value_codes[rows[i]]] (missing where that code
+    is -1): its categories `values` (Python strings), its codes in the smallest integers that
+    hold them (compact_codes)."""
+    codes = compact_codes(value_codes, len(values))[rows]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object), validate=False),
+                     index=index, copy=False)
 
 
 def _mapped_distinct(column: pd.Series, mapping: dict, name: str, factorized: dict | None, codes: tuple | None):
