@@ -211,14 +211,12 @@ def _eval(node, slots, counter, dims_of):
     return a / b, da - db, bad, at
 
 
-def evaluate_group(shape_tree: Comparison, ids: TakenAt, slots, dims_of, gather=None) -> Evaluated:
-    """Evaluate one shape for every relation of the group; `slots[k]` = (Intervals, dims).
-    `gather(rows)`, if given, gives the slots again at some rows (Evaluated.sides); without it
-    the sides are kept as they are."""
+def evaluate_group(shape_tree: Comparison, ids: TakenAt, slots, dims_of) -> Evaluated:
+    """Evaluate one shape for every relation of the group; `slots[k]` = (Intervals, dims). The
+    sides are kept as evaluated (evaluate_all evaluates them again where asked instead)."""
     left, right, mismatch, at, ok = _evaluated(shape_tree, slots, dims_of)
-    result = Evaluated(ids, shape_tree.op, mismatch, at, ok, tree=shape_tree, slots=gather)
-    if gather is None:
-        result._sides = left, right
+    result = Evaluated(ids, shape_tree.op, mismatch, at, ok, tree=shape_tree)
+    result._sides = left, right
     return result
 
 
