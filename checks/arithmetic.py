@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
+from figcheck.frames import cells
 from figcheck.intervals import gap, holds
 from figcheck.relations import leaf_names, leaf_objects, parse_relation, render, render_slots, take_leaf
 from figcheck.rules import Example, make_hit, rule
@@ -226,7 +227,7 @@ class _Rows:
         tree = group.tree
         leaves = tree.leaves()
         unit_column = table.df["unit"].to_numpy()
-        ids = table.df["id"].to_numpy()
+        ids = cells(table.df["id"])
         figure_rows, leaf_units, leaf_texts, name_columns = [], [], [], []
         for k, leaf in enumerate(leaves):
             if leaf.kind != "name":

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
+from figcheck.frames import ArrowCells
+from figcheck.frames import cells as frame_cells   # (`cells` names local helpers here)
 from figcheck.intervals import Intervals, _past_the_largest_float, close, gap, meet
 from figcheck.rules import Example, Hit, Severity, make_hit, rule
 from figcheck.table import factorize, sorted_unique
@@ -876,7 +878,7 @@ def _big_groups(ctx, groups: Groups, big: np.ndarray, counts: np.ndarray) -> tup
     df = ctx.table.df
     iv = ctx.table.intervals
     clusters = Clusters(iv, groups, big)
-    ids = df["id"].to_numpy()
+    ids = frame_cells(df["id"])
     # every big group's rows at once, in group order; within a group sorted by id: by id
     # (stable), then by group (stable)
     owner, every = _expand_slices(groups.start[big], groups.start[big + 1], groups.rows)
@@ -919,6 +921,10 @@ def _big_groups(ctx, groups: Groups, big: np.ndarray, counts: np.ndarray) -> tup
 def _ascending(ids: np.ndarray) -> bool:
     """Whether the ids never fall in table order. Compared as slices of the column: a gather
     would write the reference count of each id it takes (in the text worker's pages too)."""
+    if isinstance(ids, ArrowCells):   # compared by arrow, as UTF-8 bytes: in code point order
+        import pyarrow.compute as pc
+
+        return len(ids) < 2 or bool(pc.all(pc.greater_equal(ids.array[1:], ids.array[:-1])).as_py())
     try:
         return bool((ids[1:] >= ids[:-1]).all())
     except TypeError:       # ids that do not compare
@@ -978,16 +984,16 @@ def _views(ctx, rows) -> dict:
     from figcheck.frames import FigureFrame
 
     rows = sorted_unique(np.asarray(rows, dtype=np.int64))
-    ids = ctx.table.df["id"].to_numpy()[rows]
+    ids = frame_cells(ctx.table.df["id"])[rows]
     figures = ctx.corpus.figures
     if not isinstance(figures, FigureFrame):
         return {int(r): figures[fid] for r, fid in zip(rows, ids)}
     frame = figures.df
     # the table's rows are the frame's (build_columns keeps its order): checked on the ids asked for,
     # it spares hashing a million ids
-    same_rows = len(frame) == len(ctx.table) and bool((frame["id"].to_numpy()[rows] == ids).all())
+    same_rows = len(frame) == len(ctx.table) and bool((frame_cells(frame["id"])[rows] == ids).all())
     at = rows if same_rows else figures.index.get_indexer(ids)
-    columns = [frame[c].to_numpy()[at].tolist() for c in ("id", "source", "quote")]
+    columns = [frame_cells(frame[c])[at].tolist() for c in ("id", "source", "quote")]
     columns += [frame[c].to_numpy(dtype=float)[at].tolist() for c in ("low", "high")]
     columns += [frame[c].to_numpy()[at].tolist() for c in ("unit", "qualifier", "quantity", "period_text")]
     columns.append([a or "" for a in frame["attributed_to"].to_numpy()[at].tolist()])
@@ -1069,7 +1075,7 @@ def _pair_hits(ctx, lower, higher, same):
     """One finding per conflicting pair: the two intervals, the gap, and a sum that closes it."""
     df = ctx.table.df
     iv = ctx.table.intervals
-    ids = df["id"].to_numpy()
+    ids = frame_cells(df["id"])
     pools = _Pools(df, ctx.table, lower, higher) if len(lower) else None
     absolutes, relatives = gap(iv.take(lower), iv.take(higher))
     closing = gap_closers_all(ctx, lower, higher, pools=pools)
@@ -1136,7 +1142,7 @@ def _closing_sums(ctx, lower, higher, closing, per_unit: np.ndarray, units: list
     if not explained:
         return out
     df = ctx.table.df
-    ids = df["id"].to_numpy()
+    ids = frame_cells(df["id"])
     lows, highs = lower.tolist(), higher.tolist()
     runs = [[lows[k], *closing[k], highs[k]] for k in explained]
     length = np.fromiter(map(len, runs), np.int64, len(runs))
@@ -1359,7 +1365,7 @@ def cumulative_falls(ctx):
     Check both figures and their dates; a smaller later figure may count a narrower group.
     """
     df, iv, _ = _timeline(ctx, "cumulative")
-    ids = df["id"].to_numpy()
+    ids = frame_cells(df["id"])
     earlier, later = falls(df, iv, ctx.table)
     view = _views(ctx, np.r_[earlier, later])
     _name(ctx.table, np.r_[earlier, later])
@@ -1456,7 +1462,7 @@ def flow_exceeds_containing_period(ctx):
     Check both figures and their periods.
     """
     df, iv, rows = _timeline(ctx, "flow")
-    ids = df["id"].to_numpy()
+    ids = frame_cells(df["id"])
     i_rows, o_rows = nested_pairs(df, iv, rows, ctx.table)
     above = ~meet(iv.take(i_rows), iv.take(o_rows)) & (iv.lo[i_rows] >= iv.hi[o_rows])
     for i, o in zip(i_rows[above], o_rows[above]):

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from figcheck import display
-from figcheck.frames import quantity_field
+from figcheck.frames import cells, quantity_field
 from figcheck.intervals import Intervals, meet
 from figcheck.rules import Example, Hit, Severity, rule
 
@@ -97,7 +97,7 @@ def part_exceeds_whole(ctx):
     flagged = stated_above | cannot_meet
     start, end = df["period_start"].to_numpy(), df["period_end"].to_numpy()
     kinds = df["kind"].to_numpy()
-    ids = df["id"].to_numpy()
+    ids = cells(df["id"])
     for a, b, hard in zip(p[flagged], w[flagged], cannot_meet[flagged]):
         part, whole = ctx.corpus.figures[ids[a]], ctx.corpus.figures[ids[b]]
         same_period = start[a] == start[b] and end[a] == end[b]
@@ -193,7 +193,7 @@ def parts_do_not_sum_to_whole(ctx):
     """
     df = ctx.table.df
     iv = ctx.table.intervals
-    ids = df["id"].to_numpy()
+    ids = cells(df["id"])
     quantities = df["quantity"].to_numpy()
     comparable = _comparable(df, ctx.table)
     start, end = df["period_start"].to_numpy(), df["period_end"].to_numpy()

@@ -1204,7 +1204,9 @@ def row_ids(items, rows) -> list:
         return ids_at(rows)
     df = getattr(items, "df", None)
     if df is not None:
-        return df["id"].to_numpy()[np.asarray(rows, dtype=np.int64)].tolist()
+        from .frames import cells
+
+        return cells(df["id"])[np.asarray(rows, dtype=np.int64)].tolist()
     values = list(items.values())
     return [values[r].id for r in rows]
 

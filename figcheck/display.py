@@ -140,22 +140,24 @@ def percents(values) -> list[str]:
 def figure_cells(corpus, table, rows, column: str) -> list:
     """A figure-frame column ("quote", "period_text", ...) at table rows: from the frame when its
     rows are the table's (the loaders' corpora), else from the records (a hand-built corpus)."""
-    from .frames import FigureFrame
+    from .frames import FigureFrame, cells
 
     rows = np.asarray(rows, dtype=np.int64)
     figures = corpus.figures
     if isinstance(figures, FigureFrame) and len(figures) == len(table):
-        return figures.df[column].to_numpy()[rows].tolist()
-    ids = table.df["id"].to_numpy()[rows]
+        return cells(figures.df[column])[rows].tolist()
+    ids = cells(table.df["id"])[rows]
     attribute = {"period_text": lambda f: f.period.text}.get(column, lambda f: getattr(f, column))
     return [attribute(figures[i]) for i in ids]
 
 
 def figure_lines(corpus, table, rows) -> list[str]:
     """figure_line() of the figures at table rows, gathered from columns."""
+    from .frames import cells
+
     rows = np.asarray(rows, dtype=np.int64)
     df = table.df
-    ids = df["id"].to_numpy()[rows].tolist()
+    ids = cells(df["id"])[rows].tolist()
     units = df["unit"].to_numpy()[rows].tolist()
     qualifiers = df["qualifier"].to_numpy()[rows].tolist()
     low, high = df["value_low"].to_numpy()[rows], df["value_high"].to_numpy()[rows]

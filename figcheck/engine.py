@@ -285,11 +285,11 @@ class _Lookup:
     def take(self, named: dict | None) -> None:
         """Know the positions rules noted ({id: position}), those the frame's id column confirms:
         ids are unique, so a confirmed position is the one a search would find."""
-        from .frames import _IdFrame
+        from .frames import _IdFrame, cells
 
         if not named or not isinstance(self.mapping, _IdFrame):
             return
-        column = self.mapping.df["id"].to_numpy()
+        column = cells(self.mapping.df["id"])
         ids = np.array(list(named) + [None], dtype=object)[:-1]
         pos = np.fromiter(named.values(), dtype=np.int64, count=len(named))
         confirmed = (pos >= 0) & (pos < len(column))
@@ -471,10 +471,12 @@ def _figure_parts(figures, rows: np.ndarray, quote: bool) -> list[str]:
     column encoded by one map over it (or over its distinct values)."""
     if not len(rows):
         return []
+    from .frames import cells as frame_cells
+
     df = figures.df
 
     def cells(column):
-        return df[column].to_numpy()[rows].tolist()
+        return frame_cells(df[column])[rows].tolist()
 
     def texts(column, few: bool = True):
         """_js of each cell: the C encoder mapped over a column of strings (once per distinct

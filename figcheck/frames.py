@@ -136,6 +136,8 @@ def arrow_strings(values: np.ndarray):
     remember_arrow noted it, else converted (a Python string at a time)."""
     import pyarrow as pa
 
+    if isinstance(values, ArrowCells):   # ids the frame keeps as arrow strings (keep_arrow_ids)
+        return values.array.cast(pa.string())
     owner = _owner(values)
     twin = _noted_for(_ARROW_TWINS, owner)
     if twin is not None and len(twin) == len(values) == len(owner):
@@ -143,6 +145,83 @@ def arrow_strings(values: np.ndarray):
             twin = twin.combine_chunks()
         return twin.cast(pa.string())
     return pa.array(values, type=pa.string())
+
+
+def keep_arrow_ids(df: pd.DataFrame) -> None:
+    """Hold df's "id" column as the arrow strings it was read as, where remember_arrow noted them
+    (an archive's), in place of its Python strings: a million ids take ~12 MB there against
+    ~60 MB as strings, and a rule that names some rows after the text worker's fork takes new
+    strings of them (cells) where reading the frame's own would write a reference count on, and so
+    copy, each page holding one. Without a note (a TOML file's ids) the column stays as it is."""
+    column = df["id"]
+    if column.dtype != object:
+        return
+    values = column.to_numpy()
+    twin = _noted_for(_ARROW_TWINS, _owner(values))
+    forget_arrow(values)
+    # (the owner may be a pandas block, shaped (1, rows))
+    if twin is None or not len(values) or not len(twin) == len(values) == _owner(values).size:
+        return
+    import pyarrow as pa
+
+    if isinstance(twin, pa.ChunkedArray):
+        twin = twin.combine_chunks()
+    df["id"] = pd.arrays.ArrowStringArray(twin.cast(pa.string()))
+
+
+def is_arrow_text(column) -> bool:
+    """Whether a column (Series or array) holds arrow strings (keep_arrow_ids, an archive's
+    expressions)."""
+    dtype = getattr(column, "dtype", None)
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def cells(column: pd.Series):
+    """A text column as an object array would serve its cells (`[i]`, `[rows]`, `take`, `len`):
+    the array itself for Python strings, ArrowCells for arrow strings (no string made for a cell
+    nobody reads)."""
+    if is_arrow_text(column):
+        return ArrowCells(column.array)
+    return column.to_numpy()
+
+
+class ArrowCells:
+    """The cells of an arrow string column as an object array gives them: `[i]` a string, `[rows]`
+    (positions or a mask) and `take(rows)` an object array of new strings, made only for the cells
+    asked for."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        import pyarrow as pa
+
+        array = pa.array(array) if not isinstance(array, (pa.Array, pa.ChunkedArray)) else array
+        self.array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, at):
+        if isinstance(at, (int, np.integer)):
+            return self.array[int(at)].as_py()
+        if isinstance(at, slice):
+            return self.array[at].to_numpy(zero_copy_only=False)
+        at = np.asarray(at)
+        if at.dtype == bool:
+            return self.array.filter(at).to_numpy(zero_copy_only=False)
+        return self.take(at)
+
+    def take(self, rows) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        rows = np.where(rows < 0, rows + len(self.array), rows)
+        return self.array.take(rows).to_numpy(zero_copy_only=False)
+
+    def tolist(self) -> list:
+        return self.array.to_pylist()
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.array.to_numpy(zero_copy_only=False)
+        return out if dtype is None else out.astype(dtype)
 
 
 class TakenAt(Sequence):
@@ -419,7 +498,7 @@ class _IdFrame(Mapping):
         return len(self.df)
 
     def __iter__(self):
-        return iter(self.df["id"].tolist())
+        return iter(cells(self.df["id"]).tolist())
 
     def __contains__(self, key) -> bool:
         return key in self.index
@@ -453,7 +532,7 @@ class FigureFrame(_IdFrame):
     @functools.cached_property
     def _columns(self) -> dict:
         """Each column as a plain array: a record reads 26 cells, not a pandas row."""
-        return {c: self.df[c].to_numpy() for c in FIGURE_COLUMNS}
+        return {c: cells(self.df[c]) for c in FIGURE_COLUMNS}
 
     def record(self, i: int) -> Figure:
         c = self._columns

@@ -1415,6 +1415,10 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
             if made is None and key == "expr" and _arrow_strings(values) is not None:
                 made = values.array   # an archive's expressions stay arrow strings (relation_frame)
             column[key] = made if made is not None else _objects(values)
+            if key == "id" and _arrow_strings(values) is not None:   # the frame keeps them (frames.keep_arrow_ids)
+                from .frames import remember_arrow
+
+                remember_arrow(column[key], _arrow_strings(values))
             if required:
                 keep &= ~_empty_cells(values)
             continue
@@ -2021,7 +2025,7 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
     read, before the references between the files are checked: work that needs only the corpus
     (the text worker) can begin while they are. Those checks only report; if they find a
     problem, this raises after `ready` was called."""
-    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, forget_arrow, join_frames
+    from .frames import FigureFrame, QuantityFrame, RelationFrame, empty_figures, join_frames, keep_arrow_ids
     from .relations import filter_groups, merge_groups
 
     items = [(Path(p), display_path(Path(p))) for p in paths]
@@ -2099,8 +2103,9 @@ def load(paths, about_margin: float = 1.0, use_cache: bool = True, progress=None
                     RelationFrame(relations, groups), tuple(rates), tuple(skips))
     # the lookup's thread is done before `ready` may fork: a child gets only the forking thread
     found = name_positions()
-    # the ids as arrow read them served that lookup alone: their memory given back with the rest
-    forget_arrow(figures["id"].to_numpy())
+    # an archive's ids are kept as arrow read them, their Python strings given back with the rest
+    keep_arrow_ids(figures)
+    keep_arrow_ids(relations)
     if ready is not None and not problems:
         # what reading freed goes back to the system first: a forked worker would share it, and
         # each page this process then reused would be copied for it
@@ -2612,11 +2617,12 @@ def _name_positions(groups, id_objects: np.ndarray) -> np.ndarray:
 def _check_relation_names(relations, groups, figures, key_lines=None, found=None) -> list[Problem]:
     """Every name in a relation is a figure id or a unit (units resolved once per name).
     `found`: the names' rows among the figure ids, if _name_positions already looked them up."""
+    from .frames import cells
     from .relations import _is_arrow, names_at, take_leaf
     from .units import unit_info
 
     key_lines = KeyLines() if key_lines is None else key_lines
-    id_objects = figures["id"].to_numpy(dtype=object)
+    id_objects = cells(figures["id"])
     found = _name_positions(groups, id_objects) if found is None else found
     at = 0
     bad_rows: dict[int, list[str]] = {}

@@ -152,7 +152,9 @@ class _PartRecords:
 
     def ids_at(self, positions) -> list:
         """The ids of the part's rows at `positions`."""
-        return self.whole.df["id"].to_numpy()[self.rows[np.asarray(positions, dtype=np.int64)]].tolist()
+        from .frames import cells
+
+        return cells(self.whole.df["id"])[self.rows[np.asarray(positions, dtype=np.int64)]].tolist()
 
     @functools.cached_property
     def index(self) -> pd.Index:

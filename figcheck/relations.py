@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .frames import TakenAt, string_buffers
+from .frames import TakenAt, cells, string_buffers
 from .intervals import Intervals, holds
 
 COMPARISONS = {ast.Eq: "==", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
@@ -713,7 +713,7 @@ def shape_groups(relations) -> tuple[list[str], list[ShapeGroup]]:
     from .frames import RelationFrame
 
     if isinstance(relations, RelationFrame):
-        return relations.df["id"].tolist(), relations.groups
+        return cells(relations.df["id"]).tolist(), relations.groups
     ids = list(relations)
     by_shape: dict[str, tuple] = {}
     for row, rel in enumerate(relations.values()):
@@ -730,7 +730,7 @@ def evaluate_all(corpus, table) -> list[Evaluated]:
     from .frames import RelationFrame
 
     if isinstance(corpus.relations, RelationFrame):   # the column as it is, not a list of a million
-        ids, groups = corpus.relations.df["id"].to_numpy(dtype=object), corpus.relations.groups
+        ids, groups = cells(corpus.relations.df["id"]), corpus.relations.groups
     else:
         ids, groups = shape_groups(corpus.relations)
         ids = np.array(ids, dtype=object)

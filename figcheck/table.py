@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .frames import TakenAt, known_factorization, quantity_field
+from .frames import TakenAt, cells, known_factorization, quantity_field
 from .intervals import Intervals, qualifier_codes, read_intervals
 from .model import Corpus
 
@@ -279,7 +279,7 @@ class FigureTable:
         """Note the figures at these table rows (-1: none) as named by a rule's hits."""
         rows = np.asarray(rows, dtype=np.int64).ravel()
         rows = rows[rows >= 0]
-        self.named_figures.update(zip(self.df["id"].to_numpy()[rows].tolist(), rows.tolist()))
+        self.named_figures.update(zip(cells(self.df["id"])[rows].tolist(), rows.tolist()))
 
     def name_relations(self, ids, positions) -> None:
         """Note relations (ids, their positions in the corpus's relations) as named by a rule's hits."""
@@ -288,7 +288,7 @@ class FigureTable:
     @functools.cached_property
     def row(self) -> dict[str, int]:
         """{figure id: row index}; built on first use (a million ids take ~0.1 s)."""
-        return dict(zip(self.df["id"].tolist(), range(len(self.df))))
+        return dict(zip(cells(self.df["id"]).tolist(), range(len(self.df))))
 
     @functools.cached_property
     def index(self) -> pd.Index:

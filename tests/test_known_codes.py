@@ -69,3 +69,30 @@ def test_a_whole_load_from_the_cache_keeps_the_cache_codes(tmp_path, monkeypatch
         codes, uniques = known_factorization(df, column)
         want_codes, want_uniques = pd.factorize(df[column].to_numpy(dtype=object))
         assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+
+
+@given(st.lists(st.text(max_size=6), min_size=1, max_size=40), st.data())
+def test_arrow_cells_serve_what_the_object_array_serves(strings, data):
+    """frames.ArrowCells (an arrow id column read cell by cell) gives what the object array of
+    the same strings gives for a position, a negative one, positions, a mask, a slice and take."""
+    import pyarrow as pa
+
+    from figcheck.frames import ArrowCells, cells
+
+    objects = np.array(strings, dtype=object)
+    column = pd.Series(pd.arrays.ArrowStringArray(pa.array(strings, type=pa.string())))
+    held = cells(column)
+    assert isinstance(held, ArrowCells) and len(held) == len(objects)
+    n = len(strings)
+    i = data.draw(st.integers(-n, n - 1))
+    assert held[i] == objects[i] and type(held[i]) is str
+    rows = np.array(data.draw(st.lists(st.integers(-n, n - 1), max_size=20)), dtype=np.int64)
+    assert held[rows].tolist() == objects[rows].tolist()
+    assert held.take(rows).tolist() == objects.take(rows).tolist()
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    assert held[mask].tolist() == objects[mask].tolist()
+    start, stop = sorted(data.draw(st.tuples(st.integers(0, n), st.integers(0, n))))
+    assert held[start:stop].tolist() == objects[start:stop].tolist()
+    assert held.tolist() == strings and np.asarray(held).tolist() == strings
+    # an object column is served as its own array
+    assert cells(pd.Series(objects, dtype=object)) is not None and isinstance(cells(pd.Series(objects, dtype=object)), np.ndarray)

@@ -2,6 +2,7 @@
 the Dask engine (its findings equal the in-memory engine's)."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import shutil
@@ -35,6 +36,7 @@ def small_archive(tmp_path_factory):
 
 def _interval_table(corpus):
     t = FigureTable.from_corpus(corpus).df.set_index("id").sort_index()
+    t.index = t.index.astype(object)   # an archive's ids are held as arrow strings, a TOML file's as Python's
     return t[["quantity", "unit", "qualifier", "low", "high", "low_open", "high_open", "period_start", "period_end"]]
 
 
@@ -210,3 +212,31 @@ def test_a_check_pauses_the_cycle_collector_and_restores_it(enabled, monkeypatch
         assert gc.isenabled() == enabled
     finally:
         gc.enable()
+
+
+def test_an_archives_ids_stay_arrow_strings_and_its_findings_are_its_tomls(small_archive):
+    """The columnar loader keeps the figure and relation ids as arrow read them (frames.keep_arrow_ids);
+    every rule reads them through frames.cells, so the findings are those of the same corpus from
+    TOML, whose ids are Python strings."""
+    root, _ = small_archive
+    csv = load([root / "csv"], use_cache=False)
+    toml = load(sorted((root / "toml").glob("*.toml")), use_cache=False)
+    assert str(csv.figures.df["id"].dtype) == str(csv.relations.df["id"].dtype) == "string"
+    assert toml.figures.df["id"].dtype == object
+    settings = {"severity": {}, "settings": Settings(root=root)}
+    rules = list(engine.discover().values())
+
+    def found(corpus):
+        table = FigureTable.from_corpus(corpus)
+        return sorted((f.code, f.message, tuple(f.figures), f.relation or "")
+                      for f in engine.run(corpus, table, rules, settings))
+
+    from_csv = found(csv)
+    # arithmetic and cross-source findings, each naming figures by id
+    assert {"A001", "X001"} <= {code for code, *_ in from_csv} and all(figures for _, _, figures, _ in from_csv)
+    assert from_csv == found(toml)
+    # records and lookups by id read the arrow column too
+    fid = csv.figures.df["id"].iloc[7]
+    a, b = csv.figures[fid], toml.figures[fid]
+    assert a.id == fid and type(a.id) is str and a == dataclasses.replace(b, where=a.where)
+    assert list(csv.relations) == list(csv.relations.df["id"].astype(object))
