@@ -2165,7 +2165,7 @@ class JoinedSources:
 
 
 def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> None:
-    from .frames import QuantityFrame
+    from .frames import QuantityFrame, cells
 
     if named is None or len(read) < 2:  # one file's own entry is already the whole load
         return
@@ -2179,9 +2179,10 @@ def _store_joined(cache, named, corpus: Corpus, untexted: dict, read: list) -> N
     if figures is not None and isinstance(quantities, QuantityFrame):
         _share_quantity_keys(figures, quantities)
     cache.put_joined(*named, JoinedSources(corpus.files, text_parts, untexted),
-                     Joined(quantities, corpus.figures.df if figures is None else figures,
-                            _entry_columns(relations.df, [part.relations for _, part in read]) or relations.df,
-                            _groups_by_position(relations.groups, corpus.figures.df["id"].to_numpy()),
+                     Joined(quantities, corpus.figures.df if figures is None else _arrow_id_column(figures),
+                            _arrow_id_column(_entry_columns(relations.df, [part.relations for _, part in read]))
+                            or relations.df,
+                            _groups_by_position(relations.groups, cells(corpus.figures.df["id"])),
                             corpus.rates, corpus.skips))
 
 
@@ -2222,15 +2223,39 @@ def _groups_by_position(groups: list, ids: np.ndarray) -> list:
     return out
 
 
-def _leaves_of(groups: list, ids: np.ndarray) -> list:
-    """The groups as _groups_by_position kept them, with their name columns again."""
-    from .relations import names_at
+def _leaves_of(groups: list, ids) -> list:
+    """The groups as _groups_by_position kept them, with their name columns again: arrow strings
+    where the entry kept the ids as arrow strings (_arrow_id_column), as an archive's are."""
+    from .frames import ArrowCells
+    from .relations import arrow_names_at, names_at
 
     for g in groups:
         for k, column in enumerate(g.leaves):
             if isinstance(column, _NamesAt):
-                g.leaves[k] = names_at(ids, g.positions[k], column.others)
+                g.leaves[k] = (arrow_names_at(ids.array, g.positions[k], column.others) if isinstance(ids, ArrowCells)
+                               else names_at(ids, g.positions[k], column.others))
     return groups
+
+
+def _arrow_id_column(columns):
+    """An entry's frame columns (frames.FrameColumns) with their id column as arrow strings: a
+    warm load then unpickles a buffer, not a million strings, and keeps the ids as an archive's
+    are kept (frames.keep_arrow_ids). Anything else as it is."""
+    from .frames import FrameColumns
+
+    if not isinstance(columns, FrameColumns):
+        return columns
+    import pyarrow as pa
+
+    out = []
+    for name, values, strings in columns.columns:
+        if name == "id" and strings is None and isinstance(values, np.ndarray) and values.dtype == object:
+            try:
+                values = pd.arrays.ArrowStringArray(pa.array(values, type=pa.string(), from_pandas=False))
+            except (pa.ArrowException, TypeError):   # a cell that is no string: the column as it is
+                pass
+        out.append((name, values, strings))
+    return FrameColumns(columns.rows, out)
 
 
 def _entry_columns(frame: pd.DataFrame, parts: list):
@@ -2263,7 +2288,7 @@ def _share_quantity_keys(figures, quantities) -> None:
 def _load_joined(cache, named, ready, early=None) -> Corpus | None:
     """The corpus from the whole load in the cache named `named`, else None. `early`: the
     entry as figcheck.readahead read it (readahead.joined), if it did."""
-    from .frames import FigureFrame, RelationFrame, as_frame
+    from .frames import FigureFrame, RelationFrame, as_frame, cells
 
     reading = []   # (sources, what returns the problems reading their texts), once the head is read
 
@@ -2282,7 +2307,7 @@ def _load_joined(cache, named, ready, early=None) -> Corpus | None:
     joined = got[1]
     # the frames are made while the texts are still being read (~0.25 s at 1M figures)
     figures = FigureFrame(as_frame(joined.figures))
-    groups = _leaves_of(joined.groups, figures.df["id"].to_numpy())
+    groups = _leaves_of(joined.groups, cells(figures.df["id"]))
     relations = RelationFrame(as_frame(joined.relations), groups)
     problems = texts_read()     # the thread is done before anything may fork
     if problems:

@@ -334,6 +334,21 @@ def names_at(ids: np.ndarray, positions: np.ndarray, others) -> np.ndarray:
     return names
 
 
+def arrow_names_at(ids, positions: np.ndarray, others):
+    """names_at over the figure ids as an arrow string array, as one: an arrow name column
+    (take_leaf, leaf_objects and the evaluation read it as they read an archive's)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    unknown = positions < 0
+    if not len(ids):   # no figures: every name is another (a unit)
+        return pa.array(list(others), type=pa.string())
+    names = ids.take(pa.array(np.where(unknown, 0, positions)))
+    if unknown.any():
+        names = pc.replace_with_mask(names, pa.array(unknown), pa.array(list(others), type=pa.string()))
+    return names
+
+
 def _template_tree(template: str, kinds) -> Comparison | None:
     """The tree of a template like "@*@==@" with its slots of the given kinds, or None."""
     parts = template.split("@")
