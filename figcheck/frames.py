@@ -40,7 +40,9 @@ def figure_frame(columns: dict) -> pd.DataFrame:
     out here.
 
     Text columns stay numpy object arrays: pandas' hash tables (isin, map, get_indexer,
-    factorize) run on them in C, where pyarrow-backed strings take several times longer.
+    factorize) run on them in C, where pyarrow-backed strings take several times longer. The
+    exception is an archive's ids, which the loader swaps for the arrow strings they were read
+    as once it has looked them up (keep_arrow_ids): rules read them through cells().
     """
     from .units import unit_id_column
 
@@ -162,11 +164,7 @@ def keep_arrow_ids(df: pd.DataFrame) -> None:
     # (the owner may be a pandas block, shaped (1, rows))
     if twin is None or not len(values) or not len(twin) == len(values) == _owner(values).size:
         return
-    import pyarrow as pa
-
-    if isinstance(twin, pa.ChunkedArray):
-        twin = twin.combine_chunks()
-    df["id"] = pd.arrays.ArrowStringArray(twin.cast(pa.string()))
+    df["id"] = pd.arrays.ArrowStringArray(twin)   # (pandas takes it as it stores strings: no cast of ours)
 
 
 def is_arrow_text(column) -> bool:
