@@ -164,6 +164,10 @@ def keep_arrow_ids(df: pd.DataFrame) -> None:
     # (the owner may be a pandas block, shaped (1, rows))
     if twin is None or not len(values) or not len(twin) == len(values) == _owner(values).size:
         return
+    import pyarrow as pa
+
+    if isinstance(twin, pa.ChunkedArray):   # one chunk: cells() would otherwise join them at every call
+        twin = twin.combine_chunks()
     df["id"] = pd.arrays.ArrowStringArray(twin)   # (pandas takes it as it stores strings: no cast of ours)
 
 

@@ -96,3 +96,24 @@ def test_arrow_cells_serve_what_the_object_array_serves(strings, data):
     assert held.tolist() == strings and np.asarray(held).tolist() == strings
     # an object column is served as its own array
     assert cells(pd.Series(objects, dtype=object)) is not None and isinstance(cells(pd.Series(objects, dtype=object)), np.ndarray)
+
+
+def test_kept_arrow_ids_are_the_noted_strings_in_one_chunk():
+    """frames.keep_arrow_ids swaps an object id column for the arrow strings noted for it, joined
+    into one chunk (cells() reads it without joining chunks again), and leaves a column without a
+    note as it is."""
+    import pyarrow as pa
+
+    from figcheck.frames import ArrowCells, cells, keep_arrow_ids, remember_arrow
+
+    ids = np.array([f"f{i}" for i in range(9)], dtype=object)
+    frame = pd.DataFrame({"id": pd.Series(ids, dtype=object, copy=False), "x": np.arange(9)})
+    remember_arrow(frame["id"].to_numpy(), pa.chunked_array([ids[:4].tolist(), ids[4:7].tolist(), ids[7:].tolist()]))
+    keep_arrow_ids(frame)
+    assert str(frame["id"].dtype) == "string"
+    held = cells(frame["id"])
+    assert isinstance(held, ArrowCells) and held.tolist() == ids.tolist()
+    assert getattr(pa.array(frame["id"].array), "num_chunks", 1) == 1
+    unnoted = pd.DataFrame({"id": pd.Series(ids.copy(), dtype=object)})
+    keep_arrow_ids(unnoted)
+    assert unnoted["id"].dtype == object
