@@ -94,7 +94,7 @@ def run_child(args: list[str], env: dict, cwd: Path, sample: bool = True) -> dic
             stages[name] = float(seconds)
     # ru_maxrss is the larger of the two processes alone; the sampled sum is what the run used
     peak_kb = max(sampler.peak_kb, usage.ru_maxrss)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": peak_kb / 1024,
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": peak_kb / 1024,
             "stages": stages, "exit": proc.returncode}
 
 
@@ -111,9 +111,9 @@ def measure(label: str, args: list[str], env: dict, cwd: Path, repeat: int, sepa
     best["walls"] = [r["wall"] for r in runs]
     if separate_memory:
         sampled = run_child(args, env, cwd)
-        best["peak_mb"] = max(sampled["peak_mb"], best["peak_mb"])
+        best["peak_mib"] = max(sampled["peak_mib"], best["peak_mib"])
         best["sampled_wall"] = sampled["wall"]
-    print(f"  {label}: {best['wall']:.2f} s wall, {best['cpu']:.2f} s CPU, {best['peak_mb']:.0f} MB", file=sys.stderr)
+    print(f"  {label}: {best['wall']:.2f} s wall, {best['cpu']:.2f} s CPU, {best['peak_mib']:.0f} MiB", file=sys.stderr)
     return best
 
 
@@ -215,7 +215,7 @@ def main(argv=None) -> int:
 def render(results: dict, units: dict, select: str = "all") -> str:
     def row(key, target=""):
         r = results[key]
-        return (f"| {r['label']} | {r['wall']:.2f} s | {r['cpu']:.2f} s | {r['peak_mb']:.0f} MB | {target} |")
+        return (f"| {r['label']} | {r['wall']:.2f} s | {r['cpu']:.2f} s | {r['peak_mib']:.0f} MiB | {target} |")
 
     growth_csv = results["1M csv"]["wall"] / results["100k csv"]["wall"]
     growth_toml = results["1M toml warm"]["wall"] / results["100k toml warm"]["wall"]
