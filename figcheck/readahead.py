@@ -53,7 +53,7 @@ def read_arrow(path: Path, arrow=frozenset()):
         coded = [f.name for f in schema if f.name not in UNIQUE_COLUMNS and f.name not in arrow
                  and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
         # arrow's own pool (mimalloc) keeps ~45 MB of what decoding a million-row file freed
-        # resident, whatever is asked of it; glibc's gives it back (collector.give_back_free_memory).
+        # resident, release_unused() or not; glibc's gives it back (collector.give_back_free_memory).
         # Set for the process, not around this read: a buffer is freed to the pool it came from,
         # and another thread's read may run meanwhile
         pa.set_memory_pool(pa.system_memory_pool())

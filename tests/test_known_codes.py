@@ -117,3 +117,20 @@ def test_kept_arrow_ids_are_the_noted_strings_in_one_chunk():
     unnoted = pd.DataFrame({"id": pd.Series(ids.copy(), dtype=object)})
     keep_arrow_ids(unnoted)
     assert unnoted["id"].dtype == object
+
+
+@given(st.lists(st.integers(-1, 7), max_size=30), st.integers(0, 8))
+def test_names_gathered_by_arrow_are_the_names_gathered_as_objects(positions, n_ids):
+    """relations.arrow_names_at (a warm load's name columns, from arrow ids) holds the names
+    relations.names_at gives from the same ids as Python strings: a figure's id at its row,
+    the other names (units) in order where the row is -1."""
+    import pyarrow as pa
+
+    from figcheck.relations import arrow_names_at, names_at
+
+    ids = np.array([f"f{i}" for i in range(n_ids)], dtype=object)
+    at = np.array([p if p < n_ids else -1 for p in positions], dtype=np.int64)
+    others = np.array([f"unit{k}" for k in range(int((at < 0).sum()))], dtype=object)
+    expected = names_at(ids, at, others).tolist()
+    got = arrow_names_at(pa.array(ids.tolist(), type=pa.string()), at, others)
+    assert isinstance(got, pa.Array) and got.to_pylist() == expected
