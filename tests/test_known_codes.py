@@ -95,7 +95,7 @@ def test_arrow_cells_serve_what_the_object_array_serves(strings, data):
     assert held[start:stop].tolist() == objects[start:stop].tolist()
     assert held.tolist() == strings and np.asarray(held).tolist() == strings
     # an object column is served as its own array
-    assert cells(pd.Series(objects, dtype=object)) is not None and isinstance(cells(pd.Series(objects, dtype=object)), np.ndarray)
+    assert isinstance(cells(pd.Series(objects, dtype=object)), np.ndarray)
 
 
 def test_kept_arrow_ids_are_the_noted_strings_in_one_chunk():
