@@ -361,10 +361,14 @@ def _where_of(lookup: "_Lookup", ids: list) -> list:
 
 def _positions(mapping, ids) -> np.ndarray:
     """Row of each id in a frame (-1 where absent); ids of any type, as dict lookups would take them."""
+    from .frames import ArrowIdIndex
+
     ids = list(ids)
     if not ids:
         return np.empty(0, dtype=np.int64)
     index = mapping.index
+    if isinstance(index, ArrowIdIndex):   # ids held as arrow strings: it bisects or hashes itself
+        return index.get_indexer(ids).astype(np.int64)
     if _by_search(index, len(ids)):
         try:
             return _searched(index.to_numpy(), np.array(ids + [None], dtype=object)[:-1])

@@ -226,6 +226,86 @@ class ArrowCells:
         return out if dtype is None else out.astype(dtype)
 
 
+# ArrowIdIndex.get_indexer bisects for up to this many ids (~25 us each at a million ids), and
+# above it asks arrow's hash lookup, which hashes every id first (~0.13 s and ~50 MB at a million)
+BISECTED_AT_MOST = 4096
+
+
+def id_index(column: pd.Series):
+    """The ids of a frame's "id" column looked up as pd.Index(column) looks them up (get_loc,
+    get_indexer, `in`): ArrowIdIndex for ids held as arrow strings, else that pd.Index."""
+    return ArrowIdIndex(column.array) if is_arrow_text(column) else pd.Index(column)
+
+
+class ArrowIdIndex:
+    """Unique ids held as arrow strings, looked up as a pandas Index over them would be, without
+    a Python string per id: pandas' Index over arrow strings makes every one of them for its
+    hash table (~75 MB and 0.1 s at a million ids). One id is found by bisection, among the ids
+    as they stand where they ascend (an archive sorted by id), else among them sorted once;
+    many at once by arrow's hash lookup."""
+
+    __slots__ = ("array", "_sorted")
+
+    def __init__(self, array):
+        self.array = ArrowCells(array).array
+        self._sorted = None
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def _bisected(self):
+        """(the ids in ascending order, each one's row; None where that is its position)."""
+        if self._sorted is None:
+            import pyarrow.compute as pc
+
+            a = self.array
+            # compared as UTF-8 bytes, the order of Python's comparison of their strings
+            if len(a) < 2 or pc.all(pc.greater(a[1:], a[:-1])).as_py():
+                self._sorted = (a, None)
+            else:
+                order = pc.sort_indices(a)
+                self._sorted = (a.take(order), order.to_numpy())
+        return self._sorted
+
+    def get_loc(self, key) -> int:
+        if not isinstance(key, str):
+            raise KeyError(key)
+        ordered, rows = self._bisected()
+        lo, hi = 0, len(ordered)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if ordered[mid].as_py() < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(ordered) or ordered[lo].as_py() != key:
+            raise KeyError(key)
+        return lo if rows is None else int(rows[lo])
+
+    def get_indexer(self, keys) -> np.ndarray:
+        keys = list(keys)
+        if len(keys) <= BISECTED_AT_MOST:
+            return np.fromiter(map(self._row_or_none, keys), dtype=np.intp, count=len(keys))
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        names = pa.array([k if isinstance(k, str) else None for k in keys], type=pa.string())
+        return pc.index_in(names, value_set=self.array).fill_null(-1).to_numpy().astype(np.intp)
+
+    def _row_or_none(self, key) -> int:
+        try:
+            return self.get_loc(key)
+        except KeyError:
+            return -1
+
+    def __contains__(self, key) -> bool:
+        try:
+            self.get_loc(key)
+        except KeyError:
+            return False
+        return True
+
+
 class TakenAt(Sequence):
     """column[rows[i]] for each i, read only where asked for (column.take(rows) without making
     it): an integer gives that cell, an array or a slice of positions an array of them. For the
@@ -493,8 +573,9 @@ class _IdFrame(Mapping):
     df: pd.DataFrame
 
     @functools.cached_property
-    def index(self) -> pd.Index:
-        return pd.Index(self.df["id"])
+    def index(self):
+        """The ids as an index (id_index): get_loc, get_indexer, `in`."""
+        return id_index(self.df["id"])
 
     def __len__(self) -> int:
         return len(self.df)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .frames import TakenAt, cells, known_factorization, quantity_field
+from .frames import TakenAt, cells, id_index, known_factorization, quantity_field
 from .intervals import Intervals, qualifier_codes, read_intervals
 from .model import Corpus
 
@@ -291,9 +291,10 @@ class FigureTable:
         return dict(zip(cells(self.df["id"]).tolist(), range(len(self.df))))
 
     @functools.cached_property
-    def index(self) -> pd.Index:
-        """The figure ids as an index: `table.index.get_indexer(ids)` gathers rows as columns."""
-        return pd.Index(self.df["id"])
+    def index(self):
+        """The figure ids as an index (frames.id_index): `table.index.get_indexer(ids)` gathers
+        rows as columns."""
+        return id_index(self.df["id"])
 
     @classmethod
     def from_corpus(cls, corpus: Corpus, about_margin: float = 1.0) -> "FigureTable":

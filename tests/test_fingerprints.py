@@ -81,19 +81,26 @@ def test_fingerprints_of_a_hand_built_corpus_take_the_record_path():
 
 
 @pytest.mark.parametrize("ordered", [True, False])
-def test_positions_by_binary_search_equal_the_hash_tables(ordered):
-    """A few ids among many sorted ones are found by binary search; the answer is the index's."""
+@pytest.mark.parametrize("arrow", [False, True])
+def test_positions_by_binary_search_equal_the_hash_tables(ordered, arrow):
+    """A few ids among many sorted ones are found by binary search; the answer is the index's.
+    Ids held as arrow strings (an archive's) are searched by their own index (frames.ArrowIdIndex)."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
-    from figcheck.frames import RelationFrame
+    from figcheck.frames import ArrowIdIndex, RelationFrame
 
     ids = [f"r{i:07d}" for i in range(0, 400_000, 2)]
     if not ordered:
         ids = ids[1:] + ids[:1]
-    frame = RelationFrame(pd.DataFrame({"id": ids}))
+    column = pd.arrays.ArrowStringArray(pa.array(ids)) if arrow else pd.Series(ids, dtype=object)
+    frame = RelationFrame(pd.DataFrame({"id": column}))
     wanted = ids[::997] + ["r0000001", "r9999999", "", "a", "zz", ids[-1], ids[0]]
-    assert engine._by_search(frame.index, len(wanted)) == ordered
+    if arrow:
+        assert isinstance(frame.index, ArrowIdIndex)
+    else:
+        assert engine._by_search(frame.index, len(wanted)) == ordered
     expected = pd.Index(ids).get_indexer(wanted)
     assert (engine._positions(frame, wanted) == expected).all()
     assert (engine._positions(frame, wanted + [None, 3]) == np.append(expected, [-1, -1])).all()

@@ -134,3 +134,36 @@ def test_names_gathered_by_arrow_are_the_names_gathered_as_objects(positions, n_
     expected = names_at(ids, at, others).tolist()
     got = arrow_names_at(pa.array(ids.tolist(), type=pa.string()), at, others)
     assert isinstance(got, pa.Array) and got.to_pylist() == expected
+
+
+@given(st.lists(st.text(max_size=5), unique=True, max_size=40), st.booleans(),
+       st.lists(st.text(max_size=5), max_size=10))
+def test_an_arrow_id_index_finds_what_a_pandas_index_finds(ids, ascending, asked):
+    """frames.ArrowIdIndex (ids held as arrow strings) answers get_loc, get_indexer and `in` as
+    pd.Index over the same ids as Python strings does, whether the ids ascend as they stand
+    (bisected in place) or not (bisected once sorted)."""
+    import pyarrow as pa
+
+    from figcheck.frames import ArrowIdIndex, id_index
+
+    ids = sorted(ids) if ascending else ids
+    held = id_index(pd.Series(pd.arrays.ArrowStringArray(pa.array(ids, type=pa.string()))))
+    assert isinstance(held, ArrowIdIndex)
+    plain = pd.Index(np.array(ids, dtype=object), dtype=object)
+    for key in ids + asked + [None, 3]:
+        assert (key in held) == (key in plain)
+        if key in plain:
+            assert held.get_loc(key) == plain.get_loc(key)
+        else:
+            with pytest.raises(KeyError):
+                held.get_loc(key)
+    keys = asked + ids[::2]
+    expected = plain.get_indexer(np.array(keys, dtype=object)).tolist()
+    assert held.get_indexer(keys).tolist() == expected          # bisected, key by key
+    import figcheck.frames as frames
+
+    bisected_at_most, frames.BISECTED_AT_MOST = frames.BISECTED_AT_MOST, -1
+    try:
+        assert held.get_indexer(keys).tolist() == expected      # arrow's hash lookup
+    finally:
+        frames.BISECTED_AT_MOST = bisected_at_most
