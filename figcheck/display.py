@@ -68,7 +68,7 @@ def quote_line(corpus, item) -> str:
 def figure_line(corpus, table, fid: str) -> str:
     """"nk_sent_2024_s002: about 11.000 soldier, 2024 → [10,500, 11,500] soldier"."""
     f = corpus.figures[fid]
-    row = table.df.iloc[table.row[fid]]
+    row = table.df.iloc[table.row_of(fid)]
     iv = interval(row["unit_low"], row["unit_high"], bool(row["low_open"]), bool(row["high_open"]), f.unit)
     return f"{fid}: {stated(f)}, {f.period} → {iv}"
 

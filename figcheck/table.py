@@ -285,10 +285,13 @@ class FigureTable:
         """Note relations (ids, their positions in the corpus's relations) as named by a rule's hits."""
         self.named_relations.update(zip(ids, np.asarray(positions, dtype=np.int64).tolist()))
 
-    @functools.cached_property
-    def row(self) -> dict[str, int]:
-        """{figure id: row index}; built on first use (a million ids take ~0.1 s)."""
-        return dict(zip(cells(self.df["id"]).tolist(), range(len(self.df))))
+    def row_of(self, fid) -> int | None:
+        """The row of figure `fid`, None where the table has none: found in `index` (a dict of
+        every id would first make a million strings of an archive's arrow ids)."""
+        try:
+            return int(self.index.get_loc(fid))
+        except (KeyError, TypeError):
+            return None
 
     @functools.cached_property
     def index(self):

@@ -65,7 +65,7 @@ def test_every_seed_relation_holds():
 def test_range_of_004_contains_11000_of_002():
     ctx, _ = seed_context()
     iv = ctx.table.intervals
-    rows = [ctx.table.row["nk_sent_2024_s004"], ctx.table.row["nk_sent_2024_s002"]]
+    rows = [ctx.table.row_of("nk_sent_2024_s004"), ctx.table.row_of("nk_sent_2024_s002")]
     a, b = iv.take([rows[0]]), iv.take([rows[1]])
     assert a.lo[0] <= b.lo[0] and b.hi[0] <= a.hi[0]
     assert meet(a, b)[0]

@@ -190,9 +190,9 @@ class _FigureViews:
         if fid in self.cache:
             return self.cache[fid]
         fig = self.corpus.figures.get(fid)
-        if fig is None or fid not in self.table.row:
+        i = self.table.row_of(fid) if fig is not None else None
+        if i is None:
             return None
-        i = self.table.row[fid]
         row = {c: values[i] for c, values in self.columns.items()}
         qty = self.corpus.quantities.get(fig.quantity)
         view = FigureView(
