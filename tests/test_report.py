@@ -464,3 +464,28 @@ def test_units_intervals_and_periods_in_words():
     assert display.period(dt.date(2024, 11, 1), dt.date(2024, 12, 1)) == "Nov 2024"
     assert display.period(dt.date(2024, 1, 1), dt.date(2024, 12, 1)).replace("\u2009", " ") == "Jan – Nov 2024"
     assert display.period(dt.date(2024, 11, 2), dt.date(2024, 11, 3)) == "2 Nov 2024"
+
+
+@given(st.one_of(st.just(0.0), st.floats(1e-3, 1e12), st.floats(-1e12, -1e-3)),
+       st.one_of(st.just(0.0), st.floats(1e-3, 1e12)))
+def test_chart_ticks_span_every_figure_with_an_axis_of_some_length(low, width):
+    """nice_ticks covers [low, high] with at least two ticks, also where every figure states one
+    number (a single tick once made an axis of no length: NaN in the chart's coordinates). Its
+    ticks are rounded to 10 decimals: numbers and spans far below a thousandth are not a news
+    figure's."""
+    from figcheck.report.charts import nice_ticks
+
+    high = low + width
+    ticks = nice_ticks(low, high)
+    assert len(ticks) >= 2 and ticks[0] < ticks[-1]
+    assert ticks[0] <= low + abs(low) * 1e-9 and ticks[-1] >= high - abs(high) * 1e-9
+
+
+def test_a_quantity_whose_figures_all_agree_gets_a_chart_with_finite_coordinates(corpus_dir, tmp_path):
+    from conftest import figure, write_figures
+
+    write_figures(corpus_dir, figure("f1", value='"10.000"', qualifier='"exact"')
+                  + figure("f2", value='"10.000"', qualifier='"exact"'))
+    assert main(["report", "--quiet", "--output-dir", str(tmp_path / "out"), "figures.toml"]) in (0, 1)
+    charts = list((tmp_path / "out").glob("chart-*.svg"))
+    assert charts and all("nan" not in c.read_text(encoding="utf-8").lower() for c in charts)

@@ -70,6 +70,8 @@ def nice_ticks(low: float, high: float, target: int = 5) -> np.ndarray:
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     start = math.floor(low / step) * step
     stop = math.ceil(high / step) * step
+    if stop - start < step / 2:   # every figure at one tick: a second one, or the axis has no length
+        stop = start + step
     return np.round(np.arange(start, stop + step / 2, step), 10)
 
 
