@@ -9,7 +9,6 @@ import time
 import tomllib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
