@@ -285,25 +285,22 @@ class ArrowIdIndex:
     def get_indexer(self, keys) -> np.ndarray:
         keys = list(keys)
         if len(keys) <= BISECTED_AT_MOST:
-            return np.fromiter(map(self._row_or_none, keys), dtype=np.intp, count=len(keys))
+            return np.fromiter(map(self._row, keys), dtype=np.intp, count=len(keys))
         import pyarrow as pa
         import pyarrow.compute as pc
 
         names = pa.array([k if isinstance(k, str) else None for k in keys], type=pa.string())
         return pc.index_in(names, value_set=self.array).fill_null(-1).to_numpy().astype(np.intp)
 
-    def _row_or_none(self, key) -> int:
+    def _row(self, key) -> int:
+        """get_loc(key), -1 where there is no such id."""
         try:
             return self.get_loc(key)
         except KeyError:
             return -1
 
     def __contains__(self, key) -> bool:
-        try:
-            self.get_loc(key)
-        except KeyError:
-            return False
-        return True
+        return self._row(key) >= 0
 
 
 class TakenAt(Sequence):

@@ -806,10 +806,8 @@ def validate_figures(cols: dict, n: int, display: str, line_of, id_line, sources
     # strictly increasing ids (an archive sorted by id) are distinct: no hashing of every id
     ids_increasing = columnar and _strictly_increasing(column["id"])
     ids = column["id"].to_numpy(dtype=object)
-    if columnar and _arrow_strings(column["id"]) is not None:   # for the relations' name lookup (frames.arrow_strings)
-        from .frames import remember_arrow
-
-        remember_arrow(ids, _arrow_strings(column["id"]))
+    if columnar:
+        _remember_read_as(ids, column["id"])
     bad_id = keep & ~id_matches
     for i in np.flatnonzero(bad_id):
         problem(i, "id", f"figure id {ids[i]!r}: a letter or _, then letters, digits, _ (relations name figures by id)")
@@ -1138,6 +1136,17 @@ def _arrow_strings(values):
     return None
 
 
+def _remember_read_as(objects: np.ndarray, values) -> None:
+    """Note the arrow strings an archive's id column was read as (values, an arrow-string Series)
+    for its object array: the relations' name lookup reads them (frames.arrow_strings), and the
+    frame keeps them in place of the Python strings (frames.keep_arrow_ids)."""
+    strings = _arrow_strings(values)
+    if strings is not None:
+        from .frames import remember_arrow
+
+        remember_arrow(objects, strings)
+
+
 def _strictly_increasing(values) -> bool:
     """Whether an arrow-string Series is strictly increasing (so has no two equal cells),
     compared by arrow; False for any other column."""
@@ -1415,10 +1424,8 @@ def validate_relations(cols: dict, n: int, display: str, line_of, id_line, probl
             if made is None and key == "expr" and _arrow_strings(values) is not None:
                 made = values.array   # an archive's expressions stay arrow strings (relation_frame)
             column[key] = made if made is not None else _objects(values)
-            if key == "id" and _arrow_strings(values) is not None:   # the frame keeps them (frames.keep_arrow_ids)
-                from .frames import remember_arrow
-
-                remember_arrow(column[key], _arrow_strings(values))
+            if key == "id":
+                _remember_read_as(column[key], values)
             if required:
                 keep &= ~_empty_cells(values)
             continue
